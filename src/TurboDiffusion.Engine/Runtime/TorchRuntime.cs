@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using TurboDiffusion.Engine.Runtime.Elf;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Runtime;
