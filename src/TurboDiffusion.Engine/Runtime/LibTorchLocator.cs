@@ -127,11 +127,9 @@ public static partial class LibTorchLocator
         }
 
         // The NuGet package: its version is recorded in the application's dependency manifest.
-        return AppContext.GetData("APP_CONTEXT_DEPS_FILES") is string depsFiles
-            ? depsFiles.Split(Path.PathSeparator).Where(File.Exists)
-                .Select(f => PackageVersion().Match(File.ReadAllText(f)))
-                .FirstOrDefault(m => m.Success)?.Groups[1].Value
-            : null;
+        return Directory.EnumerateFiles(AppContext.BaseDirectory, "*.deps.json")
+            .Select(f => PackageVersion().Match(File.ReadAllText(f)))
+            .FirstOrDefault(m => m.Success)?.Groups[1].Value;
     }
 
     [GeneratedRegex(@"__version__\s*=\s*['""]([^'""]+)['""]")]
