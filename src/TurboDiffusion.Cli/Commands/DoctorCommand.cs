@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Configuration;
+using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Runtime;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Cli.Commands;
+
+/// <summary>
+/// <c>turbo doctor</c>: what this machine gives the engine and the farm (libtorch, CUDA devices, native
+/// kernels, ffmpeg, farm settings and where each came from). Exit code 1 when something required is missing.
+/// </summary>
+public static class DoctorCommand
+{
+    public const int ProblemsFound = 1;
+
+    public static Command Create(Func<IConfigurationRoot> configuration)
+    {
+        var command = new Command("doctor", "Check this machine: libtorch, CUDA devices, native kernels, ffmpeg and the farm settings in effect.");
+        command.SetAction(parse =>
+        {
+            var report = Examine(configuration());
+            report.WriteTo(parse.InvocationConfiguration.Output);
+            return report.Problems.Count == 0 ? 0 : ProblemsFound;
+        });
+        return command;
+    }
+
+    public static DoctorReport Examine(IConfigurationRoot configuration)
+    {
+        var report = new DoctorReport();
+        report.Info(".NET", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
+        ExamineEngine(report, TurboConfiguration.EngineOptions(configuration));
+        ExamineFfmpeg(report);
+        FarmSettings.Examine(report, configuration);
+        return report;
+    }
+
+    private static void ExamineEngine(DoctorReport report, TorchRuntimeOptions options)
+    {
+        RuntimeDescription description;
+        try
+        {
+            description = TorchRuntime.Describe(options);
+        }
+        catch (LibTorchNotFoundException e)
+        {
+            report.Problem("libtorch", "not loaded", e.Message);
+            return;
+        }
+
+        var libtorch = description.Runtime.LibTorch;
+        report.Ok("libtorch", $"{libtorch.Directory} ({SourceName(libtorch.Source)}, version {libtorch.Version ?? "unknown"})");
+        report.Ok("TorchSharp glue", description.Runtime.LibTorchSharp);
+        if (description.Runtime.Note is { } note)
+        {
+            report.Info("C++ runtime", note);
+        }
+
+        if (description.CudaAvailable)
+        {
+            report.Ok("CUDA", $"available, {description.Devices.Count} device(s)");
+            foreach (var device in description.Devices)
+            {
+                report.Ok($"cuda:{device.Index}", $"{device.Name}, compute capability {device.ComputeCapability}, {Gib(device.TotalBytes)} total, {Gib(device.FreeBytes)} free");
+            }
+        }
+        else
+        {
+            report.Info("CUDA", libtorch.HasCuda
+                ? "this libtorch has CUDA but no device is usable: the engine runs on CPU"
+                : "not in this libtorch (CPU build): the engine runs on CPU");
+        }
+
+        report.Info("native kernels", description.NativeKernels.Path is { } kernels
+            ? $"found {kernels}"
+            : $"not found (looked at {string.Join(", ", description.NativeKernels.Searched)}): the engine uses its TorchSharp reference path");
+
+        var check = RuntimeSelfTest.Run(description.CudaAvailable ? CUDA : CPU);
+        if (check.Passed)
+        {
+            report.Ok("compute check", $"{check.Check}: {check.Detail}");
+        }
+        else
+        {
+            report.Problem("compute check", $"{check.Check}: {check.Detail}", "libtorch computes wrong results: check that its version matches TorchSharp's (2.10, or 2.11 from PyTorch).");
+        }
+    }
+
+    private static void ExamineFfmpeg(DoctorReport report)
+    {
+        if (FfmpegLocator.Locate() is { } ffmpeg)
+        {
+            report.Ok("ffmpeg", $"{ffmpeg.Version} ({ffmpeg.Path})");
+        }
+        else
+        {
+            report.Problem("ffmpeg", "not found on PATH", "MP4 output needs ffmpeg: install it (Debian/Ubuntu: apt-get install ffmpeg) or add it to PATH.");
+        }
+    }
+
+    private static string SourceName(LibTorchSource source) => source switch
+    {
+        LibTorchSource.Setting => "from setting Turbo:Engine:LibTorchDir",
+        LibTorchSource.PyTorch => "from the installed PyTorch",
+        _ => "libtorch-cpu package next to the application",
+    };
+
+    private static string Gib(long bytes) => $"{bytes / (double)(1L << 30):0.0} GiB";
+}

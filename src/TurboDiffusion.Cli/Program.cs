@@ -1,0 +1,3 @@
+using TurboDiffusion.Cli;
+
+return await TurboCli.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Commands;
+
+namespace TurboDiffusion.Cli.Tests.Commands;
+
+public sealed class DoctorCommandTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("doctor-").FullName;
+
+    [Fact]
+    public void Reports_the_cpu_libtorch_package_and_an_exact_compute_check()
+    {
+        var (exitCode, output) = RunInProcess(new ConfigurationBuilder().Build());
+
+        Assert.Contains("libtorch-cpu package next to the application, version 2.10.0", output);
+        Assert.Contains("not in this libtorch (CPU build): the engine runs on CPU", output);
+        Assert.Contains("[ok] compute check", output);
+        Assert.Contains("float64 matmul on cpu: exact", output);
+        Assert.Contains("the engine uses its TorchSharp reference path", output);
+        Assert.Equal(output.Contains("[!!] ffmpeg", StringComparison.Ordinal) ? DoctorCommand.ProblemsFound : 0, exitCode);
+    }
+
+    [Fact]
+    public void Reports_farm_settings_with_their_source_and_without_secrets()
+    {
+        File.WriteAllText(Path.Combine(directory, "appsettings.json"), """
+            { "Turbo": { "Redis": { "ConnectionString": "redis.internal:6379,password=hunter2" },
+                         "Blob": { "ConnectionString": "DefaultEndpointsProtocol=https;AccountName=studio;AccountKey=c2VjcmV0" } } }
+            """);
+        var configuration = new ConfigurationBuilder().SetBasePath(directory).AddJsonFile("appsettings.json").Build();
+
+        var (_, output) = RunInProcess(configuration);
+
+        Assert.Contains("Redis redis.internal:6379,password=*** (from appsettings.json Turbo:Redis:ConnectionString)", output);
+        Assert.Contains("Azure Blob DefaultEndpointsProtocol=https;AccountName=studio;AccountKey=*** (from appsettings.json Turbo:Blob:ConnectionString)", output);
+        Assert.Contains("Redis membership", output);
+        Assert.DoesNotContain("hunter2", output);
+        Assert.DoesNotContain("c2VjcmV0", output);
+    }
+
+    [Fact]
+    public void A_libtorch_setting_that_points_nowhere_fails_with_exit_code_1_and_names_the_setting()
+    {
+        var missing = Path.Combine(directory, "no-such-libtorch");
+
+        var (exitCode, output) = RunTurbo(("Turbo__Engine__LibTorchDir", missing));
+
+        Assert.Equal(DoctorCommand.ProblemsFound, exitCode);
+        Assert.Contains("[!!] libtorch", output);
+        Assert.Contains($"Turbo:Engine:LibTorchDir points to '{missing}'", output);
+    }
+
+    [Fact]
+    public void Missing_ffmpeg_fails_with_exit_code_1_and_says_how_to_install_it()
+    {
+        var (exitCode, output) = RunTurbo(("PATH", directory));
+
+        Assert.Equal(DoctorCommand.ProblemsFound, exitCode);
+        Assert.Contains("[!!] ffmpeg", output);
+        Assert.Contains("apt-get install ffmpeg", output);
+        Assert.Contains("[ok] libtorch", output);
+    }
+
+    [Fact]
+    public void Settings_from_the_environment_are_reported_with_their_variable_name()
+    {
+        var (_, output) = RunTurbo(("Turbo__Cluster__ClusterId", "studio-a"));
+
+        Assert.Contains("cluster id studio-a (from environment Turbo__Cluster__ClusterId)", output);
+    }
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private static (int ExitCode, string Output) RunInProcess(IConfigurationRoot configuration)
+    {
+        var output = new StringWriter();
+
+        var exitCode = TurboCli.Create(() => configuration).Parse(["doctor"]).Invoke(new InvocationConfiguration { Output = output, Error = output });
+
+        return (exitCode, output.ToString());
+    }
+
+    /// <summary>Runs the real <c>turbo</c> executable in a fresh process (the runtime loads once per process).</summary>
+    private (int ExitCode, string Output) RunTurbo(params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "turbo"), "doctor")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = directory,
+        };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "turbo doctor did not finish within 2 minutes");
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
