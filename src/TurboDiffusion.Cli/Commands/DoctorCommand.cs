@@ -78,7 +78,16 @@ public static class DoctorCommand
             ? $"found {kernels}"
             : $"not found (looked at {string.Join(", ", description.NativeKernels.Searched)}): the engine uses its TorchSharp reference path");
 
-        var check = RuntimeSelfTest.Run(description.CudaAvailable ? CUDA : CPU);
+        RuntimeSelfTest.Result check;
+        try
+        {
+            check = RuntimeSelfTest.Run(description.CudaAvailable ? CUDA : CPU);
+        }
+        catch (ExternalException e)
+        {
+            check = new RuntimeSelfTest.Result("matmul", false, $"libtorch failed: {e.Message.Split('\n')[0]}");
+        }
+
         if (check.Passed)
         {
             report.Ok("compute check", $"{check.Check}: {check.Detail}");

@@ -31,9 +31,10 @@ public static class RuntimeSelfTest
 
     private static Result Bf16MatmulMatchesFp32(Device device)
     {
-        var generator = new Generator(seed: 1234, device: device);
-        var a = randn([1024, 1024], ScalarType.Float32, device, generator: generator).to(ScalarType.BFloat16);
-        var b = randn([1024, 1024], ScalarType.Float32, device, generator: generator).to(ScalarType.BFloat16);
+        // Drawn on the CPU: TorchSharp's generators are CPU generators.
+        var generator = new Generator(seed: 1234);
+        var a = randn([1024, 1024], ScalarType.Float32, generator: generator).to(ScalarType.BFloat16, device);
+        var b = randn([1024, 1024], ScalarType.Float32, generator: generator).to(ScalarType.BFloat16, device);
         var reference = matmul(a.to(ScalarType.Float32), b.to(ScalarType.Float32));
         var actual = matmul(a, b).to(ScalarType.Float32);
         var relative = ((actual - reference).norm() / reference.norm()).item<float>();

@@ -67,9 +67,15 @@ public static class TorchRuntime
     /// <summary>libtorch 2.10 is what TorchSharp 0.107 is built against; 2.11 is known to work (docs/gpu.md).</summary>
     public const string TorchSharpLibTorchVersion = "2.10";
 
-    /// <summary><c>libtorch.so</c> and the libraries it needs from the same directory, dependencies first.</summary>
+    /// <summary>
+    /// libtorch's core libraries present in <paramref name="directory"/>, each after the ones it needs.
+    /// Only these are loaded by path: the rest (libgomp, libtorch_nvshmem, the CUDA libraries) come in as
+    /// their dependencies, because some rely on sibling symbols they do not declare (libtorch_nvshmem on
+    /// libc10_cuda) and cannot be loaded on their own.
+    /// </summary>
     public static IReadOnlyList<string> LoadOrder(string directory)
     {
+        string[] core = ["libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"];
         var order = new List<string>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
         Visit("libtorch.so");
@@ -91,7 +97,10 @@ public static class TorchRuntime
                 }
             }
 
-            order.Add(path);
+            if (core.Contains(name))
+            {
+                order.Add(path);
+            }
         }
     }
 

@@ -44,16 +44,13 @@ public sealed class RealLibraryTests : IDisposable
     }
 
     [Fact]
-    public void Libtorch_load_order_puts_dependencies_first()
+    public void Libtorch_core_libraries_load_after_their_dependencies()
     {
         var directory = Path.GetDirectoryName(NativeFile("libtorch.so"))!;
 
         var order = TorchRuntime.LoadOrder(directory).Select(Path.GetFileName).ToList();
 
-        Assert.Equal("libtorch.so", order[^1]);
-        Assert.True(order.IndexOf("libc10.so") < order.IndexOf("libtorch_cpu.so"), string.Join(", ", order));
-        Assert.Contains(order, name => name!.StartsWith("libgomp", StringComparison.Ordinal));
-        Assert.DoesNotContain("libtorch_python.so", order);
+        Assert.Equal(["libc10.so", "libtorch_cpu.so", "libtorch.so"], order);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
