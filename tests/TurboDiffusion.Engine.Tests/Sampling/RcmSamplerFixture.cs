@@ -28,6 +28,9 @@ internal static partial class RcmSamplerFixture
 
     public static TheoryData<string> TrajectoryNames() => [.. Section("trajectories").EnumerateObject().Select(p => p.Name)];
 
+    public static TheoryData<string, FixtureNoise> TrajectoriesWithEachNoise() =>
+        [.. Section("trajectories").EnumerateObject().SelectMany(p => Enum.GetValues<FixtureNoise>().Select(noise => (p.Name, noise)))];
+
     public static JsonElement Section(string name) => Open().Manifest.RootElement.GetProperty(name);
 
     public static IReadOnlyList<double> Boundaries() =>
@@ -59,6 +62,19 @@ internal static partial class RcmSamplerFixture
     {
         using var file = Open().Tensors(TensorFile);
         return new RecordedNoise(file.Load("init_noise"), file.Load("step_noises"));
+    }
+
+    /// <summary>
+    /// The seed of the recorded noise. A TorchSharp CPU generator with this seed replays every recorded draw;
+    /// the manifest speaks of a CUDA generator, but a PyTorch CUDA generator seeded alike draws other values.
+    /// </summary>
+    public static ulong Seed() => Section("config").GetProperty("seed").GetUInt64();
+
+    /// <summary>The initial draw plus one per step of the longest run.</summary>
+    public static int RecordedDraws()
+    {
+        using var file = Open().Tensors(TensorFile);
+        return 1 + (int)file.Info("step_noises").Shape[0];
     }
 
     public static long[] LatentShape() =>

@@ -13,15 +13,15 @@ public sealed class RcmSamplerTests
     public RcmSamplerTests() => TorchRuntime.EnsureLoaded();
 
     [Theory]
-    [MemberData(nameof(RcmSamplerFixture.TrajectoryNames), MemberType = typeof(RcmSamplerFixture))]
-    public void State_after_every_step_matches_the_reference_trajectory_within_fixture_tolerance(string name)
+    [MemberData(nameof(RcmSamplerFixture.TrajectoriesWithEachNoise), MemberType = typeof(RcmSamplerFixture))]
+    public void State_after_every_step_matches_the_reference_trajectory_within_fixture_tolerance(string name, FixtureNoise source)
     {
         using var scope = NewDisposeScope();
         var tolerance = RcmSamplerFixture.Open().Tolerance(RcmSamplerFixture.Float64ToleranceKey, "trajectories");
         var run = RcmSamplerFixture.Run(name);
         var (network, _, _) = ToyNetwork(run);
         using var recorder = new RecordingNetwork(network);
-        using var noise = RecordedNoise();
+        using var noise = new FixtureNoiseSource(source);
 
         var result = new RcmSampler(run.Schedule, run.Solver).Sample(recorder, noise, RcmSamplerFixture.LatentShape(), cancellationToken: TestContext.Current.CancellationToken);
 
@@ -33,20 +33,19 @@ public sealed class RcmSamplerTests
             worst = Math.Max(worst, TensorAssert.Close(states[step], expected[step], tolerance, $"{name} x after step {step}").MaxAbs);
         }
 
-        Assert.Equal(run.Solver == RcmSolver.Sde ? run.Schedule.Steps + 1 : 1, noise.Draws);
-        TestContext.Current.TestOutputHelper?.WriteLine($"{name}: x_steps max_abs {worst:E3}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name} ({source} noise): x_steps max_abs {worst:E3}");
     }
 
     [Theory]
     [MemberData(nameof(RcmSamplerFixture.TrajectoryNames), MemberType = typeof(RcmSamplerFixture))]
-    public void Each_step_runs_the_reference_expert_at_the_reference_timestep(string name)
+    public void Each_step_runs_the_reference_expert_timestep_and_noise_draws(string name)
     {
         using var scope = NewDisposeScope();
         var reference = RcmSamplerFixture.Section("trajectories").GetProperty(name);
         var run = RcmSamplerFixture.Run(name);
         var (network, highNoise, lowNoise) = ToyNetwork(run);
         using var recorder = new RecordingNetwork(network);
-        using var noise = RecordedNoise();
+        using var noise = RcmSamplerFixture.RecordedNoise();
 
         new RcmSampler(run.Schedule, run.Solver).Sample(recorder, noise, RcmSamplerFixture.LatentShape(), cancellationToken: TestContext.Current.CancellationToken);
 
@@ -55,6 +54,7 @@ public sealed class RcmSamplerTests
         Assert.Equal(reference.GetProperty("experts").EnumerateArray().Select(e => (NoiseExpert?)e.GetInt32()), experts);
         Assert.Equal(run.Schedule.Steps, highNoise.Steps.Count + lowNoise.Steps.Count);
         Assert.Equal(reference.GetProperty("timesteps_bf16").EnumerateArray().Select(t => t.GetSingle()), recorder.Timesteps.Select(t => t.to(ScalarType.Float32).item<float>()));
+        Assert.Equal(run.Solver == RcmSolver.Sde ? run.Schedule.Steps + 1 : 1, noise.Draws);
     }
 
     [Fact]
@@ -173,8 +173,6 @@ public sealed class RcmSamplerTests
 
         Assert.Contains("Float32", error.Message, StringComparison.Ordinal);
     }
-
-    private static RecordedNoise RecordedNoise() => RcmSamplerFixture.RecordedNoise();
 
     /// <summary>T2V runs one toy network; I2V the expert pair at the fixture's boundary.</summary>
     private static (IVelocityNetwork Network, ToyVelocity HighNoise, ToyVelocity LowNoise) ToyNetwork(Trajectory run)

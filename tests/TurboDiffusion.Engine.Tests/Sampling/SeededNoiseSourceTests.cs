@@ -1,5 +1,6 @@
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Sampling;
+using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Sampling;
@@ -24,6 +25,21 @@ public sealed class SeededNoiseSourceTests
         Assert.False(a[0].equal(a[1]).all().item<bool>(), "successive draws must advance the generator");
         Assert.Equal(ScalarType.Float32, a[0].dtype);
         Assert.Equal(Shape, a[0].shape);
+    }
+
+    [Fact]
+    public void Cpu_generator_with_the_fixture_seed_replays_the_recorded_noise_draw_for_draw()
+    {
+        using var recorded = RcmSamplerFixture.RecordedNoise();
+        using var scope = NewDisposeScope();
+        using var seeded = new SeededNoiseSource(RcmSamplerFixture.Seed());
+        var shape = RcmSamplerFixture.LatentShape();
+        var exact = RcmSamplerFixture.Open().Tolerance(RcmSamplerFixture.ExactToleranceKey);
+
+        for (var draw = 0; draw < RcmSamplerFixture.RecordedDraws(); draw++)
+        {
+            TensorAssert.Close(seeded.Draw(shape), recorded.Draw(shape), exact, $"draw {draw}");
+        }
     }
 
     [Fact]
