@@ -6,6 +6,7 @@ namespace TurboDiffusion.Engine.Sampling;
 /// Wan2.2 A14B: the high-noise expert runs until the first step whose rectified-flow time t is strictly
 /// below the boundary, the low-noise expert from then on (t only falls, so the switch is final).
 /// With the defaults (4 steps, sigma_max 200) steps 0-1 run high (t 0.995, 0.934), steps 2-3 low.
+/// Build it from the schedule the sampler runs: the switch step is fixed from that schedule's times.
 /// </summary>
 public sealed class NoiseExpertPair : IVelocityNetwork
 {

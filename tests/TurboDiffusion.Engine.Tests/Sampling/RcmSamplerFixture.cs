@@ -9,7 +9,7 @@ namespace TurboDiffusion.Engine.Tests.Sampling;
 
 /// <summary>
 /// The <c>rcm_sampler</c> fixture: schedules <c>sigma{S}_steps{n}</c> and trajectories
-/// <c>{t2v|i2v|i2v_ode}_sigma{S}_steps{n}_{exact|netinputs}</c>, every one driven by the recorded noise.
+/// <c>{t2v|i2v|i2v_ode}_sigma{S}_steps{n}_{exact|netinputs}</c>, driven by the recorded noise or the seeded generator.
 /// </summary>
 internal static partial class RcmSamplerFixture
 {
