@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
@@ -41,24 +39,19 @@ public sealed partial class GoldenFixture
 
     public SafetensorsFile Tensors(string file) => SafetensorsFile.Open(PathOf(file));
 
-    /// <summary>The tolerance the manifest states under <c>tolerance[key]</c>, e.g. "max_abs &lt;= 5e-5 and rel_l2 &lt;= 5e-6".</summary>
-    public Tolerance Tolerance(string key)
+    /// <summary>The tolerance the manifest states under <c>tolerance[key]</c>; see <see cref="Fixtures.Tolerance.Parse"/>.</summary>
+    public Tolerance Tolerance(string key, string? kind = null)
     {
         var text = Manifest.RootElement.GetProperty("tolerance").GetProperty(key).GetString()
             ?? throw new InvalidOperationException($"tolerance '{key}' is not a string");
-        var tolerance = new Tolerance(Bound(text, "max_abs"), Bound(text, "rel_l2"), text);
-        if (tolerance.MaxAbs is null && tolerance.RelL2 is null)
+        try
         {
-            throw new InvalidOperationException($"tolerance '{key}' states no max_abs or rel_l2 bound: {text}");
+            return Fixtures.Tolerance.Parse(text, kind);
         }
-
-        return tolerance;
-    }
-
-    private static double? Bound(string text, string metric)
-    {
-        var match = Regex.Match(text, metric + @"\s*<=\s*([0-9.eE+-]+)");
-        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"{Path.Combine(Directory, "fixture.json")}: tolerance '{key}': {e.Message}", e);
+        }
     }
 
     private static string Root()
@@ -79,6 +72,3 @@ public sealed partial class GoldenFixture
         throw new DirectoryNotFoundException($"No repository root (TurboDiffusion.sln) above {AppContext.BaseDirectory}; set TURBO_FIXTURES to the fixtures folder.");
     }
 }
-
-/// <summary>Bounds on the difference from a reference; <see cref="Source"/> is the manifest's wording.</summary>
-public sealed record Tolerance(double? MaxAbs, double? RelL2, string Source);

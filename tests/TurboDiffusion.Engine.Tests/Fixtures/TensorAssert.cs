@@ -26,7 +26,8 @@ public static class TensorAssert
         return new Difference(maxAbs, relL2, worst, a[worst].item<double>(), b[worst].item<double>());
     }
 
-    public static void Close(Tensor actual, Tensor expected, Tolerance tolerance, string what)
+    /// <returns>The measured difference, for the test output.</returns>
+    public static Difference Close(Tensor actual, Tensor expected, Tolerance tolerance, string what)
     {
         var d = Compare(actual, expected);
         var report = $"{what}: max_abs {d.MaxAbs:E3}, rel_l2 {d.RelL2:E3}; worst at flat index {d.WorstIndex}: {d.Actual:R} vs {d.Expected:R}. Tolerance: {tolerance.Source}";
@@ -40,5 +41,7 @@ public static class TensorAssert
         {
             Assert.True(d.RelL2 <= relL2, report);
         }
+
+        return d;
     }
 }

@@ -1,0 +1,48 @@
+namespace TurboDiffusion.Engine.Tests.Fixtures;
+
+public sealed class ToleranceTests
+{
+    private const string PerKind = "max_abs <= 1e-14 (schedule) / 1e-12 (trajectories)";
+
+    [Fact]
+    public void Reads_max_abs_and_rel_l2_bounds()
+    {
+        var tolerance = Tolerance.Parse("max_abs <= 5e-5 and rel_l2 <= 5e-6");
+
+        Assert.Equal(5e-5, tolerance.MaxAbs);
+        Assert.Equal(5e-6, tolerance.RelL2);
+    }
+
+    [Theory]
+    [InlineData("schedule", 1e-14)]
+    [InlineData("trajectories", 1e-12)]
+    public void Per_kind_bounds_are_picked_by_kind(string kind, double expected)
+    {
+        var tolerance = Tolerance.Parse(PerKind, kind);
+
+        Assert.Equal(expected, tolerance.MaxAbs);
+        Assert.Null(tolerance.RelL2);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("layers")]
+    public void Per_kind_bounds_without_a_known_kind_are_refused(string? kind)
+    {
+        var error = Assert.Throws<FormatException>(() => Tolerance.Parse(PerKind, kind));
+
+        Assert.Contains("schedule, trajectories", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exact_means_no_difference()
+    {
+        Assert.Equal(0.0, Tolerance.Parse("exact").MaxAbs);
+    }
+
+    [Fact]
+    public void Text_without_a_bound_is_refused()
+    {
+        Assert.Throws<FormatException>(() => Tolerance.Parse("close enough"));
+    }
+}

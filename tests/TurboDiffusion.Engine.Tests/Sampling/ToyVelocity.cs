@@ -1,0 +1,37 @@
+using TurboDiffusion.Engine.Sampling;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Tests.Sampling;
+
+/// <summary>What the fixture's toy network reads.</summary>
+internal enum ToyInputs
+{
+    /// <summary><c>v = a·x − b·t</c> on the float64 state and the schedule's float64 t.</summary>
+    Exact,
+
+    /// <summary><c>v = a·double(bf16(x)) − b·(timestep/1000)</c>: what a bf16 network receives.</summary>
+    NetworkInputs,
+}
+
+/// <summary>The fixture's stand-in for a DiT; it remembers which steps it served.</summary>
+internal sealed class ToyVelocity(double a, double b, ToyInputs inputs, RcmSchedule schedule) : IVelocityNetwork
+{
+    /// <summary>The fixture's coefficients for T2V and the high-noise expert.</summary>
+    public static ToyVelocity HighNoise(ToyInputs inputs, RcmSchedule schedule) => new(0.3, 0.1, inputs, schedule);
+
+    public static ToyVelocity LowNoise(ToyInputs inputs, RcmSchedule schedule) => new(0.25, 0.05, inputs, schedule);
+
+    public List<int> Steps { get; } = [];
+
+    public Tensor Velocity(Tensor x, Tensor timestep, int stepIndex)
+    {
+        Steps.Add(stepIndex);
+        if (inputs == ToyInputs.Exact)
+        {
+            return x * a - b * schedule.Times[stepIndex];
+        }
+
+        var t = timestep.to(ScalarType.Float64).reshape(timestep.shape[0], 1, 1, 1, 1);
+        return x.to(ScalarType.BFloat16).to(ScalarType.Float64) * a - t / 1000 * b;
+    }
+}
