@@ -1,0 +1,18 @@
+namespace TurboDiffusion.Engine.Pipelines;
+
+/// <summary>
+/// A warm video engine: loads models once, then turns requests into MP4 files. The farm's GPU worker
+/// calls it on its own thread; progress is reported per stage and per sampler step, and cancellation
+/// reaches the step loop.
+/// </summary>
+public interface IVideoEngine : IDisposable
+{
+    /// <summary>What is resident now (models, device, memory).</summary>
+    EngineStatus Status { get; }
+
+    /// <summary>Loads <paramref name="model"/> (a model id such as "tiny" or a model directory) if it is not resident.</summary>
+    Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Renders one video to <see cref="VideoRequest.OutputPath"/>, loading its model first if needed.</summary>
+    Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,20 @@
+namespace TurboDiffusion.Engine.Pipelines;
+
+/// <summary>What one generation produced and how long each stage took.</summary>
+/// <param name="FramesDirectory">PNG frames, when requested.</param>
+/// <param name="StageTimings">Wall time per stage that ran.</param>
+public sealed record VideoResult(
+    string VideoPath,
+    string SidecarPath,
+    string? FramesDirectory,
+    int Width,
+    int Height,
+    int Frames,
+    IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings);
+
+/// <summary>A model held in memory.</summary>
+public sealed record ResidentModel(string Model, string Description, long Bytes);
+
+/// <summary>What the engine holds: its device and resident models with their memory.</summary>
+/// <param name="Device">e.g. "cuda:0 (NVIDIA H100 80GB HBM3)" or "cpu".</param>
+public sealed record EngineStatus(string Device, IReadOnlyList<ResidentModel> Models, long DeviceBytesInUse, long DeviceBytesTotal);
