@@ -86,11 +86,7 @@ public sealed class WanModel : IDisposable
 
     internal WanTextContext PrepareContext(Tensor context, Action<string, Tensor>? observe)
     {
-        if (context.dim() != 3 || context.shape[1] > Config.TextLen || context.shape[2] != Config.TextDim)
-        {
-            throw new ArgumentException($"{Config.Name}: context must be [B, Lc ≤ {Config.TextLen}, {Config.TextDim}], got [{string.Join(", ", context.shape)}].", nameof(context));
-        }
-
+        WanInputs.CheckContext(Config, context);
         using var scope = NewDisposeScope();
         var padded = nn.functional.pad(context.to(Precision.Compute, Device), [0, 0, 0, Config.TextLen - context.shape[1]]);
         var embedded = textEmbedding.Forward(padded);
@@ -114,9 +110,15 @@ public sealed class WanModel : IDisposable
 
     internal Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y, Action<string, Tensor>? observe)
     {
-        CheckInputs(x, timestep, context, y);
+        WanInputs.CheckForward(Config, x, timestep, y);
+        if (!ReferenceEquals(context.Model, this) || context.Batch != x.shape[0])
+        {
+            throw new ArgumentException($"{Config.Name}: the text context must come from this model's PrepareContext with batch {x.shape[0]}, got batch {context.Batch}.", nameof(context));
+        }
+
         using var scope = NewDisposeScope();
-        var input = (y is null ? x : cat([x, y], 1)).to(Precision.Compute, Device);
+        var latent = x.to(Precision.Compute, Device);
+        var input = y is null ? latent : cat([latent, y.to(Precision.Compute, Device)], 1);
         var grid = patchEmbedding.GridOf(input);
         var patches = patchEmbedding.Patchify(input);
         observe?.Invoke("patchified_input", patches);
@@ -139,29 +141,6 @@ public sealed class WanModel : IDisposable
         var output = head.Forward(tokens, e);
         observe?.Invoke("head_out_before_unpatchify", output);
         return head.Unpatchify(output, grid).MoveToOuterDisposeScope();
-    }
-
-    private void CheckInputs(Tensor x, Tensor timestep, WanTextContext context, Tensor? y)
-    {
-        var expected = Config.Task == WanTask.ImageToVideo ? $"x [B, {Config.OutDim}, T, H, W] and y [B, {Config.ConditionDim}, T, H, W]" : $"x [B, {Config.OutDim}, T, H, W] and no y";
-        var ok = x.dim() == 5 && x.shape[1] == Config.OutDim
-            && (Config.Task == WanTask.ImageToVideo
-                ? y is not null && y.dim() == 5 && y.shape[1] == Config.ConditionDim && x.shape.Skip(2).SequenceEqual(y.shape.Skip(2)) && y.shape[0] == x.shape[0]
-                : y is null);
-        if (!ok)
-        {
-            throw new ArgumentException($"{Config.Name} takes {expected}; got x [{string.Join(", ", x.shape)}]{(y is null ? "" : $", y [{string.Join(", ", y.shape)}]")}.");
-        }
-
-        if (timestep.numel() != 1 && timestep.numel() != x.shape[0])
-        {
-            throw new ArgumentException($"{Config.Name}: timestep must hold 1 or B = {x.shape[0]} values, got [{string.Join(", ", timestep.shape)}].", nameof(timestep));
-        }
-
-        if (!ReferenceEquals(context.Model, this) || context.Batch != x.shape[0])
-        {
-            throw new ArgumentException($"{Config.Name}: the text context must come from this model's PrepareContext with batch {x.shape[0]}, got batch {context.Batch}.", nameof(context));
-        }
     }
 
     public void Dispose()
