@@ -1,3 +1,4 @@
+using TorchSharp;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Runtime;
@@ -11,12 +12,14 @@ public sealed class WanModelLoadingTests
     private const string EditedPath = "edited-wan-checkpoint.safetensors";
 
     [Fact]
-    public void A_missing_tensor_fails_naming_file_key_and_expected_shape()
+    public void A_missing_tensor_fails_naming_file_key_and_expected_shape_and_frees_what_was_read()
     {
         using var weights = NativeTiny().Without("blocks.1.cross_attn.norm_k.weight");
+        var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, WanConfig.Tiny, WanPrecision.Fp32));
 
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         Assert.Equal("blocks.1.cross_attn.norm_k.weight", error.Key);
         Assert.Equal(EditedPath, error.FilePath);
         Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -104,6 +105,24 @@ public sealed class WanModelTests(ITestOutputHelper output)
         Assert.True(again.equal(first).all().item<bool>(), "a forward changed the prepared keys/values");
         Assert.False(between.allclose(first), "the timestep had no effect");
         Check(again, fixture.OutFp64, fixture.Golden.Tolerance(Float32Tolerance), "reused context fp32 vs out_fp64");
+    }
+
+    [Fact]
+    public void Forwards_and_prompts_leave_no_tensor_behind()
+    {
+        using var fixture = WanFixture.I2V();
+        using var model = fixture.Load(WanPrecision.Fp32);
+        var live = () => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var before = live();
+
+        using (var context = model.PrepareContext(fixture.Context))
+        using (model.Forward(fixture.X, fixture.Timestep, context, fixture.Y))
+        {
+            // Keys and values of every block, and the velocity.
+            Assert.Equal(before + (2L * fixture.Config.NumLayers) + 1, live());
+        }
+
+        Assert.Equal(before, live());
     }
 
     [Fact]
