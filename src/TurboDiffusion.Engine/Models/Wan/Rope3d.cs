@@ -2,12 +2,6 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
 
-/// <summary>The latent token grid (F, H, W) after patching; token index = (f·H + h)·W + w.</summary>
-public sealed record WanGrid(long F, long H, long W)
-{
-    public long Tokens => F * H * W;
-}
-
 /// <summary>
 /// 3-D rotary position embedding of Wan's self-attention. A head of D dims is C = D/2 adjacent pairs
 /// (x[2j], x[2j+1]), split into C − 2⌊C/3⌋ time pairs, then ⌊C/3⌋ height and ⌊C/3⌋ width pairs

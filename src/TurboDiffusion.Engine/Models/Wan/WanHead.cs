@@ -37,6 +37,11 @@ internal sealed class WanHead : IDisposable
     /// <summary>x [B, L, D], e [B, D] (stream dtype) → [B, L, pt·ph·pw·C_out] (stream dtype).</summary>
     public Tensor Forward(Tensor x, Tensor e)
     {
+        if (x.dtype != modulation.dtype || e.dtype != modulation.dtype)
+        {
+            throw new ArgumentException($"WanHead: the residual stream and e must be {modulation.dtype}, got {x.dtype} and {e.dtype}.");
+        }
+
         using var scope = NewDisposeScope();
         var m = (modulation + e.unsqueeze(1)).chunk(2, 1);
         var (shift, scale) = (m[0], m[1]);
