@@ -1,3 +1,4 @@
+using System.Text;
 using TurboDiffusion.Engine.Checkpoints.Pth;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
@@ -37,11 +38,7 @@ public sealed class PthFile : ITensorReader
         var archive = PthArchive.Open(path, chunkBytes);
         try
         {
-            if (archive.Member("byteorder") is { } order && archive.ReadAll(order, 16) is var bytes && System.Text.Encoding.ASCII.GetString(bytes) != "little")
-            {
-                throw new CheckpointException(path, null, $"byteorder is '{System.Text.Encoding.ASCII.GetString(bytes)}'; expected 'little'");
-            }
-
+            RequireLittleEndian(archive);
             var pickle = archive.Member("data.pkl")!;
             var (root, _) = StateDictUnpickler.Load(path, archive.ReadAll(pickle, MaxPickleBytes));
             return new PthFile(archive, PthStateDict.Collect(archive, root));
@@ -74,6 +71,16 @@ public sealed class PthFile : ITensorReader
     }
 
     public void Dispose() => archive.Dispose();
+
+    /// <summary>Blobs hold raw native-order bytes; files from before the <c>byteorder</c> record were all little-endian.</summary>
+    private static void RequireLittleEndian(PthArchive archive)
+    {
+        var order = archive.Member("byteorder") is { } member ? Encoding.ASCII.GetString(archive.ReadAll(member, 16)) : "little";
+        if (order != "little")
+        {
+            throw new CheckpointException(archive.Path, null, $"byteorder is '{order}'; expected 'little'");
+        }
+    }
 
     private PthTensor Entry(string name) =>
         tensors.TryGetValue(name, out var tensor)
