@@ -50,6 +50,8 @@ public sealed class PthFile : ITensorReader
         }
     }
 
+    public bool Contains(string name) => tensors.ContainsKey(name);
+
     public TensorInfo Info(string name)
     {
         var tensor = Entry(name);

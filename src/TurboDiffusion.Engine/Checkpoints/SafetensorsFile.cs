@@ -39,6 +39,8 @@ public sealed class SafetensorsFile : ITensorReader
 
     public IReadOnlyCollection<string> Names => (IReadOnlyCollection<string>)Entries.Keys;
 
+    public bool Contains(string name) => Entries.ContainsKey(name);
+
     public TensorInfo Info(string name)
     {
         var entry = Entry(name);
