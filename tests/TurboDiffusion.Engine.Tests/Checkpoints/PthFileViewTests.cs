@@ -69,6 +69,19 @@ public sealed class PthFileViewTests
         Assert.Equal([1.5f, -1f], Values(pth, "model.net.w"));
     }
 
+    [Fact]
+    public void Archives_with_zip64_sizes_and_offsets_are_read()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("zip64.pth");
+        var pickle = new PickleWriter().EmptyDict().Mark().Text("w").Tensor("BFloat16Storage", "0", 2, 0, [2], [1]).SetItems().Stop().ToArray();
+        Zip64Archive.Write(path, [new("zip64/data.pkl", pickle), new("zip64/data/0", [0x80, 0x3f, 0x00, 0xc0])]);
+
+        using var pth = PthFile.Open(path);
+
+        Assert.Equal([1f, -2f], Values(pth, "w"));
+    }
+
     private static float[] Values(PthFile pth, string name)
     {
         using var tensor = pth.Load(name, ScalarType.Float32);
