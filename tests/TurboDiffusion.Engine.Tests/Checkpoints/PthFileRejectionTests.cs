@@ -141,6 +141,34 @@ public sealed class PthFileRejectionTests
     }
 
     [Fact]
+    public void A_view_whose_size_overflows_is_rejected()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("overflow.pth");
+        var pickle = new PickleWriter().EmptyDict().Mark().Text("w").Tensor("FloatStorage", "0", 1, 0, [1L << 40, 1L << 40], [1, 1]).SetItems().Stop().ToArray();
+        TorchSaveArchive.Write(path, "overflow", pickle, new Dictionary<string, byte[]> { ["0"] = new byte[4] });
+
+        var error = Assert.Throws<CheckpointException>(() => PthFile.Open(path));
+
+        Assert.Equal("w", error.Key);
+        Assert.Contains("overflows 64-bit sizes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_truncated_pickle_is_reported_as_truncated()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("cut.pth");
+        var pickle = new PickleWriter().EmptyDict().Mark().Text("w").Tensor("FloatStorage", "0", 1, 0, [1], [1]).SetItems().Stop().ToArray();
+        TorchSaveArchive.Write(path, "cut", pickle[..(pickle.Length / 2)], new Dictionary<string, byte[]> { ["0"] = new byte[4] });
+
+        var error = Assert.Throws<CheckpointException>(() => PthFile.Open(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated pickle", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_key_names_the_file_and_the_key()
     {
         var fixture = GoldenFixture.Open("umt5_tiny");

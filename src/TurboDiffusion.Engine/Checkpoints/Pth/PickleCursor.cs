@@ -34,7 +34,8 @@ internal sealed class PickleCursor(string path, byte[] data)
         return length is > 0 and < 8 && (bytes[length - 1] & 0x80) != 0 ? value - (1L << (8 * length)) : value;
     }
 
-    public string Utf8(uint length) => Encoding.UTF8.GetString(Take(checked((int)length)));
+    public string Utf8(uint length) =>
+        length <= int.MaxValue ? Encoding.UTF8.GetString(Take((int)length)) : throw Malformed($"a string of {length} bytes");
 
     /// <summary>GLOBAL's operands: text up to a newline.</summary>
     public string Line()

@@ -22,7 +22,14 @@ internal static class PthStateDict
         Flatten(archive.Path, dict, "", 0, tensors);
         foreach (var (name, tensor) in tensors)
         {
-            Validate(archive, name, tensor);
+            try
+            {
+                Validate(archive, name, tensor);
+            }
+            catch (OverflowException)
+            {
+                throw new CheckpointException(archive.Path, name, $"view {Describe(tensor)} of {tensor.Storage.Numel} elements overflows 64-bit sizes (corrupt checkpoint)");
+            }
         }
 
         return tensors;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace TurboDiffusion.Engine.Checkpoints.Pth;
@@ -23,7 +22,6 @@ internal sealed class ZipCatalog
     private const uint EndSignature = 0x06054b50;
     private const uint Zip64LocatorSignature = 0x07064b50;
     private const uint Zip64EndSignature = 0x06064b50;
-    private const uint CentralSignature = 0x02014b50;
     private const uint LocalSignature = 0x04034b50;
     private const int EndBytes = 22;
     private const int MaxCommentBytes = ushort.MaxValue;
@@ -47,13 +45,13 @@ internal sealed class ZipCatalog
         var directory = new byte[directoryBytes];
         RandomAccess.Read(file, directory, directoryOffset);
         var members = new Dictionary<string, ZipMember>(StringComparer.Ordinal);
-        var reader = new ZipDirectoryReader(path, directory);
+        var reader = new ZipCentralDirectoryReader(path, directory);
         for (long i = 0; i < count; i++)
         {
             var member = reader.Next();
-            if (member.LocalHeaderOffset + member.CompressedSize > directoryOffset)
+            if (member.LocalHeaderOffset < 0 || member.CompressedSize < 0 || member.Size < 0 || member.LocalHeaderOffset + member.CompressedSize > directoryOffset)
             {
-                throw new CheckpointException(path, member.Name, $"member claims bytes up to {member.LocalHeaderOffset + member.CompressedSize} but the data area ends at {directoryOffset} (corrupt archive)");
+                throw new CheckpointException(path, member.Name, $"member claims {member.CompressedSize} bytes from offset {member.LocalHeaderOffset} but the data area is 0..{directoryOffset} (corrupt archive)");
             }
 
             members[member.Name] = member;
@@ -136,80 +134,5 @@ internal sealed class ZipCatalog
         }
 
         return -1;
-    }
-
-    /// <summary>Walks the central directory's file headers, widening sizes from the ZIP64 extra field.</summary>
-    private sealed class ZipDirectoryReader(string path, byte[] directory)
-    {
-        private const int HeaderBytes = 46;
-        private const ushort Zip64ExtraId = 0x0001;
-        private const ushort EncryptedFlag = 1;
-        private int position;
-
-        public ZipMember Next()
-        {
-            if (position + HeaderBytes > directory.Length || BinaryPrimitives.ReadUInt32LittleEndian(directory.AsSpan(position)) != CentralSignature)
-            {
-                throw new CheckpointException(path, null, $"central directory entry expected at directory offset {position} is missing (corrupt archive)");
-            }
-
-            var header = directory.AsSpan(position, HeaderBytes);
-            var flags = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
-            var method = BinaryPrimitives.ReadUInt16LittleEndian(header[10..]);
-            long compressed = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
-            long size = BinaryPrimitives.ReadUInt32LittleEndian(header[24..]);
-            int nameBytes = BinaryPrimitives.ReadUInt16LittleEndian(header[28..]);
-            int extraBytes = BinaryPrimitives.ReadUInt16LittleEndian(header[30..]);
-            int commentBytes = BinaryPrimitives.ReadUInt16LittleEndian(header[32..]);
-            long local = BinaryPrimitives.ReadUInt32LittleEndian(header[42..]);
-            if (position + HeaderBytes + nameBytes + extraBytes + commentBytes > directory.Length)
-            {
-                throw new CheckpointException(path, null, $"central directory entry at directory offset {position} runs past the directory (corrupt archive)");
-            }
-
-            var name = Encoding.UTF8.GetString(directory, position + HeaderBytes, nameBytes);
-            var extra = directory.AsSpan(position + HeaderBytes + nameBytes, extraBytes);
-            (size, compressed, local) = WidenFromZip64(extra, size, compressed, local);
-            position += HeaderBytes + nameBytes + extraBytes + commentBytes;
-            if ((flags & EncryptedFlag) != 0 || method is not ((ushort)ZipMethod.Stored or (ushort)ZipMethod.Deflated))
-            {
-                throw new CheckpointException(path, name, $"zip member uses {((flags & EncryptedFlag) != 0 ? "encryption" : $"compression method {method}")}; expected stored (0) or deflated (8)");
-            }
-
-            return new ZipMember(name, (ZipMethod)method, compressed, size, local);
-        }
-
-        /// <summary>A 0xFFFFFFFF field means "see the ZIP64 extra field", which lists only those fields, in this order.</summary>
-        private static (long Size, long Compressed, long Local) WidenFromZip64(ReadOnlySpan<byte> extra, long size, long compressed, long local)
-        {
-            while (extra.Length >= 4)
-            {
-                var id = BinaryPrimitives.ReadUInt16LittleEndian(extra);
-                var length = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]), extra.Length - 4);
-                var field = extra.Slice(4, length);
-                if (id == Zip64ExtraId)
-                {
-                    size = Widen(ref field, size);
-                    compressed = Widen(ref field, compressed);
-                    local = Widen(ref field, local);
-                }
-
-                extra = extra[(4 + length)..];
-            }
-
-            return (size, compressed, local);
-        }
-
-        private static long Widen(ref ReadOnlySpan<byte> field, long value)
-        {
-            if (value != uint.MaxValue || field.Length < 8)
-            {
-                return value;
-            }
-
-            var wide = BinaryPrimitives.ReadInt64LittleEndian(field);
-            field = field[8..];
-            return wide;
-        }
     }
 }
