@@ -40,7 +40,7 @@ public sealed class PthFile : ITensorReader
         {
             RequireLittleEndian(archive);
             var pickle = archive.Member("data.pkl")!;
-            var (root, _) = StateDictUnpickler.Load(path, archive.ReadAll(pickle, MaxPickleBytes));
+            var root = StateDictUnpickler.Load(path, archive.ReadAll(pickle, MaxPickleBytes));
             return new PthFile(archive, PthStateDict.Collect(archive, root));
         }
         catch

@@ -114,6 +114,20 @@ public sealed class PthFileRejectionTests
     }
 
     [Fact]
+    public void A_tensor_whose_storage_blob_is_missing_names_the_blob()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("no-blob.pth");
+        var pickle = new PickleWriter().EmptyDict().Mark().Text("w").Tensor("FloatStorage", "7", 1, 0, [1], [1]).SetItems().Stop().ToArray();
+        TorchSaveArchive.Write(path, "no-blob", pickle, new Dictionary<string, byte[]> { ["0"] = new byte[4] });
+
+        var error = Assert.Throws<CheckpointException>(() => PthFile.Open(path));
+
+        Assert.Equal("w", error.Key);
+        Assert.Contains("storage blob 'no-blob/data/7' is missing from the archive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_view_reaching_past_its_storage_is_rejected()
     {
         using var scratch = new ScratchDirectory();

@@ -70,6 +70,24 @@ public sealed class PthFileViewTests
     }
 
     [Fact]
+    public void Parameters_are_read_as_their_tensors()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("parameter.pth");
+        var pickle = new PickleWriter().EmptyDict().Mark()
+            .Text("p").Global("torch._utils", "_rebuild_parameter").Mark()
+            .Tensor("FloatStorage", "0", 2, 0, [2], [1]).Op(0x88).Global("collections", "OrderedDict").EmptyTuple().Reduce()
+            .Tuple().Reduce()
+            .SetItems().Stop().ToArray();
+        TorchSaveArchive.Write(path, "parameter", pickle, new Dictionary<string, byte[]> { ["0"] = MemoryMarshal.AsBytes<float>([0.25f, 4f]).ToArray() });
+
+        using var pth = PthFile.Open(path);
+
+        Assert.Equal(["p"], pth.Names);
+        Assert.Equal([0.25f, 4f], Values(pth, "p"));
+    }
+
+    [Fact]
     public void Archives_with_zip64_sizes_and_offsets_are_read()
     {
         using var scratch = new ScratchDirectory();

@@ -69,7 +69,7 @@ internal static class PthStateDict
                 $"storage blob '{blob.Name}' holds {blob.Size} bytes; expected {expectedBytes} ({storage.Class.Name} of {storage.Numel} elements) — truncated or mismatched");
         }
 
-        if (tensor.Numel > 0 && tensor.Offset + tensor.SpanElements > storage.Numel)
+        if (tensor.Numel > 0 && checked(tensor.Offset + tensor.SpanElements) > storage.Numel)
         {
             throw new CheckpointException(archive.Path, name,
                 $"view {Describe(tensor)} reaches storage element {tensor.Offset + tensor.SpanElements - 1}; expected at most {storage.Numel - 1} ({storage.Class.Name} '{storage.Key}')");

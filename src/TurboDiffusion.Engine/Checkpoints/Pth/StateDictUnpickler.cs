@@ -23,13 +23,8 @@ internal sealed class StateDictUnpickler
         this.objects = objects;
     }
 
-    /// <summary>The unpickled root object and the storages its tensors reference.</summary>
-    public static (object? Root, IReadOnlyDictionary<string, StorageRef> Storages) Load(string path, byte[] pickle)
-    {
-        var objects = new TorchPickleObjects(path);
-        var root = new StateDictUnpickler(path, pickle, objects).Run();
-        return (root, objects.Storages);
-    }
+    /// <summary>The unpickled root object: dicts, strings, numbers and <see cref="PthTensor"/> views.</summary>
+    public static object? Load(string path, byte[] pickle) => new StateDictUnpickler(path, pickle, new TorchPickleObjects(path)).Run();
 
     private object? Run()
     {

@@ -28,8 +28,6 @@ internal sealed class TorchPickleObjects(string path)
 
     private readonly Dictionary<string, StorageRef> storages = new(StringComparer.Ordinal);
 
-    public IReadOnlyDictionary<string, StorageRef> Storages => storages;
-
     public object Global(string module, string name) =>
         Allowed.TryGetValue($"{module}.{name}", out var allowed)
             ? allowed
