@@ -41,7 +41,8 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
 
         var bounds = BoundPattern().Matches(match.Groups["bounds"].Value);
         var kinds = bounds.Where(b => b.Groups["kind"].Success).Select(b => b.Groups["kind"].Value.Trim()).ToList();
-        if (kinds.Count == 0)
+        // One bound with a remark in parentheses is just that bound; several, split by '/', are per kind.
+        if (kinds.Count == 0 || bounds.Count == 1)
         {
             return ValueOf(bounds[0]);
         }

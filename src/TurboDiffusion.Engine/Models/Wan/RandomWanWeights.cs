@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Models.Wan;
 
 /// <summary>
-/// A checkpoint of random weights with every canonical Wan tensor (<see cref="WanCheckpointLayout"/>), for
+/// A checkpoint of random weights with every canonical Wan tensor (<see cref="WanTensorCatalog"/>), for
 /// benchmarks at real shapes and untrained demo models. Each tensor is drawn when read, from a generator
 /// seeded by (seed, key) on the device it is read to, so a read is deterministic for a given seed, key and
 /// device type and no file or host copy is needed. Scales keep activations O(1) through the blocks:
@@ -24,7 +24,7 @@ public sealed class RandomWanWeights : ITensorReader
     public RandomWanWeights(WanConfig config, long seed, ScalarType type = ScalarType.Float32, Device? device = null)
     {
         config.Validate();
-        tensors = WanCheckpointLayout.Tensors(config, type).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        tensors = WanTensorCatalog.Tensors(config, type).ToDictionary(t => t.Name, StringComparer.Ordinal);
         this.seed = seed;
         this.device = device ?? CPU;
         dim = config.Dim;
@@ -34,6 +34,8 @@ public sealed class RandomWanWeights : ITensorReader
     public string Path { get; }
 
     public IReadOnlyCollection<string> Names => tensors.Keys;
+
+    public bool Contains(string name) => tensors.ContainsKey(name);
 
     public TensorInfo Info(string name) =>
         tensors.TryGetValue(name, out var info) ? info : throw new CheckpointException(Path, name, "not a tensor of a Wan DiT checkpoint");

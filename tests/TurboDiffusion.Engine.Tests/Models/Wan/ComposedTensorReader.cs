@@ -19,6 +19,8 @@ internal sealed class ComposedTensorReader : ITensorReader
 
     public IReadOnlyCollection<string> Names => sources.Keys;
 
+    public bool Contains(string name) => sources.ContainsKey(name);
+
     /// <summary>Adds <paramref name="reader"/>'s tensors named <c>{prefix}{name}</c> as <c>{name}</c>; takes ownership.</summary>
     public ComposedTensorReader Layer(ITensorReader reader, string prefix = "")
     {
@@ -53,6 +55,8 @@ internal sealed class InMemoryTensorReader(string path, IReadOnlyDictionary<stri
     public string Path { get; } = path;
 
     public IReadOnlyCollection<string> Names => [.. tensors.Keys];
+
+    public bool Contains(string name) => tensors.ContainsKey(name);
 
     public TensorInfo Info(string name) => new(name, tensors[name].dtype, tensors[name].shape);
 

@@ -31,8 +31,8 @@ public sealed class RandomWanWeightsTests
     {
         var config = WanConfig.Presets.Single(c => c.Name == preset);
 
-        Assert.Equal(tensors, WanCheckpointLayout.Tensors(config).Count);
-        Assert.Equal(parameters, WanCheckpointLayout.ParameterCount(config));
+        Assert.Equal(tensors, WanTensorCatalog.Tensors(config).Count);
+        Assert.Equal(parameters, WanTensorCatalog.ParameterCount(config));
         Assert.Equal(128, config.HeadDim);
     }
 

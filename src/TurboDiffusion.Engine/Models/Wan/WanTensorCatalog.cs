@@ -7,7 +7,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// The tensors of an official Wan DiT checkpoint (<c>diffusion_pytorch_model*.safetensors</c>): canonical key
 /// names and shapes for a config, in the reference's module order. 825 tensors for 1.3B, 1095 for 14B.
 /// </summary>
-public static class WanCheckpointLayout
+public static class WanTensorCatalog
 {
     public static IReadOnlyList<TensorInfo> Tensors(WanConfig config, ScalarType type = ScalarType.Float32)
     {
