@@ -29,7 +29,7 @@ internal sealed class Umt5WeightLoader
     /// <exception cref="CheckpointException">The key is missing, or its dtype or shape differ; names file, key, expected and found.</exception>
     public Tensor Load(string key, params long[] shape)
     {
-        if (!reader.Names.Contains(key))
+        if (!reader.Contains(key))
         {
             throw new CheckpointException(reader.Path, key, $"missing; expected a floating-point tensor of shape {Show(shape)}");
         }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Models.Umt5;
 
-public sealed class Umt5EncoderTests
+public sealed class Umt5EncoderTests(ITestOutputHelper output)
 {
     private readonly Umt5Fixture fixture = Umt5Fixture.Open();
 
@@ -16,10 +16,10 @@ public sealed class Umt5EncoderTests
         using var encoder = fixture.LoadEncoder(Umt5Precision.Fp64);
         var n = fixture.ValidTokens();
 
-        var output = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
+        var encoded = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
 
-        Assert.Equal(ScalarType.Float64, output.dtype);
-        TensorAssert.Close(output[.., ..n], fixture.Output("out_fp64")[.., ..n], tolerance, "umT5 fp64, valid rows");
+        Assert.Equal(ScalarType.Float64, encoded.dtype);
+        Check(encoded[.., ..n], fixture.Output("out_fp64")[.., ..n], tolerance, "umT5 fp64, valid rows");
     }
 
     [Fact]
@@ -30,9 +30,9 @@ public sealed class Umt5EncoderTests
         using var encoder = fixture.LoadEncoder(Umt5Precision.Fp64);
         var n = fixture.ValidTokens();
 
-        var output = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
+        var encoded = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
 
-        TensorAssert.Close(output[.., n..], fixture.Output("out_fp64")[.., n..], tolerance, "umT5 fp64, padded rows");
+        Check(encoded[.., n..], fixture.Output("out_fp64")[.., n..], tolerance, "umT5 fp64, padded rows");
     }
 
     [Fact]
@@ -43,10 +43,10 @@ public sealed class Umt5EncoderTests
         using var encoder = fixture.LoadEncoder(Umt5Precision.Fp32);
         var n = fixture.ValidTokens();
 
-        var output = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
+        var encoded = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
 
-        Assert.Equal(ScalarType.Float32, output.dtype);
-        TensorAssert.Close(output[.., ..n], fixture.Output("out_fp64")[.., ..n], tolerance, "umT5 fp32, valid rows");
+        Assert.Equal(ScalarType.Float32, encoded.dtype);
+        Check(encoded[.., ..n], fixture.Output("out_fp64")[.., ..n], tolerance, "umT5 fp32, valid rows");
     }
 
     [Fact]
@@ -57,10 +57,10 @@ public sealed class Umt5EncoderTests
         using var encoder = fixture.LoadEncoder(Umt5Precision.Bf16);
         var n = fixture.ValidTokens();
 
-        var output = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
+        var encoded = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
 
-        Assert.Equal(ScalarType.BFloat16, output.dtype);
-        TensorAssert.Close(output[.., ..n], fixture.Output("out_fp64")[.., ..n], tolerance, "umT5 bf16 (CPU), valid rows");
+        Assert.Equal(ScalarType.BFloat16, encoded.dtype);
+        Check(encoded[.., ..n], fixture.Output("out_fp64")[.., ..n], tolerance, "umT5 bf16 (CPU), valid rows");
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class Umt5EncoderTests
         var context = encoder.Context(tokens);
 
         Assert.Equal(new long[] { 1, Umt5Config.Tiny.TextLength, Umt5Config.Tiny.Dim }, context.shape);
-        TensorAssert.Close(context, fixture.Output("context_zero_padded_fp64"), tolerance, "umT5 context, trimmed and zero-padded");
+        Check(context, fixture.Output("context_zero_padded_fp64"), tolerance, "umT5 context, trimmed and zero-padded");
         Assert.Equal(0.0, context[.., n..].abs().max().item<double>());
     }
 
@@ -90,7 +90,7 @@ public sealed class Umt5EncoderTests
         {
             var bias = encoder.PositionBias(layer, Umt5Config.Tiny.TextLength);
 
-            TensorAssert.Close(bias, fixture.Output($"pos_bias_layer{layer}"), exact, $"position bias of layer {layer}");
+            Check(bias, fixture.Output($"pos_bias_layer{layer}"), exact, $"position bias of layer {layer}");
         }
     }
 
@@ -114,5 +114,11 @@ public sealed class Umt5EncoderTests
         var error = Assert.Throws<ArgumentException>(() => encoder.Forward(ids));
 
         Assert.Contains($"[0, {Umt5Config.Tiny.VocabSize})", error.Message, StringComparison.Ordinal);
+    }
+
+    private void Check(Tensor actual, Tensor expected, Tolerance tolerance, string what)
+    {
+        var difference = TensorAssert.Close(actual, expected, tolerance, what);
+        output.WriteLine($"{what}: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
     }
 }
