@@ -47,6 +47,7 @@ internal sealed class PrecompiledCharsMap
     {
         var deleted = new HashSet<char>();
         Span<byte> utf8 = stackalloc byte[4];
+        Span<char> one = stackalloc char[1];
         for (var c = 0; c <= char.MaxValue; c++)
         {
             if (char.IsSurrogate((char)c))
@@ -54,7 +55,8 @@ internal sealed class PrecompiledCharsMap
                 continue;
             }
 
-            var length = Encoding.UTF8.GetBytes([(char)c], utf8);
+            one[0] = (char)c;
+            var length = Encoding.UTF8.GetBytes(one, utf8);
             if (Lookup(utf8[..length]) is { } offset && offset < replacements.Length && replacements[offset] == 0)
             {
                 deleted.Add((char)c);

@@ -15,6 +15,7 @@ public sealed class Umt5Encoder : IDisposable
     private readonly IReadOnlyList<Umt5Block> blocks;
     private readonly Umt5RmsNorm norm;
     private readonly IReadOnlyList<Tensor> owned;
+    private bool disposed;
 
     private Umt5Encoder(Umt5Config config, Umt5Precision precision, Device device, Tensor tokenEmbedding, IReadOnlyList<Umt5Block> blocks, Umt5RmsNorm norm, IReadOnlyList<Tensor> owned)
     {
@@ -59,6 +60,7 @@ public sealed class Umt5Encoder : IDisposable
     public Tensor Forward(Tensor ids, Tensor? mask = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        ObjectDisposedException.ThrowIf(disposed, this);
         Umt5Inputs.CheckIds(ids, mask, Config);
         using var scope = NewDisposeScope();
         var (b, l) = (ids.shape[0], ids.shape[1]);
@@ -103,6 +105,7 @@ public sealed class Umt5Encoder : IDisposable
 
     public void Dispose()
     {
+        disposed = true;
         foreach (var tensor in owned)
         {
             tensor.Dispose();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TurboDiffusion.Engine.Models.Umt5;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -114,6 +115,31 @@ public sealed class Umt5EncoderTests(ITestOutputHelper output)
         var error = Assert.Throws<ArgumentException>(() => encoder.Forward(ids));
 
         Assert.Contains($"[0, {Umt5Config.Tiny.VocabSize})", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forward_and_a_context_leave_no_live_tensor_but_their_result()
+    {
+        using var encoder = fixture.LoadEncoder(Umt5Precision.Fp32);
+        using var ids = fixture.Input("ids");
+        using var mask = fixture.Input("mask");
+        var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        encoder.Forward(ids, mask).Dispose();
+        encoder.Context([5, 6, 1]).Dispose();
+
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void A_disposed_encoder_refuses_to_run()
+    {
+        var encoder = fixture.LoadEncoder(Umt5Precision.Fp32);
+        using var ids = tensor(new long[] { 3, 1 }, [1, 2], ScalarType.Int64);
+
+        encoder.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => encoder.Forward(ids));
     }
 
     private void Check(Tensor actual, Tensor expected, Tolerance tolerance, string what)
