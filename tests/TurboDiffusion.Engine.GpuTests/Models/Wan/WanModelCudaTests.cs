@@ -23,6 +23,10 @@ public sealed class WanModelCudaTests(ITestOutputHelper output)
         using var context = model.PrepareContext(prompt);
         using var velocity = model.Forward(x, timestep, context);
 
+        using var outputs = fixture.Golden.Tensors("outputs.safetensors");
+        using var official = outputs.Load("out_bf16_gpu");
+        var fromOfficial = TensorAssert.Compare(velocity, official);
+        output.WriteLine($"dit_t2v_tiny bf16 CUDA vs the official bf16 GPU output: max_abs {fromOfficial.MaxAbs:E2}, rel_l2 {fromOfficial.RelL2:E2}");
         var tolerance = fixture.Golden.Tolerance("bf16 GPU implementation vs out_fp64");
         var difference = TensorAssert.Compare(velocity, fixture.OutFp64);
         output.WriteLine($"dit_t2v_tiny bf16 CUDA vs out_fp64: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
