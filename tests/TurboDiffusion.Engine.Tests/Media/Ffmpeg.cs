@@ -7,13 +7,15 @@ namespace TurboDiffusion.Engine.Tests.Media;
 /// <summary>ffmpeg and ffprobe run directly, as an independent judge of what the engine writes and reads.</summary>
 internal static class Ffmpeg
 {
+    private static readonly Lazy<string> Executable = new(() => FfmpegLocator.Require());
+
     /// <summary>Runs ffmpeg quietly and returns its stdout; fails the test with its stderr on a non-zero exit.</summary>
-    public static byte[] Run(params string[] arguments) => Execute(FfmpegLocator.Require(), ["-hide_banner", "-loglevel", "error", .. arguments]);
+    public static byte[] Run(params string[] arguments) => Execute(Executable.Value, ["-hide_banner", "-loglevel", "error", .. arguments]);
 
     /// <summary>The first video stream as ffprobe reports it, with every frame decoded and counted.</summary>
     public static JsonElement ProbeVideoStream(string path)
     {
-        var json = Execute(FfmpegLocator.RequireProbe(), ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_streams", "-of", "json", path]);
+        var json = Execute(FfmpegLocator.RequireProbe(Executable.Value), ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_streams", "-of", "json", path]);
         using var document = JsonDocument.Parse(json);
         return document.RootElement.GetProperty("streams")[0].Clone();
     }
