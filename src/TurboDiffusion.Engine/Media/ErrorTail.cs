@@ -10,7 +10,7 @@ internal sealed class ErrorTail(int capacity = ErrorTail.DefaultCapacity)
 
     private readonly Queue<string> lines = new(capacity);
 
-    /// <summary>Takes a line; written as a <see cref="System.Diagnostics.DataReceivedEventHandler"/> body, where null means end of stream.</summary>
+    /// <summary>Keeps one line; null (the end of the stream) and blank lines are skipped.</summary>
     public void Add(string? line)
     {
         if (string.IsNullOrWhiteSpace(line))

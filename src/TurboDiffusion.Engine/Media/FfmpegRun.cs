@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace TurboDiffusion.Engine.Media;
 
 /// <summary>One run of ffmpeg or ffprobe to completion: its stdout as bytes, the tail of its stderr.</summary>
@@ -7,24 +5,9 @@ internal sealed record FfmpegRun(int ExitCode, byte[] Output, IReadOnlyList<stri
 {
     public static FfmpegRun Execute(string executable, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new FfmpegNotFoundException($"{executable} could not be started.");
         var errors = new ErrorTail();
-        process.ErrorDataReceived += (_, e) => errors.Add(e.Data);
-        process.BeginErrorReadLine();
+        using var process = FfmpegProcess.Start(executable, arguments, errors);
         process.StandardInput.Close();
-
         using var output = new MemoryStream();
         process.StandardOutput.BaseStream.CopyTo(output);
         process.WaitForExit();

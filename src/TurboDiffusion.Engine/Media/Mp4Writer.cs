@@ -62,17 +62,11 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
         options.Validate();
         var executable = FfmpegLocator.Require(options.FfmpegPath);
         var temporary = AtomicFile.TemporaryPathFor(outputPath);
-        var start = new ProcessStartInfo(executable) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in Mp4Arguments.For(width, height, options, temporary))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start) ?? throw new FfmpegNotFoundException($"{executable} could not be started.");
         var errors = new ErrorTail();
-        process.ErrorDataReceived += (_, e) => errors.Add(e.Data);
+        var process = FfmpegProcess.Start(executable, Mp4Arguments.For(width, height, options, temporary), errors);
+
+        // ffmpeg writes nothing to stdout when its output is a file; drained so that it can never block.
         process.OutputDataReceived += (_, e) => errors.Add(e.Data);
-        process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         return new Mp4Writer(process, errors, temporary, Path.GetFullPath(outputPath), width, height);
     }

@@ -135,9 +135,12 @@ public sealed class Mp4WriterTests : IDisposable
         await using var writer = Mp4Writer.Start(directory.File("clip.mp4"), Width, Height);
         await writer.WriteFrameAsync(TestFrames.MovingGradient(Width, Height, 0), cancellation.Token);
 
+        Assert.Equal(1, RunningProcesses.WithArgumentContaining(directory.Path));
+
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteFrameAsync(TestFrames.MovingGradient(Width, Height, 1), cancellation.Token));
 
+        Assert.Equal(0, RunningProcesses.WithArgumentContaining(directory.Path));
         Assert.Empty(directory.FileNames());
         await Assert.ThrowsAsync<InvalidOperationException>(() => writer.CompleteAsync(TestContext.Current.CancellationToken));
     }
@@ -162,6 +165,7 @@ public sealed class Mp4WriterTests : IDisposable
             writer.WriteFrame(TestFrames.MovingGradient(Width, Height, 0));
         }
 
+        Assert.Equal(0, RunningProcesses.WithArgumentContaining(directory.Path));
         Assert.Empty(directory.FileNames());
     }
 
