@@ -58,6 +58,11 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
             throw new ArgumentException($"An H.264 yuv420p video needs a positive, even width and height; got {width}x{height}. Crop or pad the frames to even sizes.");
         }
 
+        if ((long)width * height * 3 > Array.MaxLength)
+        {
+            throw new ArgumentException($"A frame of {width}x{height} does not fit in one buffer.");
+        }
+
         options ??= new Mp4Options();
         options.Validate();
         var executable = FfmpegLocator.Require(options.FfmpegPath);
