@@ -27,6 +27,11 @@ public sealed record VideoGeometry(int Width, int Height, int Frames)
         ValidateFrames(frames);
         var (width, height) = (resolution, aspect) switch
         {
+            (VideoResolution.P144, AspectRatio.Landscape16x9) => (256, 144),
+            (VideoResolution.P144, AspectRatio.Portrait9x16) => (144, 256),
+            (VideoResolution.P144, AspectRatio.Square1x1) => (192, 192),
+            (VideoResolution.P144, AspectRatio.Landscape4x3) => (192, 144),
+            (VideoResolution.P144, AspectRatio.Portrait3x4) => (144, 192),
             (VideoResolution.P480, AspectRatio.Landscape16x9) => (832, 480),
             (VideoResolution.P480, AspectRatio.Portrait9x16) => (480, 832),
             (VideoResolution.P480, AspectRatio.Square1x1) => (640, 640),

@@ -5,6 +5,7 @@ namespace TurboDiffusion.Engine.Tests.Pipelines;
 public sealed class VideoGeometryTests
 {
     [Theory]
+    [InlineData(VideoResolution.P144, AspectRatio.Landscape16x9, 256, 144, 3_024)]
     [InlineData(VideoResolution.P480, AspectRatio.Landscape16x9, 832, 480, 32_760)]
     [InlineData(VideoResolution.P480, AspectRatio.Portrait9x16, 480, 832, 32_760)]
     [InlineData(VideoResolution.P480, AspectRatio.Square1x1, 640, 640, 33_600)]
