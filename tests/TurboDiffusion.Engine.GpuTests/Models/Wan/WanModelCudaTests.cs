@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Fixtures;
@@ -22,11 +23,33 @@ public sealed class WanModelCudaTests(ITestOutputHelper output)
         using var context = model.PrepareContext(prompt);
         using var velocity = model.Forward(x, timestep, context);
 
+        using var outputs = fixture.Golden.Tensors("outputs.safetensors");
+        using var official = outputs.Load("out_bf16_gpu");
+        var fromOfficial = TensorAssert.Compare(velocity, official);
+        output.WriteLine($"dit_t2v_tiny bf16 CUDA vs the official bf16 GPU output: max_abs {fromOfficial.MaxAbs:E2}, rel_l2 {fromOfficial.RelL2:E2}");
         var tolerance = fixture.Golden.Tolerance("bf16 GPU implementation vs out_fp64");
         var difference = TensorAssert.Compare(velocity, fixture.OutFp64);
         output.WriteLine($"dit_t2v_tiny bf16 CUDA vs out_fp64: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
         Assert.Equal(ScalarType.Float32, velocity.dtype);
         TensorAssert.Close(velocity, fixture.OutFp64, tolerance, "dit_t2v_tiny bf16 CUDA vs out_fp64");
+    }
+
+    [Fact]
+    public void Dit_t2v_tiny_from_turbo_pth_in_bf16_on_cuda_matches_out_fp64()
+    {
+        CudaDevice.Require();
+        using var fixture = WanFixture.T2V();
+        using var checkpoint = WanCheckpoint.Open(fixture.Golden.PathOf("turbo.pth"));
+        using var model = WanModel.Load(checkpoint, fixture.Config, WanPrecision.Bf16, CUDA);
+        using var x = fixture.X.to(ScalarType.BFloat16, CUDA);
+        using var timestep = fixture.Timestep.to(ScalarType.BFloat16, CUDA);
+        using var prompt = fixture.Context.to(ScalarType.BFloat16, CUDA);
+
+        using var context = model.PrepareContext(prompt);
+        using var velocity = model.Forward(x, timestep, context);
+
+        var difference = TensorAssert.Close(velocity, fixture.OutFp64, fixture.Golden.Tolerance("bf16 GPU implementation vs out_fp64"), "turbo.pth bf16 CUDA vs out_fp64");
+        output.WriteLine($"turbo.pth bf16 CUDA vs out_fp64: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
     }
 
     [Fact]
