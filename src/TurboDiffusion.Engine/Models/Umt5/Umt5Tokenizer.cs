@@ -42,10 +42,14 @@ public sealed class Umt5Tokenizer
 
     /// <summary>Loads a T5-style SentencePiece model (<c>spiece.model</c>: pad, EOS and unk ids, no BOS).</summary>
     /// <exception cref="InvalidDataException">The file is not such a model; the message names it.</exception>
-    public static Umt5Tokenizer Load(string spieceModelPath, int textLength = 512)
+    public static Umt5Tokenizer Load(string spieceModelPath, int textLength = 512) =>
+        Load(File.ReadAllBytes(spieceModelPath), spieceModelPath, textLength);
+
+    /// <summary>Loads a T5-style SentencePiece model from its bytes; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not such a model; the message names the source.</exception>
+    public static Umt5Tokenizer Load(byte[] bytes, string source, int textLength = 512)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(textLength, 1);
-        var bytes = File.ReadAllBytes(spieceModelPath);
         try
         {
             var model = SentencePieceModelProto.Parse(bytes);
@@ -67,7 +71,7 @@ public sealed class Umt5Tokenizer
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{spieceModelPath}: {e.Message}", e);
+            throw new InvalidDataException($"{source}: {e.Message}", e);
         }
     }
 
