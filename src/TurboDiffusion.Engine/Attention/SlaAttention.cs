@@ -22,15 +22,14 @@ public sealed class SlaAttention : IAttention, IDisposable
 
     /// <summary>Takes ownership of proj_l's <paramref name="projectionWeight"/> [D, D] and <paramref name="projectionBias"/> [D].</summary>
     public SlaAttention(Tensor projectionWeight, Tensor projectionBias, SlaOptions options)
-        : this(new SlaProjection(projectionWeight, projectionBias), options)
+        : this(options ?? throw new ArgumentNullException(nameof(options)), new SlaProjection(projectionWeight, projectionBias))
     {
     }
 
-    private SlaAttention(SlaProjection projection, SlaOptions options)
+    private SlaAttention(SlaOptions options, SlaProjection projection)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        this.projection = projection;
         Options = options;
+        this.projection = projection;
     }
 
     public string Name => "sla";
@@ -51,7 +50,7 @@ public sealed class SlaAttention : IAttention, IDisposable
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(precision);
-        return block => new SlaAttention(SlaProjection.Load(checkpoint, block, precision.Compute, device ?? CPU), options);
+        return block => new SlaAttention(options, SlaProjection.Load(checkpoint, block, precision.Compute, device ?? CPU));
     }
 
     public Tensor Forward(Tensor q, Tensor k, Tensor v)

@@ -8,7 +8,7 @@ namespace TurboDiffusion.Engine.Attention;
 /// <para>Cost: the selected K and V blocks are gathered for a chunk of query blocks at a time, so no [Lq, Lk]
 /// mask or score matrix ever exists. Time O(B·H·Lq·T·BK·D); memory O(B·H·(Lq + Lk)·D) for the padded inputs and
 /// output, plus per chunk about <see cref="ChunkScores"/> scores and the gathered K and V they read (of the same
-/// order). Wan 1.3B at 480P (L = 32,760, H = 12, T = 51 of 512 key blocks): 12 query blocks a chunk, 22 chunks.</para>
+/// order). Wan 1.3B at 480P (L = 32,760, H = 12, T = 51 of 512 key blocks): 13 query blocks a chunk, 20 chunks.</para>
 /// <para>Keys past Lk in a partial last block are masked out; the padded query rows are dropped.
 /// bf16 follows the official Triton kernel: fp32 scores and softmax, P rounded to bf16 for the P·V product while
 /// the denominator sums the unrounded P, output rounded to bf16. The kernel's online softmax rescales by a running
@@ -32,7 +32,7 @@ internal static class SlaSparseBranch
         var keys = SlaTiles.PadTokens(k, mk * bk).reshape(b * h * mk, bk, d);
         var values = SlaTiles.PadTokens(v, mk * bk).reshape(b * h * mk, bk, d);
         var realKey = (arange(mk * bk, device: q.device) < k.shape[2]).view(mk, bk);
-        var blocks = lut.to(ScalarType.Int64).view(b * h, mq, t);
+        var blocks = lut.to(ScalarType.Int64).reshape(b * h, mq, t);
         var rows = blocks + (arange(b * h, device: q.device) * mk).view(b * h, 1, 1);
 
         var output = empty([b * h, mq, bq, d], q.dtype, q.device);
@@ -46,9 +46,10 @@ internal static class SlaSparseBranch
             var chunkValues = values.index_select(0, selected).view(b * h, n, t * bk, d).to(accumulation);
             var real = realKey.index_select(0, blocks.narrow(1, first, n).reshape(-1)).view(b * h, n, 1, t * bk);
 
-            var scores = queries.narrow(1, first, n).to(accumulation).matmul(chunkKeys.transpose(-2, -1)) * scale;
-            scores = scores.masked_fill(real.logical_not(), double.NegativeInfinity);
-            var p = (scores - scores.amax([-1L], keepdim: true)).exp();
+            // In place from here on: the scores are the chunk's largest tensor.
+            var scores = queries.narrow(1, first, n).to(accumulation).matmul(chunkKeys.transpose(-2, -1)).mul_(scale);
+            scores.masked_fill_(real.logical_not(), double.NegativeInfinity);
+            var p = scores.sub_(scores.amax([-1L], keepdim: true)).exp_();
             var o = p.to(q.dtype).to(accumulation).matmul(chunkValues) / p.sum(-1, keepdim: true);
             output.narrow(1, first, n).copy_(o);
         }
