@@ -45,27 +45,38 @@ public sealed class WanModel : IDisposable
     /// naming the file and key; nothing stays allocated then.
     /// </summary>
     /// <param name="selfAttention">The self-attention kernel for block i (default: <see cref="DenseAttention"/>),
-    /// called once per block here; per-block state (SLA's proj_l) belongs in the returned object.</param>
+    /// called once per block here; per-block state (SLA's proj_l) belongs in the returned object. The model owns a
+    /// disposable kernel: it is disposed with the model, or here when the load fails.</param>
     public static WanModel Load(ITensorReader weights, WanConfig config, WanPrecision precision, Device? device = null, Func<int, IAttention>? selfAttention = null)
     {
         config.Validate();
         device ??= CPU;
         selfAttention ??= _ => DenseAttention.Instance;
         var loader = new WanWeightLoader(weights, device);
+        var kernels = new List<IAttention>(config.NumLayers);
         try
         {
             var patch = PatchEmbedding.Load(loader, config, precision);
             var text = TextEmbedding.Load(loader, config, precision.Compute);
             var time = TimeEmbedding.Load(loader, config, precision.Stream);
-            var blocks = Enumerable.Range(0, config.NumLayers)
-                .Select(i => WanAttentionBlock.Load(loader, i, config, precision, selfAttention(i)))
-                .ToArray();
+            var blocks = new WanAttentionBlock[config.NumLayers];
+            for (var i = 0; i < blocks.Length; i++)
+            {
+                kernels.Add(selfAttention(i));
+                blocks[i] = WanAttentionBlock.Load(loader, i, config, precision, kernels[i]);
+            }
+
             var head = WanHead.Load(loader, config, precision.Stream);
             return new WanModel(config, precision, device, patch, text, time, blocks, head);
         }
         catch
         {
             loader.DisposeLoaded();
+            foreach (var owned in kernels.OfType<IDisposable>().Distinct())
+            {
+                owned.Dispose();
+            }
+
             throw;
         }
     }
