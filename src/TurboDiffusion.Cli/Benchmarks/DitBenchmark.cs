@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
@@ -7,7 +8,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Cli.Benchmarks;
 
 /// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
-public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, int Frames, string Attention)
+/// <param name="Attention">"dense" (libtorch SDPA) or "sla" (the TorchSharp SLA reference) at <paramref name="TopK"/>.</param>
+public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
     public long[] LatentShape => [1, Config.InDim, (Frames - 1) / 4 + 1, Height / 8, Width / 8];
@@ -39,7 +41,7 @@ public static class DitBenchmark
         var baseline = DeviceBytesUsed(device);
         var loadClock = Stopwatch.StartNew();
         using var weights = new RandomWanWeights(run.Config, seed: 1, precision.Compute, device);
-        using var model = WanModel.Load(weights, run.Config, precision, device);
+        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(run, precision, device));
         Synchronize(device);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         log?.Invoke($"{run.Config.Name}: random weights loaded in {loadSeconds:F1} s");
@@ -66,8 +68,27 @@ public static class DitBenchmark
 
         times.Sort();
         return new DitBenchmarkResult(
-            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, run.Attention, precision.Name,
+            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, run.Attention == "dense" ? "dense" : $"sla {run.TopK:0.##}", precision.Name,
             iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline);
+    }
+
+    /// <summary>Dense, or SLA with random proj_l weights (its cost does not depend on their values).</summary>
+    private static Func<int, IAttention>? SelfAttention(DitBenchmarkCase run, WanPrecision precision, Device device)
+    {
+        if (run.Attention == "dense")
+        {
+            return null;
+        }
+
+        var options = new SlaOptions(run.TopK);
+        var headDim = run.Config.Dim / run.Config.NumHeads;
+        return _ =>
+        {
+            using var generator = new Generator(seed: 3);
+            var weight = (randn([headDim, headDim], generator: generator) / Math.Sqrt(headDim)).to(precision.Compute, device);
+            var bias = zeros([headDim], precision.Compute, device);
+            return new SlaAttention(weight, bias, options);
+        };
     }
 
     private static double Median(List<double> sorted) =>

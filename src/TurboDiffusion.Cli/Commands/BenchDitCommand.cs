@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using TurboDiffusion.Cli.Benchmarks;
+using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
@@ -42,15 +43,23 @@ public static class BenchDitCommand
                 r.AddError($"--frames must be 4k+1 (1, 5, ..., 81), got {f}.");
             }
         });
-        var attention = new Option<string>("--attention") { Description = "Self-attention backend.", DefaultValueFactory = _ => "dense" };
-        attention.AcceptOnlyFromAmong("dense");
+        var attention = new Option<string[]>("--attention") { Description = "Self-attention backends: dense (libtorch SDPA), sla (TorchSharp SLA reference).", DefaultValueFactory = _ => ["dense"], AllowMultipleArgumentsPerToken = true };
+        attention.AcceptOnlyFromAmong("dense", "sla");
+        var topK = new Option<double>("--topk") { Description = "SLA: fraction of key blocks each query block attends (0.1 default, 0.15 recommended).", DefaultValueFactory = _ => SlaOptions.DefaultRatio };
+        topK.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is var k && !(k > 0 && k <= 1))
+            {
+                r.AddError($"--topk must be in (0, 1], got {k}.");
+            }
+        });
         var warmup = new Option<int>("--warmup") { Description = "Forwards run before timing.", DefaultValueFactory = _ => 1 };
         var iterations = new Option<int>("--iterations") { Description = "Timed forwards (the median is reported).", DefaultValueFactory = _ => 5 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
 
         var command = new Command("dit", "Time DiT forwards at real shapes with random weights (the 'original' dense baseline).")
         {
-            models, resolutions, frames, attention, warmup, iterations, json,
+            models, resolutions, frames, attention, topK, warmup, iterations, json,
         };
         command.SetAction(parse =>
         {
@@ -61,10 +70,10 @@ public static class BenchDitCommand
             var failures = new List<string>();
             foreach (var model in parse.GetValue(models)!)
             {
-                foreach (var resolution in parse.GetValue(resolutions)!)
+                foreach (var (resolution, backend) in parse.GetValue(resolutions)!.SelectMany(r => parse.GetValue(attention)!.Select(a => (r, a))))
                 {
                     var (width, height) = Resolutions[resolution];
-                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), parse.GetValue(attention)!);
+                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK));
                     output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, {device}");
                     try
                     {
