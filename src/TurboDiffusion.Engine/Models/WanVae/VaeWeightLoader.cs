@@ -42,7 +42,7 @@ internal sealed class VaeWeightLoader
     public Tensor Load(string name, long[] shape, ScalarType type, long[]? viewAs = null)
     {
         var key = prefix + name;
-        if (!reader.Names.Contains(key))
+        if (!reader.Contains(key))
         {
             throw new CheckpointException(reader.Path, key, $"missing; the Wan VAE needs a floating-point tensor of shape {Show(shape)} here");
         }
@@ -64,7 +64,7 @@ internal sealed class VaeWeightLoader
     /// <exception cref="CheckpointException">The checkpoint holds tensors no module read: another architecture or config.</exception>
     public void RejectUnused()
     {
-        var unused = reader.Names.Where(name => !used.Contains(name)).Order(StringComparer.Ordinal).ToList();
+        var unused = reader.UnexpectedKeys(used);
         if (unused.Count > 0)
         {
             throw new CheckpointException(

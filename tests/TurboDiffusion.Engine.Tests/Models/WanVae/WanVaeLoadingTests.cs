@@ -2,26 +2,29 @@ using TorchSharp;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Runtime;
+using TurboDiffusion.Engine.Tests.Models.Wan;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Models.WanVae;
 
 public sealed class WanVaeLoadingTests
 {
+    private const string EditedPath = "edited-vae.safetensors";
+
     public WanVaeLoadingTests() => TorchRuntime.EnsureLoaded();
 
     [Fact]
     public void A_missing_tensor_fails_naming_file_key_and_expected_shape_and_frees_what_was_read()
     {
-        using var weights = new EditedTensorReader(VaeTinyFixture.Weights()).Without("decoder.upsamples.7.time_conv.weight");
+        using var weights = new ComposedTensorReader(EditedPath).Layer(VaeTinyFixture.Weights()).Without("decoder.upsamples.7.time_conv.weight");
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         var error = Assert.Throws<CheckpointException>(() => Engine.Models.WanVae.WanVae.Load(weights, WanVaeConfig.Tiny, VaePrecision.Fp32));
 
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         Assert.Equal("decoder.upsamples.7.time_conv.weight", error.Key);
-        Assert.EndsWith("vae.safetensors", error.FilePath, StringComparison.Ordinal);
-        Assert.Contains(error.FilePath, error.Message, StringComparison.Ordinal);
+        Assert.Equal(EditedPath, error.FilePath);
+        Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);
         Assert.Contains("'decoder.upsamples.7.time_conv.weight': missing", error.Message, StringComparison.Ordinal);
         Assert.Contains("[64, 32, 3, 1, 1]", error.Message, StringComparison.Ordinal);
     }
@@ -29,12 +32,15 @@ public sealed class WanVaeLoadingTests
     [Fact]
     public void A_tensor_of_another_shape_fails_naming_expected_and_found_shape_and_dtype()
     {
-        using var weights = new EditedTensorReader(VaeTinyFixture.Weights()).With("decoder.head.2.weight", zeros([4, 8, 3, 3, 3]));
+        using var weights = new ComposedTensorReader(EditedPath).Layer(VaeTinyFixture.Weights()).Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
+        {
+            ["decoder.head.2.weight"] = zeros([4, 8, 3, 3, 3]),
+        }));
 
         var error = Assert.Throws<CheckpointException>(() => Engine.Models.WanVae.WanVae.Load(weights, WanVaeConfig.Tiny, VaePrecision.Fp32));
 
         Assert.Equal("decoder.head.2.weight", error.Key);
-        Assert.Contains("vae.safetensors", error.Message, StringComparison.Ordinal);
+        Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);
         Assert.Contains("expected a floating-point tensor of shape [3, 8, 3, 3, 3], found Float32 [4, 8, 3, 3, 3]", error.Message, StringComparison.Ordinal);
     }
 
@@ -52,7 +58,10 @@ public sealed class WanVaeLoadingTests
     [Fact]
     public void A_tensor_no_module_reads_fails_the_load_naming_it()
     {
-        using var weights = new EditedTensorReader(VaeTinyFixture.Weights()).With("decoder.middle.3.gamma", ones(32, 1, 1, 1));
+        using var weights = new ComposedTensorReader(EditedPath).Layer(VaeTinyFixture.Weights()).Layer(new InMemoryTensorReader("extra.safetensors", new Dictionary<string, Tensor>
+        {
+            ["decoder.middle.3.gamma"] = ones([32, 1, 1, 1]),
+        }));
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         var error = Assert.Throws<CheckpointException>(() => Engine.Models.WanVae.WanVae.Load(weights, WanVaeConfig.Tiny, VaePrecision.Fp32));

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Fixtures;
@@ -44,6 +45,23 @@ public sealed class WanVaeTests
 
         var difference = TensorAssert.Close(mu, VaeTinyFixture.Output("encode_mu_fp64"), tolerance, $"{precision} encode");
         TestContext.Current.TestOutputHelper?.WriteLine($"{precision} encode: max_abs {difference.MaxAbs:E3} rel_l2 {difference.RelL2:E3}");
+    }
+
+    [Fact]
+    public void The_official_pth_state_dict_decodes_and_encodes_like_the_reference_in_float64()
+    {
+        using var scope = NewDisposeScope();
+        var tolerance = VaeTinyFixture.Tolerance(VaeTinyFixture.Float64);
+        using var weights = VaeTinyFixture.PthWeights();
+        using var vae = Engine.Models.WanVae.WanVae.Load(weights, WanVaeConfig.Tiny, VaePrecision.Fp64);
+
+        var raw = vae.DecodeUnclamped(VaeTinyFixture.Input("z"), null, null, TestContext.Current.CancellationToken);
+        var mu = vae.Encode(VaeTinyFixture.Input("video"), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.IsType<PthFile>(weights);
+        var decode = TensorAssert.Close(raw, VaeTinyFixture.Output("decode_raw_fp64"), tolerance, "decode from vae.pth");
+        var encode = TensorAssert.Close(mu, VaeTinyFixture.Output("encode_mu_fp64"), tolerance, "encode from vae.pth");
+        TestContext.Current.TestOutputHelper?.WriteLine($"vae.pth, float64: decode max_abs {decode.MaxAbs:E3}; encode max_abs {encode.MaxAbs:E3}");
     }
 
     [Fact]
