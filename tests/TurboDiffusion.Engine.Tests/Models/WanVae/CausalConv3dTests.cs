@@ -63,6 +63,6 @@ public sealed class CausalConv3dTests
     private static CausalConv3d Conv(Tensor weight, Tensor bias)
     {
         var reader = new InMemoryTensorReader("conv.safetensors", new Dictionary<string, Tensor> { ["conv.weight"] = weight, ["conv.bias"] = bias });
-        return CausalConv3d.Load3(new VaeWeightLoader(reader, CPU), "conv", weight.shape[1], weight.shape[0], weight.dtype);
+        return CausalConv3d.Load3(new VaeWeightLoader(VaeWeightLoader.FromCheckpoint(reader, CPU)), "conv", weight.shape[1], weight.shape[0], weight.dtype);
     }
 }
