@@ -27,11 +27,10 @@ public static class VideoPipelineLoader
         var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(Umt5Config.Tiny.VocabSize), "built-in vocabulary", Umt5Config.Tiny.TextLength);
         using var textWeights = new RandomUmt5Weights(Umt5Config.Tiny, seed: 11);
         var text = new TextEncoder(tokenizer, Umt5Encoder.Load(textWeights, Umt5Config.Tiny, precision.TextEncoder, device), "tiny umT5 (random)");
-        var vaeShapes = WanVaeTensorCatalog.Tensors(WanVaeConfig.Tiny);
-        using var vaeWeights = new RandomWeights("tiny Wan VAE (random)", vaeShapes, seed: 13);
+        using var vaeWeights = new RandomWanVaeWeights(WanVaeConfig.Tiny, seed: 13);
         var vae = WanVae.Load(vaeWeights, WanVaeConfig.Tiny, precision.Vae, device);
         var config = imageToVideo ? WanConfig.TinyI2V : WanConfig.Tiny;
-        var bytes = Bytes(WanTensorCatalog.Tensors(config).Select(t => t.Shape)) * (imageToVideo ? 2 : 1) + Bytes(vaeShapes.Values);
+        var bytes = Bytes(WanTensorCatalog.Tensors(config).Select(t => t.Shape)) * (imageToVideo ? 2 : 1) + WanVaeTensorCatalog.ParameterCount(WanVaeConfig.Tiny);
         var description = new ResidentModel(name, $"built-in untrained {config.Name} (random weights)", bytes * 4);
         if (!imageToVideo)
         {

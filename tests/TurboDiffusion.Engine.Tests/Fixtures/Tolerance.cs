@@ -12,8 +12,7 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
     /// Reads a manifest's tolerance text: "max_abs &lt;= 5e-5 and rel_l2 &lt;= 5e-6"; "exact" (with or without a remark in
     /// parentheses) is max_abs 0; "relative 1e-6" is rel_l2.
     /// Where the text gives one bound per kind of comparison, "max_abs &lt;= 1e-14 (schedule) / 1e-12 (trajectories)",
-    /// <paramref name="kind"/> picks one ("schedule"); leaving it out then is an error, never the first bound. A single
-    /// bound followed by a parenthesis, "rel_l2 &lt;= 1e-5 (official code: 1.1e-6)", is that bound with a note.
+    /// <paramref name="kind"/> picks one ("schedule"); leaving it out then is an error, never the first bound.
     /// </summary>
     /// <exception cref="FormatException">No bound, or the kind is missing or unknown.</exception>
     public static Tolerance Parse(string text, string? kind = null)

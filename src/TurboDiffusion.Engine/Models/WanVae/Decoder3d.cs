@@ -25,6 +25,8 @@ internal sealed class Decoder3d
     {
         var decoder = weights.Scope("decoder");
         var dims = config.DecoderDims;
+        var conv1 = CausalConv3d.Load3(decoder, "conv1", config.ZDim, dims[0], precision.ComputeType());
+        var middle = VaeMiddle.Load(decoder, dims[0], precision);
         var levels = config.DimMult.Count;
         var scoped = decoder.Scope("upsamples");
         var layers = new List<IVaeLayer>();
@@ -45,8 +47,8 @@ internal sealed class Decoder3d
         }
 
         return new Decoder3d(
-            CausalConv3d.Load3(decoder, "conv1", config.ZDim, dims[0], precision.ComputeType()),
-            VaeMiddle.Load(decoder, dims[0], precision),
+            conv1,
+            middle,
             [.. layers],
             VaeHead.Load(decoder, dims[^1], 3, precision));
     }

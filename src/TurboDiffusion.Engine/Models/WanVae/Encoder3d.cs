@@ -24,6 +24,7 @@ internal sealed class Encoder3d
     {
         var encoder = weights.Scope("encoder");
         var dims = config.EncoderDims;
+        var conv1 = CausalConv3d.Load3(encoder, "conv1", 3, dims[0], precision.ComputeType());
         var levels = config.DimMult.Count;
         var scoped = encoder.Scope("downsamples");
         var layers = new List<IVaeLayer>();
@@ -43,7 +44,7 @@ internal sealed class Encoder3d
         }
 
         return new Encoder3d(
-            CausalConv3d.Load3(encoder, "conv1", 3, dims[0], precision.ComputeType()),
+            conv1,
             [.. layers],
             VaeMiddle.Load(encoder, dims[^1], precision),
             VaeHead.Load(encoder, dims[^1], 2 * config.ZDim, precision));

@@ -5,21 +5,23 @@ namespace TurboDiffusion.Engine.Models.WanVae;
 /// decoder's stem, which holds the per-frame attention, always sees whole frames; only the upsampling stack (all
 /// local convolutions, where the memory goes) runs per tile. Each tile decodes its core widened by
 /// <see cref="Halo"/> on every side that borders another tile, keeps the core, and is blended linearly over
-/// <see cref="Blend"/> pixels into its neighbours. The upsampling stack sees about 14 latent pixels around each
-/// output pixel, so a halo of <see cref="ExactHalo"/> reproduces the untiled decode up to rounding; a smaller halo
-/// is faster and leaves seams that the blend softens.
+/// <see cref="Blend"/> pixels into its neighbours. An output pixel of the upsampling stack depends on latent
+/// features up to 13 latent pixels away (its 3×3 convs, counted back through each ×2 upsampling), so a halo of
+/// <see cref="ExactHalo"/> reproduces the untiled decode up to the blend's rounding; a smaller halo is faster and
+/// leaves seams that the blend softens (on random latents through the tiny test model, unblended: up to 1e-4 at halo 8, 2.5 at halo 0).
 /// </summary>
 /// <param name="Tile">Core size of a tile (square), in latent pixels.</param>
 /// <param name="Blend">Minimum overlap of neighbouring cores, blended linearly; less than <paramref name="Tile"/>.</param>
 /// <param name="Halo">Extra context decoded around a core and then dropped.</param>
-public sealed record VaeTiling(int Tile = 32, int Blend = 4, int Halo = VaeTiling.ExactHalo)
+public sealed record VaeTiling(int Tile = 48, int Blend = 4, int Halo = VaeTiling.ExactHalo)
 {
     /// <summary>A halo covering the upsampling stack's whole receptive field.</summary>
-    public const int ExactHalo = 16;
+    public const int ExactHalo = 13;
 
     /// <summary>
-    /// 32×32 latent cores (256×256 video pixels) with an exact halo: at 720P, 15 tiles whose activations and
-    /// frame caches are about a fifth of an untiled decode's.
+    /// 48×48 latent cores (384×384 video pixels) with an exact halo. At 720P (a 90×160 latent) that is 2×4 tiles,
+    /// each decoded from at most a 61×74 latent window: activations and frame caches about a third of an untiled
+    /// decode's, for 2.3 times its upsampling work.
     /// </summary>
     public static VaeTiling Default { get; } = new();
 

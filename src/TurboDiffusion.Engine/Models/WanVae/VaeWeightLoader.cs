@@ -3,46 +3,47 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
 
+/// <summary>Gives the module being built the tensor <paramref name="key"/> of <paramref name="shape"/> in <paramref name="type"/>.</summary>
+internal delegate Tensor VaeTensorSource(string key, long[] shape, ScalarType type);
+
 /// <summary>
-/// Reads the VAE's tensors under the official <c>WanVAE_</c> state-dict names (<c>decoder.upsamples.3.time_conv.weight</c>)
-/// straight into the dtype and device they compute in, after checking each header's shape. Every tensor read is
-/// owned by the model (see <see cref="Loaded"/>); <see cref="RejectUnused"/> makes loading strict, like
-/// <c>load_state_dict</c>.
+/// What the VAE's modules read their tensors through, under the official <c>WanVAE_</c> state-dict names
+/// (<c>decoder.upsamples.3.time_conv.weight</c>). Every tensor handed out is owned by the model being built
+/// (<see cref="Loaded"/>) and every key asked for is remembered (<see cref="Keys"/>), so the module tree itself
+/// defines the checkpoint layout: <see cref="FromCheckpoint"/> reads and checks a file against it,
+/// <see cref="WanVaeTensorCatalog"/> records it.
 /// </summary>
 internal sealed class VaeWeightLoader
 {
-    private readonly ITensorReader reader;
+    private readonly VaeTensorSource source;
     private readonly string prefix;
     private readonly List<Tensor> loaded;
-    private readonly HashSet<string> used;
+    private readonly List<string> keys;
 
-    public VaeWeightLoader(ITensorReader reader, Device device)
-        : this(reader, device, "", [], new HashSet<string>(StringComparer.Ordinal))
+    public VaeWeightLoader(VaeTensorSource source)
+        : this(source, "", [], [])
     {
     }
 
-    private VaeWeightLoader(ITensorReader reader, Device device, string prefix, List<Tensor> loaded, HashSet<string> used)
+    private VaeWeightLoader(VaeTensorSource source, string prefix, List<Tensor> loaded, List<string> keys)
     {
-        (this.reader, Device, this.prefix, this.loaded, this.used) = (reader, device, prefix, loaded, used);
+        (this.source, this.prefix, this.loaded, this.keys) = (source, prefix, loaded, keys);
     }
 
-    public Device Device { get; }
-
-    /// <summary>Every tensor read so far, through any scope.</summary>
+    /// <summary>Every tensor handed out so far, through any scope.</summary>
     public IReadOnlyList<Tensor> Loaded => loaded;
 
-    /// <summary>The loader of a sub-module: <c>Scope("decoder").Scope("middle.0")</c> reads <c>decoder.middle.0.*</c>.</summary>
-    public VaeWeightLoader Scope(string name) => new(reader, Device, $"{prefix}{name}.", loaded, used);
+    /// <summary>Every key asked for so far, in order.</summary>
+    public IReadOnlyList<string> Keys => keys;
 
     /// <summary>
-    /// Reads <paramref name="name"/>, which must be a floating-point tensor of exactly <paramref name="shape"/>, as
-    /// <paramref name="type"/>; <paramref name="viewAs"/> reshapes it (same elements, no copy).
+    /// Reads from <paramref name="reader"/> onto <paramref name="device"/>, after checking that the key exists and its
+    /// header shows a floating-point tensor of exactly the expected shape.
     /// </summary>
     /// <exception cref="CheckpointException">Missing, or another shape or dtype; names file, key, expected and found.</exception>
-    public Tensor Load(string name, long[] shape, ScalarType type, long[]? viewAs = null)
+    public static VaeTensorSource FromCheckpoint(ITensorReader reader, Device device) => (key, shape, type) =>
     {
-        var key = prefix + name;
-        if (!reader.Names.Contains(key))
+        if (!reader.Contains(key))
         {
             throw new CheckpointException(reader.Path, key, $"missing; the Wan VAE needs a floating-point tensor of shape {Show(shape)} here");
         }
@@ -53,27 +54,25 @@ internal sealed class VaeWeightLoader
             throw new CheckpointException(reader.Path, key, $"expected a floating-point tensor of shape {Show(shape)}, found {TensorDType.Describe(info.Type)} {Show(info.Shape)}");
         }
 
+        return reader.Load(key, type, device);
+    };
+
+    /// <summary>The loader of a sub-module: <c>Scope("decoder").Scope("middle.0")</c> reads <c>decoder.middle.0.*</c>.</summary>
+    public VaeWeightLoader Scope(string name) => new(source, $"{prefix}{name}.", loaded, keys);
+
+    /// <summary>The tensor <paramref name="name"/> of exactly <paramref name="shape"/>, as <paramref name="type"/>; <paramref name="viewAs"/> reshapes it (same elements, no copy).</summary>
+    public Tensor Load(string name, long[] shape, ScalarType type, long[]? viewAs = null)
+    {
+        var key = prefix + name;
         using var scope = NewDisposeScope();
-        var tensor = reader.Load(key, type, Device);
+        var tensor = source(key, shape, type);
         tensor = (viewAs is null ? tensor : tensor.view(viewAs)).DetachFromDisposeScope();
         loaded.Add(tensor);
-        used.Add(key);
+        keys.Add(key);
         return tensor;
     }
 
-    /// <exception cref="CheckpointException">The checkpoint holds tensors no module read: another architecture or config.</exception>
-    public void RejectUnused()
-    {
-        var unused = reader.Names.Where(name => !used.Contains(name)).Order(StringComparer.Ordinal).ToList();
-        if (unused.Count > 0)
-        {
-            throw new CheckpointException(
-                reader.Path, null,
-                $"{unused.Count} tensors are not part of this Wan VAE ({string.Join(", ", unused.Take(5))}{(unused.Count > 5 ? ", ..." : "")}); check the config matches the checkpoint");
-        }
-    }
-
-    /// <summary>Frees everything read: a failed load leaves nothing allocated.</summary>
+    /// <summary>Frees everything handed out: a failed load leaves nothing allocated.</summary>
     public void DisposeLoaded()
     {
         foreach (var tensor in loaded)

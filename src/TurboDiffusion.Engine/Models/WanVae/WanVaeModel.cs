@@ -28,8 +28,24 @@ internal sealed class WanVaeModel : IDisposable
     /// <exception cref="CheckpointException">A tensor is missing, has another shape, or is not part of this config; nothing stays allocated.</exception>
     public static WanVaeModel Load(ITensorReader reader, WanVaeConfig config, VaePrecision precision, Device device)
     {
+        var loader = new VaeWeightLoader(VaeWeightLoader.FromCheckpoint(reader, device));
+        var model = Build(loader, config, precision);
+        var unexpected = reader.UnexpectedKeys(loader.Keys);
+        if (unexpected.Count > 0)
+        {
+            model.Dispose();
+            throw new CheckpointException(
+                reader.Path, null,
+                $"{unexpected.Count} tensors are not part of this Wan VAE ({string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}); check that the config matches the checkpoint");
+        }
+
+        return model;
+    }
+
+    /// <summary>Builds every module, taking its tensors from <paramref name="loader"/> in the reference's module order.</summary>
+    public static WanVaeModel Build(VaeWeightLoader loader, WanVaeConfig config, VaePrecision precision)
+    {
         config.Validate();
-        var loader = new VaeWeightLoader(reader, device);
         try
         {
             var z = config.ZDim;
@@ -37,7 +53,6 @@ internal sealed class WanVaeModel : IDisposable
             var conv1 = CausalConv3d.Load1(loader, "conv1", 2 * z, 2 * z, precision.ComputeType());
             var conv2 = CausalConv3d.Load1(loader, "conv2", z, z, precision.ComputeType());
             var decoder = Decoder3d.Load(loader, config, precision);
-            loader.RejectUnused();
             return new WanVaeModel(config, [.. loader.Loaded], encoder, conv1, conv2, decoder);
         }
         catch

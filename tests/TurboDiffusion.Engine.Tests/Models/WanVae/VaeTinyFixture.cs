@@ -20,6 +20,9 @@ internal static class VaeTinyFixture
 
     public static SafetensorsFile Weights() => Open().Tensors("vae.safetensors");
 
+    /// <summary>The same weights as <see cref="Weights"/>, as the official fp32 <c>torch.save</c> state dict (like <c>Wan2.1_VAE.pth</c>).</summary>
+    public static ITensorReader PthWeights() => CheckpointFile.Open(Open().PathOf("vae.pth"));
+
     public static Engine.Models.WanVae.WanVae Load(VaePrecision precision)
     {
         using var weights = Weights();
