@@ -36,7 +36,7 @@ public static class GenerateCommand
     {
         var prompt = new Argument<string>("prompt") { Description = "What the video shows." };
         var image = new Option<FileInfo?>("--image") { Description = "First frame (PNG or JPEG) for image-to-video." };
-        var model = new Option<string?>("--model") { Description = "A model directory with the official file names, or 'tiny' (built-in, untrained). Default: Turbo:Engine:Model, else tiny." };
+        var model = new Option<string?>("--model") { Description = "A model directory with the official file names, or a built-in untrained model: tiny (runs on a CPU), random-1.3B, random-14B, random-A14B (real architectures with random weights). Default: Turbo:Engine:Model, else tiny." };
         var steps = new Option<int>("--steps") { Description = "Sampler steps, 1 to 4.", DefaultValueFactory = _ => 4 };
         var seed = new Option<long>("--seed") { Description = "Seed of every noise draw; the same seed gives the same video.", DefaultValueFactory = _ => 0 };
         var resolution = new Option<string?>("--resolution") { Description = "144p, 480p or 720p. Default: 144p for tiny, 480p for text-to-video, 720p for image-to-video." };
@@ -73,13 +73,17 @@ public static class GenerateCommand
                 VideoRequestValidator.Validate(request);
                 using var engine = new WarmVideoEngine();
                 stdout.WriteLine($"device: {engine.Status.Device}");
-                if (modelId == VideoPipelineLoader.Tiny)
+                if (VideoPipelineLoader.IsUntrained(modelId))
                 {
-                    stdout.WriteLine("model: built-in tiny model, UNTRAINED (random weights): the video shows noise, not the prompt. Pass --model DIR for real weights.");
+                    stdout.WriteLine($"model: built-in {modelId} model, UNTRAINED (random weights): the video shows noise, not the prompt. Pass --model DIR for real weights.");
                 }
 
                 var result = await engine.GenerateAsync(request, new GenerationProgressPrinter(stdout), cancellationToken).ConfigureAwait(false);
                 WriteSummary(stdout, result);
+                if (engine.Status is { DeviceBytesTotal: > 0 } status)
+                {
+                    stdout.WriteLine($"device memory in use: {status.DeviceBytesInUse / (double)(1L << 30):F1} of {status.DeviceBytesTotal / (double)(1L << 30):F1} GiB (the caching allocator's high-water mark)");
+                }
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or ModelNotFoundException or CheckpointException or ImageFormatException or NotSupportedException)

@@ -7,42 +7,81 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
-/// Builds a pipeline for a model id: <c>tiny</c> (built-in, untrained: deterministic random weights and a
-/// built-in vocabulary, text-to-video or, for image requests, image-to-video) or a directory of official files.
+/// Builds a pipeline for a model id: a directory of official files, or an untrained built-in model with
+/// deterministic random weights: <c>tiny</c> (small enough for a CPU; text-to-video, or image-to-video for
+/// image requests) and <c>random-1.3B</c>, <c>random-14B</c>, <c>random-A14B</c> (the real architectures,
+/// to exercise and time a GPU without downloading weights).
 /// </summary>
 public static class VideoPipelineLoader
 {
     public const string Tiny = "tiny";
 
-    /// <param name="imageToVideo">For <c>tiny</c>: build the image-to-video variant.</param>
+    private static readonly Dictionary<string, UntrainedModel> Untrained = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [Tiny] = new(WanConfig.Tiny, WanConfig.TinyI2V, Umt5Config.Tiny, WanVaeConfig.Tiny),
+        ["random-1.3B"] = new(WanConfig.Wan21T2V1Point3B, null, Umt5Config.Xxl, WanVaeConfig.Wan21),
+        ["random-14B"] = new(WanConfig.Wan21T2V14B, null, Umt5Config.Xxl, WanVaeConfig.Wan21),
+        ["random-A14B"] = new(null, WanConfig.Wan22I2VA14BHighNoise, Umt5Config.Xxl, WanVaeConfig.Wan21),
+    };
+
+    /// <summary>The ids of the untrained built-in models.</summary>
+    public static IReadOnlyCollection<string> UntrainedModels => Untrained.Keys;
+
+    public static bool IsUntrained(string model) => Untrained.ContainsKey(model);
+
+    /// <param name="imageToVideo">For built-in models with both variants: build the image-to-video one.</param>
     public static IVideoPipeline Load(string model, bool imageToVideo, Device device, VaeTiling? tiling = null)
     {
         var precision = EnginePrecision.For(device);
-        return model == Tiny ? LoadTiny(imageToVideo, device, precision) : LoadDirectory(ModelFiles.Resolve(model), device, precision, tiling);
+        return Untrained.TryGetValue(model, out var builtIn)
+            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, tiling)
+            : LoadDirectory(ModelFiles.Resolve(model), device, precision, tiling);
     }
 
-    private static IVideoPipeline LoadTiny(bool imageToVideo, Device device, EnginePrecision precision)
+    private sealed record UntrainedModel(WanConfig? TextToVideo, WanConfig? ImageToVideo, Umt5Config TextEncoder, WanVaeConfig Vae);
+
+    private static IVideoPipeline LoadUntrained(string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, VaeTiling? tiling)
     {
-        var name = imageToVideo ? "tiny-i2v" : Tiny;
-        var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(Umt5Config.Tiny.VocabSize), "built-in vocabulary", Umt5Config.Tiny.TextLength);
-        using var textWeights = new RandomUmt5Weights(Umt5Config.Tiny, seed: 11);
-        var text = new TextEncoder(tokenizer, Umt5Encoder.Load(textWeights, Umt5Config.Tiny, precision.TextEncoder, device), "tiny umT5 (random)");
-        using var vaeWeights = new RandomWanVaeWeights(WanVaeConfig.Tiny, seed: 13);
-        var vae = WanVae.Load(vaeWeights, WanVaeConfig.Tiny, precision.Vae, device);
-        var config = imageToVideo ? WanConfig.TinyI2V : WanConfig.Tiny;
-        var bytes = Bytes(WanTensorCatalog.Tensors(config).Select(t => t.Shape)) * (imageToVideo ? 2 : 1) + WanVaeTensorCatalog.ParameterCount(WanVaeConfig.Tiny);
-        var description = new ResidentModel(name, $"built-in untrained {config.Name} (random weights)", bytes * 4);
-        if (!imageToVideo)
+        var config = (imageToVideo ? model.ImageToVideo ?? model.TextToVideo : model.TextToVideo ?? model.ImageToVideo)!;
+        var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(model.TextEncoder.VocabSize), "built-in vocabulary", model.TextEncoder.TextLength);
+        Umt5Encoder encoder;
+        using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, device))
         {
-            using var weights = new RandomWanWeights(config, seed: 17, precision.Dit.Compute, device);
-            return new TextToVideoPipeline(text, WanModel.Load(weights, config, precision.Dit, device), vae, description, untrained: true);
+            encoder = Umt5Encoder.Load(textWeights, model.TextEncoder, precision.TextEncoder, device);
         }
 
-        using var high = new RandomWanWeights(config, seed: 19, precision.Dit.Compute, device);
-        using var low = new RandomWanWeights(config, seed: 23, precision.Dit.Compute, device);
+        var text = new TextEncoder(tokenizer, encoder, $"{model.TextEncoder.Name} (random)");
+        WanVae vae;
+        using (var vaeWeights = new RandomWanVaeWeights(model.Vae, seed: 13, device: device))
+        {
+            vae = WanVae.Load(vaeWeights, model.Vae, precision.Vae, device);
+        }
+
+        var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
+        var bytes = (WanTensorCatalog.ParameterCount(config) * experts * ElementSize(precision.Dit.Compute))
+            + (WanVaeTensorCatalog.ParameterCount(model.Vae) * ElementSize(precision.Dit.Compute));
+        var description = new ResidentModel(id, $"built-in untrained {config.Name} (random weights)", bytes);
+        if (experts == 1)
+        {
+            return new TextToVideoPipeline(text, RandomDit(config, 17, precision, device), vae, description, untrained: true, tiling);
+        }
+
         return new ImageToVideoPipeline(
-            text, WanModel.Load(high, config, precision.Dit, device), WanModel.Load(low, config, precision.Dit, device), vae, description, untrained: true);
+            text, RandomDit(config, 19, precision, device), RandomDit(config, 23, precision, device), vae, description, untrained: true, tiling);
     }
+
+    private static WanModel RandomDit(WanConfig config, long seed, EnginePrecision precision, Device device)
+    {
+        using var weights = new RandomWanWeights(config, seed, precision.Dit.Compute, device);
+        return WanModel.Load(weights, config, precision.Dit, device);
+    }
+
+    private static long ElementSize(ScalarType type) => type switch
+    {
+        ScalarType.Float64 => 8,
+        ScalarType.Float32 => 4,
+        _ => 2,
+    };
 
     private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, VaeTiling? tiling)
     {
@@ -88,8 +127,6 @@ public static class VideoPipelineLoader
         using var checkpoint = WanCheckpoint.Open(path);
         return WanModel.Load(checkpoint, WanConfigDetector.Detect(checkpoint), precision, device);
     }
-
-    private static long Bytes(IEnumerable<long[]> shapes) => shapes.Sum(s => s.Aggregate(1L, (a, d) => a * d));
 
     private static long FileBytes(params string?[] paths) =>
         paths.Where(p => p is not null).Sum(p => File.Exists(p) ? new FileInfo(p!).Length : Directory.EnumerateFiles(p!, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length));

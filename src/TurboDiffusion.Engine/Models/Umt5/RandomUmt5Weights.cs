@@ -44,9 +44,8 @@ public sealed class RandomUmt5Weights : ITensorReader
         var info = Info(name);
         var target = device ?? this.device;
         var (mean, std) = Distribution(name, info.Shape);
-        using var generator = new Generator(streams[name], target);
         using var scope = NewDisposeScope();
-        var drawn = randn(info.Shape, ScalarType.Float32, target, generator: generator).mul_(std).add_(mean).to(info.Type);
+        var drawn = SeededNormal.Draw(info.Shape, streams[name], target).mul_(std).add_(mean).to(info.Type);
         return (type is { } t ? drawn.to(t) : drawn).MoveToOuterDisposeScope();
     }
 

@@ -46,28 +46,12 @@ public sealed class RandomWanWeights : ITensorReader
         var target = device ?? this.device;
         var (mean, std) = Distribution(name, info.Shape);
         using var scope = NewDisposeScope();
-        var drawn = Draw(info.Shape, KeySeed(name), target).mul_(std).add_(mean).to(info.Type);
+        var drawn = SeededNormal.Draw(info.Shape, KeySeed(name), target).mul_(std).add_(mean).to(info.Type);
         return (type is { } t ? drawn.to(t) : drawn).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
-    }
-
-    /// <summary>
-    /// Standard normal fp32 draws seeded per key. TorchSharp's <see cref="Generator"/> is CPU-only, so on CUDA the
-    /// device's default generator is reseeded instead; drawing there keeps a 14B model's weights off the CPU.
-    /// </summary>
-    private static Tensor Draw(long[] shape, ulong seed, Device device)
-    {
-        if (device.type == DeviceType.CUDA)
-        {
-            cuda.manual_seed((long)seed);
-            return randn(shape, ScalarType.Float32, device);
-        }
-
-        using var generator = new Generator(seed);
-        return randn(shape, ScalarType.Float32, device, generator: generator);
     }
 
     private (double Mean, double Std) Distribution(string name, long[] shape)
