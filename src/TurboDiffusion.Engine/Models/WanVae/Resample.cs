@@ -50,7 +50,8 @@ internal sealed class Resample : IVaeLayer
             ResampleMode.Upsample2d => resample.Forward(Upsample2x(x)),
             ResampleMode.Upsample3d => resample.Forward(Upsample2x(cache.IsFirstChunk ? x : InterleaveHalves(timeConv!.Forward(x, cache)))),
             ResampleMode.Downsample2d => Downsample(x),
-            _ => DownsampleTime(Downsample(x), cache),
+            ResampleMode.Downsample3d => DownsampleTime(Downsample(x), cache),
+            _ => throw new InvalidOperationException($"unknown resample mode {mode}"),
         };
         return y.MoveToOuterDisposeScope();
     }

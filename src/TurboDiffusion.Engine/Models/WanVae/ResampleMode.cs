@@ -1,7 +1,7 @@
 namespace TurboDiffusion.Engine.Models.WanVae;
 
 /// <summary>How a <see cref="Resample"/> layer changes resolution between two levels.</summary>
-public enum ResampleMode
+internal enum ResampleMode
 {
     /// <summary>Decoder: doubles H and W, halves the channels.</summary>
     Upsample2d,

@@ -53,6 +53,8 @@ public sealed class WanVae : IDisposable
     /// means [B, 16, 1 + k, H/8, W/8].
     /// </summary>
     /// <param name="progress">Told after each chunk (the first frame, then every 4 frames).</param>
+    /// <exception cref="ArgumentException">The video is not [B, 3, 1 + 4k, H, W] with H and W multiples of 8.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked before each chunk.</exception>
     public Tensor Encode(Tensor video, IProgress<VaeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(video);
@@ -67,9 +69,11 @@ public sealed class WanVae : IDisposable
 
     /// <summary>
     /// The I2V conditioning latent: image [B, 3, H, W] in [−1, 1] as frame 0, followed by <paramref name="frames"/> − 1
-    /// black-grey (zero) frames, encoded without materialising the video → [B, 16, 1 + (frames − 1)/4, H/8, W/8].
+    /// mid-grey (zero) frames, encoded without materialising the video → [B, 16, 1 + (frames − 1)/4, H/8, W/8].
     /// </summary>
     /// <param name="frames">Video length, 1 + 4k (81 for 5 s at 16 fps).</param>
+    /// <exception cref="ArgumentException">The image is not [B, 3, H, W] with H and W multiples of 8, or frames is not 1 + 4k.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked before each chunk.</exception>
     public Tensor EncodeImage(Tensor image, int frames, IProgress<VaeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
