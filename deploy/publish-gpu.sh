@@ -29,6 +29,10 @@ if $tests; then
   for f in fixture.json inputs.safetensors outputs.safetensors intermediates.safetensors wan_native.safetensors turbo.pth; do
     cp "$fixtures/dit_t2v_tiny/$f" "$out/fixtures/dit_t2v_tiny/"
   done
+  mkdir -p "$out/fixtures/umt5_tiny"
+  for f in fixture.json inputs.safetensors outputs.safetensors umt5.safetensors; do
+    cp "$fixtures/umt5_tiny/$f" "$out/fixtures/umt5_tiny/"
+  done
   mkdir -p "$out/fixtures/vae_tiny"
   for f in fixture.json inputs.safetensors outputs.safetensors vae.pth; do
     cp "$fixtures/vae_tiny/$f" "$out/fixtures/vae_tiny/"
