@@ -30,7 +30,7 @@ if $tests; then
     cp "$fixtures/dit_t2v_tiny/$f" "$out/fixtures/dit_t2v_tiny/"
   done
   mkdir -p "$out/fixtures/umt5_tiny"
-  for f in fixture.json inputs.safetensors outputs.safetensors umt5.safetensors; do
+  for f in fixture.json inputs.safetensors outputs.safetensors umt5.safetensors umt5.pth; do
     cp "$fixtures/umt5_tiny/$f" "$out/fixtures/umt5_tiny/"
   done
   mkdir -p "$out/fixtures/vae_tiny"

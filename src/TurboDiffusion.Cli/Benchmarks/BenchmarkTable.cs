@@ -19,6 +19,19 @@ public static class BenchmarkTable
         Write(output, header, rows);
     }
 
+    public static void WritePipeline(TextWriter output, IReadOnlyList<PipelineRun> runs)
+    {
+        string[] stages = ["EncodingText", "Denoising", "Decoding", "Writing"];
+        string[] header = ["run", "device", "model", "video", "steps", "text s", "denoise s", "decode s", "mp4 s", "total s", "mem GiB"];
+        var rows = runs.Select(r => new[]
+        {
+            r.Run.ToString(), r.Device, r.Model, $"{r.Width}x{r.Height}x{r.Frames}", r.Steps.ToString(),
+        }.Concat(stages.Select(s => r.StageSeconds.TryGetValue(s, out var v) ? v.ToString("F2") : "-"))
+         .Append(r.StageSeconds.Values.Sum().ToString("F2"))
+         .Append((r.DeviceBytesInUse / (double)(1L << 30)).ToString("F1")).ToArray()).ToList();
+        Write(output, header, rows);
+    }
+
     private static void Write(TextWriter output, string[] header, List<string[]> rows)
     {
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
@@ -30,3 +43,6 @@ public static class BenchmarkTable
         }
     }
 }
+
+/// <summary>One timed render of <c>turbo bench pipeline</c>.</summary>
+public sealed record PipelineRun(int Run, string Device, string Model, int Width, int Height, int Frames, int Steps, Dictionary<string, double> StageSeconds, long DeviceBytesInUse);
