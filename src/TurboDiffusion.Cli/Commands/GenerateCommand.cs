@@ -78,7 +78,9 @@ public static class GenerateCommand
                     stdout.WriteLine($"model: built-in {modelId} model, UNTRAINED (random weights): the video shows noise, not the prompt. Pass --model DIR for real weights.");
                 }
 
-                var result = await engine.GenerateAsync(request, new GenerationProgressPrinter(stdout), cancellationToken).ConfigureAwait(false);
+                var result = GenerationProgressBars.Usable(stdout)
+                    ? await GenerationProgressBars.RunAsync(progress => engine.GenerateAsync(request, progress, cancellationToken)).ConfigureAwait(false)
+                    : await engine.GenerateAsync(request, new GenerationProgressPrinter(stdout), cancellationToken).ConfigureAwait(false);
                 WriteSummary(stdout, result);
                 if (engine.Status is { DeviceBytesTotal: > 0 } status)
                 {
