@@ -1,0 +1,204 @@
+// Block-sparse attention (the sparse branch of SLA) with mma.sync bf16 tensor-core tiles.
+//
+// Layout: one CTA = 4 warps = 64 query rows of one (batch, head); each warp owns 16 rows and keeps its
+// Q fragments, the output accumulator and the online-softmax state in registers. For every key block
+// the LUT selects, 64-key tiles of K and V (V transposed) are staged in shared memory; S = Q K^T and
+// O += P V run as m16n8k16 MMAs, the S accumulator layout doubling as P's A-operand layout.
+#include <cuda_bf16.h>
+#include <cstdint>
+#include <string>
+#include "../src/status.cuh"
+
+namespace turbo::sla {
+
+constexpr int kWarps = 4;
+constexpr int kRows = 16 * kWarps;  // query rows per CTA
+constexpr int kKeys = 64;           // keys per staged tile
+constexpr int kDim = 128;           // head dim
+constexpr int kPad = 8;             // bf16 padding per shared row: spreads rows over banks
+
+struct Args {
+  const __nv_bfloat16* q;
+  const __nv_bfloat16* k;
+  const __nv_bfloat16* v;
+  const int32_t* lut;
+  __nv_bfloat16* out;
+  int heads, q_len, kv_len, block_q, block_k, topk, q_blocks;
+  float scale_log2;
+};
+
+__device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ uint32_t pack(float lo, float hi) {
+  __nv_bfloat162 pair = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<uint32_t*>(&pair);
+}
+
+__device__ __forceinline__ uint32_t pair_at(const __nv_bfloat16* p) { return *reinterpret_cast<const uint32_t*>(p); }
+
+__global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
+  __shared__ __align__(16) __nv_bfloat16 k_tile[kKeys][kDim + kPad];
+  __shared__ __align__(16) __nv_bfloat16 v_tile[kDim][kKeys + kPad];
+
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int g = lane / 4, t = lane % 4;  // mma fragment coordinates: row group, pair within the group
+  const int b = blockIdx.y / a.heads, h = blockIdx.y % a.heads;
+  const int row0 = blockIdx.x * kRows;
+  const long stride = static_cast<long>(a.heads) * kDim;
+  const __nv_bfloat16* q = a.q + static_cast<long>(b) * a.q_len * stride + h * kDim;
+  const __nv_bfloat16* k = a.k + static_cast<long>(b) * a.kv_len * stride + h * kDim;
+  const __nv_bfloat16* v = a.v + static_cast<long>(b) * a.kv_len * stride + h * kDim;
+  const int r_lo = row0 + warp * 16 + g, r_hi = r_lo + 8;
+
+  uint32_t qf[kDim / 16][4];
+#pragma unroll
+  for (int s = 0; s < kDim / 16; ++s) {
+    const int c = s * 16 + 2 * t;
+    qf[s][0] = r_lo < a.q_len ? pair_at(q + r_lo * stride + c) : 0u;
+    qf[s][1] = r_hi < a.q_len ? pair_at(q + r_hi * stride + c) : 0u;
+    qf[s][2] = r_lo < a.q_len ? pair_at(q + r_lo * stride + c + 8) : 0u;
+    qf[s][3] = r_hi < a.q_len ? pair_at(q + r_hi * stride + c + 8) : 0u;
+  }
+
+  float o[kDim / 8][4];
+#pragma unroll
+  for (int n = 0; n < kDim / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m_lo = -INFINITY, m_hi = -INFINITY, l_lo = 0.f, l_hi = 0.f;
+
+  const int32_t* lut = a.lut + ((static_cast<long>(b) * a.heads + h) * a.q_blocks + row0 / a.block_q) * a.topk;
+  const int tiles = a.block_k / kKeys;
+  for (int selected = 0; selected < a.topk; ++selected) {
+    const int block = lut[selected];
+    for (int tile = 0; tile < tiles; ++tile) {
+      const int key0 = block * a.block_k + tile * kKeys;
+      if (key0 >= a.kv_len) break;
+
+      __syncthreads();
+      for (int i = threadIdx.x; i < kKeys * kDim / 8; i += kWarps * 32) {
+        const int key = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
+        uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
+        if (key0 + key < a.kv_len) {
+          kv = *reinterpret_cast<const uint4*>(k + (key0 + key) * stride + d);
+          vv = *reinterpret_cast<const uint4*>(v + (key0 + key) * stride + d);
+        }
+        *reinterpret_cast<uint4*>(&k_tile[key][d]) = kv;
+        const __nv_bfloat16* ve = reinterpret_cast<const __nv_bfloat16*>(&vv);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) v_tile[d + j][key] = ve[j];
+      }
+      __syncthreads();
+
+      float s[kKeys / 8][4];
+#pragma unroll
+      for (int n = 0; n < kKeys / 8; ++n) {
+        s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+        for (int step = 0; step < kDim / 16; ++step) {
+          const __nv_bfloat16* row = &k_tile[n * 8 + g][step * 16 + 2 * t];
+          mma(s[n], qf[step], pair_at(row), pair_at(row + 8));
+        }
+      }
+
+      float max_lo = -INFINITY, max_hi = -INFINITY;
+#pragma unroll
+      for (int n = 0; n < kKeys / 8; ++n) {
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+          const bool valid = key0 + n * 8 + 2 * t + j < a.kv_len;
+          s[n][j] = valid ? s[n][j] * a.scale_log2 : -INFINITY;
+          s[n][j + 2] = valid ? s[n][j + 2] * a.scale_log2 : -INFINITY;
+          max_lo = fmaxf(max_lo, s[n][j]);
+          max_hi = fmaxf(max_hi, s[n][j + 2]);
+        }
+      }
+#pragma unroll
+      for (int offset = 1; offset < 4; offset <<= 1) {
+        max_lo = fmaxf(max_lo, __shfl_xor_sync(0xffffffffu, max_lo, offset));
+        max_hi = fmaxf(max_hi, __shfl_xor_sync(0xffffffffu, max_hi, offset));
+      }
+      const float new_lo = fmaxf(m_lo, max_lo), new_hi = fmaxf(m_hi, max_hi);
+      const float alpha_lo = exp2f(m_lo - new_lo), alpha_hi = exp2f(m_hi - new_hi);
+      m_lo = new_lo;
+      m_hi = new_hi;
+      l_lo *= alpha_lo;
+      l_hi *= alpha_hi;
+#pragma unroll
+      for (int n = 0; n < kDim / 8; ++n) {
+        o[n][0] *= alpha_lo;
+        o[n][1] *= alpha_lo;
+        o[n][2] *= alpha_hi;
+        o[n][3] *= alpha_hi;
+      }
+#pragma unroll
+      for (int n = 0; n < kKeys / 8; ++n) {
+        s[n][0] = exp2f(s[n][0] - m_lo);
+        s[n][1] = exp2f(s[n][1] - m_lo);
+        s[n][2] = exp2f(s[n][2] - m_hi);
+        s[n][3] = exp2f(s[n][3] - m_hi);
+        l_lo += s[n][0] + s[n][1];
+        l_hi += s[n][2] + s[n][3];
+      }
+
+#pragma unroll
+      for (int step = 0; step < kKeys / 16; ++step) {
+        const uint32_t p[4] = {pack(s[2 * step][0], s[2 * step][1]), pack(s[2 * step][2], s[2 * step][3]),
+                               pack(s[2 * step + 1][0], s[2 * step + 1][1]), pack(s[2 * step + 1][2], s[2 * step + 1][3])};
+#pragma unroll
+        for (int n = 0; n < kDim / 8; ++n) {
+          const __nv_bfloat16* col = &v_tile[n * 8 + g][step * 16 + 2 * t];
+          mma(o[n], p, pair_at(col), pair_at(col + 8));
+        }
+      }
+    }
+  }
+
+#pragma unroll
+  for (int offset = 1; offset < 4; offset <<= 1) {
+    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, offset);
+    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, offset);
+  }
+  __nv_bfloat16* out = a.out + static_cast<long>(b) * a.q_len * stride + h * kDim;
+#pragma unroll
+  for (int n = 0; n < kDim / 8; ++n) {
+    const int c = n * 8 + 2 * t;
+    if (r_lo < a.q_len) *reinterpret_cast<uint32_t*>(out + r_lo * stride + c) = pack(o[n][0] / l_lo, o[n][1] / l_lo);
+    if (r_hi < a.q_len) *reinterpret_cast<uint32_t*>(out + r_hi * stride + c) = pack(o[n][2] / l_hi, o[n][3] / l_hi);
+  }
+}
+
+}  // namespace turbo::sla
+
+extern "C" turbo_status turbo_sla_sparse_attention_bf16(
+    const void* q, const void* k, const void* v, const int32_t* lut, void* out,
+    int batch, int heads, int q_len, int kv_len, int head_dim,
+    int block_q, int block_k, int topk, float scale, void* stream) {
+  using namespace turbo;
+  if (!q || !k || !v || !lut || !out) return fail(TURBO_INVALID_ARGUMENT, "sla sparse attention: a tensor pointer is null");
+  if (head_dim != sla::kDim) {
+    return fail(TURBO_UNSUPPORTED, "sla sparse attention: head dim must be " + std::to_string(sla::kDim) + ", got " + std::to_string(head_dim));
+  }
+  if (batch < 1 || heads < 1 || q_len < 1 || kv_len < 1 || topk < 1) {
+    return fail(TURBO_INVALID_ARGUMENT, "sla sparse attention: batch, heads, lengths and topk must be positive, got B " + std::to_string(batch) +
+                                            ", H " + std::to_string(heads) + ", Lq " + std::to_string(q_len) + ", Lk " + std::to_string(kv_len) +
+                                            ", topk " + std::to_string(topk));
+  }
+  if (block_q % sla::kRows != 0 || block_k % sla::kKeys != 0) {
+    return fail(TURBO_UNSUPPORTED, "sla sparse attention: block sizes must be multiples of 64, got block_q " + std::to_string(block_q) +
+                                       ", block_k " + std::to_string(block_k));
+  }
+  const int key_blocks = (kv_len + block_k - 1) / block_k;
+  if (topk > key_blocks) {
+    return fail(TURBO_INVALID_ARGUMENT, "sla sparse attention: topk " + std::to_string(topk) + " exceeds the " + std::to_string(key_blocks) + " key blocks");
+  }
+  sla::Args args{static_cast<const __nv_bfloat16*>(q), static_cast<const __nv_bfloat16*>(k), static_cast<const __nv_bfloat16*>(v), lut,
+                 static_cast<__nv_bfloat16*>(out), heads, q_len, kv_len, block_q, block_k, topk, (q_len + block_q - 1) / block_q,
+                 scale * 1.4426950408889634f};
+  const dim3 grid((q_len + sla::kRows - 1) / sla::kRows, batch * heads);
+  sla::sparse_attention_kernel<<<grid, sla::kWarps * 32, 0, static_cast<cudaStream_t>(stream)>>>(args);
+  return check_launch("sla sparse attention");
+}
