@@ -29,6 +29,10 @@ if $tests; then
   for f in fixture.json inputs.safetensors outputs.safetensors intermediates.safetensors wan_native.safetensors turbo.pth; do
     cp "$fixtures/dit_t2v_tiny/$f" "$out/fixtures/dit_t2v_tiny/"
   done
+  mkdir -p "$out/fixtures/sla_op"
+  for f in fixture.json inputs.safetensors outputs_q128_k64.safetensors outputs_q64_k128.safetensors; do
+    cp "$fixtures/sla_op/$f" "$out/fixtures/sla_op/"
+  done
   mkdir -p "$out/fixtures/umt5_tiny"
   for f in fixture.json inputs.safetensors outputs.safetensors umt5.safetensors umt5.pth; do
     cp "$fixtures/umt5_tiny/$f" "$out/fixtures/umt5_tiny/"

@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Cli.Benchmarks;
 
 /// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
-/// <param name="Attention">"dense" (libtorch SDPA) or "sla" (the TorchSharp SLA reference) at <paramref name="TopK"/>.</param>
+/// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse kernel where it is loaded) or
+/// "sla-reference" (the TorchSharp SLA reference), at <paramref name="TopK"/>.</param>
 public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
@@ -68,7 +69,7 @@ public static class DitBenchmark
 
         times.Sort();
         return new DitBenchmarkResult(
-            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, run.Attention == "dense" ? "dense" : $"sla {run.TopK:0.##}", precision.Name,
+            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, Label(run, precision, device), precision.Name,
             iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline);
     }
 
@@ -82,14 +83,21 @@ public static class DitBenchmark
 
         var options = new SlaOptions(run.TopK);
         var headDim = run.Config.Dim / run.Config.NumHeads;
+        var sparse = SparseBranch(run, precision, device);
         return _ =>
         {
             using var generator = new Generator(seed: 3);
             var weight = (randn([headDim, headDim], generator: generator) / Math.Sqrt(headDim)).to(precision.Compute, device);
             var bias = zeros([headDim], precision.Compute, device);
-            return new SlaAttention(weight, bias, options);
+            return new SlaAttention(weight, bias, options, sparse);
         };
     }
+
+    private static ISlaSparseBranch SparseBranch(DitBenchmarkCase run, WanPrecision precision, Device device) =>
+        run.Attention == "sla-reference" ? ReferenceSlaSparseBranch.Instance : NativeSlaSparseBranch.Best(device, precision.Compute);
+
+    private static string Label(DitBenchmarkCase run, WanPrecision precision, Device device) =>
+        run.Attention == "dense" ? "dense" : $"sla {run.TopK:0.##} ({SparseBranch(run, precision, device).Name})";
 
     private static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;

@@ -74,9 +74,14 @@ public static class DoctorCommand
                 : "not in this libtorch (CPU build): the engine runs on CPU");
         }
 
-        report.Info("native kernels", description.NativeKernels.Path is { } kernels
-            ? $"found {kernels}"
-            : $"not found (looked at {string.Join(", ", description.NativeKernels.Searched)}): the engine uses its TorchSharp reference path");
+        if (description.NativeKernelsAvailable)
+        {
+            report.Ok("native kernels", description.NativeKernels);
+        }
+        else
+        {
+            report.Info("native kernels", description.NativeKernels);
+        }
 
         RuntimeSelfTest.Result check;
         try

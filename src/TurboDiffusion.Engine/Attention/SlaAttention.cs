@@ -19,18 +19,24 @@ namespace TurboDiffusion.Engine.Attention;
 public sealed class SlaAttention : IAttention, IDisposable
 {
     private readonly SlaProjection projection;
+    private readonly ISlaSparseBranch sparseBranch;
 
     /// <summary>Takes ownership of proj_l's <paramref name="projectionWeight"/> [D, D] and <paramref name="projectionBias"/> [D].</summary>
-    public SlaAttention(Tensor projectionWeight, Tensor projectionBias, SlaOptions options)
-        : this(options ?? throw new ArgumentNullException(nameof(options)), new SlaProjection(projectionWeight, projectionBias))
+    /// <param name="sparseBranch">The sparse-branch implementation; the TorchSharp reference by default.</param>
+    public SlaAttention(Tensor projectionWeight, Tensor projectionBias, SlaOptions options, ISlaSparseBranch? sparseBranch = null)
+        : this(options ?? throw new ArgumentNullException(nameof(options)), new SlaProjection(projectionWeight, projectionBias), sparseBranch)
     {
     }
 
-    private SlaAttention(SlaOptions options, SlaProjection projection)
+    private SlaAttention(SlaOptions options, SlaProjection projection, ISlaSparseBranch? sparseBranch)
     {
         Options = options;
         this.projection = projection;
+        this.sparseBranch = sparseBranch ?? ReferenceSlaSparseBranch.Instance;
     }
+
+    /// <summary>Which sparse-branch implementation runs ("reference" or "native").</summary>
+    public string SparseBranch => sparseBranch.Name;
 
     public string Name => "sla";
 
@@ -45,12 +51,16 @@ public sealed class SlaAttention : IAttention, IDisposable
     /// on <paramref name="device"/>. A missing or misshapen proj_l throws <see cref="CheckpointException"/> naming
     /// file and key when block i is built.
     /// </summary>
-    public static Func<int, IAttention> ForBlocks(WanCheckpoint checkpoint, SlaOptions options, WanPrecision precision, Device? device = null)
+    /// <param name="sparseBranch">Default: <see cref="NativeSlaSparseBranch.Best"/> for the device and precision.</param>
+    public static Func<int, IAttention> ForBlocks(
+        WanCheckpoint checkpoint, SlaOptions options, WanPrecision precision, Device? device = null, ISlaSparseBranch? sparseBranch = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(precision);
-        return block => new SlaAttention(options, SlaProjection.Load(checkpoint, block, precision.Compute, device ?? CPU));
+        device ??= CPU;
+        sparseBranch ??= NativeSlaSparseBranch.Best(device, precision.Compute);
+        return block => new SlaAttention(options, SlaProjection.Load(checkpoint, block, precision.Compute, device), sparseBranch);
     }
 
     public Tensor Forward(Tensor q, Tensor k, Tensor v)
@@ -81,7 +91,7 @@ public sealed class SlaAttention : IAttention, IDisposable
         Check(q, k, v);
         var (qh, kh, vh) = (q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
         var lut = SlaBlockSelection.Select(qh, kh, Options);
-        var sparse = SlaSparseBranch.Forward(qh, kh, vh, lut, Options);
+        var sparse = sparseBranch.Forward(q, k, v, lut, Options);
         var linear = SlaLinearBranch.Forward(qh, kh, vh);
         var projected = projection.Forward(linear);
         return new SlaParts(lut, sparse, linear, projected, (sparse + projected).transpose(1, 2));

@@ -9,4 +9,5 @@ public sealed record RuntimeDescription(
     TorchRuntime.LoadedRuntime Runtime,
     bool CudaAvailable,
     IReadOnlyList<CudaDeviceInfo> Devices,
-    NativeKernelLibrary.Search NativeKernels);
+    bool NativeKernelsAvailable,
+    string NativeKernels);

@@ -34,7 +34,7 @@ public static class TorchRuntime
         var runtime = EnsureLoaded(options);
         var cuda = cuda_is_available();
         var devices = cuda ? CudaDevices.List() : [];
-        return new RuntimeDescription(runtime, cuda, devices, NativeKernelLibrary.Locate(options));
+        return new RuntimeDescription(runtime, cuda, devices, NativeKernels.Available, NativeKernels.Status);
     }
 
     private static LoadedRuntime Load(TorchRuntimeOptions options)
@@ -61,6 +61,7 @@ public static class TorchRuntime
                 $"Check that this libtorch matches TorchSharp's ({TorchSharpLibTorchVersion}).");
         }
 
+        NativeKernels.Initialize(options);
         return new LoadedRuntime(location, order, glue.Path, glue.Note);
     }
 

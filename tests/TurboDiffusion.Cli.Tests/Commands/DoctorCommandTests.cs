@@ -18,7 +18,7 @@ public sealed class DoctorCommandTests : IDisposable
         Assert.Contains("not in this libtorch (CPU build): the engine runs on CPU", output);
         Assert.Contains("[ok] compute check", output);
         Assert.Contains("float64 matmul on cpu: exact", output);
-        Assert.Contains("the engine uses its TorchSharp reference path", output);
+        Assert.Contains("using the TorchSharp reference kernels", output);
         Assert.Equal(output.Contains("[!!] ffmpeg", StringComparison.Ordinal) ? DoctorCommand.ProblemsFound : 0, exitCode);
     }
 

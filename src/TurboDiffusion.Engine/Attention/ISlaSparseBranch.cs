@@ -1,0 +1,26 @@
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Attention;
+
+/// <summary>
+/// How SLA computes its sparse branch: the TorchSharp reference or the native kernel, chosen once when the
+/// attention is built, never probed inside a forward.
+/// </summary>
+public interface ISlaSparseBranch
+{
+    string Name { get; }
+
+    /// <summary>q [B, Lq, H, D], k and v [B, Lk, H, D], lut [B, H, Mq, T] → o_s [B, H, Lq, D].</summary>
+    Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options);
+}
+
+/// <summary>The TorchSharp reference (<see cref="SlaSparseBranch"/>): any device and dtype.</summary>
+public sealed class ReferenceSlaSparseBranch : ISlaSparseBranch
+{
+    public static ReferenceSlaSparseBranch Instance { get; } = new();
+
+    public string Name => "reference";
+
+    public Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options) =>
+        SlaSparseBranch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), lut, options);
+}
