@@ -30,7 +30,7 @@ if $tests; then
     cp "$fixtures/dit_t2v_tiny/$f" "$out/fixtures/dit_t2v_tiny/"
   done
   mkdir -p "$out/fixtures/sla_op"
-  for f in fixture.json inputs.safetensors outputs_q128_k64.safetensors outputs_q64_k128.safetensors; do
+  for f in fixture.json inputs.safetensors outputs_linear_branch.safetensors outputs_q128_k64.safetensors outputs_q64_k128.safetensors; do
     cp "$fixtures/sla_op/$f" "$out/fixtures/sla_op/"
   done
   mkdir -p "$out/fixtures/umt5_tiny"

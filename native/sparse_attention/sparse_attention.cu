@@ -79,17 +79,19 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
       if (key0 >= a.kv_len) break;
 
       __syncthreads();
+      // K: a warp reads whole rows (coalesced). V: a warp reads one 8-dim slice of 32 consecutive keys, so its
+      // transposed stores land in one shared row (no bank conflicts), each load still a full 16-byte sector.
       for (int i = threadIdx.x; i < kKeys * kDim / 8; i += kWarps * 32) {
         const int key = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
-        uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-        if (key0 + key < a.kv_len) {
-          kv = *reinterpret_cast<const uint4*>(k + (key0 + key) * stride + d);
-          vv = *reinterpret_cast<const uint4*>(v + (key0 + key) * stride + d);
-        }
+        uint4 kv = make_uint4(0, 0, 0, 0);
+        if (key0 + key < a.kv_len) kv = *reinterpret_cast<const uint4*>(k + (key0 + key) * stride + d);
         *reinterpret_cast<uint4*>(&k_tile[key][d]) = kv;
+        const int v_key = i % kKeys, v_d = (i / kKeys) * 8;
+        uint4 vv = make_uint4(0, 0, 0, 0);
+        if (key0 + v_key < a.kv_len) vv = *reinterpret_cast<const uint4*>(v + (key0 + v_key) * stride + v_d);
         const __nv_bfloat16* ve = reinterpret_cast<const __nv_bfloat16*>(&vv);
 #pragma unroll
-        for (int j = 0; j < 8; ++j) v_tile[d + j][key] = ve[j];
+        for (int j = 0; j < 8; ++j) v_tile[v_d + j][v_key] = ve[j];
       }
       __syncthreads();
 
