@@ -32,6 +32,16 @@ public static class BenchmarkTable
         Write(output, header, rows);
     }
 
+    public static void WriteAttention(TextWriter output, IReadOnlyList<AttentionTiming> timings)
+    {
+        string[] header = ["shape", "variant", "top-k", "median ms", "TFLOP/s", "x dense"];
+        var rows = timings.Select(t => new[]
+        {
+            t.Shape, t.Variant, t.TopK.ToString("0.##"), t.MedianMs.ToString("F2"), t.Tflops > 0 ? t.Tflops.ToString("F0") : "-", t.SpeedupOverDense.ToString("F2"),
+        }).ToList();
+        Write(output, header, rows);
+    }
+
     private static void Write(TextWriter output, string[] header, List<string[]> rows)
     {
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();

@@ -10,6 +10,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure performance: print a table and optionally write JSON.");
         command.Subcommands.Add(BenchDitCommand.Create());
         command.Subcommands.Add(BenchPipelineCommand.Create());
+        command.Subcommands.Add(BenchAttentionCommand.Create());
         return command;
     }
 }

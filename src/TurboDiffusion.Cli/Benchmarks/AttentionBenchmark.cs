@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using TurboDiffusion.Engine.Attention;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Cli.Benchmarks;
+
+/// <summary>One attention shape: a model's self-attention at a video size ([1, L, H, 128]).</summary>
+public sealed record AttentionShape(string Name, long Tokens, long Heads)
+{
+    public static AttentionShape Wan13B480P { get; } = new("1.3B-480P", 32_760, 12);
+
+    public static AttentionShape Wan14B720P { get; } = new("14B-720P", 75_600, 40);
+}
+
+/// <summary>Milliseconds of one attention variant, and its effective rate over the FLOPs it must do.</summary>
+public sealed record AttentionTiming(string Shape, string Variant, double TopK, double MedianMs, double Tflops, double SpeedupOverDense);
+
+/// <summary>
+/// Self-attention at real shapes on CUDA, all in one run: dense SDPA (the baseline), SLA with the native sparse
+/// kernel (selection + sparse + linear branch + proj_l), and the sparse kernel and the block selection alone.
+/// FLOPs: dense 4·L²·D·H (QKᵀ and PV, 2 per multiply-add); sparse 4·L·(T·BK)·D·H for T selected key blocks of BK keys.
+/// </summary>
+public static class AttentionBenchmark
+{
+    private const int HeadDim = 128;
+
+    public static IReadOnlyList<AttentionTiming> Run(AttentionShape shape, IReadOnlyList<double> topKs, int warmup, int iterations, Action<string> log)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(seed: 9);
+        var (q, k, v) = (Draw(shape, generator), Draw(shape, generator), Draw(shape, generator));
+        var denseFlops = 4.0 * shape.Tokens * shape.Tokens * HeadDim * shape.Heads;
+        var dense = Time(() => nn.functional.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)), warmup, iterations);
+        log($"{shape.Name} dense SDPA: {dense:F2} ms");
+        var timings = new List<AttentionTiming> { new(shape.Name, "dense SDPA", 1, dense, denseFlops / dense / 1e9, 1) };
+        foreach (var topK in topKs)
+        {
+            var options = new SlaOptions(topK);
+            var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+            var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;
+            using var attention = new SlaAttention(randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA),
+                zeros([HeadDim], ScalarType.BFloat16, CUDA), options, NativeSlaSparseBranch.Instance);
+            var full = Time(() => attention.Forward(q, k, v), warmup, iterations);
+            var kernel = Time(() => NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options), warmup, iterations);
+            var selection = Time(() => SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options), warmup, iterations);
+            log($"{shape.Name} top-k {topK}: SLA {full:F2} ms, sparse kernel {kernel:F2} ms, selection {selection:F2} ms");
+            timings.Add(new(shape.Name, "SLA (native sparse)", topK, full, sparseFlops / full / 1e9, dense / full));
+            timings.Add(new(shape.Name, "sparse kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel));
+            timings.Add(new(shape.Name, "block selection only", topK, selection, 0, dense / selection));
+        }
+
+        return timings;
+    }
+
+    private static Tensor Draw(AttentionShape shape, Generator generator) =>
+        randn([1, shape.Tokens, shape.Heads, HeadDim], generator: generator).to(ScalarType.BFloat16, CUDA);
+
+    private static double Time(Func<Tensor> run, int warmup, int iterations)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < warmup + iterations; i++)
+        {
+            cuda.synchronize();
+            var clock = Stopwatch.StartNew();
+            run().Dispose();
+            cuda.synchronize();
+            if (i >= warmup)
+            {
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}
