@@ -65,6 +65,11 @@ public static partial class JobSpecValidator
             problems.Add("idempotencyKey: must be 1 to 128 characters, or left out.");
         }
 
+        if (spec.ImageReference is { } image && !IsFileReference(image))
+        {
+            problems.Add($"imageReference: '{image}' is not an absolute file path or file:// URI; give the first frame as a file the GPU workers can read.");
+        }
+
         if (spec.Webhook is { } hook && (!hook.IsAbsoluteUri || hook.Scheme is not ("https" or "http")))
         {
             problems.Add($"webhook: '{hook}' is not an absolute http(s) URL.");
@@ -82,6 +87,9 @@ public static partial class JobSpecValidator
             throw new InvalidJobSpecException(problems);
         }
     }
+
+    private static bool IsFileReference(string reference) =>
+        Uri.TryCreate(reference, UriKind.Absolute, out var uri) ? uri.IsFile : Path.IsPathFullyQualified(reference);
 
     private static bool IsName(string? value) => value is not null && Name().IsMatch(value);
 
