@@ -41,15 +41,13 @@ internal sealed partial class ProgressRelay : IProgress<GenerationProgress>, IAs
     public void Report(GenerationProgress value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (value.Stage == GenerationStage.Denoising)
+        // A step's time is measured from the previous event, so the first step counts from the end of text encoding.
+        if (value.Stage == GenerationStage.Denoising && value.Done > 0 && step.IsRunning)
         {
-            if (step.IsRunning && value.Done > 0)
-            {
-                metrics.StepTime.WithLabels(lease.Spec.Model).Observe(step.Elapsed.TotalSeconds);
-            }
-
-            step.Restart();
+            metrics.StepTime.WithLabels(lease.Spec.Model).Observe(step.Elapsed.TotalSeconds);
         }
+
+        step.Restart();
 
         events.Writer.TryWrite(new JobProgress(Map(value.Stage), value.Done, value.Total, value.Elapsed));
     }
