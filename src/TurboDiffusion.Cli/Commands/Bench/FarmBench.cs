@@ -22,6 +22,9 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
 {
     private const string ProbePrompt = "kill probe: hold the worker until its silo is killed";
 
+    /// <summary>How long the bench waits for the farm before calling it stuck.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
+
     private volatile bool holdProbe;
 
     public async Task<FarmBenchResult> RunAsync(CancellationToken cancellationToken)
@@ -133,15 +136,21 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         return ([.. ids], calls, clock.Elapsed.TotalSeconds);
     }
 
-    private static async Task<double> WaitForAllAsync(InMemoryJobStore store, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+    private static async Task<double> WaitForAllAsync(InMemoryJobStore store, List<string> jobIds, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
             var jobs = await store.GetManyAsync(jobIds, cancellationToken);
-            if (jobs.All(j => j.Status.IsTerminal()))
+            var open = jobs.Count(j => !j.Status.IsTerminal());
+            if (open == 0)
             {
                 return clock.Elapsed.TotalSeconds;
+            }
+
+            if (clock.Elapsed > Patience)
+            {
+                throw new TimeoutException($"{open} of {jobIds.Count} jobs were still unfinished after {Patience.TotalMinutes} minutes: the farm is stuck.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
@@ -166,11 +175,18 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
 
     private static async Task<JobState> WaitAsync(InMemoryJobStore store, string jobId, Func<JobState, bool> condition, CancellationToken cancellationToken)
     {
+        var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (await store.GetAsync(jobId, cancellationToken) is { } job && condition(job))
+            var job = await store.GetAsync(jobId, cancellationToken);
+            if (job is not null && condition(job))
             {
                 return job;
+            }
+
+            if (clock.Elapsed > Patience)
+            {
+                throw new TimeoutException($"Kill probe {jobId} stayed {job?.Status} for {Patience.TotalMinutes} minutes: the farm did not requeue it.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);

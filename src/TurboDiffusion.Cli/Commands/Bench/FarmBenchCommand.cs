@@ -11,6 +11,8 @@ namespace TurboDiffusion.Cli.Commands.Bench;
 /// </summary>
 public static class FarmBenchCommand
 {
+    public const int UsageError = 1;
+
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
         var silos = new Option<int>("--silos") { Description = "In-process silos, each with one GPU worker (simulated engine).", DefaultValueFactory = _ => 4 };
@@ -35,16 +37,15 @@ public static class FarmBenchCommand
         {
             silos, jobs, tenants, models, kills, concurrency, json,
         };
-        command.Validators.Add(result =>
-        {
-            var k = result.GetValue(kills);
-            if (k < 0 || k >= result.GetValue(silos))
-            {
-                result.AddError($"--kills must be between 0 and --silos - 1 ({result.GetValue(silos) - 1}); one silo has to survive.");
-            }
-        });
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Checked here rather than in a validator, where options left at their defaults read as 0.
+            if (parse.GetValue(kills) is var k && (k < 0 || k >= parse.GetValue(silos)))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"--kills must be between 0 and --silos - 1 ({parse.GetValue(silos) - 1}); one silo has to survive.");
+                return UsageError;
+            }
+
             var settings = new FarmBenchSettings(parse.GetValue(silos), parse.GetValue(jobs), parse.GetValue(tenants), parse.GetValue(models), parse.GetValue(kills), parse.GetValue(concurrency));
             var output = parse.InvocationConfiguration.Output;
             var result = await new FarmBench(settings, configuration(), line => output.WriteLine(line)).RunAsync(cancellationToken);
