@@ -46,6 +46,8 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
             var completionSeconds = submitSeconds + await WaitForAllAsync(store, jobIds, cancellationToken);
             var finished = await store.GetManyAsync(jobIds, cancellationToken);
             var succeeded = finished.Count(j => j.Status == JobStatus.Succeeded);
+            var leaseCall = LatencySummary.Of(timings.LeaseCalls);
+            var perJob = LatencySummary.Of(timings.PerJob);
 
             var kills = new List<KillMeasurement>();
             for (var k = 0; k < settings.Kills; k++)
@@ -65,8 +67,8 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
                 completionSeconds,
                 succeeded / completionSeconds,
                 succeeded,
-                LatencySummary.Of(timings.LeaseCalls),
-                LatencySummary.Of(timings.PerJob),
+                leaseCall,
+                perJob,
                 kills,
                 string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration), membership probes at Orleans defaults"));
         }
