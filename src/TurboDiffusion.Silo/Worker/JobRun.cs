@@ -49,7 +49,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
     public async Task RunAsync()
     {
         var options = context.Options.Value;
-        var output = Path.Combine(options.ResolveWorkDirectory(), lease.JobId, ArtifactNamesFor(lease.Token));
+        var output = Path.Combine(options.ResolveWorkDirectory(), lease.JobId, ArtifactNames.AttemptFolder(lease.Token));
         using var heartbeats = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(heartbeats.Token);
         try
@@ -230,8 +230,6 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
             LogCleanupFailed(folder, e);
         }
     }
-
-    private static string ArtifactNamesFor(Guid token) => ArtifactNames.AttemptFolder(token);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} succeeded (attempt {Attempt})")]
     private partial void LogSucceeded(string jobId, int attempt);
