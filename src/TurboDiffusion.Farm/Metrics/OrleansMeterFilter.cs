@@ -5,8 +5,9 @@ namespace TurboDiffusion.Farm.Metrics;
 
 /// <summary>
 /// prometheus-net republishes every .NET meter; of Orleans' own (meter "Microsoft.Orleans") only these are
-/// worth a series: request latency and timeouts, activations, load shedding, message throughput. The rest
-/// (per-destination ping metrics among them) would add a series per silo restart.
+/// worth a series: request latency and timeouts, activations and grains, gateway clients and load shedding,
+/// rejected, expired and failed messages, long-running turns. The rest (per-destination ping metrics among them)
+/// would add series per silo restart or repeat what the farm's own metrics say.
 /// </summary>
 public static class OrleansMeterFilter
 {
@@ -18,10 +19,13 @@ public static class OrleansMeterFilter
         "orleans-app-requests-timedout",
         "orleans-catalog-activations",
         "orleans-catalog-activation-failed-to-activate",
+        "orleans-grains",
+        "orleans-gateway-connected-clients",
         "orleans-gateway-load-shedding",
-        "orleans-messaging-sent-messages",
-        "orleans-messaging-received-messages",
-        "orleans-messaging-rejected-messages",
+        "orleans-messaging-rejected",
+        "orleans-messaging-expired",
+        "orleans-messaging-sent-failed",
+        "orleans-messaging-sent-dropped",
         "orleans-scheduler-long-running-turns",
     };
 
