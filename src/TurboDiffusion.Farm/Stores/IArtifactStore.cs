@@ -16,8 +16,8 @@ public interface IArtifactStore
     /// <summary>After the job committed <paramref name="committed"/>: deletes the folders of all other attempts of the job.</summary>
     Task SealAsync(ArtifactRef committed, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes an attempt's folder whose completion was refused.</summary>
-    Task DiscardAsync(ArtifactRef staged, CancellationToken cancellationToken = default);
+    /// <summary>Deletes one attempt's folder (complete or partly uploaded): its completion was refused, or it stopped mid-upload.</summary>
+    Task DiscardAsync(string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default);
 
     /// <summary>The lease tokens of the attempt folders present for a job.</summary>
     Task<IReadOnlyList<Guid>> ListAttemptsAsync(string tenant, string jobId, CancellationToken cancellationToken = default);

@@ -32,6 +32,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
     private readonly CancellationTokenSource abort = new();
     private readonly ILogger logger = context.Loggers.CreateLogger<JobRun>();
     private int stopReason;
+    private bool uploadBegun;
 
     public JobLease Lease => lease;
 
@@ -66,6 +67,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         catch (LeaseExpiredException e)
         {
             LogLeaseLost(lease.JobId, e.Message);
+            await DiscardUploadAsync();
         }
         catch (Exception e) when (Reason == StopReason.None)
         {
@@ -93,6 +95,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
 
         await Job.BeginUpload(lease.Token);
         relay.Report(new JobProgress(JobStage.Uploading, 0, 1, TimeSpan.Zero));
+        uploadBegun = true;
         var artifact = await context.Artifacts.UploadAsync(
             new ArtifactUpload(lease.Spec.Tenant, lease.JobId, lease.Token, result.VideoPath, result.SidecarPath, result.FramesDirectory),
             abort.Token);
@@ -106,21 +109,37 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         {
             await Job.Complete(lease.Token, artifact);
         }
-        catch (LeaseExpiredException)
+        catch (LeaseExpiredException e)
         {
             // Another attempt owns the job now: this attempt's files must not survive beside the winner's.
-            await context.Artifacts.DiscardAsync(artifact);
-            throw;
+            LogLeaseLost(lease.JobId, e.Message);
+            await DiscardUploadAsync();
+            return;
         }
 
-        await context.Artifacts.SealAsync(artifact);
+        // Committed: from here on these files are the job's artifact and must never be discarded.
+        uploadBegun = false;
         LogSucceeded(lease.JobId, lease.Attempt);
+        try
+        {
+            await context.Artifacts.SealAsync(artifact);
+        }
+        catch (ArtifactStoreException e)
+        {
+            // Leftover folders of lost attempts stay until the next seal of this job; the job itself is done.
+            LogSealFailed(lease.JobId, e);
+        }
     }
 
     private async Task StoppedAsync()
     {
         var reason = Reason;
         LogStopped(lease.JobId, reason);
+        if (reason != StopReason.Shutdown)
+        {
+            await DiscardUploadAsync();
+        }
+
         switch (reason)
         {
             case StopReason.CancelRequested:
@@ -140,6 +159,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
     {
         var outcome = FailureClassifier.Classify(error);
         LogFailed(lease.JobId, outcome, error);
+        await DiscardUploadAsync();
         await ReportAsync(outcome, $"{error.GetType().Name}: {error.Message}");
         if (outcome == AttemptOutcome.EngineError && streak.Failed(lease.Spec.Tenant))
         {
@@ -157,6 +177,25 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         catch (LeaseExpiredException e)
         {
             LogLeaseLost(lease.JobId, e.Message);
+        }
+    }
+
+    /// <summary>Removes whatever this attempt uploaded: a stopped, failed or refused attempt leaves no files behind.</summary>
+    private async Task DiscardUploadAsync()
+    {
+        if (!uploadBegun)
+        {
+            return;
+        }
+
+        try
+        {
+            await context.Artifacts.DiscardAsync(lease.Spec.Tenant, lease.JobId, lease.Token);
+        }
+        catch (ArtifactStoreException e)
+        {
+            // The winner's seal removes this folder later; the job's outcome does not depend on it.
+            LogDiscardFailed(lease.JobId, e);
         }
     }
 
@@ -251,6 +290,12 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: heartbeats stopped")]
     private partial void LogHeartbeatsStopped(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not remove the folders of other attempts")]
+    private partial void LogSealFailed(string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not discard this attempt's uploaded files")]
+    private partial void LogDiscardFailed(string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete work folder {Folder}")]
     private partial void LogCleanupFailed(string folder, Exception exception);

@@ -73,9 +73,20 @@ public abstract class ArtifactStoreContract : IDisposable
         var committed = await store.UploadAsync(Files(jobId, Guid.NewGuid(), "winner"), TestContext.Current.CancellationToken);
         var stale = await store.UploadAsync(Files(jobId, Guid.NewGuid(), "stale"), TestContext.Current.CancellationToken);
 
-        await store.DiscardAsync(stale, TestContext.Current.CancellationToken);
+        await store.DiscardAsync("studio-a", jobId, stale.LeaseToken, TestContext.Current.CancellationToken);
 
         Assert.Equal([committed.LeaseToken], await store.ListAttemptsAsync("studio-a", jobId, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Discarding_an_attempt_that_never_uploaded_is_harmless()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+
+        await store.DiscardAsync("tenant-without-uploads", jobId, Guid.NewGuid(), TestContext.Current.CancellationToken);
+
+        Assert.Empty(await store.ListAttemptsAsync("tenant-without-uploads", jobId, TestContext.Current.CancellationToken));
     }
 
     [Fact]

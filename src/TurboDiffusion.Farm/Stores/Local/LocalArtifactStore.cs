@@ -66,23 +66,14 @@ public sealed class LocalArtifactStore(IOptions<LocalArtifactOptions> options) :
         ArgumentNullException.ThrowIfNull(committed);
         var keep = ArtifactNames.AttemptFolder(committed.LeaseToken);
         var jobFolder = Path.GetDirectoryName(Path.Combine(Root, committed.Prefix.TrimEnd('/')))!;
-        foreach (var other in Directory.EnumerateDirectories(jobFolder).Where(d => Path.GetFileName(d) != keep))
-        {
-            Directory.Delete(other, recursive: true);
-        }
-
+        DeleteFolders(jobFolder, Directory.EnumerateDirectories(jobFolder).Where(d => Path.GetFileName(d) != keep));
         return Task.CompletedTask;
     }
 
-    public Task DiscardAsync(ArtifactRef staged, CancellationToken cancellationToken = default)
+    public Task DiscardAsync(string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(staged);
-        var folder = Path.Combine(Root, staged.Prefix.TrimEnd('/'));
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-
+        var folder = Path.Combine(JobFolder(tenant, jobId), ArtifactNames.AttemptFolder(leaseToken));
+        DeleteFolders(folder, new[] { folder, folder + Partial }.Where(Directory.Exists));
         return Task.CompletedTask;
     }
 
@@ -109,6 +100,21 @@ public sealed class LocalArtifactStore(IOptions<LocalArtifactOptions> options) :
         }
 
         return Task.FromResult<Stream>(File.OpenRead(path));
+    }
+
+    private static void DeleteFolders(string location, IEnumerable<string> folders)
+    {
+        try
+        {
+            foreach (var folder in folders.ToList())
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArtifactStoreException(location, $"Deleting artifact folders failed: {e.Message}", e);
+        }
     }
 
     private string JobFolder(string tenant, string jobId) => Path.Combine(Root, tenant, jobId);

@@ -67,10 +67,19 @@ public sealed class BlobArtifactStore : IArtifactStore
         await DeleteWhereAsync(container, jobPrefix, name => !name.StartsWith(committed.Prefix, StringComparison.Ordinal), cancellationToken);
     }
 
-    public Task DiscardAsync(ArtifactRef staged, CancellationToken cancellationToken = default)
+    public async Task DiscardAsync(string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(staged);
-        return DeleteWhereAsync(service.GetBlobContainerClient(staged.Container), staged.Prefix, _ => true, cancellationToken);
+        var (containerName, jobPrefix) = Locate(tenant, jobId);
+        var container = service.GetBlobContainerClient(containerName);
+        try
+        {
+            await DeleteWhereAsync(container, jobPrefix + ArtifactNames.AttemptFolder(leaseToken) + "/", _ => true, cancellationToken);
+        }
+        catch (ArtifactStoreException e) when (e.InnerException is RequestFailedException { ErrorCode: var code } && code == BlobErrorCode.ContainerNotFound)
+        {
+            // Nothing was ever uploaded for this tenant: nothing to discard.
+            return;
+        }
     }
 
     public async Task<IReadOnlyList<Guid>> ListAttemptsAsync(string tenant, string jobId, CancellationToken cancellationToken = default)
