@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using Prometheus;
@@ -24,7 +25,7 @@ internal sealed class TestFarm : IAsyncDisposable
 {
     private readonly string root;
 
-    private TestFarm(InProcessTestCluster cluster, InMemoryJobStore store, InMemoryProgressLog progress, CollectorRegistry registry, string root, ConcurrentDictionary<string, SimulatedVideoEngine> engines)
+    private TestFarm(InProcessTestCluster cluster, IJobStore store, InMemoryProgressLog progress, CollectorRegistry registry, string root, ConcurrentDictionary<string, SimulatedVideoEngine> engines)
     {
         Cluster = cluster;
         Store = store;
@@ -39,7 +40,7 @@ internal sealed class TestFarm : IAsyncDisposable
 
     public IClusterClient Client => Cluster.Client;
 
-    public InMemoryJobStore Store { get; }
+    public IJobStore Store { get; }
 
     public InMemoryProgressLog Progress { get; }
 
@@ -53,10 +54,11 @@ internal sealed class TestFarm : IAsyncDisposable
     /// <param name="silos">Silos to start.</param>
     /// <param name="engine">The engine of a silo, given its name; null starts silos without GPU workers.</param>
     /// <param name="settings">Overrides of the test timings, by configuration key.</param>
-    public static async Task<TestFarm> StartAsync(short silos, Func<string, SimulatedVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="store">The job store every silo shares; in memory by default.</param>
+    public static async Task<TestFarm> StartAsync(short silos, Func<string, SimulatedVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null, IJobStore? store = null)
     {
         var root = Directory.CreateTempSubdirectory("farm-").FullName;
-        var store = new InMemoryJobStore();
+        store ??= new InMemoryJobStore();
         var progress = new InMemoryProgressLog(TimeProvider.System);
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var engines = new ConcurrentDictionary<string, SimulatedVideoEngine>();
@@ -92,7 +94,7 @@ internal sealed class TestFarm : IAsyncDisposable
             });
             silo.Services.AddSingleton(registry);
             silo.Services.AddTurboFarm();
-            silo.Services.AddInMemoryJobStore(store);
+            silo.Services.Replace(ServiceDescriptor.Singleton(store));
             silo.Services.AddSingleton<IProgressLog>(progress);
         });
         if (engine is not null)
