@@ -61,12 +61,15 @@ public sealed record JobState(
         return Next(JobStatus.Running) with { Timings = Timings with { StartedAt = now } };
     }
 
-    /// <summary>Records progress of the running attempt (no status change).</summary>
+    /// <summary>
+    /// Records progress of the running attempt. Not a stored change: the version stays, and the latest progress is
+    /// written with the next state change (the per-step record is the progress log).
+    /// </summary>
     public JobState Progressed(Guid token, JobProgress progress)
     {
         EnsureLease(token);
         EnsureStatus(Status, JobStatus.Running, JobStatus.Uploading);
-        return this with { Version = Version + 1, Progress = progress };
+        return this with { Progress = progress };
     }
 
     /// <summary>Running → Uploading: the video is rendered and is being stored.</summary>

@@ -108,20 +108,20 @@ internal sealed partial class JobGrain(
 
     public Task<JobState> Start(Guid token) => Save(Current().Started(token, time.GetUtcNow()));
 
-    public async Task<LeaseStatus> ReportProgress(Guid token, JobProgress progress)
+    public Task<LeaseStatus> ReportProgress(Guid token, JobProgress progress)
     {
         var job = Current();
         if (job.Lease?.Token != token || !job.Status.IsLeased())
         {
-            return LeaseStatus.Lost;
+            return Task.FromResult(LeaseStatus.Lost);
         }
 
         if (job.Status != JobStatus.Leased)
         {
-            await Save(job.Progressed(token, progress));
+            state = job.Progressed(token, progress);
         }
 
-        return job.CancelRequested ? LeaseStatus.CancelRequested : LeaseStatus.Active;
+        return Task.FromResult(job.CancelRequested ? LeaseStatus.CancelRequested : LeaseStatus.Active);
     }
 
     public Task<JobState> BeginUpload(Guid token) => Save(Current().UploadStarted(token, time.GetUtcNow()));
@@ -159,10 +159,9 @@ internal sealed partial class JobGrain(
 
     private async Task<JobState> Save(JobState next)
     {
-        var expected = Current().Version;
         try
         {
-            await store.UpdateAsync(next, expected);
+            await store.UpdateAsync(Current(), next);
         }
         catch (JobStoreConflictException e)
         {

@@ -16,8 +16,11 @@ public interface IJobStore
     /// <summary>Stores a new job; false when the id already exists (nothing is written).</summary>
     Task<bool> TryCreateAsync(JobState job, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the job if its stored version is <paramref name="expectedVersion"/>, else throws <see cref="JobStoreConflictException"/>.</summary>
-    Task UpdateAsync(JobState job, long expectedVersion, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Replaces <paramref name="previous"/> by <paramref name="replacement"/> if the stored version is still that of <paramref name="previous"/>,
+    /// else throws <see cref="JobStoreConflictException"/>.
+    /// </summary>
+    Task UpdateAsync(JobState previous, JobState replacement, CancellationToken cancellationToken = default);
 
     /// <summary>The jobs of a pool that are not finished (queued or leased): what a scheduler rebuilds itself from.</summary>
     Task<IReadOnlyList<JobState>> ListActiveAsync(string pool, CancellationToken cancellationToken = default);

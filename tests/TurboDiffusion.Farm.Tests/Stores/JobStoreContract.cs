@@ -52,9 +52,9 @@ public abstract class JobStoreContract
         var job = NewJob();
         await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
         var leased = job.Leased(new LeaseInfo(Guid.NewGuid(), "w1", "s1", T0), T0);
-        await store.UpdateAsync(leased, job.Version, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(job, leased, TestContext.Current.CancellationToken);
 
-        var error = await Assert.ThrowsAsync<JobStoreConflictException>(() => store.UpdateAsync(job.CancelAsked(T0), job.Version, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<JobStoreConflictException>(() => store.UpdateAsync(job, job.CancelAsked(T0), TestContext.Current.CancellationToken));
 
         Assert.Equal(job.JobId, error.JobId);
         Assert.Equal(JobStatus.Leased, (await store.GetAsync(job.JobId, TestContext.Current.CancellationToken))!.Status);
@@ -69,7 +69,7 @@ public abstract class JobStoreContract
         var token = Guid.NewGuid();
         var leased = job.Leased(new LeaseInfo(token, "w1", "s1", T0), T0.AddSeconds(1));
 
-        await store.UpdateAsync(leased, job.Version, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(job, leased, TestContext.Current.CancellationToken);
         var read = (await store.GetAsync(job.JobId, TestContext.Current.CancellationToken))!;
 
         Assert.Equal(leased.Lease, read.Lease);
@@ -89,7 +89,7 @@ public abstract class JobStoreContract
             await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
         }
 
-        await store.UpdateAsync(canceled.CancelAsked(T0), canceled.Version, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(canceled, canceled.CancelAsked(T0), TestContext.Current.CancellationToken);
         var active = await store.ListActiveAsync(pool, TestContext.Current.CancellationToken);
 
         Assert.Equal([queued.JobId], active.Select(j => j.JobId));
@@ -126,7 +126,7 @@ public abstract class JobStoreContract
             await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
         }
 
-        await store.UpdateAsync(b.CancelAsked(T0), b.Version, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(b, b.CancelAsked(T0), TestContext.Current.CancellationToken);
 
         var all = await store.ListAsync(new JobQuery(BatchId: batch), TestContext.Current.CancellationToken);
         var canceled = await store.ListAsync(new JobQuery(BatchId: batch, Status: JobStatus.Canceled), TestContext.Current.CancellationToken);

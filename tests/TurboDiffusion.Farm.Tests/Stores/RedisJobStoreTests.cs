@@ -25,7 +25,7 @@ public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
         var db = redis.GetDatabase();
 
         var ttlWhileQueued = await db.KeyTimeToLiveAsync($"{prefix}job:{job.JobId}");
-        await store.UpdateAsync(job.CancelAsked(T0), job.Version, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(job, job.CancelAsked(T0), TestContext.Current.CancellationToken);
         var ttlWhenFinished = await db.KeyTimeToLiveAsync($"{prefix}job:{job.JobId}");
 
         Assert.Null(ttlWhileQueued);

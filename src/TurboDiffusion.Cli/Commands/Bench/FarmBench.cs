@@ -3,19 +3,20 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.TestingHost;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Options;
-using TurboDiffusion.Farm.Stores.InMemory;
+using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Silo.Hosting;
 using TurboDiffusion.Silo.Simulation;
 
 namespace TurboDiffusion.Cli.Commands.Bench;
 
 /// <summary>
-/// The farm benchmark: an in-process cluster (Orleans TestingHost, in-memory transport) of silos sharing an in-memory
-/// job store, each with a GPU worker around a <see cref="SimulatedVideoEngine"/> that renders in no time, so what is
+/// The farm benchmark: an in-process cluster (Orleans TestingHost, in-memory transport) of silos sharing one job
+/// store (in memory, or the configured Redis), each with a GPU worker around a <see cref="SimulatedVideoEngine"/> that renders in no time, so what is
 /// measured is the farm: admission, scheduling, leases, state writes and artifact commits.
 /// </summary>
 internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration configuration, Action<string> say)
@@ -31,7 +32,8 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
     {
         var root = Directory.CreateTempSubdirectory("turbo-bench-farm-").FullName;
         var timings = new CallTimings();
-        var store = new InMemoryJobStore();
+        await using var jobState = await BenchJobState.OpenAsync(settings.Store, configuration);
+        var store = jobState.Store;
         var clock = Stopwatch.StartNew();
         var cluster = BuildCluster(root, timings, store);
         try
@@ -43,7 +45,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
             say($"submitting {settings.Jobs} jobs ...");
             var (jobIds, submitCalls, submitSeconds) = await SubmitAsync(cluster.Client, cancellationToken);
             say("waiting for every job to finish ...");
-            var completionSeconds = submitSeconds + await WaitForAllAsync(store, jobIds, cancellationToken);
+            var completionSeconds = submitSeconds + await WaitForAllAsync(cluster.Client, jobIds.Count, cancellationToken);
             var finished = await store.GetManyAsync(jobIds, cancellationToken);
             var succeeded = finished.Count(j => j.Status == JobStatus.Succeeded);
             var leaseCall = LatencySummary.Of(timings.LeaseCalls);
@@ -80,7 +82,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         }
     }
 
-    private InProcessTestCluster BuildCluster(string root, CallTimings timings, InMemoryJobStore store)
+    private InProcessTestCluster BuildCluster(string root, CallTimings timings, IJobStore store)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -96,7 +98,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         {
             silo.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
             silo.Services.AddTurboFarm();
-            silo.Services.AddInMemoryJobStore(store);
+            silo.Services.Replace(ServiceDescriptor.Singleton(store));
             silo.AddOutgoingGrainCallFilter(timings);
         });
         builder.ConfigureSiloHost((_, host) => host.Services.AddGpuWorker(_ => new SimulatedVideoEngine
@@ -138,28 +140,29 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         return ([.. ids], calls, clock.Elapsed.TotalSeconds);
     }
 
-    private static async Task<double> WaitForAllAsync(InMemoryJobStore store, List<string> jobIds, CancellationToken cancellationToken)
+    /// <summary>Waits until the pool's scheduler holds neither queued jobs nor leases: every job has ended.</summary>
+    private static async Task<double> WaitForAllAsync(IClusterClient client, int jobs, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var scheduler = client.GetGrain<ISchedulerGrain>(new SchedulerOptions().DefaultPool);
         while (true)
         {
-            var jobs = await store.GetManyAsync(jobIds, cancellationToken);
-            var open = jobs.Count(j => !j.Status.IsTerminal());
-            if (open == 0)
+            var snapshot = await scheduler.GetSnapshot();
+            if (snapshot.Depth == 0 && snapshot.Leased == 0)
             {
                 return clock.Elapsed.TotalSeconds;
             }
 
             if (clock.Elapsed > Patience)
             {
-                throw new TimeoutException($"{open} of {jobIds.Count} jobs were still unfinished after {Patience.TotalMinutes} minutes: the farm is stuck.");
+                throw new TimeoutException($"{snapshot.Depth} of {jobs} jobs were still queued and {snapshot.Leased} leased after {Patience.TotalMinutes} minutes: the farm is stuck.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
         }
     }
 
-    private async Task<KillMeasurement> KillOneAsync(InProcessTestCluster cluster, InMemoryJobStore store, CancellationToken cancellationToken)
+    private async Task<KillMeasurement> KillOneAsync(InProcessTestCluster cluster, IJobStore store, CancellationToken cancellationToken)
     {
         holdProbe = true;
         var probe = (await cluster.Client.SubmitJobAsync(new JobSpec(ProbePrompt, "model-0", JobResolution.P480, JobAspect.Landscape16x9, 81, 4, 7, JobPriority.Urgent, "tenant-0"))).EnsureAccepted();
@@ -175,7 +178,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         return new KillMeasurement(victim.Name, lost.Outcome?.Label() ?? "unknown", (lost.EndedAt!.Value - killedAt).TotalSeconds, (next.LeasedAt - killedAt).TotalSeconds, next.WorkerId);
     }
 
-    private static async Task<JobState> WaitAsync(InMemoryJobStore store, string jobId, Func<JobState, bool> condition, CancellationToken cancellationToken)
+    private static async Task<JobState> WaitAsync(IJobStore store, string jobId, Func<JobState, bool> condition, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)

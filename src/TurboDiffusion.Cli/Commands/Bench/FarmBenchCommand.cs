@@ -22,6 +22,7 @@ public static class FarmBenchCommand
         var kills = new Option<int>("--kills") { Description = "Silos killed one after another mid-job to time the requeue (must be fewer than --silos).", DefaultValueFactory = _ => 3 };
         var concurrency = new Option<int>("--concurrency") { Description = "Submissions in flight at once.", DefaultValueFactory = _ => 64 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var store = new Option<BenchStore>("--store") { Description = "Job state in memory, or in the Redis of Turbo:Redis:ConnectionString (under a key prefix deleted afterwards).", DefaultValueFactory = _ => BenchStore.Memory };
         foreach (var option in new[] { silos, jobs, tenants, models, concurrency })
         {
             option.Validators.Add(result =>
@@ -35,7 +36,7 @@ public static class FarmBenchCommand
 
         var command = new Command("farm", "Benchmark the farm core: in-process silos with simulated engines (no GPU), thousands of jobs, silo kills.")
         {
-            silos, jobs, tenants, models, kills, concurrency, json,
+            silos, jobs, tenants, models, kills, concurrency, store, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,7 +47,7 @@ public static class FarmBenchCommand
                 return UsageError;
             }
 
-            var settings = new FarmBenchSettings(parse.GetValue(silos), parse.GetValue(jobs), parse.GetValue(tenants), parse.GetValue(models), parse.GetValue(kills), parse.GetValue(concurrency));
+            var settings = new FarmBenchSettings(parse.GetValue(silos), parse.GetValue(jobs), parse.GetValue(tenants), parse.GetValue(models), parse.GetValue(kills), parse.GetValue(concurrency), parse.GetValue(store));
             var output = parse.InvocationConfiguration.Output;
             var result = await new FarmBench(settings, configuration(), line => output.WriteLine(line)).RunAsync(cancellationToken);
             result.WriteTable(output);

@@ -3,7 +3,14 @@ using System.Text.Json;
 
 namespace TurboDiffusion.Cli.Commands.Bench;
 
-public sealed record FarmBenchSettings(int Silos, int Jobs, int Tenants, int Models, int Kills, int Concurrency);
+/// <summary>Where the benchmark keeps job state.</summary>
+public enum BenchStore
+{
+    Memory,
+    Redis,
+}
+
+public sealed record FarmBenchSettings(int Silos, int Jobs, int Tenants, int Models, int Kills, int Concurrency, BenchStore Store = BenchStore.Memory);
 
 /// <summary>Quantiles of a set of durations, in milliseconds.</summary>
 public sealed record LatencySummary(int Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
@@ -51,7 +58,7 @@ public sealed record FarmBenchResult(
         var rows = new List<(string, string)>
         {
             ("machine", Machine),
-            ("setup", $"{Settings.Silos} silos, {Settings.Jobs} jobs, {Settings.Tenants} tenants, {Settings.Models} models, {Settings.Concurrency} submissions in flight"),
+            ("setup", $"{Settings.Silos} silos, {Settings.Jobs} jobs, {Settings.Tenants} tenants, {Settings.Models} models, {Settings.Concurrency} submissions in flight, job state in {Settings.Store.ToString().ToLowerInvariant()}"),
             ("cluster start", Invariant($"{ClusterStartSeconds:0.00} s")),
             ("submission", Invariant($"{SubmissionsPerSecond:0} jobs/s ({Settings.Jobs} in {SubmitSeconds:0.00} s)")),
             ("submit call", SubmitCall.ToString()),

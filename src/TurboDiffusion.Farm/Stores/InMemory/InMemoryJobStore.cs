@@ -50,17 +50,18 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
         }
     }
 
-    public Task UpdateAsync(JobState job, long expectedVersion, CancellationToken cancellationToken = default)
+    public Task UpdateAsync(JobState previous, JobState replacement, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(replacement);
         lock (gate)
         {
-            if (!jobs.TryGetValue(job.JobId, out var stored) || stored.Version != expectedVersion)
+            if (!jobs.TryGetValue(replacement.JobId, out var stored) || stored.Version != previous.Version)
             {
-                throw new JobStoreConflictException($"memory:{job.JobId}", job.JobId, expectedVersion, stored?.Version);
+                throw new JobStoreConflictException($"memory:{replacement.JobId}", replacement.JobId, previous.Version, stored?.Version);
             }
 
-            jobs[job.JobId] = job;
+            jobs[replacement.JobId] = replacement;
             PruneNow();
             return Task.CompletedTask;
         }

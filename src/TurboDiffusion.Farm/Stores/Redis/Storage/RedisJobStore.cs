@@ -106,15 +106,17 @@ public sealed partial class RedisJobStore : IJobStore
         return (long)result == 1;
     }
 
-    public async Task UpdateAsync(JobState job, long expectedVersion, CancellationToken cancellationToken = default)
+    public async Task UpdateAsync(JobState previous, JobState replacement, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(replacement);
+        var job = replacement;
+        var expectedVersion = previous.Version;
         var key = keys.Job(job.JobId);
-        var stored = await GetStatusAsync(key);
         var result = (RedisResult[])(await Guard(key, () => Db.ScriptEvaluateAsync(
             UpdateScript,
             [
-                key, keys.Status(stored ?? job.Status), keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant),
+                key, keys.Status(previous.Status), keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant),
                 job.BatchId is { } b ? keys.BatchJobs(b) : keys.NoBatch, job.BatchId is { } c ? keys.Batch(c) : keys.NoBatch,
             ],
             [
@@ -208,12 +210,6 @@ public sealed partial class RedisJobStore : IJobStore
         {
             throw new JobStoreException(key.ToString(), $"Batch {batchId}: the stored record is not valid BatchState JSON", e);
         }
-    }
-
-    private async Task<JobStatus?> GetStatusAsync(RedisKey key)
-    {
-        var status = await Guard(key, () => Db.HashGetAsync(key, "s"));
-        return status.IsNull ? null : Enum.Parse<JobStatus>(status.ToString());
     }
 
     private static string Serialize(JobState job) => JsonSerializer.Serialize(job, FarmJsonContext.Default.JobState);
