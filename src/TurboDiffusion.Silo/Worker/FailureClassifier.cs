@@ -4,6 +4,7 @@ using TurboDiffusion.Farm.Stores;
 namespace TurboDiffusion.Silo.Worker;
 
 /// <summary>Which failures are the job's (engine errors, consuming retries) and which the farm's (OOM, storage).</summary>
+/// <remarks>Given the engine's own exception, or an <see cref="ArtifactStoreException"/> from the upload.</remarks>
 public static class FailureClassifier
 {
     public static AttemptOutcome Classify(Exception error)

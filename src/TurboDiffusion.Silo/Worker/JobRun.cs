@@ -60,8 +60,9 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
             await CommitAsync(artifact);
             streak.Succeeded();
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        catch (Exception e) when ((e is OperationCanceledException && abort.IsCancellationRequested) || Reason != StopReason.None)
         {
+            // Whatever the engine or the store threw while a stop was under way, the stop decides what happens.
             await StoppedAsync();
         }
         catch (LeaseExpiredException e)
@@ -69,9 +70,20 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
             LogLeaseLost(lease.JobId, e.Message);
             await DiscardUploadAsync();
         }
-        catch (Exception e) when (Reason == StopReason.None)
+        catch (EngineFailedException e)
+        {
+            await FailedAsync(e.InnerException!);
+        }
+        catch (ArtifactStoreException e)
         {
             await FailedAsync(e);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The farm itself failed (a grain call timed out, the silo is going down): the job's lease expires and
+            // the job is requeued without consuming a retry, which is all this worker could report anyway.
+            LogAbandoned(lease.JobId, e);
+            await DiscardUploadAsync();
         }
         finally
         {
@@ -90,7 +102,16 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         var before = context.Engine.LoadedModels;
         await using var relay = new ProgressRelay(lease, Job, context.Progress, context.Metrics, options.ProgressReportInterval, OnLeaseStatus, logger);
         var request = VideoRequestMapper.Map(lease.Spec, Path.Combine(output, ArtifactNames.Video));
-        var result = await context.Engine.GenerateAsync(request, relay, abort.Token);
+        VideoResult result;
+        try
+        {
+            result = await context.Engine.GenerateAsync(request, relay, abort.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new EngineFailedException(lease.JobId, e);
+        }
+
         RecordEngineMetrics(result, before);
 
         await Job.BeginUpload(lease.Token);
@@ -177,6 +198,11 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         catch (LeaseExpiredException e)
         {
             LogLeaseLost(lease.JobId, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Unreported, the attempt still ends: its lease expires and the scheduler takes the job back.
+            LogReportFailed(lease.JobId, outcome, e);
         }
     }
 
@@ -290,6 +316,12 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: heartbeats stopped")]
     private partial void LogHeartbeatsStopped(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: abandoned after a farm failure; its lease will expire and it will be requeued")]
+    private partial void LogAbandoned(string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: reporting {Outcome} failed; the lease will expire instead")]
+    private partial void LogReportFailed(string jobId, AttemptOutcome outcome, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not remove the folders of other attempts")]
     private partial void LogSealFailed(string jobId, Exception exception);

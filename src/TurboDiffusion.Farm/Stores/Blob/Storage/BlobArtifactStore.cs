@@ -57,6 +57,10 @@ public sealed class BlobArtifactStore : IArtifactStore
         {
             throw new ArtifactStoreException($"{containerName}/{prefix}", $"Uploading the artifact of job {upload.JobId} failed ({e.Status} {e.ErrorCode}): check Turbo:Blob:ConnectionString and the account's permissions", e);
         }
+        catch (IOException e)
+        {
+            throw new ArtifactStoreException($"{containerName}/{prefix}", $"Reading the rendered files of job {upload.JobId} failed: {e.Message}", e);
+        }
     }
 
     public async Task SealAsync(ArtifactRef committed, CancellationToken cancellationToken = default)
