@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace TurboDiffusion.Cli.Commands.Bench;
 
@@ -50,7 +51,12 @@ public sealed record FarmBenchResult(
     IReadOnlyList<KillMeasurement> Kills,
     string LeaseDuration)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 
     public void WriteTable(TextWriter output)
     {
