@@ -1,9 +1,10 @@
 // Block-sparse attention (the sparse branch of SLA) with mma.sync bf16 tensor-core tiles.
 //
 // Layout: one CTA = 4 warps = 64 query rows of one (batch, head); each warp owns 16 rows and keeps its
-// Q fragments, the output accumulator and the online-softmax state in registers. For every key block
-// the LUT selects, 64-key tiles of K and V (V transposed) are staged in shared memory; S = Q K^T and
-// O += P V run as m16n8k16 MMAs, the S accumulator layout doubling as P's A-operand layout.
+// Q fragments, the output accumulator and the online-softmax state in registers. The 64-key tiles of the
+// key blocks the LUT selects stream through two shared-memory stages (cp.async: the next tile loads while
+// this one computes); S = Q K^T and O += P V run as m16n8k16 MMAs with operands from ldmatrix (V through
+// its transposing form), the S accumulator layout doubling as P's A-operand layout.
 #include <cuda_bf16.h>
 #include <cstdint>
 #include <string>
@@ -41,9 +42,39 @@ __device__ __forceinline__ uint32_t pack(float lo, float hi) {
 
 __device__ __forceinline__ uint32_t pair_at(const __nv_bfloat16* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
+__device__ __forceinline__ uint32_t shared_address(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(shared_address(p)));
+}
+
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(shared_address(p)));
+}
+
+// 16 bytes global -> shared without a register round trip; bytes = 0 zero-fills (keys past the end).
+__device__ __forceinline__ void copy_async(void* shared, const void* global, int bytes) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(shared)), "l"(global), "r"(bytes));
+}
+
+__device__ __forceinline__ void copy_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+
+template <int Pending>
+__device__ __forceinline__ void copy_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending)); }
+
+// One pipeline stage: a 64-key tile of K and of V, both row-major [key][dim] with padded rows.
+struct Stage {
+  __nv_bfloat16 k[kKeys][kDim + kPad];
+  __nv_bfloat16 v[kKeys][kDim + kPad];
+};
+constexpr int kStages = 2;
+constexpr size_t kSharedBytes = sizeof(Stage) * kStages;
+
 __global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
-  __shared__ __align__(16) __nv_bfloat16 k_tile[kKeys][kDim + kPad];
-  __shared__ __align__(16) __nv_bfloat16 v_tile[kDim][kKeys + kPad];
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
+  Stage* stages = reinterpret_cast<Stage*>(shared_bytes);
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;  // mma fragment coordinates: row group, pair within the group
@@ -54,6 +85,22 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
   const __nv_bfloat16* k = a.k + static_cast<long>(b) * a.kv_len * stride + h * kDim;
   const __nv_bfloat16* v = a.v + static_cast<long>(b) * a.kv_len * stride + h * kDim;
   const int r_lo = row0 + warp * 16 + g, r_hi = r_lo + 8;
+
+  const int32_t* lut = a.lut + ((static_cast<long>(b) * a.heads + h) * a.q_blocks + row0 / a.block_q) * a.topk;
+  const int per_block = a.block_k / kKeys;
+  const int tiles = a.topk * per_block;
+  auto tile_start = [&](int tile) { return lut[tile / per_block] * a.block_k + (tile % per_block) * kKeys; };
+  auto stage_tile = [&](int tile, Stage& stage) {
+    const int key0 = tile_start(tile);
+    for (int i = threadIdx.x; i < kKeys * kDim / 8; i += kWarps * 32) {
+      const int key = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
+      const bool inside = key0 + key < a.kv_len;
+      const long offset = inside ? (key0 + key) * stride + d : 0;
+      copy_async(&stage.k[key][d], k + offset, inside ? 16 : 0);
+      copy_async(&stage.v[key][d], v + offset, inside ? 16 : 0);
+    }
+    copy_commit();
+  };
 
   uint32_t qf[kDim / 16][4];
 #pragma unroll
@@ -70,39 +117,32 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
   for (int n = 0; n < kDim / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m_lo = -INFINITY, m_hi = -INFINITY, l_lo = 0.f, l_hi = 0.f;
 
-  const int32_t* lut = a.lut + ((static_cast<long>(b) * a.heads + h) * a.q_blocks + row0 / a.block_q) * a.topk;
-  const int tiles = a.block_k / kKeys;
-  for (int selected = 0; selected < a.topk; ++selected) {
-    const int block = lut[selected];
-    for (int tile = 0; tile < tiles; ++tile) {
-      const int key0 = block * a.block_k + tile * kKeys;
-      if (key0 >= a.kv_len) break;
-
-      __syncthreads();
-      // K: a warp reads whole rows (coalesced). V: a warp reads one 8-dim slice of 32 consecutive keys, so its
-      // transposed stores land in one shared row (no bank conflicts), each load still a full 16-byte sector.
-      for (int i = threadIdx.x; i < kKeys * kDim / 8; i += kWarps * 32) {
-        const int key = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
-        uint4 kv = make_uint4(0, 0, 0, 0);
-        if (key0 + key < a.kv_len) kv = *reinterpret_cast<const uint4*>(k + (key0 + key) * stride + d);
-        *reinterpret_cast<uint4*>(&k_tile[key][d]) = kv;
-        const int v_key = i % kKeys, v_d = (i / kKeys) * 8;
-        uint4 vv = make_uint4(0, 0, 0, 0);
-        if (key0 + v_key < a.kv_len) vv = *reinterpret_cast<const uint4*>(v + (key0 + v_key) * stride + v_d);
-        const __nv_bfloat16* ve = reinterpret_cast<const __nv_bfloat16*>(&vv);
-#pragma unroll
-        for (int j = 0; j < 8; ++j) v_tile[v_d + j][v_key] = ve[j];
-      }
-      __syncthreads();
-
+  // ldmatrix lane roles: lane l addresses row (l % 8) of 8x8 matrix l / 8.
+  const int mat = lane / 8, mat_row = lane % 8;
+  stage_tile(0, stages[0]);
+  for (int tile = 0; tile < tiles; ++tile) {
+    const int key0 = tile_start(tile);
+    if (tile + 1 < tiles) {
+      stage_tile(tile + 1, stages[(tile + 1) % kStages]);
+      copy_wait<1>();
+    } else {
+      copy_wait<0>();
+    }
+    __syncthreads();
+    const Stage& stage = stages[tile % kStages];
+    if (key0 < a.kv_len) {
       float s[kKeys / 8][4];
 #pragma unroll
-      for (int n = 0; n < kKeys / 8; ++n) {
+      for (int n = 0; n < kKeys / 8; n += 2) {
         s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+        s[n + 1][0] = s[n + 1][1] = s[n + 1][2] = s[n + 1][3] = 0.f;
 #pragma unroll
         for (int step = 0; step < kDim / 16; ++step) {
-          const __nv_bfloat16* row = &k_tile[n * 8 + g][step * 16 + 2 * t];
-          mma(s[n], qf[step], pair_at(row), pair_at(row + 8));
+          // matrices: keys n*8..+7 / +8..+15 by dims step*16..+7 / +8..+15 -> b0, b1 of key tiles n and n + 1
+          uint32_t kb[4];
+          ldmatrix_x4(kb, &stage.k[n * 8 + mat_row + (mat / 2) * 8][step * 16 + (mat % 2) * 8]);
+          mma(s[n], qf[step], kb[0], kb[1]);
+          mma(s[n + 1], qf[step], kb[2], kb[3]);
         }
       }
 
@@ -151,12 +191,16 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
         const uint32_t p[4] = {pack(s[2 * step][0], s[2 * step][1]), pack(s[2 * step][2], s[2 * step][3]),
                                pack(s[2 * step + 1][0], s[2 * step + 1][1]), pack(s[2 * step + 1][2], s[2 * step + 1][3])};
 #pragma unroll
-        for (int n = 0; n < kDim / 8; ++n) {
-          const __nv_bfloat16* col = &v_tile[n * 8 + g][step * 16 + 2 * t];
-          mma(o[n], p, pair_at(col), pair_at(col + 8));
+        for (int n = 0; n < kDim / 8; n += 2) {
+          // matrices: keys step*16..+7 / +8..+15 by dims n*8..+7 / +8..+15, transposed -> b0, b1 of dim tiles n, n + 1
+          uint32_t vb[4];
+          ldmatrix_x4_trans(vb, &stage.v[step * 16 + mat_row + (mat % 2) * 8][n * 8 + (mat / 2) * 8]);
+          mma(o[n], p, vb[0], vb[1]);
+          mma(o[n + 1], p, vb[2], vb[3]);
         }
       }
     }
+    __syncthreads();
   }
 
 #pragma unroll
@@ -201,6 +245,9 @@ extern "C" turbo_status turbo_sla_sparse_attention_bf16(
                  static_cast<__nv_bfloat16*>(out), heads, q_len, kv_len, block_q, block_k, topk, (q_len + block_q - 1) / block_q,
                  scale * 1.4426950408889634f};
   const dim3 grid((q_len + sla::kRows - 1) / sla::kRows, batch * heads);
-  sla::sparse_attention_kernel<<<grid, sla::kWarps * 32, 0, static_cast<cudaStream_t>(stream)>>>(args);
+  // Two pipeline stages need more than the default 48 KB of dynamic shared memory.
+  const cudaError_t attribute = cudaFuncSetAttribute(sla::sparse_attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sla::kSharedBytes));
+  if (attribute != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string("sla sparse attention: shared memory: ") + cudaGetErrorString(attribute));
+  sla::sparse_attention_kernel<<<grid, sla::kWarps * 32, sla::kSharedBytes, static_cast<cudaStream_t>(stream)>>>(args);
   return check_launch("sla sparse attention");
 }

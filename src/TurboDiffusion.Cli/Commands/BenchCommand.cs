@@ -1,16 +1,19 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Commands.Bench;
 
 namespace TurboDiffusion.Cli.Commands;
 
-/// <summary><c>turbo bench</c>: benchmarks that print a table and write JSON. One subcommand per subject.</summary>
+/// <summary><c>turbo bench</c>: measurements that print a table and write JSON, one subcommand per subject.</summary>
 public static class BenchCommand
 {
-    public static Command Create()
+    public static Command Create(Func<IConfigurationRoot> configuration)
     {
-        var command = new Command("bench", "Measure performance: print a table and optionally write JSON.");
-        command.Subcommands.Add(BenchDitCommand.Create());
-        command.Subcommands.Add(BenchPipelineCommand.Create());
-        command.Subcommands.Add(BenchAttentionCommand.Create());
-        return command;
+        var bench = new Command("bench", "Measure a part of TurboDiffusion and print a table (and JSON with --json).");
+        bench.Subcommands.Add(BenchDitCommand.Create());
+        bench.Subcommands.Add(BenchPipelineCommand.Create());
+        bench.Subcommands.Add(BenchAttentionCommand.Create());
+        bench.Subcommands.Add(FarmBenchCommand.Create(configuration));
+        return bench;
     }
 }

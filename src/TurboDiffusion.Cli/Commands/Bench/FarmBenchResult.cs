@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TurboDiffusion.Cli.Commands.Bench;
+
+/// <summary>Where the benchmark keeps job state.</summary>
+public enum BenchStore
+{
+    Memory,
+    Redis,
+}
+
+public sealed record FarmBenchSettings(int Silos, int Jobs, int Tenants, int Models, int Kills, int Concurrency, BenchStore Store = BenchStore.Memory);
+
+/// <summary>Quantiles of a set of durations, in milliseconds.</summary>
+public sealed record LatencySummary(int Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
+{
+    public static LatencySummary Of(IReadOnlyCollection<TimeSpan> samples)
+    {
+        if (samples.Count == 0)
+        {
+            return new LatencySummary(0, 0, 0, 0, 0);
+        }
+
+        var sorted = samples.Select(s => s.TotalMilliseconds).Order().ToArray();
+        return new LatencySummary(sorted.Length, Quantile(sorted, 0.50), Quantile(sorted, 0.90), Quantile(sorted, 0.99), sorted[^1]);
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"p50 {P50Ms:0.00} ms, p90 {P90Ms:0.00} ms, p99 {P99Ms:0.00} ms, max {MaxMs:0.00} ms (n={Count})");
+
+    /// <summary>Nearest-rank quantile.</summary>
+    private static double Quantile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+/// <summary>One kill: how long after the silo died its job was back in the queue and then running elsewhere.</summary>
+public sealed record KillMeasurement(string KilledSilo, string Reason, double RequeueSeconds, double ReleaseSeconds, string NextWorker);
+
+public sealed record FarmBenchResult(
+    FarmBenchSettings Settings,
+    string Machine,
+    double ClusterStartSeconds,
+    double SubmitSeconds,
+    double SubmissionsPerSecond,
+    LatencySummary SubmitCall,
+    double CompletionSeconds,
+    double CompletionsPerSecond,
+    int Succeeded,
+    LatencySummary LeaseCall,
+    LatencySummary FarmCallsPerJob,
+    IReadOnlyList<KillMeasurement> Kills,
+    string LeaseDuration)
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public void WriteTable(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var rows = new List<(string, string)>
+        {
+            ("machine", Machine),
+            ("setup", $"{Settings.Silos} silos, {Settings.Jobs} jobs, {Settings.Tenants} tenants, {Settings.Models} models, {Settings.Concurrency} submissions in flight, job state in {Settings.Store.ToString().ToLowerInvariant()}"),
+            ("cluster start", Invariant($"{ClusterStartSeconds:0.00} s")),
+            ("submission", Invariant($"{SubmissionsPerSecond:0} jobs/s ({Settings.Jobs} in {SubmitSeconds:0.00} s)")),
+            ("submit call", SubmitCall.ToString()),
+            ("completion", Invariant($"{CompletionsPerSecond:0} jobs/s ({Succeeded} succeeded, last {CompletionSeconds:0.00} s after the first submit)")),
+            ("LeaseNext call (worker)", LeaseCall.ToString()),
+            ("farm calls per job", FarmCallsPerJob.ToString()),
+        };
+        foreach (var kill in Kills)
+        {
+            rows.Add(($"kill {kill.KilledSilo}", Invariant($"requeued after {kill.RequeueSeconds:0.00} s ({kill.Reason}), running on {kill.NextWorker} after {kill.ReleaseSeconds:0.00} s")));
+        }
+
+        rows.Add(("lease duration", LeaseDuration));
+        var width = rows.Max(r => r.Item1.Length);
+        output.WriteLine("turbo bench farm");
+        foreach (var (name, value) in rows)
+        {
+            output.WriteLine($"  {name.PadRight(width)}  {value}");
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

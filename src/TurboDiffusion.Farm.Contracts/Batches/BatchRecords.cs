@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace TurboDiffusion.Farm.Contracts;
+
+/// <summary>Many jobs submitted together. Items keep their own priority unless <paramref name="Priority"/> overrides it.</summary>
+/// <param name="IdempotencyKey">Resubmitting with the same key reaches the same batch and the same item jobs.</param>
+[GenerateSerializer, Immutable, Alias("turbo.BatchSpec.v1")]
+public sealed record BatchSpec(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] ImmutableArray<JobSpec> Items,
+    [property: Id(2)] string? IdempotencyKey = null,
+    [property: Id(3)] JobPriority? Priority = null);
+
+/// <summary>The stored record of a batch: its items' job ids in submission order.</summary>
+[GenerateSerializer, Immutable, Alias("turbo.BatchState.v1")]
+public sealed record BatchState(
+    [property: Id(0)] string BatchId,
+    [property: Id(1)] string Tenant,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] ImmutableArray<string> JobIds);
+
+/// <summary>How a batch is doing.</summary>
+/// <param name="Counts">Item jobs per status (only statuses that occur).</param>
+/// <param name="Rejected">Items that admission turned away on the last submission; resubmit the batch after <paramref name="RetryAfter"/>.</param>
+[GenerateSerializer, Immutable, Alias("turbo.BatchSummary.v1")]
+public sealed record BatchSummary(
+    [property: Id(0)] string BatchId,
+    [property: Id(1)] string Tenant,
+    [property: Id(2)] int Total,
+    [property: Id(3)] ImmutableDictionary<JobStatus, int> Counts,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] int Rejected = 0,
+    [property: Id(6)] TimeSpan RetryAfter = default)
+{
+    public int Finished => Counts.Where(c => c.Key.IsTerminal()).Sum(c => c.Value);
+
+    public bool IsFinished => Rejected == 0 && Finished == Total;
+}

@@ -1,0 +1,42 @@
+using Orleans.Concurrency;
+
+namespace TurboDiffusion.Farm.Contracts;
+
+/// <summary>
+/// One job, keyed by job id. Holds and persists the job record and decides every state change.
+/// Clients submit, read and cancel; the scheduler leases and takes leases back; the worker holding the
+/// lease reports start, progress, upload, completion and failure with its lease token.
+/// </summary>
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Records and queues the job; a repeat with the same spec answers the original job.</summary>
+    Task<SubmitResult> Submit(JobSpec spec, string? batchId);
+
+    [ReadOnly]
+    Task<JobState?> GetState();
+
+    /// <summary>Cancels a queued job at once, or asks the worker of a leased job to stop. Repeating it is harmless.</summary>
+    Task<JobState> Cancel();
+
+    /// <summary>Scheduler: hands the job to a worker.</summary>
+    Task<JobState> Lease(LeaseInfo lease);
+
+    /// <summary>Scheduler: takes the lease back (expired, silo dead); requeues or fails the job by its retry budget.</summary>
+    Task<JobState> TakeBack(Guid token, AttemptOutcome reason, string detail);
+
+    /// <summary>Scheduler: the job waited in the queue past its time to live.</summary>
+    Task<JobState> Expire(string detail);
+
+    Task<JobState> Start(Guid token);
+
+    /// <summary>Coarse progress; the answer tells the worker whether to go on.</summary>
+    Task<LeaseStatus> ReportProgress(Guid token, JobProgress progress);
+
+    Task<JobState> BeginUpload(Guid token);
+
+    /// <summary>Commits the artifact. Repeating it with the same token answers the same record.</summary>
+    Task<JobState> Complete(Guid token, ArtifactRef artifact);
+
+    /// <summary>The worker's attempt failed (or stopped after a cancel, or was handed back while draining).</summary>
+    Task<JobState> Fail(Guid token, AttemptOutcome reason, string detail);
+}

@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+
+namespace TurboDiffusion.Farm.Contracts;
+
+/// <summary>A queued job as the scheduler sees it: enough to choose, nothing to render.</summary>
+/// <param name="QueuedAt">When the job (re-)entered the queue; ageing and queue wait count from here.</param>
+[GenerateSerializer, Immutable, Alias("turbo.QueueTicket.v1")]
+public sealed record QueueTicket(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] string Tenant,
+    [property: Id(2)] string Model,
+    [property: Id(3)] JobPriority Priority,
+    [property: Id(4)] DateTimeOffset QueuedAt,
+    [property: Id(5)] DateTimeOffset SubmittedAt);
+
+/// <summary>What admission answered.</summary>
+public enum AdmissionOutcome
+{
+    Accepted,
+
+    /// <summary>The pool's queue is at its bound.</summary>
+    QueueFull,
+
+    /// <summary>The tenant has as many jobs queued as its quota allows.</summary>
+    OverQuota,
+}
+
+/// <summary>Admission's answer to an enqueue; a rejection carries when to retry (HTTP 429 + Retry-After).</summary>
+[GenerateSerializer, Immutable, Alias("turbo.AdmissionDecision.v1")]
+public sealed record AdmissionDecision(
+    [property: Id(0)] AdmissionOutcome Outcome,
+    [property: Id(1)] TimeSpan RetryAfter,
+    [property: Id(2)] string Reason)
+{
+    public static readonly AdmissionDecision Accept = new(AdmissionOutcome.Accepted, TimeSpan.Zero, "accepted");
+
+    public bool IsAccepted => Outcome == AdmissionOutcome.Accepted;
+}
+
+/// <summary>A GPU worker asking for work.</summary>
+/// <param name="Silo">The worker's silo address (parsable form), so the lease can be taken back when the membership service declares it dead.</param>
+/// <param name="LoadedModels">Models resident on the worker now: jobs for them are preferred (warm-model affinity).</param>
+/// <param name="FreeMemoryBytes">Device memory free for loading another model.</param>
+[GenerateSerializer, Immutable, Alias("turbo.LeaseRequest.v1")]
+public sealed record LeaseRequest(
+    [property: Id(0)] string WorkerId,
+    [property: Id(1)] string Silo,
+    [property: Id(2)] ImmutableArray<string> LoadedModels,
+    [property: Id(3)] long FreeMemoryBytes);
+
+/// <summary>Work handed to a worker. It must heartbeat before <see cref="ExpiresAt"/> and complete with <see cref="Token"/>.</summary>
+[GenerateSerializer, Immutable, Alias("turbo.JobLease.v1")]
+public sealed record JobLease(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] Guid Token,
+    [property: Id(2)] JobSpec Spec,
+    [property: Id(3)] int Attempt,
+    [property: Id(4)] DateTimeOffset ExpiresAt);
+
+/// <summary>What the holder of a lease should do next.</summary>
+public enum LeaseStatus
+{
+    /// <summary>Keep going; the lease was extended.</summary>
+    Active,
+
+    /// <summary>The job was canceled: stop at the next step and confirm.</summary>
+    CancelRequested,
+
+    /// <summary>The lease is gone (expired and requeued, or the job ended): stop and discard the output.</summary>
+    Lost,
+}
+
+[GenerateSerializer, Immutable, Alias("turbo.HeartbeatReply.v1")]
+public sealed record HeartbeatReply(
+    [property: Id(0)] LeaseStatus Status,
+    [property: Id(1)] DateTimeOffset ExpiresAt);
+
+/// <summary>A pool's queue at one moment: the autoscaling signal and the "why is it stuck" view.</summary>
+/// <param name="DepthByPriority">Queued jobs per priority.</param>
+/// <param name="OldestQueuedAge">How long the oldest queued job has waited (zero when empty).</param>
+/// <param name="QueuedByTenant">Queued jobs per tenant.</param>
+[GenerateSerializer, Immutable, Alias("turbo.QueueSnapshot.v1")]
+public sealed record QueueSnapshot(
+    [property: Id(0)] string Pool,
+    [property: Id(1)] int Depth,
+    [property: Id(2)] ImmutableDictionary<JobPriority, int> DepthByPriority,
+    [property: Id(3)] TimeSpan OldestQueuedAge,
+    [property: Id(4)] int Leased,
+    [property: Id(5)] ImmutableDictionary<string, int> QueuedByTenant);

@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Options;
+using TurboDiffusion.Farm.Stores;
+
+namespace TurboDiffusion.Farm.Grains;
+
+/// <summary>
+/// A batch: records its item job ids once, then submits the items grouped by model (so consecutive leases
+/// find the model warm) a few at a time. Item ids are derived from the batch id and the item's index, so a
+/// resubmission reaches the same jobs: accepted items answer as duplicates, rejected ones get another try.
+/// The summary is read from the store; items never recorded (rejected by admission) count as rejected.
+/// </summary>
+internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, TimeProvider time) : Grain, IBatchGrain
+{
+    private const int SubmitConcurrency = 32;
+
+    private BatchState? state;
+
+    private string BatchId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        state = await store.GetBatchAsync(BatchId, cancellationToken);
+
+    public async Task<BatchSummary> Submit(BatchSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var maxItems = admissionOptions.Value.MaxBatchItems;
+        if (spec.Items.Length > maxItems)
+        {
+            throw new InvalidJobSpecException([$"items: the batch has {spec.Items.Length} items; split it into batches of at most {maxItems} (Turbo:Admission:MaxBatchItems)."]);
+        }
+
+        var jobIds = Enumerable.Range(0, spec.Items.Length).Select(i => JobIds.ForBatchItem(BatchId, i)).ToImmutableArray();
+        if (state is null)
+        {
+            var created = new BatchState(BatchId, spec.Tenant, time.GetUtcNow(), jobIds);
+            state = await store.TryCreateBatchAsync(created) ? created : await store.GetBatchAsync(BatchId);
+        }
+
+        if (state is null || state.Tenant != spec.Tenant || !state.JobIds.SequenceEqual(jobIds))
+        {
+            throw new IdempotencyConflictException(BatchId);
+        }
+
+        var order = Enumerable.Range(0, spec.Items.Length).OrderBy(i => spec.Items[i].Model, StringComparer.Ordinal).ThenBy(i => i).ToList();
+        var retryAfter = TimeSpan.Zero;
+        foreach (var chunk in order.Chunk(SubmitConcurrency))
+        {
+            var results = await Task.WhenAll(chunk.Select(i =>
+            {
+                var item = spec.Priority is { } priority ? spec.Items[i] with { Priority = priority } : spec.Items[i];
+                return GrainFactory.GetGrain<IJobGrain>(jobIds[i]).Submit(item, BatchId);
+            }));
+            foreach (var result in results.Where(r => r.Outcome == SubmitOutcome.Rejected && r.RetryAfter > retryAfter))
+            {
+                retryAfter = result.RetryAfter;
+            }
+        }
+
+        return await Summarize(state, retryAfter);
+    }
+
+    public Task<BatchSummary> GetSummary() => Summarize(Current(), TimeSpan.Zero);
+
+    public async Task<BatchSummary> Cancel()
+    {
+        var batch = Current();
+        var open = (await store.GetManyAsync(batch.JobIds)).Where(j => !j.Status.IsTerminal());
+        foreach (var job in open)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IJobGrain>(job.JobId).Cancel();
+            }
+            catch (InvalidJobTransitionException)
+            {
+                // Finished between the read and the cancel: nothing left to cancel.
+                continue;
+            }
+        }
+
+        return await Summarize(batch, TimeSpan.Zero);
+    }
+
+    private BatchState Current() => state ?? throw new KeyNotFoundException($"Batch {BatchId} does not exist (never submitted, or its record expired).");
+
+    private async Task<BatchSummary> Summarize(BatchState batch, TimeSpan retryAfter)
+    {
+        var jobs = await store.GetManyAsync(batch.JobIds);
+        var counts = jobs.GroupBy(j => j.Status).ToImmutableDictionary(g => g.Key, g => g.Count());
+        var missing = batch.JobIds.Length - jobs.Count;
+        return new BatchSummary(batch.BatchId, batch.Tenant, batch.JobIds.Length, counts, batch.CreatedAt, missing, missing > 0 ? retryAfter : TimeSpan.Zero);
+    }
+}

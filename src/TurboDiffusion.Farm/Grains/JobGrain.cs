@@ -1,0 +1,201 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Metrics;
+using TurboDiffusion.Farm.Options;
+using TurboDiffusion.Farm.Scheduling;
+using TurboDiffusion.Farm.Stores;
+
+namespace TurboDiffusion.Farm.Grains;
+
+/// <summary>
+/// One job's record and rules. Every change is written to the job store (compare-and-set on the version)
+/// before it is answered, so a new activation elsewhere continues from the stored record. Calls go one way
+/// to the scheduler only (which is reentrant), so the two never wait on each other.
+/// </summary>
+internal sealed partial class JobGrain(
+    IJobStore store,
+    IOptions<SchedulerOptions> schedulerOptions,
+    IOptions<LeaseOptions> leaseOptions,
+    TimeProvider time,
+    FarmMetrics metrics,
+    ILogger<JobGrain> logger) : Grain, IJobGrain
+{
+    private JobState? state;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        state = await store.GetAsync(JobId, cancellationToken);
+
+    public async Task<SubmitResult> Submit(JobSpec spec, string? batchId)
+    {
+        JobSpecValidator.EnsureValid(spec);
+        if (state is not null)
+        {
+            return Repeat(spec, state);
+        }
+
+        var now = time.GetUtcNow();
+        var pool = schedulerOptions.Value.PoolFor(spec.Model);
+        var admission = await Scheduler(pool).Enqueue(new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now));
+        if (!admission.IsAccepted)
+        {
+            LogRejected(JobId, pool, admission.Outcome, admission.Reason);
+            return new SubmitResult(JobId, SubmitOutcome.Rejected, null, admission);
+        }
+
+        var created = JobState.Submitted(JobId, spec, pool, batchId, now);
+        if (!await store.TryCreateAsync(created))
+        {
+            // Another activation recorded it first (a split-brain window); the store has the last word.
+            state = await store.GetAsync(JobId) ?? throw new JobNotFoundException(JobId);
+            return Repeat(spec, state);
+        }
+
+        state = created;
+        metrics.JobsSubmitted.WithLabels(pool, FarmMetrics.Label(spec.Priority)).Inc();
+        return new SubmitResult(JobId, SubmitOutcome.Accepted, state);
+    }
+
+    public Task<JobState?> GetState() => Task.FromResult(state);
+
+    public async Task<JobState> Cancel()
+    {
+        var job = Current();
+        var next = job.CancelAsked(time.GetUtcNow());
+        if (next == job)
+        {
+            return job;
+        }
+
+        await Save(next);
+        if (next.Status == JobStatus.Canceled)
+        {
+            metrics.Finished(next);
+            await Scheduler(next.Pool).Forget(JobId);
+        }
+        else
+        {
+            await Scheduler(next.Pool).RequestCancel(JobId);
+        }
+
+        LogCanceled(JobId, job.Status);
+        return next;
+    }
+
+    public Task<JobState> Lease(LeaseInfo lease) => Save(Current().Leased(lease, time.GetUtcNow()));
+
+    public async Task<JobState> TakeBack(Guid token, AttemptOutcome reason, string detail)
+    {
+        var job = Current();
+        if (job.Lease?.Token != token)
+        {
+            throw new LeaseExpiredException(JobId, token);
+        }
+
+        var next = await Save(RetryPolicy.AfterAttempt(job, null, reason, detail, leaseOptions.Value, time.GetUtcNow()));
+        Ended(next, reason, detail);
+        return next;
+    }
+
+    public async Task<JobState> Expire(string detail)
+    {
+        var next = await Save(Current().Expired(detail, time.GetUtcNow()));
+        metrics.Finished(next);
+        return next;
+    }
+
+    public Task<JobState> Start(Guid token) => Save(Current().Started(token, time.GetUtcNow()));
+
+    public Task<LeaseStatus> ReportProgress(Guid token, JobProgress progress)
+    {
+        var job = Current();
+        if (job.Lease?.Token != token || !job.Status.IsLeased())
+        {
+            return Task.FromResult(LeaseStatus.Lost);
+        }
+
+        if (job.Status != JobStatus.Leased)
+        {
+            state = job.Progressed(token, progress);
+        }
+
+        return Task.FromResult(job.CancelRequested ? LeaseStatus.CancelRequested : LeaseStatus.Active);
+    }
+
+    public Task<JobState> BeginUpload(Guid token) => Save(Current().UploadStarted(token, time.GetUtcNow()));
+
+    public async Task<JobState> Complete(Guid token, ArtifactRef artifact)
+    {
+        var job = Current();
+        var next = job.Succeeded(token, artifact, time.GetUtcNow());
+        if (next == job)
+        {
+            return job;
+        }
+
+        await Save(next);
+        Ended(next, AttemptOutcome.Succeeded, null);
+        await Scheduler(next.Pool).Release(JobId, token, requeue: null);
+        return next;
+    }
+
+    public async Task<JobState> Fail(Guid token, AttemptOutcome reason, string detail)
+    {
+        var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()));
+        Ended(next, reason, detail);
+        var requeue = next.Status == JobStatus.Queued
+            ? new QueueTicket(JobId, next.Spec.Tenant, next.Spec.Model, next.Spec.Priority, next.Timings.QueuedAt, next.Timings.SubmittedAt)
+            : null;
+        await Scheduler(next.Pool).Release(JobId, token, requeue);
+        return next;
+    }
+
+    private SubmitResult Repeat(JobSpec spec, JobState existing) =>
+        new(JobId, existing.Spec == spec ? SubmitOutcome.Duplicate : SubmitOutcome.Conflict, existing);
+
+    private JobState Current() => state ?? throw new JobNotFoundException(JobId);
+
+    private async Task<JobState> Save(JobState next)
+    {
+        try
+        {
+            await store.UpdateAsync(Current(), next);
+        }
+        catch (JobStoreConflictException e)
+        {
+            LogConflict(JobId, e.Message);
+            state = await store.GetAsync(JobId);
+            throw;
+        }
+
+        state = next;
+        return next;
+    }
+
+    private void Ended(JobState next, AttemptOutcome reason, string? detail)
+    {
+        metrics.JobAttempts.WithLabels(next.Pool, reason.Label()).Inc();
+        if (next.Status.IsTerminal())
+        {
+            metrics.Finished(next);
+        }
+
+        LogAttemptEnded(JobId, reason, next.Status, detail ?? "");
+    }
+
+    private ISchedulerGrain Scheduler(string pool) => GrainFactory.GetGrain<ISchedulerGrain>(pool);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rejected by pool {Pool}: {Outcome} ({Reason})")]
+    private partial void LogRejected(string jobId, string pool, AdmissionOutcome outcome, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} cancel requested while {Status}")]
+    private partial void LogCanceled(string jobId, JobStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt ended ({Reason}); job is now {Status}. {Detail}")]
+    private partial void LogAttemptEnded(string jobId, AttemptOutcome reason, JobStatus status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the stored record changed under this activation; reloaded. {Detail}")]
+    private partial void LogConflict(string jobId, string detail);
+}

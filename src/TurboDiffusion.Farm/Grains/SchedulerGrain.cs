@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Metrics;
+using TurboDiffusion.Farm.Options;
+using TurboDiffusion.Farm.Scheduling;
+using TurboDiffusion.Farm.Stores;
+
+namespace TurboDiffusion.Farm.Grains;
+
+/// <summary>
+/// The queue of one pool. Reentrant: every method changes its in-memory queue and lease table synchronously and
+/// only then awaits a job grain, so turns may interleave at awaits without seeing half-made changes, and a job
+/// grain calling back (enqueue, release) never waits on a scheduler that waits on it. The queue itself is not
+/// persisted: on activation it is rebuilt from the store's index of the pool's unfinished jobs.
+/// </summary>
+[Reentrant]
+internal sealed partial class SchedulerGrain(
+    IJobStore store,
+    IOptions<SchedulerOptions> schedulerOptions,
+    IOptions<LeaseOptions> leaseOptions,
+    IOptions<AdmissionOptions> admissionOptions,
+    IClusterMembershipService membership,
+    TimeProvider time,
+    FarmMetrics metrics,
+    ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
+{
+    private readonly PoolQueue queue = new(schedulerOptions.Value);
+    private readonly LeaseTable leases = new();
+
+    private string Pool => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var active = await store.ListActiveAsync(Pool, cancellationToken);
+        foreach (var job in active)
+        {
+            if (job.Status == JobStatus.Queued)
+            {
+                queue.Add(TicketOf(job));
+            }
+            else if (job.Lease is { } lease)
+            {
+                // Workers that still hold these leases keep them by heartbeating; the others expire after one lease duration.
+                leases.Add(new ActiveLease(job.JobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), now + leaseOptions.Value.Duration, job.CancelRequested));
+            }
+        }
+
+        LogRebuilt(Pool, queue.Count, leases.Count);
+        this.RegisterGrainTimer(Sweep, new GrainTimerCreationOptions(leaseOptions.Value.SweepInterval, leaseOptions.Value.SweepInterval) { Interleave = true });
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Another activation (possibly on another silo) publishes this pool from now on.
+        metrics.ClearQueue(Pool);
+        return Task.CompletedTask;
+    }
+
+    public Task<AdmissionDecision> Enqueue(QueueTicket ticket)
+    {
+        var admission = admissionOptions.Value;
+        if (queue.Contains(ticket.JobId))
+        {
+            return Task.FromResult(AdmissionDecision.Accept);
+        }
+
+        AdmissionDecision decision;
+        if (queue.Count >= admission.MaxQueuedPerPool)
+        {
+            decision = new AdmissionDecision(AdmissionOutcome.QueueFull, admission.RetryAfter, $"Pool '{Pool}' has {queue.Count} jobs queued, its bound (Turbo:Admission:MaxQueuedPerPool).");
+        }
+        else if (queue.CountOf(ticket.Tenant) >= admission.MaxQueuedPerTenant)
+        {
+            decision = new AdmissionDecision(AdmissionOutcome.OverQuota, admission.RetryAfter, $"Tenant '{ticket.Tenant}' has {queue.CountOf(ticket.Tenant)} jobs queued in pool '{Pool}', its quota (Turbo:Admission:MaxQueuedPerTenant).");
+        }
+        else
+        {
+            queue.Add(ticket);
+            decision = AdmissionDecision.Accept;
+        }
+
+        if (!decision.IsAccepted)
+        {
+            metrics.JobsRejected.WithLabels(Pool, decision.Outcome == AdmissionOutcome.QueueFull ? "queue_full" : "over_quota").Inc();
+        }
+
+        return Task.FromResult(decision);
+    }
+
+    public async Task<JobLease?> LeaseNext(LeaseRequest request)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            if (queue.TakeNext(request, now) is not { } ticket)
+            {
+                return null;
+            }
+
+            var token = Guid.NewGuid();
+            var expiresAt = now + leaseOptions.Value.Duration;
+            leases.Add(new ActiveLease(ticket.JobId, token, request.WorkerId, request.Silo, ticket, expiresAt, false));
+            JobState job;
+            try
+            {
+                job = await Job(ticket.JobId).Lease(new LeaseInfo(token, request.WorkerId, request.Silo, now));
+            }
+            catch (Exception e) when (e is InvalidJobTransitionException or JobNotFoundException)
+            {
+                // Canceled or gone since it was queued: its ticket was stale, try the next one.
+                leases.Remove(ticket.JobId, token);
+                LogStaleTicket(Pool, ticket.JobId, e.Message);
+                continue;
+            }
+            catch (Exception e)
+            {
+                leases.Remove(ticket.JobId, token);
+                queue.Add(ticket);
+                LogLeaseFailed(Pool, ticket.JobId, e);
+                throw;
+            }
+
+            metrics.QueueWait.WithLabels(Pool, FarmMetrics.Label(ticket.Priority)).Observe((now - ticket.QueuedAt).TotalSeconds);
+            metrics.LeaseOverhead.WithLabels(Pool).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return new JobLease(ticket.JobId, token, job.Spec, job.EngineFailures + job.InfrastructureRequeues + 1, expiresAt);
+        }
+    }
+
+    public Task<HeartbeatReply> Heartbeat(string jobId, Guid token)
+    {
+        var now = time.GetUtcNow();
+        if (!leases.TryGet(jobId, token, out var lease))
+        {
+            return Task.FromResult(new HeartbeatReply(LeaseStatus.Lost, now));
+        }
+
+        var expiresAt = now + leaseOptions.Value.Duration;
+        leases.Extend(lease, expiresAt);
+        return Task.FromResult(new HeartbeatReply(lease.CancelRequested ? LeaseStatus.CancelRequested : LeaseStatus.Active, expiresAt));
+    }
+
+    public Task Release(string jobId, Guid token, QueueTicket? requeue)
+    {
+        leases.Remove(jobId, token);
+        if (requeue is not null)
+        {
+            queue.Add(requeue);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Forget(string jobId)
+    {
+        queue.Remove(jobId);
+        return Task.CompletedTask;
+    }
+
+    public Task RequestCancel(string jobId)
+    {
+        leases.MarkCancelRequested(jobId);
+        return Task.CompletedTask;
+    }
+
+    public Task<QueueSnapshot> GetSnapshot() => Task.FromResult(queue.Snapshot(Pool, leases.Count, time.GetUtcNow()));
+
+    private async Task Sweep(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var dead = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Dead)
+            .Select(m => m.SiloAddress.ToParsableString())
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var (lease, reason) in leases.TakeLost(now, dead))
+        {
+            await TakeBack(lease, reason);
+        }
+
+        foreach (var ticket in queue.TakeQueuedBefore(now - schedulerOptions.Value.QueueTimeToLive))
+        {
+            await ExpireQueued(ticket);
+        }
+
+        metrics.Queue(queue.Snapshot(Pool, leases.Count, now));
+    }
+
+    private async Task TakeBack(ActiveLease lease, AttemptOutcome reason)
+    {
+        var detail = reason == AttemptOutcome.SiloLost
+            ? $"silo {lease.Silo} of worker {lease.WorkerId} was declared dead"
+            : $"worker {lease.WorkerId} did not heartbeat within {leaseOptions.Value.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration)";
+        try
+        {
+            var job = await Job(lease.JobId).TakeBack(lease.Token, reason, detail);
+            if (job.Status == JobStatus.Queued)
+            {
+                queue.Add(TicketOf(job));
+            }
+
+            LogTakenBack(Pool, lease.JobId, reason, job.Status);
+        }
+        catch (Exception e) when (e is LeaseExpiredException or InvalidJobTransitionException or JobNotFoundException)
+        {
+            // The job moved on before the sweep (completed, failed, canceled): nothing to take back.
+            LogTakeBackSkipped(Pool, lease.JobId, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Keep the lease so the next sweep tries again; the job must not be stranded leased to a dead worker.
+            leases.Add(lease);
+            LogTakeBackFailed(Pool, lease.JobId, e);
+        }
+    }
+
+    private async Task ExpireQueued(QueueTicket ticket)
+    {
+        var detail = $"waited longer than {schedulerOptions.Value.QueueTimeToLive} in pool '{Pool}' (Turbo:Scheduler:QueueTimeToLive)";
+        try
+        {
+            await Job(ticket.JobId).Expire(detail);
+        }
+        catch (Exception e) when (e is InvalidJobTransitionException or JobNotFoundException)
+        {
+            LogTakeBackSkipped(Pool, ticket.JobId, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            queue.Add(ticket);
+            LogTakeBackFailed(Pool, ticket.JobId, e);
+        }
+    }
+
+    private static QueueTicket TicketOf(JobState job) =>
+        new(job.JobId, job.Spec.Tenant, job.Spec.Model, job.Spec.Priority, job.Timings.QueuedAt, job.Timings.SubmittedAt);
+
+    private IJobGrain Job(string jobId) => GrainFactory.GetGrain<IJobGrain>(jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler {Pool} activated: {Queued} queued and {Leased} leased jobs restored from the store")]
+    private partial void LogRebuilt(string pool, int queued, int leased);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scheduler {Pool}: dropped stale ticket of job {JobId}: {Reason}")]
+    private partial void LogStaleTicket(string pool, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: leasing job {JobId} failed; it stays queued")]
+    private partial void LogLeaseFailed(string pool, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: took back the lease of job {JobId} ({Reason}); job is now {Status}")]
+    private partial void LogTakenBack(string pool, string jobId, AttemptOutcome reason, JobStatus status);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scheduler {Pool}: job {JobId} had already moved on: {Reason}")]
+    private partial void LogTakeBackSkipped(string pool, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: could not take back job {JobId}; will retry on the next sweep")]
+    private partial void LogTakeBackFailed(string pool, string jobId, Exception exception);
+}

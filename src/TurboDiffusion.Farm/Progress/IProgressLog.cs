@@ -1,0 +1,15 @@
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.Farm.Progress;
+
+/// <summary>
+/// Per-job streams of fine-grained progress, written by the worker at every step and read by whoever relays it
+/// (SSE, SDK). Bounded per job; the job grain only keeps a coarse copy.
+/// </summary>
+public interface IProgressLog
+{
+    Task AppendAsync(string jobId, JobProgress progress, CancellationToken cancellationToken = default);
+
+    /// <summary>Events after <paramref name="afterId"/> (from the start when null), oldest first, at most <paramref name="count"/>.</summary>
+    Task<IReadOnlyList<JobProgressEvent>> ReadAsync(string jobId, string? afterId, int count, CancellationToken cancellationToken = default);
+}

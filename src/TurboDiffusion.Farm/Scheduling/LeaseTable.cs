@@ -1,0 +1,56 @@
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.Farm.Scheduling;
+
+/// <summary>An outstanding lease as the scheduler tracks it: when it expires unless heartbeated, and the silo holding it.</summary>
+internal sealed record ActiveLease(string JobId, Guid Token, string WorkerId, string Silo, QueueTicket Ticket, DateTimeOffset ExpiresAt, bool CancelRequested);
+
+/// <summary>The leases a scheduler has granted; heartbeats extend them, sweeps collect the expired and those of dead silos.</summary>
+internal sealed class LeaseTable
+{
+    private readonly Dictionary<string, ActiveLease> leases = [];
+
+    public int Count => leases.Count;
+
+    public void Add(ActiveLease lease) => leases[lease.JobId] = lease;
+
+    public bool TryGet(string jobId, Guid token, out ActiveLease lease)
+    {
+        if (leases.TryGetValue(jobId, out var found) && found.Token == token)
+        {
+            lease = found;
+            return true;
+        }
+
+        lease = null!;
+        return false;
+    }
+
+    public bool Remove(string jobId, Guid token) => leases.TryGetValue(jobId, out var found) && found.Token == token && leases.Remove(jobId);
+
+    public void Extend(ActiveLease lease, DateTimeOffset expiresAt) => leases[lease.JobId] = lease with { ExpiresAt = expiresAt };
+
+    public void MarkCancelRequested(string jobId)
+    {
+        if (leases.TryGetValue(jobId, out var lease))
+        {
+            leases[jobId] = lease with { CancelRequested = true };
+        }
+    }
+
+    /// <summary>Removes and returns leases past their expiry or held by a dead silo, with the reason for each.</summary>
+    public IReadOnlyList<(ActiveLease Lease, AttemptOutcome Reason)> TakeLost(DateTimeOffset now, IReadOnlySet<string> deadSilos)
+    {
+        var lost = leases.Values
+            .Select(l => (Lease: l, Reason: deadSilos.Contains(l.Silo) ? AttemptOutcome.SiloLost : l.ExpiresAt <= now ? AttemptOutcome.LeaseExpired : (AttemptOutcome?)null))
+            .Where(l => l.Reason is not null)
+            .Select(l => (l.Lease, l.Reason!.Value))
+            .ToList();
+        foreach (var (lease, _) in lost)
+        {
+            leases.Remove(lease.JobId);
+        }
+
+        return lost;
+    }
+}

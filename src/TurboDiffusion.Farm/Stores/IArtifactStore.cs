@@ -1,0 +1,50 @@
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.Farm.Stores;
+
+/// <summary>
+/// Where rendered files go. Each attempt uploads into its own folder (named by its lease token), so concurrent or
+/// stale attempts never overwrite each other; the job grain's fenced completion picks the winner, whose worker then
+/// <see cref="SealAsync"/>s (removing every other attempt's folder) while a loser <see cref="DiscardAsync"/>s its own.
+/// A job that was retried therefore ends with exactly one artifact.
+/// </summary>
+public interface IArtifactStore
+{
+    /// <summary>Uploads the attempt's files (MP4, sidecar, optional frames) into the attempt's folder.</summary>
+    Task<ArtifactRef> UploadAsync(ArtifactUpload upload, CancellationToken cancellationToken = default);
+
+    /// <summary>After the job committed <paramref name="committed"/>: deletes the folders of all other attempts of the job.</summary>
+    Task SealAsync(ArtifactRef committed, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes one attempt's folder (complete or partly uploaded): its completion was refused, or it stopped mid-upload.</summary>
+    Task DiscardAsync(string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default);
+
+    /// <summary>The lease tokens of the attempt folders present for a job.</summary>
+    Task<IReadOnlyList<Guid>> ListAttemptsAsync(string tenant, string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens one stored file of an artifact: <see cref="ArtifactRef.VideoName"/>, <see cref="ArtifactRef.SidecarName"/> or "frames/{file}".</summary>
+    Task<Stream> OpenReadAsync(ArtifactRef artifact, string name, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The files one attempt produced, on the worker's disk.</summary>
+public sealed record ArtifactUpload(string Tenant, string JobId, Guid LeaseToken, string VideoPath, string SidecarPath, string? FramesDirectory);
+
+/// <summary>Names inside an attempt folder.</summary>
+public static class ArtifactNames
+{
+    public const string Video = "video.mp4";
+    public const string Sidecar = "video.json";
+    public const string Frames = "frames/";
+
+    public static string AttemptFolder(Guid leaseToken) => leaseToken.ToString("N");
+
+    public static bool TryParseAttempt(string folder, out Guid leaseToken) =>
+        Guid.TryParseExact(folder, "N", out leaseToken);
+}
+
+/// <summary>The artifact store failed; names the location.</summary>
+public sealed class ArtifactStoreException(string location, string message, Exception? inner = null)
+    : Exception($"{message} ({location})", inner)
+{
+    public string Location { get; } = location;
+}

@@ -1,0 +1,130 @@
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.Farm.Stores.InMemory;
+
+/// <summary>
+/// Job state in process memory for the embedded farm (one process, nothing survives a restart). Finished jobs are
+/// dropped after <paramref name="retention"/>. Listings scan every record: fine at embedded scale, not for a farm.
+/// </summary>
+public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJobStore
+{
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(1);
+    private const int PruneEveryWrites = 1024;
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, JobState> jobs = [];
+    private readonly Dictionary<string, BatchState> batches = [];
+    private int writesSincePrune;
+
+    public InMemoryJobStore()
+        : this(TimeProvider.System, DefaultRetention)
+    {
+    }
+
+    public Task<JobState?> GetAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(jobs.GetValueOrDefault(jobId));
+        }
+    }
+
+    public Task<IReadOnlyList<JobState>> GetManyAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        lock (gate)
+        {
+            IReadOnlyList<JobState> found = [.. jobIds.Select(jobs.GetValueOrDefault).OfType<JobState>()];
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<bool> TryCreateAsync(JobState job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        lock (gate)
+        {
+            var created = jobs.TryAdd(job.JobId, job);
+            PruneNow();
+            return Task.FromResult(created);
+        }
+    }
+
+    public Task UpdateAsync(JobState previous, JobState replacement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(replacement);
+        lock (gate)
+        {
+            if (!jobs.TryGetValue(replacement.JobId, out var stored) || stored.Version != previous.Version)
+            {
+                throw new JobStoreConflictException($"memory:{replacement.JobId}", replacement.JobId, previous.Version, stored?.Version);
+            }
+
+            jobs[replacement.JobId] = replacement;
+            PruneNow();
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<JobState>> ListActiveAsync(string pool, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            IReadOnlyList<JobState> active = [.. jobs.Values.Where(j => j.Pool == pool && !j.Status.IsTerminal())];
+            return Task.FromResult(active);
+        }
+    }
+
+    public Task<JobPage> ListAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.EnsureValid();
+        lock (gate)
+        {
+            var matching = jobs.Values.Where(query.Matches)
+                .OrderByDescending(j => j.Timings.SubmittedAt).ThenBy(j => j.JobId, StringComparer.Ordinal)
+                .Skip((int)Math.Min(query.Cursor, int.MaxValue)).Take(query.Limit + 1).ToList();
+            var next = matching.Count > query.Limit ? query.Cursor + query.Limit : (long?)null;
+            return Task.FromResult(new JobPage([.. matching.Take(query.Limit)], next));
+        }
+    }
+
+    public Task<bool> TryCreateBatchAsync(BatchState batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        lock (gate)
+        {
+            return Task.FromResult(batches.TryAdd(batch.BatchId, batch));
+        }
+    }
+
+    public Task<BatchState?> GetBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(batches.GetValueOrDefault(batchId));
+        }
+    }
+
+    private void PruneNow()
+    {
+        if (++writesSincePrune < PruneEveryWrites)
+        {
+            return;
+        }
+
+        writesSincePrune = 0;
+        var cutoff = time.GetUtcNow() - retention;
+        foreach (var old in jobs.Values.Where(j => j.Status.IsTerminal() && j.Timings.FinishedAt < cutoff).Select(j => j.JobId).ToList())
+        {
+            jobs.Remove(old);
+        }
+
+        var live = jobs.Values.Select(j => j.BatchId).OfType<string>().ToHashSet();
+        foreach (var old in batches.Values.Where(b => b.CreatedAt < cutoff && !live.Contains(b.BatchId)).Select(b => b.BatchId).ToList())
+        {
+            batches.Remove(old);
+        }
+    }
+}

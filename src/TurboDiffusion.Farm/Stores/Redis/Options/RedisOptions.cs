@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+using TurboDiffusion.Farm.Options;
+
+namespace TurboDiffusion.Farm.Stores.Redis;
+
+/// <summary>Redis for job state, progress streams and cluster membership (section <c>Turbo:Redis</c>).</summary>
+public sealed class RedisOptions
+{
+    public const string Section = "Turbo:Redis";
+    public const string DefaultKeyPrefix = "turbo:";
+    public static readonly TimeSpan DefaultFinishedJobTtl = TimeSpan.FromDays(7);
+    public const int DefaultProgressStreamLength = 1000;
+    public static readonly TimeSpan DefaultProgressTtl = TimeSpan.FromDays(1);
+
+    /// <summary>A StackExchange.Redis configuration string, e.g. "redis:6379,password=...". Never logged.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Prepended to every key, so several farms (or test runs) can share one Redis.</summary>
+    public string KeyPrefix { get; set; } = DefaultKeyPrefix;
+
+    /// <summary>How long a finished job's record (and its index entries) stays after its last change.</summary>
+    public TimeSpan FinishedJobTtl { get; set; } = DefaultFinishedJobTtl;
+
+    /// <summary>Progress events kept per job stream (approximate trim, XADD MAXLEN ~).</summary>
+    public int ProgressStreamLength { get; set; } = DefaultProgressStreamLength;
+
+    /// <summary>How long a job's progress stream lives after its last event.</summary>
+    public TimeSpan ProgressTtl { get; set; } = DefaultProgressTtl;
+}
+
+public sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new OptionsProblems(RedisOptions.Section)
+            .Require(!string.IsNullOrWhiteSpace(options.ConnectionString), nameof(options.ConnectionString), "is not set; give the Redis endpoint, e.g. \"localhost:6379\" (environment Turbo__Redis__ConnectionString), or leave Redis out for in-memory job state.")
+            .Require(!string.IsNullOrEmpty(options.KeyPrefix) && !options.KeyPrefix.Contains(' ', StringComparison.Ordinal), nameof(options.KeyPrefix), "must be a non-empty prefix without spaces, e.g. \"turbo:\".")
+            .Range(nameof(options.FinishedJobTtl), options.FinishedJobTtl, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365))
+            .Range(nameof(options.ProgressStreamLength), options.ProgressStreamLength, 10, 100_000)
+            .Range(nameof(options.ProgressTtl), options.ProgressTtl, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30))
+            .Result();
+    }
+}

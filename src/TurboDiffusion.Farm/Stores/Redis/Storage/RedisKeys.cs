@@ -1,0 +1,38 @@
+using StackExchange.Redis;
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.Farm.Stores.Redis;
+
+/// <summary>
+/// Every Redis key the farm uses, built in one place ({p} is <see cref="RedisOptions.KeyPrefix"/>):
+/// <list type="table">
+/// <item><term>{p}job:{jobId}</term><description>hash: v (version), s (status), d (JobState JSON). No TTL while unfinished; FinishedJobTtl once finished.</description></item>
+/// <item><term>{p}pool:{pool}:active</term><description>set of the pool's unfinished job ids: what a scheduler rebuilds its queue from.</description></item>
+/// <item><term>{p}status:{status}</term><description>sorted set of job ids by when they entered that status (ms); entries of finished statuses older than FinishedJobTtl are trimmed.</description></item>
+/// <item><term>{p}tenant:{tenant}</term><description>sorted set of the tenant's job ids by submission time (ms).</description></item>
+/// <item><term>{p}batch:{batchId}:jobs</term><description>sorted set of the batch's job ids by submission time (ms).</description></item>
+/// <item><term>{p}batch:{batchId}</term><description>string: BatchState JSON, created with SET NX.</description></item>
+/// <item><term>{p}progress:{jobId}</term><description>stream of progress events (XADD MAXLEN ~ ProgressStreamLength), ProgressTtl after the last event.</description></item>
+/// </list>
+/// Index sets carry FinishedJobTtl refreshed on every write, so idle ones vanish; entries whose job record expired are
+/// removed when a listing meets them.
+/// </summary>
+internal sealed class RedisKeys(string prefix)
+{
+    public RedisKey Job(string jobId) => $"{prefix}job:{jobId}";
+
+    public RedisKey PoolActive(string pool) => $"{prefix}pool:{pool}:active";
+
+    public RedisKey Status(JobStatus status) => $"{prefix}status:{status.ToString().ToLowerInvariant()}";
+
+    public RedisKey Tenant(string tenant) => $"{prefix}tenant:{tenant}";
+
+    public RedisKey BatchJobs(string batchId) => $"{prefix}batch:{batchId}:jobs";
+
+    public RedisKey Batch(string batchId) => $"{prefix}batch:{batchId}";
+
+    public RedisKey Progress(string jobId) => $"{prefix}progress:{jobId}";
+
+    /// <summary>A key no one writes: stands in for "no batch" so scripts always get the same number of keys.</summary>
+    public RedisKey NoBatch => $"{prefix}batch:-:jobs";
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Options;
+using TurboDiffusion.Farm.Options;
+
+namespace TurboDiffusion.Silo.Options;
+
+/// <summary>The GPU worker of a silo (section <c>Turbo:Worker</c>).</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Turbo:Worker";
+    public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultIdlePollInterval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan DefaultMaxIdlePollInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan DefaultProgressReportInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan DefaultDrainGracePeriod = TimeSpan.FromSeconds(25);
+    public static readonly TimeSpan DefaultReportInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultLivenessTimeout = TimeSpan.FromMinutes(2);
+    public const int DefaultUnhealthyAfterFailures = 3;
+    public const int DefaultUnhealthyAfterTenants = 2;
+
+    /// <summary>The pool (scheduler) this worker pulls from; must match a pool of Turbo:Scheduler.</summary>
+    public string Pool { get; set; } = SchedulerOptions.DefaultPoolName;
+
+    /// <summary>The worker's id; defaults to the silo name (the pod name in Kubernetes).</summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>How often a running job's lease is renewed; must be well below Turbo:Lease:Duration.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
+
+    /// <summary>First wait after an empty lease answer; doubles up to <see cref="MaxIdlePollInterval"/>.</summary>
+    public TimeSpan IdlePollInterval { get; set; } = DefaultIdlePollInterval;
+
+    public TimeSpan MaxIdlePollInterval { get; set; } = DefaultMaxIdlePollInterval;
+
+    /// <summary>How often coarse progress goes to the job grain (every step goes to the progress log).</summary>
+    public TimeSpan ProgressReportInterval { get; set; } = DefaultProgressReportInterval;
+
+    /// <summary>On SIGTERM, how long the current job may run on before it is stopped and handed back; keep it below the host's shutdown timeout.</summary>
+    public TimeSpan DrainGracePeriod { get; set; } = DefaultDrainGracePeriod;
+
+    /// <summary>How often the worker reports itself to the pool's worker registry.</summary>
+    public TimeSpan ReportInterval { get; set; } = DefaultReportInterval;
+
+    /// <summary>Liveness fails when the worker loop has not advanced for this long.</summary>
+    public TimeSpan LivenessTimeout { get; set; } = DefaultLivenessTimeout;
+
+    /// <summary>Consecutive engine failures that, spanning <see cref="UnhealthyAfterTenants"/> tenants, take the worker out.</summary>
+    public int UnhealthyAfterFailures { get; set; } = DefaultUnhealthyAfterFailures;
+
+    /// <summary>Distinct tenants among those failures: failing one tenant's jobs says the jobs are bad, failing several says the worker is.</summary>
+    public int UnhealthyAfterTenants { get; set; } = DefaultUnhealthyAfterTenants;
+
+    /// <summary>Where the engine writes a job's files before upload; defaults to a folder in the temp directory.</summary>
+    public string? WorkDirectory { get; set; }
+
+    /// <summary>Models to load at start so the first jobs find them warm.</summary>
+    public List<string> Preload { get; set; } = [];
+
+    public string ResolveWorkDirectory() => WorkDirectory ?? Path.Combine(Path.GetTempPath(), "turbodiffusion-work");
+}
+
+public sealed class WorkerOptionsValidator(IOptions<LeaseOptions> lease) : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var leaseDuration = lease.Value.Duration;
+        return new OptionsProblems(WorkerOptions.Section)
+            .Require(!string.IsNullOrWhiteSpace(options.Pool), nameof(options.Pool), $"is empty; name the pool this worker serves, e.g. \"{SchedulerOptions.DefaultPoolName}\".")
+            .Range(nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromMilliseconds(50), leaseDuration / 2)
+            .Range(nameof(options.IdlePollInterval), options.IdlePollInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1))
+            .Range(nameof(options.MaxIdlePollInterval), options.MaxIdlePollInterval, options.IdlePollInterval, TimeSpan.FromMinutes(5))
+            .Range(nameof(options.ProgressReportInterval), options.ProgressReportInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5))
+            .Range(nameof(options.DrainGracePeriod), options.DrainGracePeriod, TimeSpan.Zero, TimeSpan.FromHours(1))
+            .Range(nameof(options.ReportInterval), options.ReportInterval, TimeSpan.FromMilliseconds(100), leaseDuration)
+            .Range(nameof(options.LivenessTimeout), options.LivenessTimeout, options.HeartbeatInterval * 2, TimeSpan.FromHours(1))
+            .Range(nameof(options.UnhealthyAfterFailures), options.UnhealthyAfterFailures, 1, 1000)
+            .Range(nameof(options.UnhealthyAfterTenants), options.UnhealthyAfterTenants, 1, options.UnhealthyAfterFailures)
+            .Result();
+    }
+}

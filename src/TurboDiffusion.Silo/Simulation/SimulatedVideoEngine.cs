@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using TurboDiffusion.Engine.Pipelines;
+
+namespace TurboDiffusion.Silo.Simulation;
+
+/// <summary>What the simulated engine does with one request.</summary>
+public enum SimulatedBehavior
+{
+    Succeed,
+
+    /// <summary>Throws as an engine bug would (counts against the job's retries).</summary>
+    Fail,
+
+    /// <summary>Throws as libtorch does when a CUDA allocation fails ("CUDA out of memory"): an infrastructure failure.</summary>
+    OutOfMemory,
+
+    /// <summary>Stops reporting and waits until canceled, as a stuck decode would.</summary>
+    Hang,
+}
+
+/// <summary>
+/// An <see cref="IVideoEngine"/> without a GPU, for farm benchmarks and tests: it "loads" models, walks the stages
+/// with per-step progress and honours cancellation between steps like the real engine, and writes a small
+/// placeholder file in place of the MP4 plus a JSON sidecar. Timings and behaviour per request are configurable.
+/// </summary>
+public sealed class SimulatedVideoEngine : IVideoEngine
+{
+    public const long ModelBytes = 2L << 30;
+
+    private readonly ConcurrentDictionary<string, ResidentModel> resident = new(StringComparer.Ordinal);
+    private int generations;
+
+    /// <summary>Time to load a model that is not resident.</summary>
+    public TimeSpan LoadTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Time per sampler step.</summary>
+    public TimeSpan StepTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Device memory reported as total.</summary>
+    public long DeviceBytesTotal { get; init; } = 80L << 30;
+
+    /// <summary>Models kept resident at most; loading another evicts the oldest.</summary>
+    public int MaxResidentModels { get; init; } = 2;
+
+    /// <summary>Decides per request (with the 1-based count of generations so far) how it goes; default: always succeed.</summary>
+    public Func<VideoRequest, int, SimulatedBehavior> Behavior { get; init; } = (_, _) => SimulatedBehavior.Succeed;
+
+    public string Device { get; init; } = "simulated (no GPU)";
+
+    /// <summary>Generations started so far.</summary>
+    public int Generations => generations;
+
+    public EngineStatus Status
+    {
+        get
+        {
+            var models = resident.Values.ToList();
+            return new EngineStatus(Device, models, models.Sum(m => m.Bytes), DeviceBytesTotal);
+        }
+    }
+
+    public async Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (resident.ContainsKey(model))
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        progress?.Report(new GenerationProgress(GenerationStage.LoadingModel, 0, 1, clock.Elapsed));
+        await Delay(LoadTime, cancellationToken);
+        while (resident.Count >= MaxResidentModels)
+        {
+            resident.TryRemove(resident.Keys.First(), out _);
+        }
+
+        resident[model] = new ResidentModel(model, $"simulated {model}", ModelBytes);
+        progress?.Report(new GenerationProgress(GenerationStage.LoadingModel, 1, 1, clock.Elapsed));
+    }
+
+    public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var count = Interlocked.Increment(ref generations);
+        var behavior = Behavior(request, count);
+        var timings = new Dictionary<GenerationStage, TimeSpan>();
+        var clock = Stopwatch.StartNew();
+
+        var stage = Stopwatch.StartNew();
+        await LoadAsync(request.Model, progress, cancellationToken);
+        timings[GenerationStage.LoadingModel] = stage.Elapsed;
+
+        stage.Restart();
+        progress?.Report(new GenerationProgress(GenerationStage.EncodingText, 1, 1, clock.Elapsed));
+        timings[GenerationStage.EncodingText] = stage.Elapsed;
+
+        stage.Restart();
+        for (var step = 1; step <= request.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Delay(StepTime, cancellationToken);
+            progress?.Report(new GenerationProgress(GenerationStage.Denoising, step, request.Steps, clock.Elapsed));
+            if (step == 1)
+            {
+                await Misbehave(behavior, request, cancellationToken);
+            }
+        }
+
+        timings[GenerationStage.Denoising] = stage.Elapsed;
+
+        stage.Restart();
+        progress?.Report(new GenerationProgress(GenerationStage.Writing, 0, 1, clock.Elapsed));
+        var (width, height) = Size(request);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!);
+        await File.WriteAllTextAsync(request.OutputPath, $"simulated video: {request.Prompt} (seed {request.Seed}, {request.Frames} frames, {width}x{height})", cancellationToken);
+        var sidecar = Path.ChangeExtension(request.OutputPath, ".json");
+        await File.WriteAllTextAsync(sidecar, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["prompt"] = request.Prompt,
+            ["model"] = request.Model,
+            ["seed"] = request.Seed,
+            ["frames"] = request.Frames,
+            ["steps"] = request.Steps,
+            ["width"] = width,
+            ["height"] = height,
+            ["simulated"] = true,
+        }), cancellationToken);
+        string? framesDirectory = null;
+        if (request.WriteFrames)
+        {
+            framesDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!, "frames");
+            Directory.CreateDirectory(framesDirectory);
+            for (var frame = 0; frame < request.Frames; frame++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(framesDirectory, $"{frame:D5}.png"), [0x89, (byte)'P', (byte)'N', (byte)'G'], cancellationToken);
+            }
+        }
+
+        progress?.Report(new GenerationProgress(GenerationStage.Writing, 1, 1, clock.Elapsed));
+        timings[GenerationStage.Writing] = stage.Elapsed;
+        return new VideoResult(request.OutputPath, sidecar, framesDirectory, width, height, request.Frames, timings);
+    }
+
+    public void Dispose() => resident.Clear();
+
+    private static async Task Misbehave(SimulatedBehavior behavior, VideoRequest request, CancellationToken cancellationToken)
+    {
+        switch (behavior)
+        {
+            case SimulatedBehavior.Fail:
+                throw new InvalidOperationException($"simulated engine error rendering '{request.Prompt}'");
+            case SimulatedBehavior.OutOfMemory:
+                throw new InvalidOperationException("simulated CUDA out of memory. Tried to allocate 2.00 GiB");
+            case SimulatedBehavior.Hang:
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                break;
+            case SimulatedBehavior.Succeed:
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(behavior), behavior, "unknown simulated behavior");
+        }
+    }
+
+    private static Task Delay(TimeSpan time, CancellationToken cancellationToken) =>
+        time > TimeSpan.Zero ? Task.Delay(time, cancellationToken) : Task.CompletedTask;
+
+    private static (int Width, int Height) Size(VideoRequest request)
+    {
+        var shortSide = request.Resolution == VideoResolution.P720 ? 720 : 480;
+        return request.AspectRatio switch
+        {
+            AspectRatio.Landscape16x9 => (shortSide * 16 / 9, shortSide),
+            AspectRatio.Portrait9x16 => (shortSide, shortSide * 16 / 9),
+            AspectRatio.Landscape4x3 => (shortSide * 4 / 3, shortSide),
+            AspectRatio.Portrait3x4 => (shortSide, shortSide * 4 / 3),
+            _ => (shortSide, shortSide),
+        };
+    }
+}

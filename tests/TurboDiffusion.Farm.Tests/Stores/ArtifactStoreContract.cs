@@ -1,0 +1,106 @@
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Farm.Tests.Support;
+
+namespace TurboDiffusion.Farm.Tests.Stores;
+
+/// <summary>What every artifact store must do; each implementation runs this suite against its real backend.</summary>
+public abstract class ArtifactStoreContract : IDisposable
+{
+    private readonly string work = Directory.CreateTempSubdirectory("artifact-src-").FullName;
+
+    protected abstract Task<IArtifactStore> CreateStoreAsync();
+
+    public virtual void Dispose()
+    {
+        Directory.Delete(work, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    private ArtifactUpload Files(string jobId, Guid token, string content, int frames = 0)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(work, token.ToString("N"))).FullName;
+        File.WriteAllText(Path.Combine(folder, "out.mp4"), content);
+        File.WriteAllText(Path.Combine(folder, "out.json"), "{\"seed\":42}");
+        string? framesDirectory = null;
+        if (frames > 0)
+        {
+            framesDirectory = Directory.CreateDirectory(Path.Combine(folder, "frames")).FullName;
+            for (var i = 0; i < frames; i++)
+            {
+                File.WriteAllText(Path.Combine(framesDirectory, $"{i:D5}.png"), $"frame {i}");
+            }
+        }
+
+        return new ArtifactUpload("studio-a", jobId, token, Path.Combine(folder, "out.mp4"), Path.Combine(folder, "out.json"), framesDirectory);
+    }
+
+    [Fact]
+    public async Task Uploaded_video_sidecar_and_frames_read_back_byte_for_byte()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+
+        var artifact = await store.UploadAsync(Files(jobId, Guid.NewGuid(), "video bytes", frames: 3), TestContext.Current.CancellationToken);
+
+        Assert.Equal("video bytes", await ReadAsync(store, artifact, artifact.VideoName));
+        Assert.Equal("{\"seed\":42}", await ReadAsync(store, artifact, artifact.SidecarName));
+        Assert.Equal("frame 2", await ReadAsync(store, artifact, "frames/00002.png"));
+        Assert.Equal(3, artifact.FrameCount);
+        Assert.Equal("video bytes".Length + "{\"seed\":42}".Length + (3 * "frame 0".Length), artifact.Bytes);
+    }
+
+    [Fact]
+    public async Task Sealing_the_committed_attempt_removes_every_other_attempt_of_the_job()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var lost = Guid.NewGuid();
+        var winner = Guid.NewGuid();
+        await store.UploadAsync(Files(jobId, lost, "attempt 1"), TestContext.Current.CancellationToken);
+        var committed = await store.UploadAsync(Files(jobId, winner, "attempt 2"), TestContext.Current.CancellationToken);
+
+        await store.SealAsync(committed, TestContext.Current.CancellationToken);
+
+        Assert.Equal([winner], await store.ListAttemptsAsync("studio-a", jobId, TestContext.Current.CancellationToken));
+        Assert.Equal("attempt 2", await ReadAsync(store, committed, committed.VideoName));
+    }
+
+    [Fact]
+    public async Task Discarding_a_refused_attempt_leaves_the_committed_one()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var committed = await store.UploadAsync(Files(jobId, Guid.NewGuid(), "winner"), TestContext.Current.CancellationToken);
+        var stale = await store.UploadAsync(Files(jobId, Guid.NewGuid(), "stale"), TestContext.Current.CancellationToken);
+
+        await store.DiscardAsync("studio-a", jobId, stale.LeaseToken, TestContext.Current.CancellationToken);
+
+        Assert.Equal([committed.LeaseToken], await store.ListAttemptsAsync("studio-a", jobId, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Discarding_an_attempt_that_never_uploaded_is_harmless()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+
+        await store.DiscardAsync("tenant-without-uploads", jobId, Guid.NewGuid(), TestContext.Current.CancellationToken);
+
+        Assert.Empty(await store.ListAttemptsAsync("tenant-without-uploads", jobId, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_job_never_uploaded_has_no_attempts()
+    {
+        var store = await CreateStoreAsync();
+
+        Assert.Empty(await store.ListAttemptsAsync("studio-a", Specs.Unique("job"), TestContext.Current.CancellationToken));
+    }
+
+    private static async Task<string> ReadAsync(IArtifactStore store, Farm.Contracts.ArtifactRef artifact, string name)
+    {
+        await using var stream = await store.OpenReadAsync(artifact, name, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(TestContext.Current.CancellationToken);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Collections.Immutable;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Farm.Tests.Support;
+
+namespace TurboDiffusion.Farm.Tests.Stores;
+
+/// <summary>What every job store must do; each implementation runs this suite against its real backend.</summary>
+public abstract class JobStoreContract
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    protected abstract Task<IJobStore> CreateStoreAsync();
+
+    private static JobState NewJob(string tenant = "studio-a", string? batch = null, string pool = "default", int offsetSeconds = 0) =>
+        JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), pool, batch, T0.AddSeconds(offsetSeconds));
+
+    [Fact]
+    public async Task Created_job_reads_back_equal_field_by_field()
+    {
+        var store = await CreateStoreAsync();
+        var job = NewJob();
+
+        Assert.True(await store.TryCreateAsync(job, TestContext.Current.CancellationToken));
+        var read = await store.GetAsync(job.JobId, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(read);
+        Assert.Equal(job.Spec, read.Spec);
+        Assert.Equal(job.Timings, read.Timings);
+        Assert.Equal(job.Status, read.Status);
+        Assert.Equal(job.Version, read.Version);
+        Assert.Empty(read.Attempts);
+    }
+
+    [Fact]
+    public async Task Second_create_of_the_same_id_is_refused_and_keeps_the_first()
+    {
+        var store = await CreateStoreAsync();
+        var job = NewJob();
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+
+        var again = await store.TryCreateAsync(job with { Spec = job.Spec with { Prompt = "other" } }, TestContext.Current.CancellationToken);
+
+        Assert.False(again);
+        Assert.Equal(job.Spec.Prompt, (await store.GetAsync(job.JobId, TestContext.Current.CancellationToken))!.Spec.Prompt);
+    }
+
+    [Fact]
+    public async Task Update_with_a_stale_version_fails_with_a_conflict_naming_the_job()
+    {
+        var store = await CreateStoreAsync();
+        var job = NewJob();
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        var leased = job.Leased(new LeaseInfo(Guid.NewGuid(), "w1", "s1", T0), T0);
+        await store.UpdateAsync(job, leased, TestContext.Current.CancellationToken);
+
+        var error = await Assert.ThrowsAsync<JobStoreConflictException>(() => store.UpdateAsync(job, job.CancelAsked(T0), TestContext.Current.CancellationToken));
+
+        Assert.Equal(job.JobId, error.JobId);
+        Assert.Equal(JobStatus.Leased, (await store.GetAsync(job.JobId, TestContext.Current.CancellationToken))!.Status);
+    }
+
+    [Fact]
+    public async Task Lease_and_attempt_history_survive_a_round_trip()
+    {
+        var store = await CreateStoreAsync();
+        var job = NewJob();
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        var token = Guid.NewGuid();
+        var leased = job.Leased(new LeaseInfo(token, "w1", "s1", T0), T0.AddSeconds(1));
+
+        await store.UpdateAsync(job, leased, TestContext.Current.CancellationToken);
+        var read = (await store.GetAsync(job.JobId, TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(leased.Lease, read.Lease);
+        Assert.Equal(leased.Attempts.ToList(), read.Attempts.ToList());
+    }
+
+    [Fact]
+    public async Task Active_listing_holds_unfinished_jobs_of_the_pool_only()
+    {
+        var store = await CreateStoreAsync();
+        var pool = Specs.Unique("pool");
+        var queued = NewJob(pool: pool);
+        var canceled = NewJob(pool: pool);
+        var elsewhere = NewJob();
+        foreach (var job in new[] { queued, canceled, elsewhere })
+        {
+            await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        }
+
+        await store.UpdateAsync(canceled, canceled.CancelAsked(T0), TestContext.Current.CancellationToken);
+        var active = await store.ListActiveAsync(pool, TestContext.Current.CancellationToken);
+
+        Assert.Equal([queued.JobId], active.Select(j => j.JobId));
+    }
+
+    [Fact]
+    public async Task Listing_by_tenant_pages_newest_first_with_a_cursor()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = Specs.Unique("tenant");
+        var jobs = Enumerable.Range(0, 5).Select(i => NewJob(tenant: tenant, offsetSeconds: i)).ToList();
+        foreach (var job in jobs)
+        {
+            await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        }
+
+        var first = await store.ListAsync(new JobQuery(Tenant: tenant, Limit: 3), TestContext.Current.CancellationToken);
+        var second = await store.ListAsync(new JobQuery(Tenant: tenant, Limit: 3, Cursor: first.NextCursor!.Value), TestContext.Current.CancellationToken);
+
+        Assert.Equal(jobs.AsEnumerable().Reverse().Select(j => j.JobId), first.Jobs.Concat(second.Jobs).Select(j => j.JobId));
+        Assert.Null(second.NextCursor);
+    }
+
+    [Fact]
+    public async Task Listing_by_batch_and_status_filters_both()
+    {
+        var store = await CreateStoreAsync();
+        var batch = Specs.Unique("bat");
+        var a = NewJob(batch: batch);
+        var b = NewJob(batch: batch, offsetSeconds: 1);
+        var other = NewJob();
+        foreach (var job in new[] { a, b, other })
+        {
+            await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        }
+
+        await store.UpdateAsync(b, b.CancelAsked(T0), TestContext.Current.CancellationToken);
+
+        var all = await store.ListAsync(new JobQuery(BatchId: batch), TestContext.Current.CancellationToken);
+        var canceled = await store.ListAsync(new JobQuery(BatchId: batch, Status: JobStatus.Canceled), TestContext.Current.CancellationToken);
+
+        Assert.Equal([b.JobId, a.JobId], all.Jobs.Select(j => j.JobId));
+        Assert.Equal([b.JobId], canceled.Jobs.Select(j => j.JobId));
+    }
+
+    [Fact]
+    public async Task Get_many_returns_existing_records_in_the_order_asked()
+    {
+        var store = await CreateStoreAsync();
+        var a = NewJob();
+        var b = NewJob();
+        await store.TryCreateAsync(a, TestContext.Current.CancellationToken);
+        await store.TryCreateAsync(b, TestContext.Current.CancellationToken);
+
+        var found = await store.GetManyAsync([b.JobId, "job_missing", a.JobId], TestContext.Current.CancellationToken);
+
+        Assert.Equal([b.JobId, a.JobId], found.Select(j => j.JobId));
+    }
+
+    [Fact]
+    public async Task Batch_is_created_once()
+    {
+        var store = await CreateStoreAsync();
+        var id = Specs.Unique("bat");
+        var batch = new BatchState(id, "studio-a", T0, ["x.00000", "x.00001"]);
+
+        Assert.True(await store.TryCreateBatchAsync(batch, TestContext.Current.CancellationToken));
+        Assert.False(await store.TryCreateBatchAsync(batch with { JobIds = ImmutableArray<string>.Empty }, TestContext.Current.CancellationToken));
+        Assert.Equal(batch.JobIds.ToList(), (await store.GetBatchAsync(id, TestContext.Current.CancellationToken))!.JobIds.ToList());
+    }
+}

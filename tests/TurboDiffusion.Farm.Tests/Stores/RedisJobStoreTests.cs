@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Farm.Stores.Redis;
+using TurboDiffusion.Farm.Tests.Support;
+
+namespace TurboDiffusion.Farm.Tests.Stores;
+
+/// <summary>The job store contract on a real Redis, each test under its own key prefix.</summary>
+public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
+{
+    private readonly string prefix = $"test:{Guid.NewGuid():N}:";
+
+    protected override async Task<IJobStore> CreateStoreAsync() => Create(await RealServices.RedisAsync(), new FakeTimeProvider(T0));
+
+    [Fact]
+    public async Task Finished_jobs_get_the_configured_ttl_and_leave_the_active_set()
+    {
+        var redis = await RealServices.RedisAsync();
+        var store = Create(redis, new FakeTimeProvider(T0));
+        var job = JobState.Submitted(Specs.Unique("job"), Specs.Job(), "pool-x", null, T0);
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        var db = redis.GetDatabase();
+
+        var ttlWhileQueued = await db.KeyTimeToLiveAsync($"{prefix}job:{job.JobId}");
+        await store.UpdateAsync(job, job.CancelAsked(T0), TestContext.Current.CancellationToken);
+        var ttlWhenFinished = await db.KeyTimeToLiveAsync($"{prefix}job:{job.JobId}");
+
+        Assert.Null(ttlWhileQueued);
+        Assert.InRange(ttlWhenFinished!.Value, TimeSpan.FromHours(1) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
+        Assert.False(await db.SetContainsAsync($"{prefix}pool:pool-x:active", job.JobId));
+        Assert.NotNull(await db.SortedSetScoreAsync($"{prefix}status:canceled", job.JobId));
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}status:queued", job.JobId));
+    }
+
+    [Fact]
+    public async Task A_listing_drops_index_entries_whose_record_expired()
+    {
+        var redis = await RealServices.RedisAsync();
+        var store = Create(redis, new FakeTimeProvider(T0));
+        var tenant = Specs.Unique("tenant");
+        var kept = JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), "default", null, T0);
+        var gone = JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), "default", null, T0.AddSeconds(1));
+        await store.TryCreateAsync(kept, TestContext.Current.CancellationToken);
+        await store.TryCreateAsync(gone, TestContext.Current.CancellationToken);
+        await redis.GetDatabase().KeyDeleteAsync($"{prefix}job:{gone.JobId}");
+
+        var page = await store.ListAsync(new JobQuery(Tenant: tenant), TestContext.Current.CancellationToken);
+
+        Assert.Equal([kept.JobId], page.Jobs.Select(j => j.JobId));
+        Assert.Null(await redis.GetDatabase().SortedSetScoreAsync($"{prefix}tenant:{tenant}", gone.JobId));
+    }
+
+    [Fact]
+    public async Task An_unreachable_redis_fails_with_a_store_error_naming_the_key()
+    {
+        var options = ConfigurationOptions.Parse("127.0.0.1:1");
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 200;
+        options.SyncTimeout = 500;
+        options.AsyncTimeout = 500;
+        await using var nowhere = await ConnectionMultiplexer.ConnectAsync(options);
+        var store = Create(nowhere, new FakeTimeProvider(T0));
+
+        var error = await Assert.ThrowsAsync<JobStoreException>(() => store.GetAsync("job_x", TestContext.Current.CancellationToken));
+
+        Assert.Contains($"{prefix}job:job_x", error.Message);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var redis = await RealServices.RedisAsync();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
+        {
+            await redis.GetDatabase().KeyDeleteAsync(key);
+        }
+    }
+
+    private RedisJobStore Create(IConnectionMultiplexer redis, TimeProvider time) =>
+        new(redis, Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix, FinishedJobTtl = TimeSpan.FromHours(1) }), time, NullLogger<RedisJobStore>.Instance);
+}
