@@ -5,9 +5,10 @@ namespace TurboDiffusion.Engine.Attention;
 
 /// <summary>
 /// Where SLA's reduced-precision (bf16, fp16) arithmetic accumulates and rounds. The official path runs its GEMMs
-/// on cuBLAS and Triton: fp32 accumulation, bias added in fp32, one rounding of the result. libtorch's CPU bf16
-/// GEMMs differ (a bf16 linear rounds before adding its bias), so the reference writes those rounding points out
-/// instead of relying on the device. float32 and float64 accumulate in themselves and are never rounded.
+/// on cuBLAS and Triton: fp32 accumulation, bias added in fp32, one rounding of the result. On CUDA libtorch's
+/// GEMMs are those cuBLAS calls, so they run as they are, on the tensor cores. libtorch's CPU bf16 GEMMs differ
+/// (a bf16 linear rounds before adding its bias), so there the rounding points are written out in fp32.
+/// float32 and float64 accumulate in themselves and are never rounded.
 /// </summary>
 internal static class SlaRounding
 {
@@ -17,6 +18,11 @@ internal static class SlaRounding
     /// <summary>a [..., M, K] · b [..., K, N] in a's dtype, accumulated in <see cref="Accumulation"/>.</summary>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
+        if (a.device_type == DeviceType.CUDA)
+        {
+            return a.matmul(b);
+        }
+
         using var scope = NewDisposeScope();
         var accumulation = Accumulation(a.dtype);
         return a.to(accumulation).matmul(b.to(accumulation)).to(a.dtype).MoveToOuterDisposeScope();
@@ -29,6 +35,11 @@ internal static class SlaRounding
     public static Tensor Linear(Tensor x, Tensor weight, Tensor bias)
     {
         using var scope = NewDisposeScope();
+        if (x.device_type == DeviceType.CUDA)
+        {
+            return linear(x, weight.to(x.dtype), bias.to(x.dtype)).MoveToOuterDisposeScope();
+        }
+
         var accumulation = Accumulation(x.dtype);
         var y = linear(x.to(accumulation), weight.to(x.dtype).to(accumulation), bias.to(x.dtype).to(accumulation));
         return y.to(x.dtype).MoveToOuterDisposeScope();
