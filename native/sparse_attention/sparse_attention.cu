@@ -1,6 +1,6 @@
 // Block-sparse attention (the sparse branch of SLA) with mma.sync bf16 tensor-core tiles.
 //
-// Layout: one CTA = 4 warps = 64 query rows of one (batch, head); each warp owns 16 rows and keeps its
+// Layout: one CTA = 8 or 4 warps = 128 or 64 query rows of one (batch, head); each warp owns 16 rows and keeps its
 // Q fragments, the output accumulator and the online-softmax state in registers. The 64-key tiles of the
 // key blocks the LUT selects stream through two shared-memory stages (cp.async: the next tile loads while
 // this one computes); S = Q K^T and O += P V run as m16n8k16 MMAs with operands from ldmatrix (V through
@@ -12,8 +12,9 @@
 
 namespace turbo::sla {
 
-constexpr int kWarps = 4;
-constexpr int kRows = 16 * kWarps;  // query rows per CTA
+// A CTA runs Warps warps of 16 query rows each: 8 (128 rows) where the query block allows, sharing each staged
+// K/V tile between twice the rows; 4 (64 rows) otherwise. These are the only two variants.
+constexpr int kMinRows = 64;        // query rows per CTA of the smallest variant; block_q must be a multiple
 constexpr int kKeys = 64;           // keys per staged tile
 constexpr int kDim = 128;           // head dim
 constexpr int kPad = 8;             // bf16 padding per shared row: spreads rows over banks
@@ -72,7 +73,9 @@ struct Stage {
 constexpr int kStages = 2;
 constexpr size_t kSharedBytes = sizeof(Stage) * kStages;
 
-__global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
+template <int Warps>
+__global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
+  constexpr int kRows = 16 * Warps;
   extern __shared__ __align__(16) unsigned char shared_bytes[];
   Stage* stages = reinterpret_cast<Stage*>(shared_bytes);
 
@@ -92,7 +95,7 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_kernel(Args a) {
   auto tile_start = [&](int tile) { return lut[tile / per_block] * a.block_k + (tile % per_block) * kKeys; };
   auto stage_tile = [&](int tile, Stage& stage) {
     const int key0 = tile_start(tile);
-    for (int i = threadIdx.x; i < kKeys * kDim / 8; i += kWarps * 32) {
+    for (int i = threadIdx.x; i < kKeys * kDim / 8; i += Warps * 32) {
       const int key = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
       const bool inside = key0 + key < a.kv_len;
       const long offset = inside ? (key0 + key) * stride + d : 0;
@@ -233,7 +236,7 @@ extern "C" turbo_status turbo_sla_sparse_attention_bf16(
                                             ", H " + std::to_string(heads) + ", Lq " + std::to_string(q_len) + ", Lk " + std::to_string(kv_len) +
                                             ", topk " + std::to_string(topk));
   }
-  if (block_q % sla::kRows != 0 || block_k % sla::kKeys != 0) {
+  if (block_q % sla::kMinRows != 0 || block_k % sla::kKeys != 0) {
     return fail(TURBO_UNSUPPORTED, "sla sparse attention: block sizes must be multiples of 64, got block_q " + std::to_string(block_q) +
                                        ", block_k " + std::to_string(block_k));
   }
@@ -244,10 +247,12 @@ extern "C" turbo_status turbo_sla_sparse_attention_bf16(
   sla::Args args{static_cast<const __nv_bfloat16*>(q), static_cast<const __nv_bfloat16*>(k), static_cast<const __nv_bfloat16*>(v), lut,
                  static_cast<__nv_bfloat16*>(out), heads, q_len, kv_len, block_q, block_k, topk, (q_len + block_q - 1) / block_q,
                  scale * 1.4426950408889634f};
-  const dim3 grid((q_len + sla::kRows - 1) / sla::kRows, batch * heads);
+  const bool wide = block_q % 128 == 0;
+  const dim3 grid((q_len + (wide ? 127 : 63)) / (wide ? 128 : 64), batch * heads);
+  const auto kernel = wide ? sla::sparse_attention_kernel<8> : sla::sparse_attention_kernel<4>;
   // Two pipeline stages need more than the default 48 KB of dynamic shared memory.
-  const cudaError_t attribute = cudaFuncSetAttribute(sla::sparse_attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sla::kSharedBytes));
+  const cudaError_t attribute = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sla::kSharedBytes));
   if (attribute != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string("sla sparse attention: shared memory: ") + cudaGetErrorString(attribute));
-  sla::sparse_attention_kernel<<<grid, sla::kWarps * 32, sla::kSharedBytes, static_cast<cudaStream_t>(stream)>>>(args);
+  kernel<<<grid, (wide ? 8 : 4) * 32, sla::kSharedBytes, static_cast<cudaStream_t>(stream)>>>(args);
   return check_launch("sla sparse attention");
 }
