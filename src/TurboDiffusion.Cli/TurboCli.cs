@@ -12,6 +12,7 @@ public static class TurboCli
     {
         configuration ??= () => TurboConfiguration.Build();
         var root = new RootCommand("TurboDiffusion Farm: prompts to videos on a farm of GPU silos.");
+        root.Subcommands.Add(GenerateCommand.Create(configuration));
         root.Subcommands.Add(DoctorCommand.Create(configuration));
         root.Subcommands.Add(BenchCommand.Create(configuration));
         return root;

@@ -106,7 +106,7 @@ public static class DoctorCommand
         }
         else
         {
-            report.Problem("ffmpeg", "not found on PATH", "MP4 output needs ffmpeg: install it (Debian/Ubuntu: apt-get install ffmpeg) or add it to PATH.");
+            report.Problem("ffmpeg", "not found on PATH", $"MP4 output needs ffmpeg: {FfmpegNotFoundException.InstallHint}");
         }
     }
 

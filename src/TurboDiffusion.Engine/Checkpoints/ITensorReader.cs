@@ -16,6 +16,8 @@ public interface ITensorReader : IDisposable
 
     IReadOnlyCollection<string> Names { get; }
 
+    bool Contains(string name);
+
     /// <summary>Dtype and shape of <paramref name="name"/>; throws <see cref="CheckpointException"/> naming the file when absent.</summary>
     TensorInfo Info(string name);
 

@@ -17,15 +17,16 @@ public sealed record SafetensorsEntry(string Name, string DType, ScalarType Type
 /// </summary>
 public sealed class SafetensorsFile : ITensorReader
 {
-    private const int ChunkBytes = 1 << 30;
     private const long MaxHeaderBytes = 100L << 20;
 
     private readonly SafeFileHandle handle;
+    private readonly int chunkBytes;
 
-    private SafetensorsFile(string path, SafeFileHandle handle, Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata)
+    private SafetensorsFile(string path, SafeFileHandle handle, int chunkBytes, Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata)
     {
         Path = path;
         this.handle = handle;
+        this.chunkBytes = chunkBytes;
         Entries = entries;
         Metadata = metadata;
     }
@@ -38,13 +39,18 @@ public sealed class SafetensorsFile : ITensorReader
 
     public IReadOnlyCollection<string> Names => (IReadOnlyCollection<string>)Entries.Keys;
 
+    public bool Contains(string name) => Entries.ContainsKey(name);
+
     public TensorInfo Info(string name)
     {
         var entry = Entry(name);
         return new TensorInfo(entry.Name, entry.Type, entry.Shape);
     }
 
-    public static SafetensorsFile Open(string path)
+    public static SafetensorsFile Open(string path) => Open(path, ChunkedFileIO.DefaultChunkBytes);
+
+    /// <param name="chunkBytes">Largest single read; small values let tests cover the multi-chunk path of huge tensors.</param>
+    internal static SafetensorsFile Open(string path, int chunkBytes)
     {
         if (!File.Exists(path))
         {
@@ -55,7 +61,7 @@ public sealed class SafetensorsFile : ITensorReader
         try
         {
             var (entries, metadata) = ReadHeader(path, handle);
-            return new SafetensorsFile(path, handle, entries, metadata);
+            return new SafetensorsFile(path, handle, chunkBytes, entries, metadata);
         }
         catch
         {
@@ -86,19 +92,12 @@ public sealed class SafetensorsFile : ITensorReader
 
     public void Dispose() => handle.Dispose();
 
-    private unsafe void ReadInto(SafetensorsEntry entry, Tensor host)
+    private void ReadInto(SafetensorsEntry entry, Tensor host)
     {
-        var destination = (byte*)TensorMemory.DataPointer(host);
-        for (long done = 0; done < entry.Length;)
+        var read = ChunkedFileIO.Read(handle, entry.Begin, TensorMemory.DataPointer(host), entry.Length, chunkBytes);
+        if (read != entry.Length)
         {
-            var chunk = (int)Math.Min(ChunkBytes, entry.Length - done);
-            var read = RandomAccess.Read(handle, new Span<byte>(destination + done, chunk), entry.Begin + done);
-            if (read == 0)
-            {
-                throw new CheckpointException(Path, entry.Name, $"file ended after {done} of {entry.Length} bytes (truncated)");
-            }
-
-            done += read;
+            throw new CheckpointException(Path, entry.Name, $"file ended after {read} of {entry.Length} bytes (truncated)");
         }
     }
 

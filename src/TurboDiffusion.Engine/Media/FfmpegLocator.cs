@@ -2,17 +2,33 @@ using System.Diagnostics;
 
 namespace TurboDiffusion.Engine.Media;
 
-/// <summary>Finds the ffmpeg executable that writes MP4s, and its version line.</summary>
+/// <summary>Finds the ffmpeg executable that writes MP4s (and its ffprobe), and its version line.</summary>
 public static class FfmpegLocator
 {
     public sealed record Found(string Path, string Version);
 
     /// <summary>The first <c>ffmpeg</c> on PATH that answers <c>-version</c>; null when there is none.</summary>
-    public static Found? Locate()
+    public static Found? Locate() => Locate(Environment.GetEnvironmentVariable("PATH") ?? "");
+
+    /// <summary>The ffmpeg to run: <paramref name="explicitPath"/> when given, else the first on PATH.</summary>
+    /// <exception cref="FfmpegNotFoundException">There is none, with how to install it.</exception>
+    public static string Require(string? explicitPath = null) =>
+        Require(explicitPath, Environment.GetEnvironmentVariable("PATH") ?? "");
+
+    /// <summary>The ffprobe installed beside the ffmpeg that <see cref="Require(string?)"/> finds (they ship together).</summary>
+    /// <exception cref="FfmpegNotFoundException">There is no ffprobe beside it.</exception>
+    public static string RequireProbe(string? explicitFfmpegPath = null)
     {
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "")
+        var ffmpeg = Require(explicitFfmpegPath);
+        var probe = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(ffmpeg) ?? "", ExecutableName("ffprobe"));
+        return File.Exists(probe) ? probe : throw new FfmpegNotFoundException($"ffprobe was not found beside {ffmpeg}.");
+    }
+
+    internal static Found? Locate(string searchPath)
+    {
+        var path = searchPath
             .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => System.IO.Path.Combine(dir, "ffmpeg"))
+            .Select(dir => System.IO.Path.Combine(dir, ExecutableName("ffmpeg")))
             .FirstOrDefault(File.Exists);
         if (path is null)
         {
@@ -31,4 +47,16 @@ public static class FfmpegLocator
         process.WaitForExit();
         return process.ExitCode == 0 ? new Found(path, firstLine.Trim()) : null;
     }
+
+    internal static string Require(string? explicitPath, string searchPath)
+    {
+        if (explicitPath is not null)
+        {
+            return File.Exists(explicitPath) ? explicitPath : throw new FfmpegNotFoundException($"ffmpeg was not found at the configured path {explicitPath}.");
+        }
+
+        return Locate(searchPath)?.Path ?? throw new FfmpegNotFoundException("ffmpeg was not found on PATH.");
+    }
+
+    private static string ExecutableName(string tool) => OperatingSystem.IsWindows() ? tool + ".exe" : tool;
 }

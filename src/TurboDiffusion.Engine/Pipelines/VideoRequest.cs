@@ -3,6 +3,8 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// <summary>Output resolution class: the short side of the frame.</summary>
 public enum VideoResolution
 {
+    /// <summary>256x144 at 16:9: previews, and the built-in untrained tiny model on a CPU.</summary>
+    P144,
     P480,
     P720,
 }

@@ -44,4 +44,13 @@ public static class TensorAssert
 
         return d;
     }
+
+    /// <summary>Same shape and every element equal (after type promotion, so a bf16 file can match its fp32 copy).</summary>
+    public static void Identical(Tensor actual, Tensor expected, string what)
+    {
+        Assert.True(expected.shape.SequenceEqual(actual.shape), $"{what}: shape [{string.Join(", ", actual.shape)}], expected [{string.Join(", ", expected.shape)}]");
+        using var scope = NewDisposeScope();
+        var differing = actual.to(CPU).ne(expected.to(CPU)).sum().item<long>();
+        Assert.True(differing == 0, $"{what}: {differing} of {expected.numel()} elements differ");
+    }
 }

@@ -9,7 +9,8 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
     private const string Number = "[0-9.eE+-]+";
 
     /// <summary>
-    /// Reads a manifest's tolerance text: "max_abs &lt;= 5e-5 and rel_l2 &lt;= 5e-6"; "exact" is max_abs 0.
+    /// Reads a manifest's tolerance text: "max_abs &lt;= 5e-5 and rel_l2 &lt;= 5e-6"; "exact" (with or without a remark in
+    /// parentheses) is max_abs 0; "relative 1e-6" is rel_l2.
     /// Where the text gives one bound per kind of comparison, "max_abs &lt;= 1e-14 (schedule) / 1e-12 (trajectories)",
     /// <paramref name="kind"/> picks one ("schedule"); leaving it out then is an error, never the first bound.
     /// </summary>
@@ -17,12 +18,15 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
     public static Tolerance Parse(string text, string? kind = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (text.Trim().Equals("exact", StringComparison.OrdinalIgnoreCase))
+        if (ExactPattern().IsMatch(text))
         {
             return new Tolerance(0, null, text);
         }
 
-        var tolerance = new Tolerance(Bound(text, "max_abs", kind), Bound(text, "rel_l2", kind), text);
+        // "relative 1e-6" (the intermediates' wording) bounds the same norm ratio as rel_l2.
+        var relative = Regex.Match(text, $@"^\s*relative\s+(?<value>{Number})");
+        var relL2 = Bound(text, "rel_l2", kind) ?? (relative.Success ? ValueOf(relative) : null);
+        var tolerance = new Tolerance(Bound(text, "max_abs", kind), relL2, text);
         return tolerance.MaxAbs is null && tolerance.RelL2 is null
             ? throw new FormatException($"no max_abs or rel_l2 bound in \"{text}\"")
             : tolerance;
@@ -38,7 +42,8 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
 
         var bounds = BoundPattern().Matches(match.Groups["bounds"].Value);
         var kinds = bounds.Where(b => b.Groups["kind"].Success).Select(b => b.Groups["kind"].Value.Trim()).ToList();
-        if (kinds.Count == 0)
+        // One bound with a remark in parentheses is just that bound; several, split by '/', are per kind.
+        if (kinds.Count == 0 || bounds.Count == 1)
         {
             return ValueOf(bounds[0]);
         }
@@ -54,6 +59,9 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
     }
 
     private static double ValueOf(Match bound) => double.Parse(bound.Groups["value"].Value, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^\s*exact\s*(\(.*\))?\s*$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex ExactPattern();
 
     [GeneratedRegex(@"(?<value>[0-9.eE+-]+)(?:\s*\((?<kind>[^)]*)\))?")]
     private static partial Regex BoundPattern();

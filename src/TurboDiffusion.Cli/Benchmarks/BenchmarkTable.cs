@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace TurboDiffusion.Cli.Benchmarks;
+
+/// <summary>Plain-text tables of benchmark results, readable in a terminal and in logs.</summary>
+public static class BenchmarkTable
+{
+    public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true };
+
+    public static void WriteDit(TextWriter output, IReadOnlyList<DitBenchmarkResult> results)
+    {
+        string[] header = ["model", "device", "video", "tokens", "attention", "prec", "median ms", "min ms", "4 steps s", "100 fwd s", "mem GiB"];
+        var rows = results.Select(r => new[]
+        {
+            r.Model, r.Device, $"{r.Width}x{r.Height}x{r.Frames}", r.Tokens.ToString("N0"), r.Attention, r.Precision,
+            r.MedianMs.ToString("F1"), r.MinMs.ToString("F1"), r.FourStepSeconds.ToString("F2"), r.OriginalSeconds.ToString("F1"),
+            (r.DeviceBytesUsed / (double)(1L << 30)).ToString("F1"),
+        }).ToList();
+        Write(output, header, rows);
+    }
+
+    public static void WritePipeline(TextWriter output, IReadOnlyList<PipelineRun> runs)
+    {
+        string[] stages = ["EncodingText", "Denoising", "Decoding", "Writing"];
+        string[] header = ["run", "device", "model", "video", "steps", "text s", "denoise s", "decode s", "mp4 s", "total s", "mem GiB"];
+        var rows = runs.Select(r => new[]
+        {
+            r.Run.ToString(), r.Device, r.Model, $"{r.Width}x{r.Height}x{r.Frames}", r.Steps.ToString(),
+        }.Concat(stages.Select(s => r.StageSeconds.TryGetValue(s, out var v) ? v.ToString("F2") : "-"))
+         .Append(r.StageSeconds.Values.Sum().ToString("F2"))
+         .Append((r.DeviceBytesInUse / (double)(1L << 30)).ToString("F1")).ToArray()).ToList();
+        Write(output, header, rows);
+    }
+
+    private static void Write(TextWriter output, string[] header, List<string[]> rows)
+    {
+        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        output.WriteLine(string.Join(" | ", header.Select((h, i) => h.PadRight(widths[i]))));
+        output.WriteLine(string.Join("-|-", widths.Select(w => new string('-', w))));
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadRight(widths[i]))));
+        }
+    }
+}
+
+/// <summary>One timed render of <c>turbo bench pipeline</c>.</summary>
+public sealed record PipelineRun(int Run, string Device, string Model, int Width, int Height, int Frames, int Steps, Dictionary<string, double> StageSeconds, long DeviceBytesInUse);

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using TorchSharp;
+using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Runtime;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Cli.Benchmarks;
+
+/// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
+/// <param name="Attention">"dense" (libtorch SDPA) or "sla" (the TorchSharp SLA reference) at <paramref name="TopK"/>.</param>
+public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio)
+{
+    /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
+    public long[] LatentShape => [1, Config.InDim, (Frames - 1) / 4 + 1, Height / 8, Width / 8];
+
+    public long Tokens => LatentShape[2] * (LatentShape[3] / 2) * (LatentShape[4] / 2);
+}
+
+/// <summary>Timings of one case: milliseconds per forward, CUDA-synchronised, warm-up excluded.</summary>
+public sealed record DitBenchmarkResult(
+    string Model, string Device, int Width, int Height, int Frames, long Tokens, string Attention, string Precision,
+    int Iterations, double MedianMs, double MinMs, double MaxMs, double LoadSeconds, long DeviceBytesUsed)
+{
+    /// <summary>The original Wan pipeline: 50 steps with classifier-free guidance = 100 forwards.</summary>
+    public double OriginalSeconds => MedianMs * 100 / 1000;
+
+    /// <summary>The rCM sampler's default 4 steps, guidance distilled in = 4 forwards.</summary>
+    public double FourStepSeconds => MedianMs * 4 / 1000;
+}
+
+/// <summary>
+/// Times DiT forwards at real shapes with random weights (the cost does not depend on the values):
+/// one warm-up forward (or more), then the median of <c>iterations</c> forwards, each synchronised.
+/// </summary>
+public static class DitBenchmark
+{
+    public static DitBenchmarkResult Run(DitBenchmarkCase run, Device device, int warmup, int iterations, Action<string>? log = null)
+    {
+        var precision = device.type == DeviceType.CUDA ? WanPrecision.Bf16 : WanPrecision.Fp32;
+        var baseline = DeviceBytesUsed(device);
+        var loadClock = Stopwatch.StartNew();
+        using var weights = new RandomWanWeights(run.Config, seed: 1, precision.Compute, device);
+        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(run, precision, device));
+        Synchronize(device);
+        var loadSeconds = loadClock.Elapsed.TotalSeconds;
+        log?.Invoke($"{run.Config.Name}: random weights loaded in {loadSeconds:F1} s");
+
+        using var generator = new Generator(seed: 2);
+        using var x = randn(run.LatentShape, generator: generator).to(precision.Compute, device);
+        using var prompt = randn([1, run.Config.TextLen, run.Config.TextDim], generator: generator).to(precision.Compute, device);
+        using var timestep = full([1], 988f, ScalarType.BFloat16, device);
+        using var context = model.PrepareContext(prompt);
+
+        var times = new List<double>(iterations);
+        for (var i = 0; i < warmup + iterations; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            model.Forward(x, timestep, context).Dispose();
+            Synchronize(device);
+            if (i >= warmup)
+            {
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            log?.Invoke($"forward {i + 1}/{warmup + iterations}{(i < warmup ? " (warm-up)" : "")}: {clock.Elapsed.TotalMilliseconds:F1} ms");
+        }
+
+        times.Sort();
+        return new DitBenchmarkResult(
+            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, run.Attention == "dense" ? "dense" : $"sla {run.TopK:0.##}", precision.Name,
+            iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline);
+    }
+
+    /// <summary>Dense, or SLA with random proj_l weights (its cost does not depend on their values).</summary>
+    private static Func<int, IAttention>? SelfAttention(DitBenchmarkCase run, WanPrecision precision, Device device)
+    {
+        if (run.Attention == "dense")
+        {
+            return null;
+        }
+
+        var options = new SlaOptions(run.TopK);
+        var headDim = run.Config.Dim / run.Config.NumHeads;
+        return _ =>
+        {
+            using var generator = new Generator(seed: 3);
+            var weight = (randn([headDim, headDim], generator: generator) / Math.Sqrt(headDim)).to(precision.Compute, device);
+            var bias = zeros([headDim], precision.Compute, device);
+            return new SlaAttention(weight, bias, options);
+        };
+    }
+
+    private static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA)
+        {
+            cuda.synchronize();
+        }
+    }
+
+    /// <summary>Device memory in use; the caching allocator keeps what it reserved, so after a run this is its high-water mark.</summary>
+    private static long DeviceBytesUsed(Device device) =>
+        Gpu(device) is { } gpu ? gpu.TotalBytes - gpu.FreeBytes : 0;
+
+    private static string DeviceName(Device device) => Gpu(device)?.Name ?? "cpu";
+
+    private static CudaDeviceInfo? Gpu(Device device) =>
+        device.type == DeviceType.CUDA && TorchRuntime.Describe().Devices is [var first, ..] ? first : null;
+}

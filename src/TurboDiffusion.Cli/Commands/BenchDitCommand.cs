@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using TurboDiffusion.Cli.Benchmarks;
+using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Runtime;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Cli.Commands;
+
+/// <summary>
+/// <c>turbo bench dit</c>: milliseconds per DiT forward at real video shapes with random weights, on the GPU
+/// in bf16 (fp32 on CPU), for every model x resolution asked for. Cases that run out of memory are reported.
+/// </summary>
+public static class BenchDitCommand
+{
+    private static readonly Dictionary<string, WanConfig> Models = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["1.3B"] = WanConfig.Wan21T2V1Point3B,
+        ["14B"] = WanConfig.Wan21T2V14B,
+        ["A14B"] = WanConfig.Wan22I2VA14BHighNoise,
+        ["tiny"] = WanConfig.Tiny,
+    };
+
+    private static readonly Dictionary<string, (int Width, int Height)> Resolutions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["480p"] = (832, 480),
+        ["720p"] = (1280, 720),
+    };
+
+    public static Command Create()
+    {
+        var models = new Option<string[]>("--model") { Description = "Architectures: 1.3B, 14B, A14B (one expert), tiny.", DefaultValueFactory = _ => ["1.3B"], AllowMultipleArgumentsPerToken = true };
+        models.AcceptOnlyFromAmong([.. Models.Keys]);
+        var resolutions = new Option<string[]>("--resolution") { Description = "480p (832x480) and/or 720p (1280x720).", DefaultValueFactory = _ => ["480p"], AllowMultipleArgumentsPerToken = true };
+        resolutions.AcceptOnlyFromAmong([.. Resolutions.Keys]);
+        var frames = new Option<int>("--frames") { Description = "Video frames, 4k+1 (81 = 5 s at 16 fps).", DefaultValueFactory = _ => 81 };
+        frames.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var f && (f < 1 || (f - 1) % 4 != 0))
+            {
+                r.AddError($"--frames must be 4k+1 (1, 5, ..., 81), got {f}.");
+            }
+        });
+        var attention = new Option<string[]>("--attention") { Description = "Self-attention backends: dense (libtorch SDPA), sla (TorchSharp SLA reference).", DefaultValueFactory = _ => ["dense"], AllowMultipleArgumentsPerToken = true };
+        attention.AcceptOnlyFromAmong("dense", "sla");
+        var topK = new Option<double>("--topk") { Description = "SLA: fraction of key blocks each query block attends (0.1 default, 0.15 recommended).", DefaultValueFactory = _ => SlaOptions.DefaultRatio };
+        topK.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is var k && !(k > 0 && k <= 1))
+            {
+                r.AddError($"--topk must be in (0, 1], got {k}.");
+            }
+        });
+        var warmup = new Option<int>("--warmup") { Description = "Forwards run before timing.", DefaultValueFactory = _ => 1 };
+        var iterations = new Option<int>("--iterations") { Description = "Timed forwards (the median is reported).", DefaultValueFactory = _ => 5 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+
+        var command = new Command("dit", "Time DiT forwards at real shapes with random weights (the 'original' dense baseline).")
+        {
+            models, resolutions, frames, attention, topK, warmup, iterations, json,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            TorchRuntime.EnsureLoaded();
+            var device = cuda.is_available() ? CUDA : CPU;
+            var results = new List<DitBenchmarkResult>();
+            var failures = new List<string>();
+            foreach (var model in parse.GetValue(models)!)
+            {
+                foreach (var (resolution, backend) in parse.GetValue(resolutions)!.SelectMany(r => parse.GetValue(attention)!.Select(a => (r, a))))
+                {
+                    var (width, height) = Resolutions[resolution];
+                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK));
+                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, {device}");
+                    try
+                    {
+                        results.Add(DitBenchmark.Run(run, device, parse.GetValue(warmup), parse.GetValue(iterations), output.WriteLine));
+                    }
+                    catch (ExternalException e) when (e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase))
+                    {
+                        failures.Add($"{run.Config.Name} {resolution}: out of device memory");
+                        output.WriteLine($"{run.Config.Name} {resolution}: out of device memory, skipped");
+                    }
+                }
+            }
+
+            BenchmarkTable.WriteDit(output, results);
+            foreach (var failure in failures)
+            {
+                output.WriteLine(failure);
+            }
+
+            if (parse.GetValue(json) is { } file)
+            {
+                File.WriteAllText(file.FullName, JsonSerializer.Serialize(
+                    new { Date = DateTime.UtcNow.ToString("u"), Command = "turbo bench dit", Results = results, Failures = failures },
+                    BenchmarkTable.Json));
+                output.WriteLine($"wrote {file.FullName}");
+            }
+
+            return results.Count > 0 ? 0 : 1;
+        });
+        return command;
+    }
+}

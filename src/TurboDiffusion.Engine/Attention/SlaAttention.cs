@@ -1,0 +1,104 @@
+using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Models.Wan;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Attention;
+
+/// <summary>
+/// Sparse-linear attention (TurboDiffusion's SLA) in TorchSharp: the reference that native SageSLA kernels are
+/// tested against. q, k, v [B, L, H, D] → o [B, L, H, D], one dtype throughout, D = proj_l's width (128):
+/// o = o_s + proj_l(o_l), where o_s is exact softmax attention of each query block over its top-k key blocks
+/// (<see cref="SlaBlockSelection"/>) and o_l is linear attention over all tokens.
+/// <para>float64 and float32 are exact to their precision. bf16 rounds where the official bf16 path does: block
+/// scores in bf16, fp32 scores and softmax in the sparse branch with P rounded to bf16 before P·V, every
+/// linear-branch op and proj_l rounded to bf16, and o = bf16(o_s + proj_l(o_l)).</para>
+/// <para>Cost per call: O(B·H·L·(T·BK + D)·D) time for T selected key blocks of BK tokens; memory linear in L (no
+/// [L, L] tensor), plus a bounded chunk of gathered blocks and scores. One instance per DiT block: it owns that
+/// block's proj_l.</para>
+/// </summary>
+public sealed class SlaAttention : IAttention, IDisposable
+{
+    private readonly SlaProjection projection;
+
+    /// <summary>Takes ownership of proj_l's <paramref name="projectionWeight"/> [D, D] and <paramref name="projectionBias"/> [D].</summary>
+    public SlaAttention(Tensor projectionWeight, Tensor projectionBias, SlaOptions options)
+        : this(options ?? throw new ArgumentNullException(nameof(options)), new SlaProjection(projectionWeight, projectionBias))
+    {
+    }
+
+    private SlaAttention(SlaOptions options, SlaProjection projection)
+    {
+        Options = options;
+        this.projection = projection;
+    }
+
+    public string Name => "sla";
+
+    public SlaOptions Options { get; }
+
+    /// <summary>The head dim D that proj_l, and so every input, has.</summary>
+    public long HeadDim => projection.Features;
+
+    /// <summary>
+    /// The self-attention kernels of a DiT for <see cref="WanModel.Load"/>: block i gets an <see cref="SlaAttention"/>
+    /// over <c>blocks.i.self_attn.attn_op.local_attn.proj_l</c>, read in <paramref name="precision"/>'s compute dtype
+    /// on <paramref name="device"/>. A missing or misshapen proj_l throws <see cref="CheckpointException"/> naming
+    /// file and key when block i is built.
+    /// </summary>
+    public static Func<int, IAttention> ForBlocks(WanCheckpoint checkpoint, SlaOptions options, WanPrecision precision, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(precision);
+        return block => new SlaAttention(options, SlaProjection.Load(checkpoint, block, precision.Compute, device ?? CPU));
+    }
+
+    public Tensor Forward(Tensor q, Tensor k, Tensor v)
+    {
+        using var scope = NewDisposeScope();
+        return Compute(q, k, v).Output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same forward, keeping the selection and both branches (<see cref="SlaParts"/>).</summary>
+    public SlaParts ForwardParts(Tensor q, Tensor k, Tensor v)
+    {
+        using var scope = NewDisposeScope();
+        return Compute(q, k, v).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>q [B, Lq, H, D], k [B, Lk, H, D] → lut [B, H, Mq, topk] int32, the key blocks the forward attends.</summary>
+    public Tensor SelectBlocks(Tensor q, Tensor k)
+    {
+        Check(q, k, k);
+        using var scope = NewDisposeScope();
+        return SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), Options).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => projection.Dispose();
+
+    private SlaParts Compute(Tensor q, Tensor k, Tensor v)
+    {
+        Check(q, k, v);
+        var (qh, kh, vh) = (q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
+        var lut = SlaBlockSelection.Select(qh, kh, Options);
+        var sparse = SlaSparseBranch.Forward(qh, kh, vh, lut, Options);
+        var linear = SlaLinearBranch.Forward(qh, kh, vh);
+        var projected = projection.Forward(linear);
+        return new SlaParts(lut, sparse, linear, projected, (sparse + projected).transpose(1, 2));
+    }
+
+    private void Check(Tensor q, Tensor k, Tensor v)
+    {
+        AttentionShapes.Check(q, k, v, Name);
+        if (!q.is_floating_point())
+        {
+            throw new ArgumentException($"{Name} attention needs floating-point q, k, v; got {q.dtype}.");
+        }
+
+        if (q.shape[3] != HeadDim)
+        {
+            throw new ArgumentException(
+                $"{Name} attention: proj_l is Linear({HeadDim}, {HeadDim}), so the head dim must be {HeadDim}; got q [{string.Join(", ", q.shape)}].");
+        }
+    }
+}

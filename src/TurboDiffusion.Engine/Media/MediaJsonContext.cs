@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TurboDiffusion.Engine.Media;
+
+/// <summary>
+/// Source-generated JSON for media files: camelCase, enums by name, indented for people reading the
+/// sidecar; a file missing a field is rejected rather than read as zero.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    WriteIndented = true,
+    UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(VideoSidecar))]
+internal sealed partial class MediaJsonContext : JsonSerializerContext;

@@ -1,0 +1,59 @@
+using System.Reflection;
+using TurboDiffusion.Engine.Pipelines;
+
+namespace TurboDiffusion.Engine.Media;
+
+/// <summary>What a video shows and how it was made; stored as JSON beside it (see <see cref="VideoSidecarFile"/>).</summary>
+/// <param name="UntrainedModel">True for the built-in tiny model, whose random weights make noise, not pictures.</param>
+/// <param name="StageSeconds">Wall time per stage that ran, in seconds.</param>
+/// <param name="SoftwareVersion">The engine's informational version (with its commit when built from git).</param>
+public sealed record VideoSidecar(
+    string Prompt,
+    long Seed,
+    string Model,
+    bool UntrainedModel,
+    int Steps,
+    VideoResolution Resolution,
+    AspectRatio AspectRatio,
+    int Width,
+    int Height,
+    int Frames,
+    int FramesPerSecond,
+    IReadOnlyDictionary<GenerationStage, double> StageSeconds,
+    string SoftwareVersion,
+    DateTimeOffset CreatedUtc)
+{
+    public static string CurrentSoftwareVersion { get; } =
+        typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(VideoSidecar).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    /// <summary>The sidecar of a finished render of <paramref name="request"/>, stamped with this engine's version.</summary>
+    public static VideoSidecar Describe(
+        VideoRequest request,
+        int width,
+        int height,
+        int framesPerSecond,
+        IReadOnlyDictionary<GenerationStage, TimeSpan> stageTimings,
+        bool untrainedModel,
+        DateTimeOffset created)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(stageTimings);
+        return new VideoSidecar(
+            request.Prompt,
+            request.Seed,
+            request.Model,
+            untrainedModel,
+            request.Steps,
+            request.Resolution,
+            request.AspectRatio,
+            width,
+            height,
+            request.Frames,
+            framesPerSecond,
+            stageTimings.ToDictionary(stage => stage.Key, stage => stage.Value.TotalSeconds),
+            CurrentSoftwareVersion,
+            created.ToUniversalTime());
+    }
+}

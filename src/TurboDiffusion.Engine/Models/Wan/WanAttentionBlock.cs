@@ -1,0 +1,97 @@
+using TurboDiffusion.Engine.Attention;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace TurboDiffusion.Engine.Models.Wan;
+
+/// <summary>
+/// One DiT block. x [B, L, D] (the residual stream, stream dtype), e0 [B, 6, D] →
+/// (shift, scale, gate)_msa, (shift, scale, gate)_mlp = modulation [1, 6, D] + e0, then
+/// x += gate_msa · self_attn(norm1(x)·(1 + scale_msa) + shift_msa);
+/// x += cross_attn(norm3(x)) — affine norm3, and no gate;
+/// x += gate_mlp · ffn.2(GELU_tanh(ffn.0(norm2(x)·(1 + scale_mlp) + shift_mlp))).
+/// Modulation, norms and the residual adds run in the stream dtype; projections, attention and the FFN in the compute dtype.
+/// </summary>
+internal sealed class WanAttentionBlock : IDisposable
+{
+    private readonly Tensor modulation;
+    private readonly WanLayerNorm norm1;
+    private readonly WanSelfAttention selfAttn;
+    private readonly WanLayerNorm norm3;
+    private readonly WanCrossAttention crossAttn;
+    private readonly WanLayerNorm norm2;
+    private readonly WanLinear ffn0;
+    private readonly WanLinear ffn2;
+    private readonly string name;
+    private readonly ScalarType streamType;
+
+    private WanAttentionBlock(
+        string name, ScalarType streamType, Tensor modulation, WanLayerNorm norm1, WanSelfAttention selfAttn,
+        WanLayerNorm norm3, WanCrossAttention crossAttn, WanLayerNorm norm2, WanLinear ffn0, WanLinear ffn2)
+    {
+        (this.name, this.streamType, this.modulation) = (name, streamType, modulation);
+        (this.norm1, this.selfAttn, this.norm3, this.crossAttn, this.norm2) = (norm1, selfAttn, norm3, crossAttn, norm2);
+        (this.ffn0, this.ffn2) = (ffn0, ffn2);
+    }
+
+    /// <summary>Reads <c>blocks.{index}.*</c>; <paramref name="attention"/> is this block's self-attention kernel.</summary>
+    public static WanAttentionBlock Load(WanWeightLoader weights, int index, WanConfig config, WanPrecision precision, IAttention attention)
+    {
+        var name = $"block{index}";
+        var scoped = weights.Scope($"blocks.{index}");
+        var (d, s) = (config.Dim, precision.Stream);
+        return new WanAttentionBlock(
+            name,
+            s,
+            scoped.Load("modulation", s, [1, 6, d]),
+            WanLayerNorm.Plain(d, config.Eps, s),
+            WanSelfAttention.Load(scoped.Scope("self_attn"), config, precision, attention),
+            WanLayerNorm.LoadAffine(scoped, "norm3", d, config.Eps, s),
+            WanCrossAttention.Load(scoped.Scope("cross_attn"), config, precision),
+            WanLayerNorm.Plain(d, config.Eps, s),
+            WanLinear.Load(scoped, "ffn.0", d, config.FfnDim, precision.Compute),
+            WanLinear.Load(scoped, "ffn.2", config.FfnDim, d, precision.Compute));
+    }
+
+    public WanCrossAttention CrossAttention => crossAttn;
+
+    public IAttention SelfAttentionKernel => selfAttn.Kernel;
+
+    /// <summary>x [B, L, D], e0 [B, 6, D] (stream dtype) → the updated stream [B, L, D].</summary>
+    public Tensor Forward(Tensor x, Tensor e0, RopeTable rope, WanCrossKeyValue context, Action<string, Tensor>? observe = null)
+    {
+        if (x.dtype != streamType || e0.dtype != streamType)
+        {
+            throw new ArgumentException($"WanAttentionBlock {name}: the residual stream and e0 must be {streamType}, got {x.dtype} and {e0.dtype}.");
+        }
+
+        using var scope = NewDisposeScope();
+        var m = (modulation + e0).chunk(6, 1);
+        var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
+
+        var y = selfAttn.Forward(norm1.Forward(x) * (1 + scaleMsa) + shiftMsa, rope);
+        observe?.Invoke($"{name}_self_attn_out", y);
+        x = x + y.to(streamType) * gateMsa;
+
+        var c = crossAttn.Forward(norm3.Forward(x), context);
+        observe?.Invoke($"{name}_cross_attn_out", c);
+        x = x + c.to(streamType);
+
+        var f = ffn2.Forward(gelu(ffn0.Forward(norm2.Forward(x) * (1 + scaleMlp) + shiftMlp), TorchSharp.Modules.GELU.Approximate.tanh));
+        x = x + f.to(streamType) * gateMlp;
+        observe?.Invoke($"{name}_out", x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        modulation.Dispose();
+        norm1.Dispose();
+        selfAttn.Dispose();
+        norm3.Dispose();
+        crossAttn.Dispose();
+        norm2.Dispose();
+        ffn0.Dispose();
+        ffn2.Dispose();
+    }
+}

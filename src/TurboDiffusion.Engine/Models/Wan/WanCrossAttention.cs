@@ -1,0 +1,74 @@
+using TurboDiffusion.Engine.Attention;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Models.Wan;
+
+/// <summary>
+/// Cross-attention from video tokens to the text context, always dense. Keys and values depend only on
+/// the prompt, so <see cref="PrepareKeyValue"/> runs once per prompt: ctx [B, Lc, D] → k = norm_k(k(ctx)),
+/// v = v(ctx), each [B, Lc, heads, head_dim]. <see cref="Forward"/>: x [B, L, D] → q = norm_q(q(x)) →
+/// softmax(q kᵀ/√d) v over all Lc rows (the zero-padded ones too: no mask) → o(·) [B, L, D]. No RoPE here.
+/// Projections and attention in the compute dtype, RMSNorms in the stream dtype; output in the compute dtype.
+/// </summary>
+internal sealed class WanCrossAttention : IDisposable
+{
+    private readonly WanLinear q;
+    private readonly WanLinear k;
+    private readonly WanLinear v;
+    private readonly WanLinear o;
+    private readonly WanRmsNorm normQ;
+    private readonly WanRmsNorm normK;
+    private readonly long heads;
+
+    private WanCrossAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, long heads)
+    {
+        (this.q, this.k, this.v, this.o) = (q, k, v, o);
+        (this.normQ, this.normK) = (normQ, normK);
+        this.heads = heads;
+    }
+
+    /// <summary>Reads <c>{q,k,v,o}.{weight,bias}</c> and <c>norm_{q,k}.weight</c> under <paramref name="weights"/>' scope.</summary>
+    public static WanCrossAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision)
+    {
+        var d = config.Dim;
+        return new WanCrossAttention(
+            WanLinear.Load(weights, "q", d, d, precision.Compute),
+            WanLinear.Load(weights, "k", d, d, precision.Compute),
+            WanLinear.Load(weights, "v", d, d, precision.Compute),
+            WanLinear.Load(weights, "o", d, d, precision.Compute),
+            WanRmsNorm.Load(weights, "norm_q", d, config.Eps, precision.Stream),
+            WanRmsNorm.Load(weights, "norm_k", d, config.Eps, precision.Stream),
+            config.NumHeads);
+    }
+
+    /// <summary>ctx [B, Lc, D] (after text_embedding) → keys and values [B, Lc, heads, head_dim], compute dtype.</summary>
+    public WanCrossKeyValue PrepareKeyValue(Tensor context)
+    {
+        using var scope = NewDisposeScope();
+        var (b, lc, d) = (context.shape[0], context.shape[1], context.shape[2]);
+        var keys = normK.Forward(k.Forward(context)).view(b, lc, heads, d / heads);
+        var values = v.Forward(context).view(b, lc, heads, d / heads);
+        return new WanCrossKeyValue(keys.DetachFromDisposeScope(), values.DetachFromDisposeScope());
+    }
+
+    /// <summary>x [B, L, D] (any dtype) → [B, L, D] in the compute dtype.</summary>
+    public Tensor Forward(Tensor x, WanCrossKeyValue context)
+    {
+        using var scope = NewDisposeScope();
+        var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
+        var qh = normQ.Forward(q.Forward(x)).view(b, l, heads, d / heads);
+        var y = DenseAttention.Instance.Forward(qh, context.Keys, context.Values).reshape(b, l, d);
+        return o.Forward(y).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in new[] { q, k, v, o })
+        {
+            layer.Dispose();
+        }
+
+        normQ.Dispose();
+        normK.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace TurboDiffusion.Engine.Models.Wan;
+
+/// <summary>
+/// A Linear layer over loaded tensors: x [..., in] → x Wᵀ + b [..., out], with W [out, in] and b [out].
+/// The GEMM runs in the weights' dtype (x is cast to it), so the dtype a layer was loaded in is its precision.
+/// </summary>
+internal sealed class WanLinear : IDisposable
+{
+    private readonly Tensor weight;
+    private readonly Tensor bias;
+
+    private WanLinear(Tensor weight, Tensor bias)
+    {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /// <summary>Reads <c>{name}.weight</c> [out, in] (or <paramref name="storedWeightShape"/>, flattened to it) and <c>{name}.bias</c> [out].</summary>
+    public static WanLinear Load(WanWeightLoader weights, string name, long inFeatures, long outFeatures, ScalarType type, long[]? storedWeightShape = null)
+    {
+        long[] shape = [outFeatures, inFeatures];
+        var weight = storedWeightShape is null
+            ? weights.Load($"{name}.weight", type, shape)
+            : weights.Load($"{name}.weight", type, storedWeightShape, viewAs: shape);
+        return new WanLinear(weight, weights.Load($"{name}.bias", type, [outFeatures]));
+    }
+
+    public ScalarType Type => weight.dtype;
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return linear(x.to(weight.dtype), weight, bias).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        weight.Dispose();
+        bias.Dispose();
+    }
+}

@@ -1,0 +1,169 @@
+using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Checkpoints;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Models.Wan;
+
+/// <summary>
+/// The Wan DiT (Wan2.1 T2V, Wan2.2 I2V-A14B experts): predicts the flow velocity of a noisy latent.
+/// x [B, 16, T, H, W] (‖ y [B, 20, T, H, W] for I2V) → patch embedding → tokens [B, L, D], L = T·(H/2)·(W/2)
+/// → blocks (self-attention with 3-D RoPE, cross-attention to the prompt, FFN; all modulated by the
+/// timestep) → head → velocity [B, 16, T, H, W] in the precision's stream dtype.
+/// Built from loaded tensors only (no module allocates weights of its own); device-agnostic.
+/// </summary>
+public sealed class WanModel : IDisposable
+{
+    private readonly PatchEmbedding patchEmbedding;
+    private readonly TextEmbedding textEmbedding;
+    private readonly TimeEmbedding timeEmbedding;
+    private readonly WanAttentionBlock[] blocks;
+    private readonly WanHead head;
+    private readonly Rope3d rope;
+
+    private WanModel(
+        WanConfig config, WanPrecision precision, Device device, PatchEmbedding patchEmbedding,
+        TextEmbedding textEmbedding, TimeEmbedding timeEmbedding, WanAttentionBlock[] blocks, WanHead head)
+    {
+        (Config, Precision, Device) = (config, precision, device);
+        (this.patchEmbedding, this.textEmbedding, this.timeEmbedding) = (patchEmbedding, textEmbedding, timeEmbedding);
+        (this.blocks, this.head) = (blocks, head);
+        rope = new Rope3d(config.HeadDim);
+    }
+
+    public WanConfig Config { get; }
+
+    public WanPrecision Precision { get; }
+
+    public Device Device { get; }
+
+    /// <summary>The self-attention kernel of each block, as chosen at load.</summary>
+    public IReadOnlyList<IAttention> SelfAttention => [.. blocks.Select(b => b.SelfAttentionKernel)];
+
+    /// <summary>
+    /// Builds the model from a checkpoint with the official Wan key names, reading each tensor straight into
+    /// its precision and device. A missing tensor or a wrong shape or dtype throws <see cref="CheckpointException"/>
+    /// naming the file and key; nothing stays allocated then.
+    /// </summary>
+    /// <param name="selfAttention">The self-attention kernel for block i (default: <see cref="DenseAttention"/>),
+    /// called once per block here; per-block state (SLA's proj_l) belongs in the returned object. The model owns a
+    /// disposable kernel: it is disposed with the model, or here when the load fails.</param>
+    public static WanModel Load(ITensorReader weights, WanConfig config, WanPrecision precision, Device? device = null, Func<int, IAttention>? selfAttention = null)
+    {
+        config.Validate();
+        device ??= CPU;
+        selfAttention ??= _ => DenseAttention.Instance;
+        var loader = new WanWeightLoader(weights, device);
+        var kernels = new List<IAttention>(config.NumLayers);
+        try
+        {
+            var patch = PatchEmbedding.Load(loader, config, precision);
+            var text = TextEmbedding.Load(loader, config, precision.Compute);
+            var time = TimeEmbedding.Load(loader, config, precision.Stream);
+            var blocks = new WanAttentionBlock[config.NumLayers];
+            for (var i = 0; i < blocks.Length; i++)
+            {
+                kernels.Add(selfAttention(i));
+                blocks[i] = WanAttentionBlock.Load(loader, i, config, precision, kernels[i]);
+            }
+
+            var head = WanHead.Load(loader, config, precision.Stream);
+            return new WanModel(config, precision, device, patch, text, time, blocks, head);
+        }
+        catch
+        {
+            loader.DisposeLoaded();
+            foreach (var owned in kernels.OfType<IDisposable>().Distinct())
+            {
+                owned.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Prepares a prompt: context [B, Lc ≤ text_len, text_dim] (the text encoder output, valid rows then
+    /// zeros) is zero-padded to text_len rows, embedded, and projected to every block's cross-attention keys
+    /// and values. All text_len rows are attended, unmasked, as in the reference.
+    /// </summary>
+    public WanTextContext PrepareContext(Tensor context) => PrepareContext(context, null);
+
+    /// <summary>
+    /// The velocity for x [B, 16, T, H, W] at timestep [B] (or one value for all; the sampler's bf16(t·1000)),
+    /// given a prepared prompt and, for I2V, the condition y [B, 20, T, H, W]. T, H, W must be multiples of
+    /// the patch (1, 2, 2). Returns [B, 16, T, H, W] in the stream dtype; every temporary is disposed.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y = null) => Forward(x, timestep, context, y, null);
+
+    internal WanTextContext PrepareContext(Tensor context, Action<string, Tensor>? observe)
+    {
+        WanInputs.CheckContext(Config, context);
+        using var scope = NewDisposeScope();
+        var padded = nn.functional.pad(context.to(Precision.Compute, Device), [0, 0, 0, Config.TextLen - context.shape[1]]);
+        var embedded = textEmbedding.Forward(padded);
+        observe?.Invoke("context_after_text_embedding", embedded);
+        var keyValues = new List<WanCrossKeyValue>(blocks.Length);
+        try
+        {
+            foreach (var block in blocks)
+            {
+                keyValues.Add(block.CrossAttention.PrepareKeyValue(embedded));
+            }
+        }
+        catch
+        {
+            keyValues.ForEach(kv => kv.Dispose());
+            throw;
+        }
+
+        return new WanTextContext(this, keyValues);
+    }
+
+    internal Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y, Action<string, Tensor>? observe)
+    {
+        WanInputs.CheckForward(Config, x, timestep, y);
+        if (!ReferenceEquals(context.Model, this) || context.Batch != x.shape[0])
+        {
+            throw new ArgumentException($"{Config.Name}: the text context must come from this model's PrepareContext with batch {x.shape[0]}, got batch {context.Batch}.", nameof(context));
+        }
+
+        using var scope = NewDisposeScope();
+        var latent = x.to(Precision.Compute, Device);
+        var input = y is null ? latent : cat([latent, y.to(Precision.Compute, Device)], 1);
+        var grid = patchEmbedding.GridOf(input);
+        var patches = patchEmbedding.Patchify(input);
+        observe?.Invoke("patchified_input", patches);
+        var tokens = patchEmbedding.Forward(patches);
+        observe?.Invoke("tokens_after_patch_embedding", tokens);
+
+        var t = timestep.to(Device).flatten().expand(x.shape[0]);
+        var (e, e0) = timeEmbedding.Forward(t, observe);
+        if (observe is not null)
+        {
+            observe("rope_angles", rope.Angles(grid, Device));
+        }
+
+        using var table = rope.Table(grid, Device, Precision.Stream);
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            tokens = blocks[i].Forward(tokens, e0, table, context.Block(i), observe);
+        }
+
+        var output = head.Forward(tokens, e);
+        observe?.Invoke("head_out_before_unpatchify", output);
+        return head.Unpatchify(output, grid).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        patchEmbedding.Dispose();
+        textEmbedding.Dispose();
+        timeEmbedding.Dispose();
+        foreach (var block in blocks)
+        {
+            block.Dispose();
+        }
+
+        head.Dispose();
+    }
+}

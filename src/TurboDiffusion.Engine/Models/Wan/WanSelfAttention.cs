@@ -1,0 +1,75 @@
+using TurboDiffusion.Engine.Attention;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Models.Wan;
+
+/// <summary>
+/// Self-attention over the video tokens. x [B, L, D] → q = RoPE(norm_q(q(x))), k = RoPE(norm_k(k(x))),
+/// v = v(x), each [B, L, heads, head_dim] → the pluggable <see cref="IAttention"/> kernel → o(·) [B, L, D].
+/// The q/k RMSNorm spans the whole D before the split into heads, and RoPE follows it.
+/// Projections and attention run in the compute dtype; norms and RoPE in the stream dtype; y comes back in
+/// the compute dtype (the block applies the gate in the stream dtype).
+/// </summary>
+internal sealed class WanSelfAttention : IDisposable
+{
+    private readonly WanLinear q;
+    private readonly WanLinear k;
+    private readonly WanLinear v;
+    private readonly WanLinear o;
+    private readonly WanRmsNorm normQ;
+    private readonly WanRmsNorm normK;
+    private readonly IAttention attention;
+    private readonly long heads;
+
+    private WanSelfAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IAttention attention, long heads)
+    {
+        (this.q, this.k, this.v, this.o) = (q, k, v, o);
+        (this.normQ, this.normK) = (normQ, normK);
+        this.attention = attention;
+        this.heads = heads;
+    }
+
+    /// <summary>Reads <c>{q,k,v,o}.{weight,bias}</c> and <c>norm_{q,k}.weight</c> under <paramref name="weights"/>' scope.</summary>
+    public static WanSelfAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision, IAttention attention)
+    {
+        var d = config.Dim;
+        return new WanSelfAttention(
+            WanLinear.Load(weights, "q", d, d, precision.Compute),
+            WanLinear.Load(weights, "k", d, d, precision.Compute),
+            WanLinear.Load(weights, "v", d, d, precision.Compute),
+            WanLinear.Load(weights, "o", d, d, precision.Compute),
+            WanRmsNorm.Load(weights, "norm_q", d, config.Eps, precision.Stream),
+            WanRmsNorm.Load(weights, "norm_k", d, config.Eps, precision.Stream),
+            attention,
+            config.NumHeads);
+    }
+
+    public IAttention Kernel => attention;
+
+    /// <summary>x [B, L, D] (any dtype; cast to the compute dtype) → y [B, L, D] in the compute dtype.</summary>
+    public Tensor Forward(Tensor x, RopeTable rope)
+    {
+        using var scope = NewDisposeScope();
+        var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
+        var qh = rope.Rotate(normQ.Forward(q.Forward(x)).view(b, l, heads, d / heads));
+        var kh = rope.Rotate(normK.Forward(k.Forward(x)).view(b, l, heads, d / heads));
+        var vh = v.Forward(x).view(b, l, heads, d / heads);
+        var y = attention.Forward(qh, kh, vh).reshape(b, l, d);
+        return o.Forward(y).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in new[] { q, k, v, o })
+        {
+            layer.Dispose();
+        }
+
+        normQ.Dispose();
+        normK.Dispose();
+        if (attention is IDisposable owned)
+        {
+            owned.Dispose();
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace TurboDiffusion.Engine.Pipelines;
+
+/// <summary>A loaded model set (text encoder, DiT or experts, VAE) that renders requests synchronously on the calling thread.</summary>
+public interface IVideoPipeline : IDisposable
+{
+    ResidentModel Description { get; }
+
+    /// <summary>Image-to-video (needs <see cref="VideoRequest.ImagePath"/>) rather than text-to-video.</summary>
+    bool TakesImage { get; }
+
+    /// <summary>Random weights: the output is noise, useful to exercise the whole path.</summary>
+    bool Untrained { get; }
+
+    VideoResult Generate(VideoRequest request, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken);
+}

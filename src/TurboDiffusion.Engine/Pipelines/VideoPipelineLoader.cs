@@ -1,0 +1,133 @@
+using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Models.Umt5;
+using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Models.WanVae;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Pipelines;
+
+/// <summary>
+/// Builds a pipeline for a model id: a directory of official files, or an untrained built-in model with
+/// deterministic random weights: <c>tiny</c> (small enough for a CPU; text-to-video, or image-to-video for
+/// image requests) and <c>random-1.3B</c>, <c>random-14B</c>, <c>random-A14B</c> (the real architectures,
+/// to exercise and time a GPU without downloading weights).
+/// </summary>
+public static class VideoPipelineLoader
+{
+    public const string Tiny = "tiny";
+
+    private static readonly Dictionary<string, UntrainedModel> Untrained = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [Tiny] = new(WanConfig.Tiny, WanConfig.TinyI2V, Umt5Config.Tiny, WanVaeConfig.Tiny),
+        ["random-1.3B"] = new(WanConfig.Wan21T2V1Point3B, null, Umt5Config.Xxl, WanVaeConfig.Wan21),
+        ["random-14B"] = new(WanConfig.Wan21T2V14B, null, Umt5Config.Xxl, WanVaeConfig.Wan21),
+        ["random-A14B"] = new(null, WanConfig.Wan22I2VA14BHighNoise, Umt5Config.Xxl, WanVaeConfig.Wan21),
+    };
+
+    /// <summary>The ids of the untrained built-in models.</summary>
+    public static IReadOnlyCollection<string> UntrainedModels => Untrained.Keys;
+
+    public static bool IsUntrained(string model) => Untrained.ContainsKey(model);
+
+    /// <param name="imageToVideo">For built-in models with both variants: build the image-to-video one.</param>
+    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, VaeTiling? tiling = null)
+    {
+        var precision = EnginePrecision.For(device);
+        return Untrained.TryGetValue(model, out var builtIn)
+            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, tiling)
+            : LoadDirectory(ModelFiles.Resolve(model), device, precision, tiling);
+    }
+
+    private sealed record UntrainedModel(WanConfig? TextToVideo, WanConfig? ImageToVideo, Umt5Config TextEncoder, WanVaeConfig Vae);
+
+    private static IVideoPipeline LoadUntrained(string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, VaeTiling? tiling)
+    {
+        var config = (imageToVideo ? model.ImageToVideo ?? model.TextToVideo : model.TextToVideo ?? model.ImageToVideo)!;
+        var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(model.TextEncoder.VocabSize), "built-in vocabulary", model.TextEncoder.TextLength);
+        Umt5Encoder encoder;
+        using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, device))
+        {
+            encoder = Umt5Encoder.Load(textWeights, model.TextEncoder, precision.TextEncoder, device);
+        }
+
+        var text = new TextEncoder(tokenizer, encoder, $"{model.TextEncoder.Name} (random)");
+        WanVae vae;
+        using (var vaeWeights = new RandomWanVaeWeights(model.Vae, seed: 13, device: device))
+        {
+            vae = WanVae.Load(vaeWeights, model.Vae, precision.Vae, device);
+        }
+
+        var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
+        var bytes = (WanTensorCatalog.ParameterCount(config) * experts * ElementSize(precision.Dit.Compute))
+            + (WanVaeTensorCatalog.ParameterCount(model.Vae) * ElementSize(precision.Dit.Compute));
+        var description = new ResidentModel(id, $"built-in untrained {config.Name} (random weights)", bytes);
+        if (experts == 1)
+        {
+            return new TextToVideoPipeline(text, RandomDit(config, 17, precision, device), vae, description, untrained: true, tiling);
+        }
+
+        return new ImageToVideoPipeline(
+            text, RandomDit(config, 19, precision, device), RandomDit(config, 23, precision, device), vae, description, untrained: true, tiling);
+    }
+
+    private static WanModel RandomDit(WanConfig config, long seed, EnginePrecision precision, Device device)
+    {
+        using var weights = new RandomWanWeights(config, seed, precision.Dit.Compute, device);
+        return WanModel.Load(weights, config, precision.Dit, device);
+    }
+
+    private static long ElementSize(ScalarType type) => type switch
+    {
+        ScalarType.Float64 => 8,
+        ScalarType.Float32 => 4,
+        _ => 2,
+    };
+
+    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, VaeTiling? tiling)
+    {
+        var loaded = new List<IDisposable>();
+        try
+        {
+            var text = Keep(loaded, TextEncoder.Load(files.TextEncoder, files.Tokenizer, Umt5Config.Xxl, precision.TextEncoder, device));
+            WanVae vae;
+            using (var vaeFile = CheckpointFile.Open(files.Vae))
+            {
+                vae = Keep(loaded, WanVae.Load(vaeFile, WanVaeConfig.Wan21, precision.Vae, device));
+            }
+
+            var highNoise = Keep(loaded, LoadDit(files.Dit, precision.Dit, device));
+            var bytes = FileBytes(files.TextEncoder, files.Vae, files.Dit, files.LowNoiseDit);
+            if (files.LowNoiseDit is null)
+            {
+                var description = new ResidentModel(files.Directory, $"{highNoise.Config.Name} text-to-video", bytes);
+                return new TextToVideoPipeline(text, highNoise, vae, description, untrained: false, tiling);
+            }
+
+            var lowNoise = Keep(loaded, LoadDit(files.LowNoiseDit, precision.Dit, device));
+            return new ImageToVideoPipeline(
+                text, highNoise, lowNoise, vae, new ResidentModel(files.Directory, "Wan2.2-I2V-A14B image-to-video", bytes), untrained: false, tiling);
+        }
+        catch
+        {
+            // A half-loaded model set would hold gigabytes of device memory until the process ends.
+            loaded.ForEach(part => part.Dispose());
+            throw;
+        }
+    }
+
+    private static T Keep<T>(List<IDisposable> loaded, T part)
+        where T : IDisposable
+    {
+        loaded.Add(part);
+        return part;
+    }
+
+    private static WanModel LoadDit(string path, WanPrecision precision, Device device)
+    {
+        using var checkpoint = WanCheckpoint.Open(path);
+        return WanModel.Load(checkpoint, WanConfigDetector.Detect(checkpoint), precision, device);
+    }
+
+    private static long FileBytes(params string?[] paths) =>
+        paths.Where(p => p is not null).Sum(p => File.Exists(p) ? new FileInfo(p!).Length : Directory.EnumerateFiles(p!, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length));
+}

@@ -1,0 +1,105 @@
+using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Runtime;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Pipelines;
+
+/// <summary>
+/// The engine a worker keeps warm: one model set resident at a time (loaded on first use, kept across requests,
+/// replaced when a request names another), one generation at a time on a dedicated thread, the GPU when there
+/// is one and the CPU otherwise.
+/// </summary>
+public sealed class WarmVideoEngine : IVideoEngine
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly VaeTiling? tiling;
+    private IVideoPipeline? resident;
+    private string? residentKey;
+
+    /// <param name="device">Defaults to cuda:0 when CUDA is available, else the CPU.</param>
+    /// <param name="tiling">Spatially tiled VAE decode, to fit 720P decodes into smaller cards.</param>
+    public WarmVideoEngine(Device? device = null, VaeTiling? tiling = null)
+    {
+        TorchRuntime.EnsureLoaded();
+        Device = device ?? (cuda.is_available() ? CUDA : CPU);
+        this.tiling = tiling;
+    }
+
+    public Device Device { get; }
+
+    public EngineStatus Status
+    {
+        get
+        {
+            var gpu = Device.type == DeviceType.CUDA ? CudaDevices.List().FirstOrDefault(d => d.Index == Math.Max(0, Device.index)) : null;
+            var name = gpu is null ? Device.ToString() : $"{Device} ({gpu.Name})";
+            var models = resident is { } pipeline ? new[] { pipeline.Description } : [];
+            return new EngineStatus(name, models, gpu is null ? 0 : gpu.TotalBytes - gpu.FreeBytes, gpu?.TotalBytes ?? 0);
+        }
+    }
+
+    public async Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await OnEngineThread(() => Resident(model, imageToVideo: false, progress), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        VideoRequestValidator.Validate(request);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await OnEngineThread(() =>
+            {
+                var pipeline = Resident(request.Model, request.ImagePath is not null, progress);
+                if (pipeline.TakesImage != request.ImagePath is not null)
+                {
+                    throw new ArgumentException(pipeline.TakesImage
+                        ? $"{pipeline.Description.Description} is image-to-video: give a first-frame image."
+                        : $"{pipeline.Description.Description} is text-to-video: an image needs an image-to-video model (Wan2.2 I2V-A14B).", nameof(request));
+                }
+
+                return pipeline.Generate(request, progress, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        resident?.Dispose();
+        gate.Dispose();
+    }
+
+    private IVideoPipeline Resident(string model, bool imageToVideo, IProgress<GenerationProgress>? progress)
+    {
+        // The built-in model has a text- and an image-to-video variant; a directory is one or the other.
+        var key = model == VideoPipelineLoader.Tiny && imageToVideo ? $"{model} (image-to-video)" : model;
+        if (resident is not null && residentKey == key)
+        {
+            return resident;
+        }
+
+        resident?.Dispose();
+        (resident, residentKey) = (null, null);
+        var clock = new StageClock(progress);
+        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, tiling));
+        (resident, residentKey) = (loaded, key);
+        return loaded;
+    }
+
+    /// <summary>Model work runs on a thread of its own, never a thread-pool thread or a grain turn.</summary>
+    private static Task<T> OnEngineThread<T>(Func<T> work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+}

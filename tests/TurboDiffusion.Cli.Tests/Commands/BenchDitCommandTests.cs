@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace TurboDiffusion.Cli.Tests.Commands;
+
+public sealed class BenchDitCommandTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("bench-dit-").FullName;
+
+    [Fact]
+    public void Times_the_tiny_model_prints_a_table_and_writes_json()
+    {
+        var json = Path.Combine(directory, "dit.json");
+
+        var (exitCode, output) = Run("bench", "dit", "--model", "tiny", "--frames", "5", "--warmup", "1", "--iterations", "2", "--json", json);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("tiny  | cpu    | 832x480x5 | 3,120", output);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var result = Assert.Single(document.RootElement.GetProperty("Results").EnumerateArray());
+        Assert.Equal(3120, result.GetProperty("Tokens").GetInt64());
+        Assert.Equal(2, result.GetProperty("Iterations").GetInt32());
+        Assert.True(result.GetProperty("MedianMs").GetDouble() > 0);
+        Assert.InRange(result.GetProperty("MedianMs").GetDouble(), result.GetProperty("MinMs").GetDouble(), result.GetProperty("MaxMs").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("--frames", "80", "--frames must be 4k+1")]
+    [InlineData("--model", "7B", "7B")]
+    [InlineData("--resolution", "1080p", "1080p")]
+    public void Rejects_bad_options_naming_them(string option, string value, string expected)
+    {
+        var (exitCode, output) = Run("bench", "dit", option, value);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, output);
+    }
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private static (int ExitCode, string Output) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var exitCode = TurboCli.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        return (exitCode, output.ToString());
+    }
+}

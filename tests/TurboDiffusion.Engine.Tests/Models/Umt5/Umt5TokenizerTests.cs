@@ -1,0 +1,85 @@
+using TurboDiffusion.Engine.Models.Umt5;
+
+namespace TurboDiffusion.Engine.Tests.Models.Umt5;
+
+public sealed class Umt5TokenizerTests
+{
+    private readonly TokenizerFixture fixture = TokenizerFixture.Instance;
+
+    [Theory]
+    [MemberData(nameof(TokenizerFixture.PromptIndices), MemberType = typeof(TokenizerFixture))]
+    public void Raw_prompts_give_the_reference_ids_and_mask(int index)
+    {
+        var expected = fixture.Prompts[index];
+
+        var tokenized = fixture.Tokenizer.Tokenize(expected.Raw);
+
+        Assert.Equal(expected.Cleaned, tokenized.Cleaned);
+        Assert.Equal(expected.InputIds, tokenized.InputIds);
+        Assert.Equal(expected.AttentionMask, tokenized.AttentionMask);
+    }
+
+    [Theory]
+    [MemberData(nameof(TokenizerFixture.PromptIndices), MemberType = typeof(TokenizerFixture))]
+    public void Pieces_of_the_cleaned_text_equal_spm_encode(int index)
+    {
+        var expected = fixture.Prompts[index];
+
+        var pieces = fixture.Tokenizer.Pieces(expected.Cleaned);
+
+        Assert.Equal(expected.SpmIdsCleaned, pieces);
+    }
+
+    [Theory]
+    [MemberData(nameof(TokenizerFixture.PromptIndices), MemberType = typeof(TokenizerFixture))]
+    public void Pieces_of_the_raw_text_equal_spm_encode_control_characters_and_unknown_runs_included(int index)
+    {
+        var expected = fixture.Prompts[index];
+
+        var pieces = fixture.Tokenizer.Pieces(expected.Raw);
+
+        Assert.Equal(expected.SpmIdsRawText, pieces);
+    }
+
+    [Fact]
+    public void The_model_reports_t5_special_ids_and_its_piece_count()
+    {
+        var tokenizer = fixture.Tokenizer;
+
+        Assert.Equal((0, 1, 2), (tokenizer.PadId, tokenizer.EndOfSentenceId, tokenizer.UnknownId));
+        Assert.Equal(1000, tokenizer.PieceCount);
+        Assert.Equal(fixture.MaxLength, tokenizer.TextLength);
+    }
+
+    [Fact]
+    public void The_empty_prompt_is_eos_then_padding()
+    {
+        var tokenized = fixture.Tokenizer.Tokenize("  \t ");
+
+        Assert.Equal(1, tokenized.Length);
+        Assert.Equal([1], tokenized.Tokens);
+        Assert.All(tokenized.InputIds.Skip(1), id => Assert.Equal(0, id));
+    }
+
+    [Fact]
+    public void Long_prompts_keep_text_length_minus_one_pieces_then_eos()
+    {
+        var prompt = string.Join(' ', Enumerable.Repeat("the quick brown fox", 40));
+        var pieces = fixture.Tokenizer.Pieces(prompt);
+
+        var tokenized = fixture.Tokenizer.Tokenize(prompt);
+
+        Assert.Equal(fixture.MaxLength, tokenized.Length);
+        Assert.Equal(pieces.Take(fixture.MaxLength - 1).Append(1), tokenized.InputIds);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_sentencepiece_model_is_refused_naming_it()
+    {
+        var path = Path.Combine(fixture.Golden.Directory, "expected.json");
+
+        var error = Assert.Throws<InvalidDataException>(() => Umt5Tokenizer.Load(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+}
