@@ -98,6 +98,11 @@ public sealed class TurboFarmClient : IDisposable
     public Task<BatchView> GetBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         SendAsync<BatchView>(() => Request(HttpMethod.Get, $"v1/batches/{Uri.EscapeDataString(batchId)}"), cancellationToken);
 
+    /// <summary>A batch's jobs in upload order; pass the page's NextCursor back for the next page.</summary>
+    public Task<Page<JobView>> ListBatchJobsAsync(string batchId, string? cursor = null, int limit = 100, CancellationToken cancellationToken = default) =>
+        SendAsync<Page<JobView>>(() => Request(HttpMethod.Get,
+            $"v1/batches/{Uri.EscapeDataString(batchId)}/jobs?limit={limit.ToString(CultureInfo.InvariantCulture)}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}"), cancellationToken);
+
     public Task<BatchView> CancelBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         SendAsync<BatchView>(() => Request(HttpMethod.Post, $"v1/batches/{Uri.EscapeDataString(batchId)}/cancel"), cancellationToken);
 
@@ -167,25 +172,26 @@ public sealed class TurboFarmClient : IDisposable
         }
     }
 
-    /// <summary>Copies the finished job's MP4 into <paramref name="destination"/>.</summary>
-    public async Task DownloadAsync(string jobId, Stream destination, CancellationToken cancellationToken = default)
+    /// <summary>Copies a finished job's file (the MP4 unless <paramref name="file"/> says otherwise) into <paramref name="destination"/>.</summary>
+    public async Task DownloadAsync(string jobId, Stream destination, ArtifactFile file = ArtifactFile.Video, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var response = await SendRawAsync(() => Request(HttpMethod.Get, $"v1/jobs/{Uri.EscapeDataString(jobId)}/video"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var name = file == ArtifactFile.Sidecar ? "sidecar" : "video";
+        using var response = await SendRawAsync(() => Request(HttpMethod.Get, $"v1/jobs/{Uri.EscapeDataString(jobId)}/{name}"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await response.Content.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes the finished job's MP4 to <paramref name="path"/>, whole or not at all (written aside, then renamed).</summary>
-    public async Task DownloadAsync(string jobId, string path, CancellationToken cancellationToken = default)
+    /// <summary>Writes a finished job's file to <paramref name="path"/>, whole or not at all (written aside, then renamed).</summary>
+    public async Task DownloadAsync(string jobId, string path, ArtifactFile file = ArtifactFile.Video, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
         try
         {
-            await using (var file = File.Create(partial))
+            await using (var output = File.Create(partial))
             {
-                await DownloadAsync(jobId, file, cancellationToken).ConfigureAwait(false);
+                await DownloadAsync(jobId, output, file, cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(partial, full, overwrite: true);

@@ -20,7 +20,7 @@ public sealed class TurboFarmClientTests(SdkGateway gateway) : IDisposable
 
         var job = await client.SubmitAsync(new JobRequest { Prompt = "a fox in the snow", Frames = 9, Seed = 3 }, cancellationToken: Token);
         var events = await ToListAsync(client.WatchAsync(job.Id, Token));
-        await client.DownloadAsync(job.Id, path, Token);
+        await client.DownloadAsync(job.Id, path, cancellationToken: Token);
 
         Assert.IsType<JobStateEvent>(events[0]);
         var last = Assert.IsType<JobStateEvent>(events[^1]);
@@ -71,12 +71,14 @@ public sealed class TurboFarmClientTests(SdkGateway gateway) : IDisposable
         var batch = await client.SubmitBatchAsync(Prompts(120, Token), cancellationToken: Token);
         var first = await client.ListAsync(new JobListQuery { BatchId = batch.Id, Limit = 100 }, Token);
         var second = await client.ListAsync(new JobListQuery { BatchId = batch.Id, Limit = 100, Cursor = first.NextCursor }, Token);
+        var ordered = await client.ListBatchJobsAsync(batch.Id, limit: 1000, cancellationToken: Token);
 
         Assert.Equal(120, batch.Total);
         Assert.Equal(100, first.Items.Count);
         Assert.Equal(20, second.Items.Count);
         Assert.Null(second.NextCursor);
         Assert.Equal(120, first.Items.Concat(second.Items).Select(j => j.Id).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => $"storyboard panel {i}"), ordered.Items.Select(j => j.Prompt));
     }
 
     [Fact]

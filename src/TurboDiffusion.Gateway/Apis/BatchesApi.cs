@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Gateway.Auth;
 using TurboDiffusion.Gateway.Batches;
 using TurboDiffusion.Gateway.Hosting;
@@ -27,6 +28,8 @@ public static class BatchesApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/{id}", GetBatch).WithName(nameof(GetBatch)).WithSummary("Get a batch's progress").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/jobs", ListBatchJobs).WithName(nameof(ListBatchJobs)).WithSummary("A batch's jobs in upload order (line 1 first)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/cancel", CancelBatch).WithName(nameof(CancelBatch)).WithSummary("Cancel every unfinished job of a batch")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
@@ -86,6 +89,23 @@ public static class BatchesApi
         return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).GetSummary()));
     }
 
+    public static async Task<Ok<Page<JobView>>> ListBatchJobs(string id, ClaimsPrincipal user, FarmAccess farm, int limit = 100, int cursor = 0)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var batch = await VisibleBatchAsync(id, Caller.From(user), farm);
+        if (limit is < 1 or > JobQuery.MaxLimit || cursor < 0)
+        {
+            throw new InvalidJobSpecException([limit is < 1 or > JobQuery.MaxLimit
+                ? $"limit: {limit} is outside 1 to {JobQuery.MaxLimit}; ask for fewer jobs per page."
+                : $"cursor: {cursor} is negative; pass 0 or the nextCursor of the previous page."]);
+        }
+
+        var ids = batch.JobIds.Skip(cursor).Take(limit).ToList();
+        var jobs = await farm.Store.GetManyAsync(ids);
+        var next = cursor + ids.Count < batch.JobIds.Length ? (cursor + ids.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], next));
+    }
+
     public static async Task<Ok<BatchView>> CancelBatch(string id, ClaimsPrincipal user, FarmAccess farm)
     {
         ArgumentNullException.ThrowIfNull(farm);
@@ -109,11 +129,6 @@ public static class BatchesApi
         return summary.Total;
     }
 
-    private static async Task VisibleBatchAsync(string id, Caller caller, FarmAccess farm)
-    {
-        if (await farm.Store.GetBatchAsync(id) is not { } batch || !caller.CanSee(batch.Tenant))
-        {
-            throw new BatchNotFoundException(id);
-        }
-    }
+    private static async Task<BatchState> VisibleBatchAsync(string id, Caller caller, FarmAccess farm) =>
+        await farm.Store.GetBatchAsync(id) is { } batch && caller.CanSee(batch.Tenant) ? batch : throw new BatchNotFoundException(id);
 }
