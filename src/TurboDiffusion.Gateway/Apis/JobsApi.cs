@@ -62,10 +62,14 @@ public static class JobsApi
         string? status = null,
         string? batchId = null,
         int limit = 50,
-        string? cursor = null)
+        string? cursor = null) =>
+        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, status, batchId, limit, cursor));
+
+    /// <summary>The listing behind <see cref="ListJobs"/>; bad filters throw a problem naming each.</summary>
+    public static async Task<Page<JobView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, string? status, string? batchId, int limit, string? cursor)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(farm);
-        var caller = Caller.From(user);
         var problems = new List<string>();
         if (tenant is not null && !caller.CanSee(tenant))
         {
@@ -104,9 +108,10 @@ public static class JobsApi
         // An admin may list every tenant by status; without a status (or batch) the listing is of one tenant.
         var tenantFilter = tenant ?? (caller.IsAdmin && (parsedStatus is not null || batchId is not null) ? null : caller.Tenant);
         var page = await farm.Store.ListAsync(new JobQuery(batchId, tenantFilter, parsedStatus, limit, position));
-        return TypedResults.Ok(new Page<JobView>(
-            [.. page.Jobs.Where(j => caller.CanSee(j.Spec.Tenant)).Select(JobViewMapper.ToView)],
-            page.NextCursor?.ToString(CultureInfo.InvariantCulture)));
+        var visible = page.Jobs.Where(j => caller.CanSee(j.Spec.Tenant));
+        // The store holds progress as of the last stored change; running jobs' grains know the latest step.
+        var current = await Task.WhenAll(visible.Select(async j => j.Status.IsLeased() ? await farm.Grains.GetGrain<IJobGrain>(j.JobId).GetState() ?? j : j));
+        return new Page<JobView>([.. current.Select(JobViewMapper.ToView)], page.NextCursor?.ToString(CultureInfo.InvariantCulture));
     }
 
     public static async Task<Ok<JobView>> GetJob(string id, ClaimsPrincipal user, FarmAccess farm)

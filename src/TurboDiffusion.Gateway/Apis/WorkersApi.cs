@@ -29,21 +29,29 @@ public static class WorkersApi
 
     public static async Task<Ok<IReadOnlyList<WorkerView>>> ListWorkers(ClaimsPrincipal user, FarmAccess farm, IOptions<SchedulerOptions> scheduler)
     {
-        ArgumentNullException.ThrowIfNull(farm);
         ArgumentNullException.ThrowIfNull(scheduler);
-        var caller = Caller.From(user);
-        var lists = await Task.WhenAll(Pools(scheduler.Value).Select(p => farm.Grains.GetGrain<IWorkerRegistryGrain>(p).List()));
-        var views = await Task.WhenAll(lists.SelectMany(l => l).Select(w => ToViewAsync(w, caller, farm)));
-        return TypedResults.Ok<IReadOnlyList<WorkerView>>(views);
+        return TypedResults.Ok(await WorkersAsync(Caller.From(user), farm, scheduler.Value));
     }
 
     public static async Task<Ok<IReadOnlyList<PoolView>>> ListPools(FarmAccess farm, IOptions<SchedulerOptions> scheduler)
     {
-        ArgumentNullException.ThrowIfNull(farm);
         ArgumentNullException.ThrowIfNull(scheduler);
-        var snapshots = await Task.WhenAll(Pools(scheduler.Value).Select(p => farm.Grains.GetGrain<ISchedulerGrain>(p).GetSnapshot()));
-        return TypedResults.Ok<IReadOnlyList<PoolView>>([.. snapshots.Select(s => new PoolView(s.Pool, s.Depth, s.OldestQueuedAge.TotalSeconds, s.Leased,
-            s.DepthByPriority.ToImmutableDictionary(d => (ClientPriority)(int)d.Key, d => d.Value)))]);
+        return TypedResults.Ok(await PoolsAsync(farm, scheduler.Value));
+    }
+
+    public static async Task<IReadOnlyList<WorkerView>> WorkersAsync(Caller caller, FarmAccess farm, SchedulerOptions scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var lists = await Task.WhenAll(Pools(scheduler).Select(p => farm.Grains.GetGrain<IWorkerRegistryGrain>(p).List()));
+        return await Task.WhenAll(lists.SelectMany(l => l).Select(w => ToViewAsync(w, caller, farm)));
+    }
+
+    public static async Task<IReadOnlyList<PoolView>> PoolsAsync(FarmAccess farm, SchedulerOptions scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var snapshots = await Task.WhenAll(Pools(scheduler).Select(p => farm.Grains.GetGrain<ISchedulerGrain>(p).GetSnapshot()));
+        return [.. snapshots.Select(s => new PoolView(s.Pool, s.Depth, s.OldestQueuedAge.TotalSeconds, s.Leased,
+            s.DepthByPriority.ToImmutableDictionary(d => (ClientPriority)(int)d.Key, d => d.Value)))];
     }
 
     /// <summary>Every pool a job can be queued in: the default pool and those named by model.</summary>

@@ -11,6 +11,7 @@ using Prometheus;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Gateway.Apis;
 using TurboDiffusion.Gateway.Auth;
+using TurboDiffusion.Gateway.Dashboard;
 using TurboDiffusion.Gateway.Errors;
 using TurboDiffusion.Gateway.Health;
 using TurboDiffusion.Gateway.Options;
@@ -87,6 +88,8 @@ public static class GatewayHostingExtensions
         api.MapArtifactsApi();
         api.MapBatchesApi();
         api.MapWorkersApi();
+        api.MapOverviewApi();
+        app.MapDashboard();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });

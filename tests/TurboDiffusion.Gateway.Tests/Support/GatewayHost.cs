@@ -25,11 +25,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private readonly string directory;
 
-    private GatewayHost(WebApplication app, string directory, SimulatedVideoEngine engine)
+    private GatewayHost(WebApplication app, string directory)
     {
         App = app;
         this.directory = directory;
-        Engine = engine;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
     }
@@ -38,12 +37,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public SimulatedVideoEngine Engine { get; }
-
     public static string KeyOf(string tenant) => $"key-of-{tenant}-0123456789";
 
     /// <param name="tenants">Tenants that get a key (<see cref="KeyOf"/>).</param>
-    public static async Task<GatewayHost> StartAsync(IEnumerable<string> tenants, SimulatedVideoEngine? engine = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<GatewayHost> StartAsync(IEnumerable<string> tenants, Engine.Pipelines.IVideoEngine? engine = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var directory = Directory.CreateTempSubdirectory("gateway-").FullName;
         engine ??= new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(50) };
@@ -84,7 +81,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var app = builder.Build();
         app.MapTurboGateway();
         await app.StartAsync(TestContext.Current.CancellationToken);
-        return new GatewayHost(app, directory, engine);
+        return new GatewayHost(app, directory);
     }
 
     /// <summary>An HTTP client of the gateway authenticated as <paramref name="tenant"/> (the admin when null).</summary>
