@@ -55,7 +55,7 @@ public static class BatchesApi
         var accepted = 0;
         await foreach (var (line, request) in JsonLines.ReadAsync<JobRequest>(context.Request.BodyReader, options.MaxBatchLineBytes, context.RequestAborted))
         {
-            var (spec, problems) = JobSpecMapper.Map(request with { Tenant = null }, caller, options.DefaultModel, idempotencyKey: null);
+            var (spec, problems) = JobSpecMapper.Map(request with { Tenant = null }, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled);
             if (problems.Count > 0)
             {
                 throw new InvalidJobSpecException([.. problems.Select(p => $"lines[{line}].{p}")]);

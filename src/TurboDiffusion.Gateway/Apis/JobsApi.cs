@@ -30,6 +30,8 @@ public static class JobsApi
         group.MapGet("/{id}", GetJob).WithName(nameof(GetJob)).WithSummary("Get one job").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/cancel", CancelJob).WithName(nameof(CancelJob)).WithSummary("Cancel a job: at once when queued, at the next step when running")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/webhooks", ListJobWebhooks).WithName(nameof(ListJobWebhooks)).WithSummary("The job's webhook deliveries: event, attempts, last answer")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/events", WatchJob).WithName(nameof(WatchJob))
             .WithSummary("Server-Sent Events: 'state' on every status change (and first), 'progress' per step; resumes after Last-Event-ID")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
@@ -42,7 +44,7 @@ public static class JobsApi
         ArgumentNullException.ThrowIfNull(farm);
         var key = RequireIdempotencyKey(context.Request);
         var request = await RequestBody.ReadJsonAsync<JobRequest>(context, farm.Options.MaxJobBodyBytes);
-        var (spec, problems) = JobSpecMapper.Map(request, Caller.From(user), farm.Options.DefaultModel, key);
+        var (spec, problems) = JobSpecMapper.Map(request, Caller.From(user), farm.Options.DefaultModel, key, farm.WebhooksEnabled);
         if (problems.Count > 0)
         {
             throw new InvalidJobSpecException(problems);
@@ -138,6 +140,15 @@ public static class JobsApi
             // It finished between the read and the cancel: the finished record is the answer.
             return TypedResults.Ok(JobViewMapper.ToView(await farm.VisibleJobAsync(id, Caller.From(user))));
         }
+    }
+
+    public static async Task<Ok<IReadOnlyList<WebhookDeliveryView>>> ListJobWebhooks(string id, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        await farm.VisibleJobAsync(id, Caller.From(user));
+        var deliveries = await farm.Outbox.ListForJobAsync(id);
+        return TypedResults.Ok<IReadOnlyList<WebhookDeliveryView>>([.. deliveries.Select(d => new WebhookDeliveryView(
+            d.Id, d.Event, d.Url, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.LastStatusCode, d.LastError, d.CreatedAt, d.NextAttemptAt, d.FinishedAt))]);
     }
 
     public static async Task WatchJob(string id, HttpContext context, ClaimsPrincipal user, FarmAccess farm, [FromHeader(Name = Headers.LastEventId)] string? lastEventId)

@@ -3,7 +3,9 @@ using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Progress;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Gateway.Auth;
+using TurboDiffusion.Farm.Webhooks;
 using TurboDiffusion.Gateway.Options;
+using TurboDiffusion.Gateway.Webhooks;
 
 namespace TurboDiffusion.Gateway.Hosting;
 
@@ -14,6 +16,8 @@ public sealed class FarmAccess(
     IProgressLog progress,
     IArtifactStore artifacts,
     IOptionsMonitor<GatewayOptions> options,
+    IOptionsMonitor<WebhookOptions> webhooks,
+    IWebhookOutbox outbox,
     TimeProvider time)
 {
     public IGrainFactory Grains { get; } = grains;
@@ -25,6 +29,11 @@ public sealed class FarmAccess(
     public IArtifactStore Artifacts { get; } = artifacts;
 
     public GatewayOptions Options => options.CurrentValue;
+
+    /// <summary>Webhooks can be signed (Turbo:Webhooks:SigningSecret is set); jobs asking for one are refused otherwise.</summary>
+    public bool WebhooksEnabled => webhooks.CurrentValue.SigningSecret is not null;
+
+    public IWebhookOutbox Outbox { get; } = outbox;
 
     public TimeProvider Time { get; } = time;
 

@@ -15,6 +15,7 @@ using TurboDiffusion.Gateway.Dashboard;
 using TurboDiffusion.Gateway.Errors;
 using TurboDiffusion.Gateway.Health;
 using TurboDiffusion.Gateway.Options;
+using TurboDiffusion.Gateway.Webhooks;
 
 namespace TurboDiffusion.Gateway.Hosting;
 
@@ -22,7 +23,8 @@ namespace TurboDiffusion.Gateway.Hosting;
 /// The gateway as a table of contents, on a host that already reaches the farm (a silo host, or an Orleans client
 /// with the farm's stores):
 /// <code>
-/// builder.Services.AddTurboGateway();   // options (Turbo:Gateway), API keys, per-tenant rate limits, problem details, OpenAPI
+/// builder.Services.AddTurboGateway();   // options (Turbo:Gateway), API keys, per-tenant rate limits, problem details, OpenAPI,
+///                                       // the webhook dispatcher (Turbo:Webhooks)
 /// app.MapTurboGateway();                // /v1/..., /openapi/v1.json, /healthz, /readyz, /metrics
 /// </code>
 /// </summary>
@@ -67,6 +69,9 @@ public static class GatewayHostingExtensions
                     $"This tenant sent more requests than Turbo:Gateway:RateLimit allows; retry after {Math.Ceiling(retryAfter.TotalSeconds):0} s."));
             };
         });
+        services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(WebhookOptions.Section);
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHostedService<WebhookDispatcher>();
         services.AddOpenApi("v1");
         services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [ReadyTag, GatewayReadyTag]);
         return services;

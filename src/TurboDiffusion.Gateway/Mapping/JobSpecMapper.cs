@@ -28,7 +28,7 @@ public static class JobSpecMapper
     };
 
     /// <summary>The spec, or the problems (each "field: problem; fix"). Farm-side checks run on the result as well.</summary>
-    public static (JobSpec? Spec, IReadOnlyList<string> Problems) Map(JobRequest request, Caller caller, string defaultModel, string? idempotencyKey)
+    public static (JobSpec? Spec, IReadOnlyList<string> Problems) Map(JobRequest request, Caller caller, string defaultModel, string? idempotencyKey, bool webhooksEnabled)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(caller);
@@ -53,6 +53,11 @@ public static class JobSpecMapper
         }
 
         var priority = request.Priority is { } p && Enum.IsDefined(p) ? (FarmPriority)(int)p : FarmPriority.Normal;
+        if (request.Webhook is not null && !webhooksEnabled)
+        {
+            problems.Add("webhook: this farm sends no webhooks (Turbo:Webhooks:SigningSecret is not set); leave it out, or ask the operator to set the secret.");
+        }
+
         if (request.Prompt is null)
         {
             problems.Add("prompt: is missing; describe the video to render.");

@@ -39,6 +39,17 @@ public sealed class JobsApiTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task A_webhook_is_refused_naming_the_setting_when_the_farm_has_no_signing_secret()
+    {
+        using var http = Host.Client("studio-a");
+
+        using var response = await http.SubmitAsync(new JobRequest { Prompt = "a fox", Webhook = new Uri("http://127.0.0.1:9/hook") }, Guid.NewGuid().ToString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Turbo:Webhooks:SigningSecret", (await response.ProblemAsync()).GetProperty("errors").GetProperty("webhook")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Malformed_json_answers_400_naming_the_field()
     {
         using var http = Host.Client("studio-a");
