@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
+using TurboDiffusion.Cli.Commands.Remote;
 using TurboDiffusion.Cli.Configuration;
 
 namespace TurboDiffusion.Cli;
@@ -13,6 +14,14 @@ public static class TurboCli
         configuration ??= () => TurboConfiguration.Build();
         var root = new RootCommand("TurboDiffusion Farm: prompts to videos on a farm of GPU silos.");
         root.Subcommands.Add(GenerateCommand.Create(configuration));
+        root.Subcommands.Add(RenderCommand.Create(configuration));
+        root.Subcommands.Add(FarmCommand.Create(configuration));
+        root.Subcommands.Add(SubmitCommand.Create(configuration));
+        root.Subcommands.Add(StatusCommand.Create(configuration));
+        root.Subcommands.Add(WatchCommand.Create(configuration));
+        root.Subcommands.Add(CancelCommand.Create(configuration));
+        root.Subcommands.Add(DownloadCommand.Create(configuration));
+        root.Subcommands.Add(WorkersCommand.Create(configuration));
         root.Subcommands.Add(DoctorCommand.Create(configuration));
         root.Subcommands.Add(BenchCommand.Create(configuration));
         return root;

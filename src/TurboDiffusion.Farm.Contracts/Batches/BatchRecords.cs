@@ -4,12 +4,17 @@ namespace TurboDiffusion.Farm.Contracts;
 
 /// <summary>Many jobs submitted together. Items keep their own priority unless <paramref name="Priority"/> overrides it.</summary>
 /// <param name="IdempotencyKey">Resubmitting with the same key reaches the same batch and the same item jobs.</param>
+/// <param name="ParentBatchId">
+/// Set when this batch is one part of a larger upload submitted part by part (so it never sits in memory whole): the
+/// item jobs then name the parent as their batch, and the parent is recorded by <see cref="IBatchGrain.Combine"/>.
+/// </param>
 [GenerateSerializer, Immutable, Alias("turbo.BatchSpec.v1")]
 public sealed record BatchSpec(
     [property: Id(0)] string Tenant,
     [property: Id(1)] ImmutableArray<JobSpec> Items,
     [property: Id(2)] string? IdempotencyKey = null,
-    [property: Id(3)] JobPriority? Priority = null);
+    [property: Id(3)] JobPriority? Priority = null,
+    [property: Id(4)] string? ParentBatchId = null);
 
 /// <summary>The stored record of a batch: its items' job ids in submission order.</summary>
 [GenerateSerializer, Immutable, Alias("turbo.BatchState.v1")]

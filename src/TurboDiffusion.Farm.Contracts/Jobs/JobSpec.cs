@@ -5,6 +5,9 @@ public enum JobResolution
 {
     P480,
     P720,
+
+    /// <summary>256x144 at 16:9: previews, and the built-in untrained tiny model on a CPU. Last, so stored values of the others stay.</summary>
+    P144,
 }
 
 /// <summary>Frame aspect ratio, width:height.</summary>

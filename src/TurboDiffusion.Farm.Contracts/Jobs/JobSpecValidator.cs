@@ -52,7 +52,7 @@ public static partial class JobSpecValidator
 
         if (!Enum.IsDefined(spec.Resolution))
         {
-            problems.Add($"resolution: {(int)spec.Resolution} is not a resolution; use P480 or P720.");
+            problems.Add($"resolution: {(int)spec.Resolution} is not a resolution; use P144, P480 or P720.");
         }
 
         if (!Enum.IsDefined(spec.Aspect))

@@ -51,7 +51,7 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
             var results = await Task.WhenAll(chunk.Select(i =>
             {
                 var item = spec.Priority is { } priority ? spec.Items[i] with { Priority = priority } : spec.Items[i];
-                return GrainFactory.GetGrain<IJobGrain>(jobIds[i]).Submit(item, BatchId);
+                return GrainFactory.GetGrain<IJobGrain>(jobIds[i]).Submit(item, spec.ParentBatchId ?? BatchId);
             }));
             foreach (var result in results.Where(r => r.Outcome == SubmitOutcome.Rejected && r.RetryAfter > retryAfter))
             {
@@ -63,6 +63,35 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
     }
 
     public Task<BatchSummary> GetSummary() => Summarize(Current(), TimeSpan.Zero);
+
+    public async Task<BatchSummary> Combine(string tenant, ImmutableArray<string> partBatchIds)
+    {
+        var jobIds = ImmutableArray.CreateBuilder<string>();
+        foreach (var partId in partBatchIds)
+        {
+            var part = await store.GetBatchAsync(partId)
+                ?? throw new KeyNotFoundException($"Batch {BatchId}: its part {partId} does not exist; submit every part before combining them.");
+            if (part.Tenant != tenant)
+            {
+                throw new IdempotencyConflictException(BatchId);
+            }
+
+            jobIds.AddRange(part.JobIds);
+        }
+
+        if (state is null)
+        {
+            var created = new BatchState(BatchId, tenant, time.GetUtcNow(), jobIds.ToImmutable());
+            state = await store.TryCreateBatchAsync(created) ? created : await store.GetBatchAsync(BatchId);
+        }
+
+        if (state is null || state.Tenant != tenant || !state.JobIds.SequenceEqual(jobIds))
+        {
+            throw new IdempotencyConflictException(BatchId);
+        }
+
+        return await Summarize(state, TimeSpan.Zero);
+    }
 
     public async Task<BatchSummary> Cancel()
     {

@@ -5,6 +5,7 @@ using TurboDiffusion.Farm.Metrics;
 using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Scheduling;
 using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Farm.Webhooks;
 
 namespace TurboDiffusion.Farm.Grains;
 
@@ -15,6 +16,7 @@ namespace TurboDiffusion.Farm.Grains;
 /// </summary>
 internal sealed partial class JobGrain(
     IJobStore store,
+    IWebhookOutbox webhooks,
     IOptions<SchedulerOptions> schedulerOptions,
     IOptions<LeaseOptions> leaseOptions,
     TimeProvider time,
@@ -55,6 +57,7 @@ internal sealed partial class JobGrain(
 
         state = created;
         metrics.JobsSubmitted.WithLabels(pool, FarmMetrics.Label(spec.Priority)).Inc();
+        await AnnounceAsync(created);
         return new SubmitResult(JobId, SubmitOutcome.Accepted, state);
     }
 
@@ -170,8 +173,35 @@ internal sealed partial class JobGrain(
             throw;
         }
 
+        var previous = state;
         state = next;
+        if (previous?.Status != next.Status)
+        {
+            await AnnounceAsync(next);
+        }
+
         return next;
+    }
+
+    /// <summary>
+    /// Queues the webhook of a state change. The change is already stored and stands: a failed outbox write loses only
+    /// this announcement, which is logged with its delivery id rather than failing the worker's or client's call.
+    /// </summary>
+    private async Task AnnounceAsync(JobState job)
+    {
+        if (WebhookDelivery.For(job, time.GetUtcNow()) is not { } delivery)
+        {
+            return;
+        }
+
+        try
+        {
+            await webhooks.AddAsync(delivery);
+        }
+        catch (JobStoreException e)
+        {
+            LogWebhookLost(JobId, delivery.Id, e);
+        }
     }
 
     private void Ended(JobState next, AttemptOutcome reason, string? detail)
@@ -195,6 +225,9 @@ internal sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt ended ({Reason}); job is now {Status}. {Detail}")]
     private partial void LogAttemptEnded(string jobId, AttemptOutcome reason, JobStatus status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: webhook delivery {DeliveryId} could not be queued; the receiver will not hear of this change")]
+    private partial void LogWebhookLost(string jobId, string deliveryId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the stored record changed under this activation; reloaded. {Detail}")]
     private partial void LogConflict(string jobId, string detail);

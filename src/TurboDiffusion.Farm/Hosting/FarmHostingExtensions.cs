@@ -11,6 +11,7 @@ using TurboDiffusion.Farm.Stores.Blob;
 using TurboDiffusion.Farm.Stores.InMemory;
 using TurboDiffusion.Farm.Stores.Local;
 using TurboDiffusion.Farm.Stores.Redis;
+using TurboDiffusion.Farm.Webhooks;
 
 namespace TurboDiffusion.Farm.Hosting;
 
@@ -32,6 +33,7 @@ public static class FarmHostingExtensions
         services.TryAddSingleton(sp => new FarmMetrics(sp.GetRequiredService<CollectorRegistry>()));
         services.TryAddSingleton<IJobStore>(sp => new InMemoryJobStore(sp.GetRequiredService<TimeProvider>(), InMemoryJobStore.DefaultRetention));
         services.TryAddSingleton<IProgressLog, InMemoryProgressLog>();
+        services.TryAddSingleton<IWebhookOutbox, InMemoryWebhookOutbox>();
         if (!services.Any(s => s.ServiceType == typeof(IArtifactStore)))
         {
             services.AddLocalArtifacts();
@@ -56,7 +58,7 @@ public static class FarmHostingExtensions
         return services;
     }
 
-    /// <summary>Job state and progress streams in Redis (Turbo:Redis); reuses a registered <see cref="IConnectionMultiplexer"/> if there is one.</summary>
+    /// <summary>Job state, progress streams and webhook deliveries in Redis (Turbo:Redis); reuses a registered <see cref="IConnectionMultiplexer"/> if there is one.</summary>
     public static IServiceCollection AddRedisJobStore(this IServiceCollection services)
     {
         services.AddValidatedOptions<RedisOptions, RedisOptionsValidator>(RedisOptions.Section);
@@ -71,6 +73,8 @@ public static class FarmHostingExtensions
         services.AddSingleton<IJobStore, RedisJobStore>();
         services.RemoveAll<IProgressLog>();
         services.AddSingleton<IProgressLog, RedisProgressLog>();
+        services.RemoveAll<IWebhookOutbox>();
+        services.AddSingleton<IWebhookOutbox, RedisWebhookOutbox>();
         return services;
     }
 

@@ -7,4 +7,5 @@ namespace TurboDiffusion.Farm.Serialization;
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JobState))]
 [JsonSerializable(typeof(BatchState))]
+[JsonSerializable(typeof(Webhooks.WebhookDelivery))]
 internal sealed partial class FarmJsonContext : JsonSerializerContext;

@@ -168,7 +168,7 @@ public sealed class SimulatedVideoEngine : IVideoEngine
 
     private static (int Width, int Height) Size(VideoRequest request)
     {
-        var shortSide = request.Resolution == VideoResolution.P720 ? 720 : 480;
+        var shortSide = request.Resolution switch { VideoResolution.P720 => 720, VideoResolution.P144 => 144, _ => 480 };
         return request.AspectRatio switch
         {
             AspectRatio.Landscape16x9 => (shortSide * 16 / 9, shortSide),

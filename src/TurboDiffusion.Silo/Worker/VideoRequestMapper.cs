@@ -15,6 +15,7 @@ public static class VideoRequestMapper
             spec.Resolution switch
             {
                 JobResolution.P720 => VideoResolution.P720,
+                JobResolution.P144 => VideoResolution.P144,
                 _ => VideoResolution.P480,
             },
             spec.Aspect switch

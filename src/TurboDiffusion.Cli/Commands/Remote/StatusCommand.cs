@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Farm;
+using TurboDiffusion.Client.Models;
+
+namespace TurboDiffusion.Cli.Commands.Remote;
+
+/// <summary><c>turbo status [JOB_ID]</c>: one job in detail, or the tenant's latest jobs.</summary>
+public static class StatusCommand
+{
+    public static Command Create(Func<IConfigurationRoot> configuration)
+    {
+        var connection = new GatewayConnection();
+        var id = new Argument<string?>("job-id") { Description = "The job; leave out to list your latest jobs.", Arity = ArgumentArity.ZeroOrOne };
+        var limit = new Option<int>("--limit") { Description = "Jobs to list.", DefaultValueFactory = _ => 20 };
+        var command = new Command("status", "Show a job (parameters, progress, timings, attempts), or list your latest jobs.") { id, limit };
+        connection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => GatewayConnection.RunAsync(parse.InvocationConfiguration.Error, async () =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            using var client = connection.Connect(parse, configuration());
+            if (parse.GetValue(id) is not { } jobId)
+            {
+                var page = await client.ListAsync(new JobListQuery { Limit = parse.GetValue(limit) }, cancellationToken).ConfigureAwait(false);
+                foreach (var job in page.Items)
+                {
+                    stdout.WriteLine($"{job.Id}  {RenderProgress.Describe(job),-18} {job.Timings.SubmittedAt:u}  {Shorten(job.Prompt)}");
+                }
+
+                return 0;
+            }
+
+            Describe(stdout, await client.GetAsync(jobId, cancellationToken).ConfigureAwait(false));
+            return 0;
+        }));
+        return command;
+    }
+
+    public static void Describe(TextWriter output, JobView job)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(job);
+        output.WriteLine($"job {job.Id} ({job.Tenant}{(job.BatchId is null ? "" : $", batch {job.BatchId}")}): {RenderProgress.Describe(job)}");
+        output.WriteLine($"  prompt: {job.Prompt}");
+        output.WriteLine($"  {job.Model}, {job.Resolution} {job.AspectRatio}, {job.Frames} frames, {job.Steps} steps, seed {job.Seed}, priority {job.Priority.ToString().ToLowerInvariant()}, pool {job.Pool}");
+        var t = job.Timings;
+        output.WriteLine($"  submitted {t.SubmittedAt:u}; queued {Seconds(t.QueuedAt, t.LeasedAt)}; running {Seconds(t.StartedAt, t.UploadStartedAt ?? t.FinishedAt)}; uploading {Seconds(t.UploadStartedAt, t.FinishedAt)}");
+        foreach (var attempt in job.Attempts)
+        {
+            output.WriteLine($"  attempt {attempt.Number} on {attempt.WorkerId}: {attempt.Outcome ?? "running"}{(attempt.Detail is null ? "" : $" ({attempt.Detail})")}");
+        }
+
+        if (job.Failure is { } failure)
+        {
+            output.WriteLine($"  failed ({failure.Reason}): {failure.Message}");
+        }
+
+        if (job.Artifact is { } artifact)
+        {
+            output.WriteLine($"  video: {artifact.VideoUrl} ({artifact.Bytes} bytes); `turbo download {job.Id}` saves it");
+        }
+    }
+
+    private static string Seconds(DateTimeOffset? from, DateTimeOffset? to) =>
+        from is { } start && to is { } end ? $"{(end - start).TotalSeconds:F1} s" : "-";
+
+    private static string Shorten(string prompt) => prompt.Length <= 60 ? prompt : prompt[..57] + "...";
+}

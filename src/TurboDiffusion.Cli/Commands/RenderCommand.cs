@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+using TurboDiffusion.Cli.Farm;
+using TurboDiffusion.Client;
+using TurboDiffusion.Client.Models;
+using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine.Runtime;
+
+namespace TurboDiffusion.Cli.Commands;
+
+/// <summary>
+/// <c>turbo render prompts.txt|prompts.jsonl [--out DIR]</c>: starts the farm in this process (silo, GPU worker,
+/// gateway and dashboard on loopback), submits the file as one batch through the gateway, shows each job's progress
+/// and the whole, writes each video and its sidecar as it finishes, and prints a summary.
+/// Exit codes: 0 every job succeeded; 1 some job failed or was canceled; 2 bad input (file, options).
+/// </summary>
+public static class RenderCommand
+{
+    public const int SomeFailed = 1;
+    public const int BadInput = 2;
+
+    /// <summary>Frames of a tiny-model job that names none: about one second, so a CPU renders a file in minutes.</summary>
+    public const int TinyDefaultFrames = 17;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public static Command Create(Func<IConfigurationRoot> configuration)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "Prompts: one per line (.txt), or one JSON job request per line (.jsonl)." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where the videos go (NN-prompt.mp4 and .json).", DefaultValueFactory = _ => new DirectoryInfo("out") };
+        var model = new Option<string?>("--model") { Description = "Model of jobs that name none: a model directory or a built-in model. Default: Turbo:Engine:Model, else tiny (untrained, runs on a CPU)." };
+        var frames = new Option<int?>("--frames") { Description = $"Frames of jobs that name none, 4k+1. Default: {TinyDefaultFrames} for tiny, else 81." };
+        var steps = new Option<int?>("--steps") { Description = "Sampler steps (1 to 4) of jobs that name none. Default: 4." };
+        var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
+        var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard.") { file, output, model, frames, steps, port };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var settings = configuration();
+            var modelId = parse.GetValue(model) ?? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny;
+            IReadOnlyList<JobRequest> requests;
+            try
+            {
+                var defaultFrames = parse.GetValue(frames) ?? (modelId == VideoPipelineLoader.Tiny ? TinyDefaultFrames : null);
+                requests = [.. PromptFile.Read(parse.GetValue(file)!.FullName).Select(r => r with
+                {
+                    Model = r.Model ?? modelId,
+                    Frames = r.Frames ?? defaultFrames,
+                    Steps = r.Steps ?? parse.GetValue(steps),
+                })];
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return BadInput;
+            }
+
+            var outDirectory = Directory.CreateDirectory(parse.GetValue(output)!.FullName).FullName;
+            // The farm's own copies live only as long as this command; the videos are written to --out.
+            var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
+            try
+            {
+                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(), scratch), cancellationToken).ConfigureAwait(false);
+                stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1){(farm.IsOpen ? ", open to this machine only (no API keys configured)" : "")}");
+                if (VideoPipelineLoader.IsUntrained(modelId))
+                {
+                    stdout.WriteLine($"model: built-in {modelId} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
+                }
+
+                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address, ApiKey = settings["Turbo:Gateway:AdminKey"] });
+                return await RenderAsync(client, requests, outDirectory, stdout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TurboFarmException e) when (e.Status == System.Net.HttpStatusCode.BadRequest)
+            {
+                stderr.WriteLine($"error: {e.Detail ?? e.Message}");
+                return BadInput;
+            }
+            catch (Exception e) when (e is LibTorchNotFoundException or TurboFarmException or IOException)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return SomeFailed;
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RenderAsync(TurboFarmClient client, IReadOnlyList<JobRequest> requests, string outDirectory, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var batch = await client.SubmitBatchAsync(requests.ToAsyncEnumerable(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        stdout.WriteLine($"submitted {batch.Total} jobs as batch {batch.Id}");
+        var names = requests.Select((r, i) => FileName(i, requests.Count, r.Prompt)).ToList();
+        var tracker = new RenderTracker(client, batch.Id, names, outDirectory);
+        try
+        {
+            if (stdout == Console.Out && GenerationProgressBars.Usable(stdout))
+            {
+                await RunWithBarsAsync(tracker, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await RunWithLinesAsync(tracker, stdout, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stdout.WriteLine("stopping: canceling the batch's unfinished jobs");
+            await client.CancelBatchAsync(batch.Id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        WriteSummary(stdout, tracker, clock.Elapsed);
+        return tracker.Jobs.All(j => j.Status == JobStatus.Succeeded) ? 0 : SomeFailed;
+    }
+
+    private static async Task RunWithLinesAsync(RenderTracker tracker, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var described = new Dictionary<string, string>();
+        var lastOverall = -1;
+        while (!await tracker.PollAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Report(tracker, stdout, described, ref lastOverall);
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        Report(tracker, stdout, described, ref lastOverall);
+    }
+
+    private static void Report(RenderTracker tracker, TextWriter stdout, Dictionary<string, string> described, ref int lastOverall)
+    {
+        for (var i = 0; i < tracker.Jobs.Count; i++)
+        {
+            var job = tracker.Jobs[i];
+            var text = RenderProgress.Describe(job);
+            if (!described.TryGetValue(job.Id, out var before) || before != text)
+            {
+                described[job.Id] = text;
+                stdout.WriteLine($"  {tracker.Names[i]}: {text}{(tracker.Written.Contains(job.Id) ? $" -> {tracker.Names[i]}.mp4" : "")}");
+            }
+        }
+
+        var overall = (int)(tracker.Jobs.Average(RenderProgress.Fraction) * 100);
+        if (overall / 25 > lastOverall / 25 || (overall == 100 && lastOverall != 100))
+        {
+            stdout.WriteLine($"overall: {overall} % ({tracker.Jobs.Count(j => j.IsFinished)} of {tracker.Jobs.Count} jobs finished)");
+            lastOverall = overall;
+        }
+    }
+
+    private static Task RunWithBarsAsync(RenderTracker tracker, CancellationToken cancellationToken) =>
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var overall = context.AddTask("[bold]all jobs[/]", maxValue: 1);
+                var bars = tracker.Names.Select(n => context.AddTask(Markup.Escape(n), maxValue: 1)).ToList();
+                bool done;
+                do
+                {
+                    done = await tracker.PollAsync(cancellationToken).ConfigureAwait(false);
+                    for (var i = 0; i < bars.Count; i++)
+                    {
+                        bars[i].Value = RenderProgress.Fraction(tracker.Jobs[i]);
+                        bars[i].Description = Markup.Escape($"{tracker.Names[i]} ({RenderProgress.Describe(tracker.Jobs[i])})");
+                    }
+
+                    overall.Value = tracker.Jobs.Average(RenderProgress.Fraction);
+                    if (!done)
+                    {
+                        await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                while (!done);
+            });
+
+    private static void WriteSummary(TextWriter stdout, RenderTracker tracker, TimeSpan elapsed)
+    {
+        var succeeded = tracker.Jobs.Count(j => j.Status == JobStatus.Succeeded);
+        stdout.WriteLine($"done: {succeeded} of {tracker.Jobs.Count} jobs succeeded in {elapsed.TotalSeconds:F1} s; videos in {tracker.OutDirectory}");
+        for (var i = 0; i < tracker.Jobs.Count; i++)
+        {
+            var job = tracker.Jobs[i];
+            var seconds = job.Timings.FinishedAt - (job.Timings.StartedAt ?? job.Timings.LeasedAt);
+            var detail = job.Status == JobStatus.Succeeded ? $"{tracker.Names[i]}.mp4" : job.Failure?.Message ?? "";
+            stdout.WriteLine($"  {tracker.Names[i],-40} {job.Status.ToString().ToLowerInvariant(),-10} {seconds?.TotalSeconds,7:F1} s  {detail}");
+        }
+    }
+
+    /// <summary>"01-a-red-fox-in-snow": the line number, then the prompt's first words.</summary>
+    public static string FileName(int index, int count, string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        var slug = new StringBuilder();
+        foreach (var c in prompt.ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                slug.Append(c);
+            }
+            else if (slug.Length > 0 && slug[^1] != '-')
+            {
+                slug.Append('-');
+            }
+
+            if (slug.Length >= 40)
+            {
+                break;
+            }
+        }
+
+        var digits = Math.Max(2, count.ToString(System.Globalization.CultureInfo.InvariantCulture).Length);
+        return $"{(index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(digits, '0')}-{slug.ToString().Trim('-')}";
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Gateway.Hosting;
+using TurboDiffusion.Gateway.Options;
+using TurboDiffusion.Silo.Hosting;
+
+namespace TurboDiffusion.Cli.Farm;
+
+/// <summary>How to start the farm in this process.</summary>
+/// <param name="Port">The gateway's loopback port; 0 picks a free one.</param>
+/// <param name="FreeClusterPorts">Take free silo/gateway ports instead of the configured ones, so it never collides with a running farm.</param>
+/// <param name="ArtifactsDirectory">Where artifacts go when Turbo:Artifacts:Directory is not configured; null keeps the farm's default.</param>
+public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, LogLevel LogLevel = LogLevel.Warning);
+
+/// <summary>
+/// The whole farm in one process: a silo (localhost clustering, job state in memory, artifacts in a local directory
+/// unless configured otherwise), its GPU worker around the engine, and the gateway with the dashboard on loopback.
+/// Without configured API keys the gateway is open to this machine only.
+/// </summary>
+public sealed class EmbeddedFarm : IAsyncDisposable
+{
+    private EmbeddedFarm(WebApplication app)
+    {
+        App = app;
+        Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+    }
+
+    public WebApplication App { get; }
+
+    /// <summary>The gateway and dashboard, e.g. http://127.0.0.1:8480/.</summary>
+    public Uri Address { get; }
+
+    /// <summary>True when the gateway takes no keys (none configured).</summary>
+    public bool IsOpen => App.Configuration.GetValue<bool>($"{GatewayOptions.Section}:{nameof(GatewayOptions.Anonymous)}");
+
+    public static async Task<EmbeddedFarm> StartAsync(IConfiguration configuration, EmbeddedFarmSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(configuration.AsEnumerable());
+        builder.Configuration.AddInMemoryCollection(Overrides(configuration, settings));
+        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel)
+            // Its start-up notes (server GC advice) are not actionable for a farm in a CLI process.
+            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port.ToString(CultureInfo.InvariantCulture)}");
+        builder.AddTurboSilo();
+        builder.Services.AddGpuWorker(_ => settings.Engine());
+        builder.Services.AddTurboGateway();
+        var app = builder.Build();
+        app.MapTurboGateway();
+        app.MapTurboHealth();
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new EmbeddedFarm(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await App.StopAsync(stop.Token).ConfigureAwait(false);
+        await App.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static Dictionary<string, string?> Overrides(IConfiguration configuration, EmbeddedFarmSettings settings)
+    {
+        var gateway = configuration.GetSection(GatewayOptions.Section);
+        var hasKeys = !string.IsNullOrEmpty(gateway[nameof(GatewayOptions.AdminKey)]) || gateway.GetSection(nameof(GatewayOptions.ApiKeys)).GetChildren().Any();
+        var overrides = new Dictionary<string, string?>
+        {
+            [$"{GatewayOptions.Section}:{nameof(GatewayOptions.Anonymous)}"] = hasKeys ? "false" : "true",
+            // Progress every half second: the dashboard and `turbo render` show it live.
+            ["Turbo:Worker:ProgressReportInterval"] = configuration["Turbo:Worker:ProgressReportInterval"] ?? "00:00:00.500",
+            ["Turbo:Worker:ReportInterval"] = configuration["Turbo:Worker:ReportInterval"] ?? "00:00:01",
+        };
+        if (settings.ArtifactsDirectory is { } artifacts && string.IsNullOrEmpty(configuration["Turbo:Artifacts:Directory"]))
+        {
+            overrides["Turbo:Artifacts:Directory"] = artifacts;
+        }
+
+        if (settings.FreeClusterPorts)
+        {
+            overrides["Turbo:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+            overrides["Turbo:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        }
+
+        return overrides;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+
+namespace TurboDiffusion.Client.Models;
+
+/// <summary>A job as the gateway reports it.</summary>
+public sealed record JobView
+{
+    public required string Id { get; init; }
+
+    public required string Tenant { get; init; }
+
+    public string? BatchId { get; init; }
+
+    public required JobStatus Status { get; init; }
+
+    public required string Prompt { get; init; }
+
+    public required string Model { get; init; }
+
+    public required string Resolution { get; init; }
+
+    public required string AspectRatio { get; init; }
+
+    public required int Frames { get; init; }
+
+    public required int Steps { get; init; }
+
+    public required long Seed { get; init; }
+
+    public required JobPriority Priority { get; init; }
+
+    public Uri? Webhook { get; init; }
+
+    /// <summary>The pool (scheduler queue) the job waits in.</summary>
+    public required string Pool { get; init; }
+
+    /// <summary>True once a cancel was asked; the job ends Canceled when its worker stops.</summary>
+    public bool CancelRequested { get; init; }
+
+    /// <summary>Coarse progress of the running attempt (per-step progress streams from <c>/events</c>).</summary>
+    public ProgressView? Progress { get; init; }
+
+    public required TimingsView Timings { get; init; }
+
+    public IReadOnlyList<AttemptView> Attempts { get; init; } = [];
+
+    public FailureView? Failure { get; init; }
+
+    /// <summary>The stored result once the job succeeded.</summary>
+    public ArtifactView? Artifact { get; init; }
+
+    [JsonIgnore]
+    public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Canceled or JobStatus.Expired;
+}
+
+public enum JobStatus
+{
+    Queued,
+    Leased,
+    Running,
+    Uploading,
+    Succeeded,
+    Failed,
+    Canceled,
+    Expired,
+}
+
+/// <summary>How far a running job is: the stage ("denoising", "decoding", ...) and, within it, done of total.</summary>
+public sealed record ProgressView(string Stage, int Done, int Total, double ElapsedSeconds);
+
+/// <summary>When the job passed each milestone (UTC); null until it did.</summary>
+public sealed record TimingsView(
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset QueuedAt,
+    DateTimeOffset? LeasedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? UploadStartedAt,
+    DateTimeOffset? FinishedAt);
+
+/// <summary>One lease of the job: which worker ran it and how it ended ("engine_error", "silo_lost", ...).</summary>
+public sealed record AttemptView(int Number, string WorkerId, DateTimeOffset LeasedAt, DateTimeOffset? EndedAt, string? Outcome, string? Detail);
+
+public sealed record FailureView(string Reason, string Message);
+
+/// <summary>The stored files of a finished job; the URLs are relative to the gateway.</summary>
+public sealed record ArtifactView(string VideoUrl, string SidecarUrl, long Bytes, int FrameCount);

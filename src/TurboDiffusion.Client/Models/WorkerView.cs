@@ -1,0 +1,22 @@
+namespace TurboDiffusion.Client.Models;
+
+/// <summary>A GPU worker as it last reported ("idle", "busy", "loading", "draining", "unhealthy", "starting").</summary>
+/// <param name="Health">Why the worker took itself out, else null.</param>
+/// <param name="CurrentJob">The job it runs and how far it is.</param>
+public sealed record WorkerView(
+    string Id,
+    string Pool,
+    string Silo,
+    string Gpu,
+    string State,
+    long MemoryTotalBytes,
+    long MemoryUsedBytes,
+    IReadOnlyList<string> LoadedModels,
+    DateTimeOffset ReportedAt,
+    string? Health,
+    CurrentJobView? CurrentJob);
+
+public sealed record CurrentJobView(string Id, string Prompt, ProgressView? Progress);
+
+/// <summary>A pool's queue: depth, how long the oldest job has waited, how many jobs are leased.</summary>
+public sealed record PoolView(string Pool, int Depth, double OldestQueuedAgeSeconds, int Leased, IReadOnlyDictionary<JobPriority, int> DepthByPriority);

@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Gateway.Auth;
+using TurboDiffusion.Gateway.Hosting;
+
+namespace TurboDiffusion.Gateway.Apis;
+
+/// <summary>A finished job's files, streamed from the artifact store with range support (players seek in the MP4).</summary>
+public static class ArtifactsApi
+{
+    public static IEndpointRouteBuilder MapArtifactsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/jobs").WithTags("Artifacts");
+        group.MapGet("/{id}/video", GetVideo).WithName(nameof(GetVideo)).WithSummary("The MP4 of a succeeded job")
+            .Produces(StatusCodes.Status200OK, contentType: "video/mp4").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id}/sidecar", GetSidecar).WithName(nameof(GetSidecar)).WithSummary("The JSON sidecar of a succeeded job (prompt, seed, model, timings)")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        return endpoints;
+    }
+
+    public static Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetVideo(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken) =>
+        OpenAsync(id, user, farm, a => a.VideoName, "video/mp4", $"{id}.mp4", cancellationToken);
+
+    public static Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetSidecar(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken) =>
+        OpenAsync(id, user, farm, a => a.SidecarName, "application/json", $"{id}.json", cancellationToken);
+
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> OpenAsync(
+        string id, ClaimsPrincipal user, FarmAccess farm, Func<ArtifactRef, string> name, string contentType, string downloadName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var job = await farm.VisibleJobAsync(id, Caller.From(user));
+        if (job is not { Status: JobStatus.Succeeded, Artifact: { } artifact })
+        {
+            return TypedResults.Problem(Problems.Create(StatusCodes.Status409Conflict, "No video yet",
+                $"Job {id} is {job.Status}; its files are available once it succeeded (watch /v1/jobs/{id}/events)."));
+        }
+
+        var stream = await farm.Artifacts.OpenReadAsync(artifact, name(artifact), cancellationToken);
+        return TypedResults.Stream(stream, contentType, downloadName, enableRangeProcessing: stream.CanSeek);
+    }
+}

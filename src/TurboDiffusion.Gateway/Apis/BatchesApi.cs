@@ -1,0 +1,134 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using TurboDiffusion.Client.Models;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Gateway.Auth;
+using TurboDiffusion.Gateway.Batches;
+using TurboDiffusion.Gateway.Hosting;
+using TurboDiffusion.Gateway.Mapping;
+
+namespace TurboDiffusion.Gateway.Apis;
+
+/// <summary><c>/v1/batches</c>: upload many jobs as JSON lines (streamed, never held whole), follow and cancel them.</summary>
+public static class BatchesApi
+{
+    public const string JsonLinesType = "application/x-ndjson";
+
+    public static RouteGroupBuilder MapBatchesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/batches").WithTags("Batches");
+        group.MapPost("", SubmitBatch).WithName(nameof(SubmitBatch))
+            .WithSummary("Submit a batch: one JSON job request per line (requires an Idempotency-Key header)")
+            .Accepts<JobRequest>(JsonLinesType)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapGet("/{id}", GetBatch).WithName(nameof(GetBatch)).WithSummary("Get a batch's progress").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/jobs", ListBatchJobs).WithName(nameof(ListBatchJobs)).WithSummary("A batch's jobs in upload order (line 1 first)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/cancel", CancelBatch).WithName(nameof(CancelBatch)).WithSummary("Cancel every unfinished job of a batch")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    /// <summary>
+    /// Streams the lines into parts of Turbo:Gateway:BatchPartSize items, submitting each part as it fills, then
+    /// records the batch as the union of its parts. Parts are idempotent under (key, part number): after a 400 or 429
+    /// the same upload with the same key resubmits nothing that was already accepted.
+    /// </summary>
+    public static async Task<Results<Accepted<BatchView>, Ok<BatchView>>> SubmitBatch(HttpContext context, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(farm);
+        var key = JobsApi.RequireIdempotencyKey(context.Request);
+        var caller = Caller.From(user);
+        var options = farm.Options;
+        RequestBody.Limit(context, options.MaxBatchBodyBytes);
+        var batchId = JobIds.ForBatch(caller.Tenant, key);
+        var existing = await farm.Store.GetBatchAsync(batchId);
+        var parts = ImmutableArray.CreateBuilder<string>();
+        var items = new List<JobSpec>(options.BatchPartSize);
+        var accepted = 0;
+        await foreach (var (line, request) in JsonLines.ReadAsync<JobRequest>(context.Request.BodyReader, options.MaxBatchLineBytes, context.RequestAborted))
+        {
+            var (spec, problems) = JobSpecMapper.Map(request with { Tenant = null }, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled);
+            if (problems.Count > 0)
+            {
+                throw new InvalidJobSpecException([.. problems.Select(p => $"lines[{line}].{p}")]);
+            }
+
+            items.Add(spec!);
+            if (items.Count == options.BatchPartSize)
+            {
+                accepted += await SubmitPartAsync(farm, caller, key, batchId, parts, items, accepted);
+            }
+        }
+
+        if (items.Count > 0)
+        {
+            accepted += await SubmitPartAsync(farm, caller, key, batchId, parts, items, accepted);
+        }
+
+        if (parts.Count == 0)
+        {
+            throw new InvalidJobSpecException(["body: has no jobs; send one JSON job request per line, e.g. {\"prompt\": \"a red fox in snow\"}."]);
+        }
+
+        var summary = JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(batchId).Combine(caller.Tenant, parts.ToImmutable()));
+        return existing is null ? TypedResults.Accepted($"/v1/batches/{batchId}", summary) : TypedResults.Ok(summary);
+    }
+
+    public static async Task<Ok<BatchView>> GetBatch(string id, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        await VisibleBatchAsync(id, Caller.From(user), farm);
+        return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).GetSummary()));
+    }
+
+    public static async Task<Ok<Page<JobView>>> ListBatchJobs(string id, ClaimsPrincipal user, FarmAccess farm, int limit = 100, int cursor = 0)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var batch = await VisibleBatchAsync(id, Caller.From(user), farm);
+        if (limit is < 1 or > JobQuery.MaxLimit || cursor < 0)
+        {
+            throw new InvalidJobSpecException([limit is < 1 or > JobQuery.MaxLimit
+                ? $"limit: {limit} is outside 1 to {JobQuery.MaxLimit}; ask for fewer jobs per page."
+                : $"cursor: {cursor} is negative; pass 0 or the nextCursor of the previous page."]);
+        }
+
+        var ids = batch.JobIds.Skip(cursor).Take(limit).ToList();
+        var jobs = await farm.Store.GetManyAsync(ids);
+        var next = cursor + ids.Count < batch.JobIds.Length ? (cursor + ids.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], next));
+    }
+
+    public static async Task<Ok<BatchView>> CancelBatch(string id, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        await VisibleBatchAsync(id, Caller.From(user), farm);
+        return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).Cancel()));
+    }
+
+    private static async Task<int> SubmitPartAsync(FarmAccess farm, Caller caller, string key, string batchId, ImmutableArray<string>.Builder parts, List<JobSpec> items, int acceptedBefore)
+    {
+        var partKey = $"{key}#part{parts.Count}";
+        var summary = await farm.Grains.SubmitBatchAsync(new BatchSpec(caller.Tenant, [.. items], partKey, ParentBatchId: batchId));
+        if (summary.Rejected > 0)
+        {
+            var accepted = acceptedBefore + summary.Total - summary.Rejected;
+            throw new AdmissionRejectedException(AdmissionOutcome.QueueFull, summary.RetryAfter,
+                $"The farm admitted {accepted} jobs of this upload and turned the rest away (queue full or over quota). Send the same upload with the same Idempotency-Key later: accepted jobs are not submitted twice.");
+        }
+
+        parts.Add(summary.BatchId);
+        items.Clear();
+        return summary.Total;
+    }
+
+    private static async Task<BatchState> VisibleBatchAsync(string id, Caller caller, FarmAccess farm) =>
+        await farm.Store.GetBatchAsync(id) is { } batch && caller.CanSee(batch.Tenant) ? batch : throw new BatchNotFoundException(id);
+}

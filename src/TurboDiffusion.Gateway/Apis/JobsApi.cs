@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using TurboDiffusion.Client.Models;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Gateway.Auth;
+using TurboDiffusion.Gateway.Events;
+using TurboDiffusion.Gateway.Hosting;
+using TurboDiffusion.Gateway.Mapping;
+using JobStatus = TurboDiffusion.Client.Models.JobStatus;
+
+namespace TurboDiffusion.Gateway.Apis;
+
+/// <summary><c>/v1/jobs</c>: submit, read, list, cancel, and follow a job's progress.</summary>
+public static class JobsApi
+{
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/jobs").WithTags("Jobs");
+        group.MapPost("", SubmitJob).WithName(nameof(SubmitJob)).WithSummary("Submit a job (requires an Idempotency-Key header)")
+            .Accepts<JobRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapGet("", ListJobs).WithName(nameof(ListJobs)).WithSummary("List jobs by tenant, status or batch, newest first");
+        group.MapGet("/{id}", GetJob).WithName(nameof(GetJob)).WithSummary("Get one job").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/cancel", CancelJob).WithName(nameof(CancelJob)).WithSummary("Cancel a job: at once when queued, at the next step when running")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/webhooks", ListJobWebhooks).WithName(nameof(ListJobWebhooks)).WithSummary("The job's webhook deliveries: event, attempts, last answer")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/events", WatchJob).WithName(nameof(WatchJob))
+            .WithSummary("Server-Sent Events: 'state' on every status change (and first), 'progress' per step; resumes after Last-Event-ID")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    public static async Task<Results<Accepted<JobView>, Ok<JobView>>> SubmitJob(HttpContext context, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(farm);
+        var key = RequireIdempotencyKey(context.Request);
+        var request = await RequestBody.ReadJsonAsync<JobRequest>(context, farm.Options.MaxJobBodyBytes);
+        var (spec, problems) = JobSpecMapper.Map(request, Caller.From(user), farm.Options.DefaultModel, key, farm.WebhooksEnabled);
+        if (problems.Count > 0)
+        {
+            throw new InvalidJobSpecException(problems);
+        }
+
+        var result = await farm.Grains.SubmitJobAsync(spec!);
+        var job = JobViewMapper.ToView(result.EnsureAccepted());
+        return result.Outcome == SubmitOutcome.Accepted
+            ? TypedResults.Accepted($"/v1/jobs/{job.Id}", job)
+            : TypedResults.Ok(job);
+    }
+
+    public static async Task<Ok<Page<JobView>>> ListJobs(
+        ClaimsPrincipal user,
+        FarmAccess farm,
+        string? tenant = null,
+        string? status = null,
+        string? batchId = null,
+        int limit = 50,
+        string? cursor = null) =>
+        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, status, batchId, limit, cursor));
+
+    /// <summary>The listing behind <see cref="ListJobs"/>; bad filters throw a problem naming each.</summary>
+    public static async Task<Page<JobView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, string? status, string? batchId, int limit, string? cursor)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(farm);
+        var problems = new List<string>();
+        if (tenant is not null && !caller.CanSee(tenant))
+        {
+            problems.Add($"tenant: '{tenant}' is not your tenant; leave it out to list '{caller.Tenant}'.");
+        }
+
+        Farm.Contracts.JobStatus? parsedStatus = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<JobStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s))
+            {
+                parsedStatus = JobViewMapper.Status(s);
+            }
+            else
+            {
+                problems.Add($"status: '{status}' is not a job status; use one of {string.Join(", ", Enum.GetNames<JobStatus>().Select(n => n.ToLowerInvariant()))}.");
+            }
+        }
+
+        if (limit is < 1 or > JobQuery.MaxLimit)
+        {
+            problems.Add($"limit: {limit} is outside 1 to {JobQuery.MaxLimit}; ask for fewer jobs per page.");
+        }
+
+        long position = 0;
+        if (cursor is not null && (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out position)))
+        {
+            problems.Add($"cursor: '{cursor}' is not a cursor; pass the nextCursor of the previous page.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidJobSpecException(problems);
+        }
+
+        // An admin may list every tenant by status; without a status (or batch) the listing is of one tenant.
+        var tenantFilter = tenant ?? (caller.IsAdmin && (parsedStatus is not null || batchId is not null) ? null : caller.Tenant);
+        var page = await farm.Store.ListAsync(new JobQuery(batchId, tenantFilter, parsedStatus, limit, position));
+        var visible = page.Jobs.Where(j => caller.CanSee(j.Spec.Tenant));
+        // The store holds progress as of the last stored change; running jobs' grains know the latest step.
+        var current = await Task.WhenAll(visible.Select(async j => j.Status.IsLeased() ? await farm.Grains.GetGrain<IJobGrain>(j.JobId).GetState() ?? j : j));
+        return new Page<JobView>([.. current.Select(JobViewMapper.ToView)], page.NextCursor?.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public static async Task<Ok<JobView>> GetJob(string id, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        return TypedResults.Ok(JobViewMapper.ToView(await farm.VisibleJobAsync(id, Caller.From(user))));
+    }
+
+    public static async Task<Ok<JobView>> CancelJob(string id, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var job = await farm.VisibleJobAsync(id, Caller.From(user));
+        if (job.Status.IsTerminal())
+        {
+            return TypedResults.Ok(JobViewMapper.ToView(job));
+        }
+
+        try
+        {
+            return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IJobGrain>(id).Cancel()));
+        }
+        catch (InvalidJobTransitionException)
+        {
+            // It finished between the read and the cancel: the finished record is the answer.
+            return TypedResults.Ok(JobViewMapper.ToView(await farm.VisibleJobAsync(id, Caller.From(user))));
+        }
+    }
+
+    public static async Task<Ok<IReadOnlyList<WebhookDeliveryView>>> ListJobWebhooks(string id, ClaimsPrincipal user, FarmAccess farm)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        await farm.VisibleJobAsync(id, Caller.From(user));
+        var deliveries = await farm.Outbox.ListForJobAsync(id);
+        return TypedResults.Ok<IReadOnlyList<WebhookDeliveryView>>([.. deliveries.Select(d => new WebhookDeliveryView(
+            d.Id, d.Event, d.Url, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.LastStatusCode, d.LastError, d.CreatedAt, d.NextAttemptAt, d.FinishedAt))]);
+    }
+
+    public static async Task WatchJob(string id, HttpContext context, ClaimsPrincipal user, FarmAccess farm, [FromHeader(Name = Headers.LastEventId)] string? lastEventId)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        if (lastEventId is not null && !JobEventFeed.IsEventId(lastEventId))
+        {
+            throw new InvalidJobSpecException([$"{Headers.LastEventId}: '{lastEventId}' is not an event id of this stream; resume with the id of the last event received."]);
+        }
+
+        var job = await farm.VisibleJobAsync(id, Caller.From(user));
+        await new JobEventFeed(farm, context.Response).RunAsync(job, lastEventId, context.RequestAborted);
+    }
+
+    internal static string RequireIdempotencyKey(HttpRequest request) =>
+        request.Headers[Headers.IdempotencyKey] is [{ Length: > 0 } key]
+            ? key
+            : throw new InvalidJobSpecException([$"{Headers.IdempotencyKey}: the header is missing; send a unique key per submission (e.g. a UUID) and reuse it on retries so nothing renders twice."]);
+}

@@ -1,0 +1,270 @@
+"use strict";
+// The dashboard: two Server-Sent Event streams read with fetch (so the API key travels in a header, and a dropped
+// stream resumes with Last-Event-ID): /v1/overview/events for queues, workers, batches and jobs, and
+// /v1/jobs/{id}/events for the job shown in detail.
+
+const $ = (id) => document.getElementById(id);
+const keyStore = "turbo.apiKey";
+
+function apiKey() { return sessionStorage.getItem(keyStore) || ""; }
+
+function headers(extra) {
+  const h = Object.assign({}, extra);
+  if (apiKey()) h["Authorization"] = "Bearer " + apiKey();
+  return h;
+}
+
+// A key may arrive in the address (#key=...): keep it for this tab only and drop it from the address bar.
+(function takeKeyFromAddress() {
+  const match = location.hash.match(/key=([^&]+)/);
+  if (match) {
+    sessionStorage.setItem(keyStore, decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+})();
+
+function setConnection(state, text) {
+  const pill = $("connection");
+  pill.dataset.state = state;
+  pill.textContent = text;
+}
+
+// Reads an event stream until closed; reconnects after errors, resuming after the last event id seen.
+function openStream(url, onEvent, onProblem) {
+  let lastEventId = null;
+  let closed = false;
+  const controller = { close() { closed = true; if (this.abort) this.abort.abort(); } };
+  async function connect(delay) {
+    while (!closed) {
+      controller.abort = new AbortController();
+      try {
+        const extra = { "Accept": "text/event-stream" };
+        if (lastEventId) extra["Last-Event-ID"] = lastEventId;
+        const response = await fetch(url, { headers: headers(extra), signal: controller.abort.signal, cache: "no-store" });
+        if (!response.ok) {
+          const problem = await response.json().catch(() => ({ title: response.statusText }));
+          onProblem(response.status, problem);
+          if (response.status === 401 || response.status === 404 || response.status === 400) return;
+          throw new Error(problem.title);
+        }
+        delay = 500;
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let id = null, type = "message", data = "";
+            for (const line of frame.split("\n")) {
+              if (line.startsWith("id: ")) id = line.slice(4);
+              else if (line.startsWith("event: ")) type = line.slice(7);
+              else if (line.startsWith("data: ")) data += line.slice(6);
+            }
+            if (id) lastEventId = id;
+            if (data) {
+              const stop = onEvent(type, JSON.parse(data));
+              if (stop) { closed = true; controller.abort.abort(); return; }
+            }
+          }
+        }
+        if (closed) return;
+      } catch (error) {
+        if (closed) return;
+        onProblem(0, { title: String(error.message || error) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10000);
+    }
+  }
+  connect(500);
+  return controller;
+}
+
+const stageWeights = {
+  loading_model: [0, 0.05], encoding_text: [0.05, 0.05], encoding_image: [0.05, 0.05],
+  denoising: [0.10, 0.60], decoding: [0.70, 0.20], writing: [0.90, 0.05], uploading: [0.95, 0.05],
+};
+const finished = new Set(["succeeded", "failed", "canceled", "expired"]);
+
+function fraction(status, progress) {
+  if (finished.has(status)) return 1;
+  if (!progress) return status === "queued" ? 0 : 0.02;
+  const [start, span] = stageWeights[progress.stage] || [0.95, 0.05];
+  return start + span * (progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0);
+}
+
+function stepText(progress) {
+  return progress ? `${progress.stage.replace("_", " ")} ${progress.done}/${progress.total}` : "";
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text == null ? "" : String(text);
+  if (className) td.className = className;
+  return td;
+}
+
+function bar(value) {
+  const outer = document.createElement("div");
+  outer.className = "bar";
+  const inner = document.createElement("div");
+  inner.style.width = Math.round(value * 100) + "%";
+  outer.appendChild(inner);
+  return outer;
+}
+
+function seconds(value) { return value < 60 ? value.toFixed(0) + " s" : (value / 60).toFixed(1) + " min"; }
+
+function fill(tableId, items, render, empty) {
+  const body = $(tableId).tBodies[0];
+  body.replaceChildren();
+  if (items.length === 0) {
+    const row = body.insertRow();
+    const td = cell(row, empty, "empty");
+    td.colSpan = $(tableId).tHead.rows[0].cells.length;
+  }
+  for (const item of items) render(body.insertRow(), item);
+}
+
+function renderOverview(overview) {
+  fill("pools", overview.pools, (row, pool) => {
+    cell(row, pool.pool); cell(row, pool.depth); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
+  }, "No pools.");
+  fill("workers", overview.workers, (row, worker) => {
+    cell(row, worker.id); cell(row, worker.gpu);
+    cell(row, worker.state + (worker.health ? " (" + worker.health + ")" : ""), "status " + worker.state);
+    cell(row, worker.loadedModels.join(", ") || "none");
+    cell(row, worker.currentJob ? `${worker.currentJob.id} ${stepText(worker.currentJob.progress)}` : "");
+  }, "No workers have reported.");
+  const batches = $("batches");
+  batches.replaceChildren();
+  if (overview.batches.length === 0) {
+    const p = document.createElement("p"); p.className = "empty"; p.textContent = "No batches among the jobs shown."; batches.appendChild(p);
+  }
+  for (const batch of overview.batches) {
+    const div = document.createElement("div");
+    div.className = "batch";
+    div.dataset.batch = batch.id;
+    const label = document.createElement("div");
+    const counts = Object.entries(batch.counts).map(([status, n]) => `${n} ${status}`).join(", ");
+    label.textContent = `${batch.id}: ${batch.finished} of ${batch.total} finished (${counts})`;
+    div.appendChild(label);
+    div.appendChild(bar(batch.total ? batch.finished / batch.total : 0));
+    batches.appendChild(div);
+  }
+  fill("jobs", overview.jobs, (row, job) => {
+    row.dataset.job = job.id;
+    cell(row, job.id);
+    cell(row, job.prompt, "prompt").title = job.prompt;
+    cell(row, job.model);
+    cell(row, job.status, "status " + job.status);
+    const td = row.insertCell();
+    td.appendChild(bar(fraction(job.status, job.progress)));
+    cell(row, new Date(job.timings.submittedAt).toLocaleTimeString());
+    row.addEventListener("click", () => showJob(job.id));
+  }, "No jobs match.");
+}
+
+let overviewStream = null;
+function watchOverview() {
+  if (overviewStream) overviewStream.close();
+  const query = new URLSearchParams();
+  if ($("filter-status").value) query.set("status", $("filter-status").value);
+  if ($("filter-tenant").value.trim()) query.set("tenant", $("filter-tenant").value.trim());
+  if ($("filter-batch").value.trim()) query.set("batchId", $("filter-batch").value.trim());
+  overviewStream = openStream("/v1/overview/events?" + query, (type, data) => {
+    if (type === "overview") { setConnection("live", "live"); renderOverview(data); }
+  }, (status, problem) => setConnection("error", status === 401 ? "needs an API key" : (problem.detail || problem.title || "disconnected")));
+}
+
+let jobStream = null;
+let videoUrl = null;
+function showJob(id) {
+  if (jobStream) jobStream.close();
+  $("detail").hidden = false;
+  $("detail-id").textContent = id;
+  $("detail-error").textContent = "";
+  $("detail-step").textContent = "";
+  const video = $("detail-video");
+  video.hidden = true;
+  video.removeAttribute("src");
+  if (videoUrl) { URL.revokeObjectURL(videoUrl); videoUrl = null; }
+  $("detail-novideo").hidden = false;
+  jobStream = openStream(`/v1/jobs/${encodeURIComponent(id)}/events`, (type, data) => {
+    if (type === "progress") {
+      $("detail-bar").style.width = Math.round(fraction("running", data) * 100) + "%";
+      $("detail-step").textContent = `${stepText(data)} (${data.elapsedSeconds.toFixed(1)} s)`;
+    }
+    if (type !== "state") return false;
+    renderJob(data);
+    return finished.has(data.status);
+  }, (status, problem) => { $("detail-error").textContent = problem.detail || problem.title || "the job's event stream failed"; });
+  $("detail").scrollIntoView({ behavior: "smooth" });
+}
+
+function renderJob(job) {
+  const status = $("detail-status");
+  status.textContent = job.status + (job.cancelRequested && !finished.has(job.status) ? " (cancel requested)" : "");
+  status.className = "status " + job.status;
+  $("detail-bar").style.width = Math.round(fraction(job.status, job.progress) * 100) + "%";
+  const params = $("detail-params");
+  params.replaceChildren();
+  const rows = [["prompt", job.prompt], ["tenant", job.tenant], ["batch", job.batchId || "none"], ["model", job.model],
+    ["size", `${job.resolution} ${job.aspectRatio}, ${job.frames} frames`], ["steps", job.steps], ["seed", job.seed],
+    ["priority", job.priority], ["pool", job.pool]];
+  for (const [name, value] of rows) {
+    const dt = document.createElement("dt"); dt.textContent = name;
+    const dd = document.createElement("dd"); dd.textContent = value;
+    params.append(dt, dd);
+  }
+  const t = job.timings;
+  const span = (from, to) => from && to ? ((new Date(to) - new Date(from)) / 1000).toFixed(1) + " s" : "-";
+  const timings = $("detail-timings");
+  timings.replaceChildren();
+  for (const [name, value] of [["submitted", new Date(t.submittedAt).toLocaleString()], ["queued", span(t.queuedAt, t.leasedAt)],
+    ["starting", span(t.leasedAt, t.startedAt)], ["rendering", span(t.startedAt, t.uploadStartedAt || t.finishedAt)],
+    ["uploading", span(t.uploadStartedAt, t.finishedAt)], ["total", span(t.submittedAt, t.finishedAt)]]) {
+    const dt = document.createElement("dt"); dt.textContent = name;
+    const dd = document.createElement("dd"); dd.textContent = value;
+    timings.append(dt, dd);
+  }
+  fill("detail-attempts", job.attempts, (row, a) => {
+    cell(row, a.number); cell(row, a.workerId); cell(row, a.outcome || "running"); cell(row, a.detail || "");
+  }, "Not leased yet.");
+  $("detail-error").textContent = job.failure ? `${job.failure.reason}: ${job.failure.message}` : "";
+  $("detail-cancel").hidden = finished.has(job.status);
+  $("detail-cancel").onclick = () => fetch(`/v1/jobs/${encodeURIComponent(job.id)}/cancel`, { method: "POST", headers: headers() });
+  if (job.status === "succeeded" && job.artifact) showVideo(job.artifact.videoUrl);
+}
+
+async function showVideo(url) {
+  const video = $("detail-video");
+  if (video.dataset.for === url && !video.hidden) return;
+  video.dataset.for = url;
+  if (apiKey()) {
+    // A <video> cannot send the key: fetch the file with it and play it from memory.
+    const response = await fetch(url, { headers: headers() });
+    if (!response.ok) { $("detail-error").textContent = "the video could not be loaded: " + response.status; return; }
+    videoUrl = URL.createObjectURL(await response.blob());
+    video.src = videoUrl;
+  } else {
+    video.src = url;
+  }
+  video.hidden = false;
+  $("detail-novideo").hidden = true;
+}
+
+$("detail-close").addEventListener("click", () => { if (jobStream) jobStream.close(); $("detail").hidden = true; });
+$("filters").addEventListener("submit", (e) => { e.preventDefault(); watchOverview(); });
+$("key-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  sessionStorage.setItem(keyStore, $("key").value.trim());
+  $("key").value = "";
+  watchOverview();
+});
+watchOverview();

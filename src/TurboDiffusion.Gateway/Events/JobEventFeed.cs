@@ -1,0 +1,109 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using TurboDiffusion.Client.Models;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Gateway.Hosting;
+using TurboDiffusion.Gateway.Mapping;
+
+namespace TurboDiffusion.Gateway.Events;
+
+/// <summary>
+/// One job's Server-Sent Events. Progress events carry the progress log's position as their id, so a reconnect with
+/// Last-Event-ID replays only what was missed; state events carry no id (the browser keeps the last one) and hold the
+/// whole job, sent first on every connection and then on every change, so a resumed client is never behind. The
+/// stream ends with the state event of the finished job.
+/// </summary>
+public sealed partial class JobEventFeed(FarmAccess farm, HttpResponse response)
+{
+    private const int ReadBatch = 200;
+
+    public static bool IsEventId(string id) => EventId().IsMatch(id);
+
+    public async Task RunAsync(JobState job, string? lastEventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var grain = farm.Grains.GetGrain<IJobGrain>(job.JobId);
+        var after = lastEventId;
+        var sent = job;
+        await WriteStateAsync(job, cancellationToken);
+        var lastWrite = farm.Time.GetTimestamp();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var events = await farm.Progress.ReadAsync(job.JobId, after, ReadBatch, cancellationToken);
+                foreach (var e in events)
+                {
+                    await WriteAsync(e.Id, "progress", new ProgressEventData(JobViewMapper.Stage(e.Stage), e.Done, e.Total, e.Elapsed.TotalSeconds, e.At), cancellationToken);
+                    after = e.Id;
+                }
+
+                var current = await grain.GetState() ?? sent;
+                var changed = current.Status != sent.Status || current.Version != sent.Version || current.CancelRequested != sent.CancelRequested;
+                if (changed)
+                {
+                    await WriteStateAsync(current, cancellationToken);
+                    sent = current;
+                }
+
+                if (events.Count > 0 || changed)
+                {
+                    lastWrite = farm.Time.GetTimestamp();
+                }
+                else if (farm.Time.GetElapsedTime(lastWrite) >= farm.Options.EventKeepAlive)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    lastWrite = farm.Time.GetTimestamp();
+                }
+
+                if (current.Status.IsTerminal() && events.Count < ReadBatch)
+                {
+                    if (events.Count > 0 && !changed)
+                    {
+                        // A resumed stream of a finished job replays progress after the state: close with the state again.
+                        await WriteStateAsync(current, cancellationToken);
+                    }
+
+                    return;
+                }
+
+                if (events.Count < ReadBatch)
+                {
+                    await Task.Delay(farm.Options.EventPollInterval, farm.Time, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; it resumes with Last-Event-ID.
+            return;
+        }
+    }
+
+    private Task WriteStateAsync(JobState job, CancellationToken cancellationToken) =>
+        WriteAsync(null, "state", JobViewMapper.ToView(job), cancellationToken);
+
+    private async Task WriteAsync<T>(string? id, string type, T data, CancellationToken cancellationToken)
+    {
+        var frame = new StringBuilder();
+        if (id is not null)
+        {
+            frame.Append("id: ").Append(id).Append('\n');
+        }
+
+        frame.Append("event: ").Append(type).Append('\n');
+        frame.Append("data: ").Append(JsonSerializer.Serialize(data, TurboJson.Options)).Append("\n\n");
+        await response.WriteAsync(frame.ToString(), cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Positions of the in-memory log ("42") and of Redis streams ("1700000000000-0").</summary>
+    [GeneratedRegex(@"^\d{1,20}(-\d{1,20})?$")]
+    private static partial Regex EventId();
+}

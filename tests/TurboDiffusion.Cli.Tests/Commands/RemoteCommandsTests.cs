@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Commands.Remote;
+using TurboDiffusion.Cli.Farm;
+using TurboDiffusion.Silo.Simulation;
+
+namespace TurboDiffusion.Cli.Tests.Commands;
+
+/// <summary>The gateway commands against an embedded farm (simulated engine) on loopback, as a user types them.</summary>
+public sealed partial class RemoteCommandsTests : IAsyncLifetime
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("remote-").FullName;
+    private EmbeddedFarm? farm;
+
+    private string Gateway => farm!.Address.ToString();
+
+    public async ValueTask InitializeAsync() =>
+        farm = await EmbeddedFarm.StartAsync(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
+                ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
+                ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
+                ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.100",
+            }).Build(),
+            new EmbeddedFarmSettings(0, FreeClusterPorts: true, () => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) }),
+            TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await farm!.DisposeAsync();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Submit_watch_status_download_and_workers_work_against_a_gateway()
+    {
+        var video = Path.Combine(directory, "fox.mp4");
+
+        var (submitCode, submitted) = await RunAsync("submit", "a fox in the snow", "--frames", "9", "--gateway", Gateway);
+        var jobId = JobId().Match(submitted).Groups[1].Value;
+        var (watchCode, watched) = await RunAsync("watch", jobId, "--gateway", Gateway);
+        var (statusCode, status) = await RunAsync("status", jobId, "--gateway", Gateway);
+        var (downloadCode, _) = await RunAsync("download", jobId, "--out", video, "--gateway", Gateway);
+        var (workersCode, workers) = await RunAsync("workers", "--gateway", Gateway);
+
+        Assert.True(submitCode == 0, submitted);
+        Assert.Equal(0, watchCode);
+        Assert.Contains("denoising 4/4", watched, StringComparison.Ordinal);
+        Assert.EndsWith("succeeded", watched.TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(0, statusCode);
+        Assert.Contains("prompt: a fox in the snow", status, StringComparison.Ordinal);
+        Assert.Contains("attempt 1 on", status, StringComparison.Ordinal);
+        Assert.Equal(0, downloadCode);
+        Assert.StartsWith("simulated video: a fox in the snow", await File.ReadAllTextAsync(video, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.ChangeExtension(video, ".json")));
+        Assert.Equal(0, workersCode);
+        Assert.Contains("pool default:", workers, StringComparison.Ordinal);
+        Assert.Contains("on simulated (no GPU)", workers, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_submission_exits_with_code_2_naming_the_field_and_an_unreachable_gateway_says_how_to_start_one()
+    {
+        var (badCode, bad) = await RunAsync("submit", "a fox", "--frames", "10", "--gateway", Gateway);
+        var (downCode, down) = await RunAsync("status", "--gateway", "http://127.0.0.1:9/");
+
+        Assert.True(badCode == GatewayConnection.BadInput, bad);
+        Assert.Contains("frames:", bad, StringComparison.Ordinal);
+        Assert.Equal(GatewayConnection.Failed, downCode);
+        Assert.Contains("turbo farm up", down, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_answers_for_a_job_and_submit_file_queues_a_batch()
+    {
+        var file = Path.Combine(directory, "prompts.txt");
+        await File.WriteAllLinesAsync(file, ["# storyboard", "panel one", "", "panel two"], TestContext.Current.CancellationToken);
+
+        var (batchCode, batch) = await RunAsync("submit", "--file", file, "--frames", "5", "--gateway", Gateway);
+        var (_, submitted) = await RunAsync("submit", "a long take", "--gateway", Gateway);
+        var (cancelCode, canceled) = await RunAsync("cancel", JobId().Match(submitted).Groups[1].Value, "--gateway", Gateway);
+
+        Assert.Equal(0, batchCode);
+        Assert.Contains(": 2 jobs submitted", batch, StringComparison.Ordinal);
+        Assert.Equal(0, cancelCode);
+        Assert.Matches("canceled|cancel requested", canceled);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var exitCode = await TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, TestContext.Current.CancellationToken);
+        return (exitCode, output.ToString());
+    }
+
+    [GeneratedRegex(@"job (job_[0-9a-f]+)")]
+    private static partial Regex JobId();
+}

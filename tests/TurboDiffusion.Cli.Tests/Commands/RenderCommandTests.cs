@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Commands;
+
+namespace TurboDiffusion.Cli.Tests.Commands;
+
+public sealed class RenderCommandTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("render-").FullName;
+
+    [Fact]
+    public void The_readme_command_renders_the_example_prompts_on_the_embedded_farm_with_the_tiny_model()
+    {
+        var prompts = Path.Combine(RepositoryRoot(), "docs", "examples", "prompts.txt");
+        var output = Path.Combine(directory, "out");
+
+        var (exitCode, text) = Run("render", prompts, "--out", output);
+
+        Assert.True(exitCode == 0, text);
+        Assert.Contains("UNTRAINED", text, StringComparison.Ordinal);
+        Assert.Contains("open to this machine only", text, StringComparison.Ordinal);
+        Assert.Contains("overall: 100 %", text, StringComparison.Ordinal);
+        Assert.Contains("done: 3 of 3 jobs succeeded", text, StringComparison.Ordinal);
+        var videos = Directory.GetFiles(output, "*.mp4").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(3, videos.Count);
+        Assert.StartsWith("01-a-red-fox", Path.GetFileName(videos[0]), StringComparison.Ordinal);
+        foreach (var video in videos)
+        {
+            var probe = Probe(video);
+            Assert.Equal("h264", probe.GetProperty("codec_name").GetString());
+            Assert.Equal(RenderCommand.TinyDefaultFrames.ToString(System.Globalization.CultureInfo.InvariantCulture), probe.GetProperty("nb_read_frames").GetString());
+            Assert.True(File.Exists(Path.ChangeExtension(video, ".json")));
+        }
+    }
+
+    [Fact]
+    public void A_prompt_file_with_a_broken_json_line_exits_with_code_2_naming_the_line()
+    {
+        var file = Path.Combine(directory, "jobs.jsonl");
+        File.WriteAllLines(file, ["""{"prompt": "a fox"}""", """{"prompt": "a cat", "frames": }"""]);
+
+        var (exitCode, text) = Run("render", file, "--out", Path.Combine(directory, "out"));
+
+        Assert.Equal(RenderCommand.BadInput, exitCode);
+        Assert.Contains("jobs.jsonl:2", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, 3, "A red fox, at dawn!", "01-a-red-fox-at-dawn")]
+    [InlineData(99, 120, "neon", "100-neon")]
+    public void Output_names_number_the_line_and_keep_the_prompts_first_words(int index, int count, string prompt, string expected) =>
+        Assert.Equal(expected, RenderCommand.FileName(index, count, prompt));
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    internal static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "TurboDiffusion.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? throw new DirectoryNotFoundException($"No TurboDiffusion.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static (int ExitCode, string Output) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var exitCode = TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        return (exitCode, output.ToString());
+    }
+
+    private static JsonElement Probe(string video)
+    {
+        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_streams", "-of", "json", video]) { RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var json = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("streams")[0].Clone();
+    }
+}

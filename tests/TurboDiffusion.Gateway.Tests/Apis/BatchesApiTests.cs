@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using TurboDiffusion.Client.Models;
+using TurboDiffusion.Gateway.Tests.Support;
+
+namespace TurboDiffusion.Gateway.Tests.Apis;
+
+/// <summary>The shared gateway submits batch uploads in parts of 100 items (Turbo:Gateway:BatchPartSize).</summary>
+[Collection(SharedGatewayGroup.Name)]
+public sealed class BatchesApiTests(SharedGateway gateway)
+{
+    private GatewayHost Host => gateway.Host;
+
+    [Fact]
+    public async Task A_jsonl_upload_of_several_parts_becomes_one_batch_whose_jobs_all_finish()
+    {
+        using var http = Host.Client("batcher");
+        var key = Guid.NewGuid().ToString();
+        var lines = string.Join("\n", Enumerable.Range(0, 250).Select(i => $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""")) + "\n";
+
+        using var response = await PostLinesAsync(http, key, lines);
+        var batch = await response.ReadAsync<BatchView>();
+        using var again = await PostLinesAsync(http, key, lines);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(250, batch.Total);
+        Assert.Equal(0, batch.Rejected);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(batch.Id, (await again.ReadAsync<BatchView>()).Id);
+        var finished = await WaitForBatchAsync(http, batch.Id);
+        Assert.Equal(250, finished.Counts[JobStatus.Succeeded]);
+        var page = await http.GetFromJsonAsync<Page<JobView>>($"/v1/jobs?batchId={batch.Id}&limit=1000", TurboJson.Options, Api.Token);
+        Assert.Equal(250, page!.Items.Count);
+        Assert.All(page.Items, j => Assert.Equal(batch.Id, j.BatchId));
+    }
+
+    [Fact]
+    public async Task A_bad_line_answers_400_naming_its_line_number_and_field()
+    {
+        using var http = Host.Client("batcher");
+        var lines = new StringBuilder();
+        for (var i = 1; i <= 150; i++)
+        {
+            lines.Append(i == 123 ? """{"prompt": "broken", "frames": 6}""" : $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""").Append('\n');
+        }
+
+        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), lines.ToString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ProblemAsync()).GetProperty("errors");
+        Assert.Contains("4k+1", errors.GetProperty("lines[123].frames")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_upload_is_submitted_part_by_part_while_it_is_still_streaming()
+    {
+        using var http = Host.Client("streamer");
+        using var observer = Host.Client("streamer");
+        var key = Guid.NewGuid().ToString();
+        var batchId = TurboDiffusion.Farm.Contracts.JobIds.ForBatch("streamer", key);
+        var firstPartSeen = new TaskCompletionSource();
+        using var content = new GatedLines(firstPartSeen.Task, first: 100, rest: 50);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = content };
+        request.Headers.Add("Idempotency-Key", key);
+
+        var upload = http.SendAsync(request, Api.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (firstPartSeen.Task.Status != TaskStatus.RanToCompletion && DateTime.UtcNow < deadline)
+        {
+            var page = await observer.GetFromJsonAsync<Page<JobView>>($"/v1/jobs?batchId={batchId}&limit=1000", TurboJson.Options, Api.Token);
+            if (page!.Items.Count == 100)
+            {
+                firstPartSeen.SetResult();
+            }
+            else
+            {
+                await Task.Delay(50, Api.Token);
+            }
+        }
+
+        firstPartSeen.TrySetException(new TimeoutException("the first part was not submitted while the upload was open"));
+        using var response = await upload;
+
+        Assert.Equal(TaskStatus.RanToCompletion, firstPartSeen.Task.Status);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(150, (await response.ReadAsync<BatchView>()).Total);
+    }
+
+    [Fact]
+    public async Task A_batch_cancels_and_another_tenant_cannot_see_it()
+    {
+        using var http = Host.Client("batcher");
+        using var other = Host.Client("studio-b");
+        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), """{"prompt": "one"}""" + "\n" + """{"prompt": "two"}""");
+        var batch = await response.ReadAsync<BatchView>();
+
+        using var cancel = await http.PostAsync(new Uri($"/v1/batches/{batch.Id}/cancel", UriKind.Relative), null, Api.Token);
+        using var foreign = await other.GetAsync(new Uri($"/v1/batches/{batch.Id}", UriKind.Relative), Api.Token);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var finished = await WaitForBatchAsync(http, batch.Id);
+        Assert.Equal(2, finished.Finished);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, string lines)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = new StringContent(lines, Encoding.UTF8, "application/x-ndjson") };
+        request.Headers.Add("Idempotency-Key", key);
+        return await http.SendAsync(request, Api.Token);
+    }
+
+    private static async Task<BatchView> WaitForBatchAsync(HttpClient http, string batchId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        BatchView batch;
+        do
+        {
+            batch = (await http.GetFromJsonAsync<BatchView>($"/v1/batches/{batchId}", TurboJson.Options, Api.Token))!;
+            if (batch.IsFinished)
+            {
+                return batch;
+            }
+
+            await Task.Delay(100, Api.Token);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"Batch {batchId} did not finish: {batch.Finished} of {batch.Total}.");
+    }
+
+    /// <summary>Streams <c>first</c> lines, waits for the gate, then the rest: the server must act before the body ends.</summary>
+    private sealed class GatedLines(Task gate, int first, int rest) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await WriteLinesAsync(stream, 0, first);
+            await stream.FlushAsync();
+            await gate;
+            await WriteLinesAsync(stream, first, rest);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        private static async Task WriteLinesAsync(Stream stream, int start, int count)
+        {
+            for (var i = start; i < start + count; i++)
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"prompt": "streamed {{i}}", "frames": 5, "steps": 1}""" + "\n"));
+            }
+        }
+    }
+}

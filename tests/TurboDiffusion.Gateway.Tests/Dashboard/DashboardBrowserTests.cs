@@ -1,0 +1,108 @@
+using System.Net.Http.Json;
+using System.Text;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+using TurboDiffusion.Client.Models;
+using TurboDiffusion.Gateway.Tests.Support;
+using TurboDiffusion.Silo.Simulation;
+
+namespace TurboDiffusion.Gateway.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in Debian's headless Chromium (driven by Debian's chromedriver): it loads, shows the worker, follows a
+/// submitted job to done, plays its video, and shows a batch's progress.
+/// </summary>
+public sealed class DashboardBrowserTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string ChromeDriver = "/usr/bin/chromedriver";
+
+    private GatewayHost? host;
+    private ChromeDriver? browser;
+
+    private GatewayHost Host => host!;
+
+    private ChromeDriver Browser => browser!;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(Chromium) || !File.Exists(ChromeDriver))
+        {
+            throw new InvalidOperationException($"The dashboard test needs Debian's chromium and chromedriver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (or run .ci/run).");
+        }
+
+        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(400) }));
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
+        service.HideCommandPromptWindow = true;
+        service.SuppressInitialDiagnosticInformation = true;
+        var options = new ChromeOptions { BinaryLocation = Chromium };
+        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required", "--window-size=1366,900");
+        browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        browser?.Quit();
+        browser?.Dispose();
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_dashboard_follows_a_submitted_job_to_done_and_plays_its_video()
+    {
+        using var http = Host.Client("viewer");
+        Browser.Navigate().GoToUrl(new Uri(Host.BaseAddress, $"/#key={GatewayHost.KeyOf("viewer")}"));
+        Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
+        Until(() => Browser.FindElement(By.Id("workers")).Text.Contains("simulated (no GPU)", StringComparison.Ordinal), "the worker to be listed");
+
+        var job = await http.SubmitOkAsync(new JobRequest { Prompt = "a lighthouse beam sweeping fog", Frames = 17, Steps = 4 });
+        Until(() => Browser.FindElements(By.CssSelector($"#jobs tr[data-job='{job.Id}']")).Count == 1, "the job to appear in the jobs table");
+        Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{job.Id}']")).Click();
+        Until(() => Browser.FindElement(By.Id("detail-step")).Text.StartsWith("denoising", StringComparison.Ordinal), "live step progress in the job detail");
+        Until(() => Browser.FindElement(By.Id("detail-status")).Text == "succeeded", "the job to succeed");
+        Until(() => Convert.ToInt64(Browser.ExecuteScript("return document.getElementById('detail-video').readyState;"), System.Globalization.CultureInfo.InvariantCulture) >= 2, "the video to load");
+        var played = Browser.ExecuteAsyncScript("""
+            const done = arguments[arguments.length - 1];
+            const video = document.getElementById('detail-video');
+            video.play().then(() => setTimeout(() => done([video.currentTime, video.videoWidth, video.videoHeight]), 600), e => done(String(e)));
+            """);
+
+        var facts = Assert.IsAssignableFrom<IReadOnlyCollection<object>>(played).Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(facts[0] > 0, $"the video did not advance: currentTime {facts[0]}");
+        Assert.Equal(256, facts[1]);
+        Assert.Equal(144, facts[2]);
+        Assert.Contains("rendering", Browser.FindElement(By.Id("detail-timings")).Text, StringComparison.Ordinal);
+        Assert.Contains("succeeded", Browser.FindElement(By.Id("detail-attempts")).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_a_batch_progressing_to_finished()
+    {
+        using var http = Host.Client("viewer");
+        Browser.Navigate().GoToUrl(new Uri(Host.BaseAddress, $"/#key={GatewayHost.KeyOf("viewer")}"));
+        Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches")
+        {
+            Content = new StringContent("""{"prompt": "panel one", "frames": 5, "steps": 1}""" + "\n" + """{"prompt": "panel two", "frames": 5, "steps": 1}""", Encoding.UTF8, "application/x-ndjson"),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await http.SendAsync(request, Api.Token);
+        var batch = (await response.Content.ReadFromJsonAsync<BatchView>(TurboJson.Options, Api.Token))!;
+
+        Until(() => Browser.FindElements(By.CssSelector($"#batches [data-batch='{batch.Id}']")).Count == 1, "the batch to appear");
+        Until(() => Browser.FindElement(By.CssSelector($"#batches [data-batch='{batch.Id}']")).Text.Contains("2 of 2 finished", StringComparison.Ordinal), "the batch to finish");
+    }
+
+    private void Until(Func<bool> condition, string what)
+    {
+        var wait = new WebDriverWait(Browser, TimeSpan.FromSeconds(30)) { PollingInterval = TimeSpan.FromMilliseconds(100), Message = $"Waited 30 s for {what}." };
+        wait.IgnoreExceptionTypes(typeof(NoSuchElementException), typeof(StaleElementReferenceException));
+        wait.Until(_ => condition());
+    }
+}
