@@ -168,9 +168,11 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         var probe = (await cluster.Client.SubmitJobAsync(new JobSpec(ProbePrompt, "model-0", JobResolution.P480, JobAspect.Landscape16x9, 81, 4, 7, JobPriority.Urgent, "tenant-0"))).EnsureAccepted();
         var running = await WaitAsync(store, probe.JobId, j => j.Status == JobStatus.Running, cancellationToken);
         var victim = cluster.Silos.Single(s => s.Name == running.Lease!.WorkerId);
-        holdProbe = false;
         var killedAt = DateTimeOffset.UtcNow;
         await cluster.KillSiloAsync(victim, cancellationToken);
+
+        // Released only once its silo is gone: released earlier, a slow kill lets the probe finish first.
+        holdProbe = false;
         var requeued = await WaitAsync(store, probe.JobId, j => j.Attempts.Length >= 2, cancellationToken);
         await WaitAsync(store, probe.JobId, j => j.Status == JobStatus.Succeeded, cancellationToken);
         var lost = requeued.Attempts[0];
