@@ -144,7 +144,7 @@ function renderOverview(overview) {
   const batches = $("batches");
   batches.replaceChildren();
   if (overview.batches.length === 0) {
-    const p = document.createElement("p"); p.className = "empty"; p.textContent = "No batches among the jobs shown."; batches.appendChild(p);
+    const p = document.createElement("p"); p.className = "empty"; p.textContent = "No batches yet."; batches.appendChild(p);
   }
   for (const batch of overview.batches) {
     const div = document.createElement("div");
