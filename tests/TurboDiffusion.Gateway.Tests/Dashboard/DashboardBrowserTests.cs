@@ -32,7 +32,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             throw new InvalidOperationException($"The dashboard test needs Debian's chromium and chromedriver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (or run .ci/run).");
         }
 
-        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(400) }));
+        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }));
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
