@@ -9,7 +9,7 @@ namespace TurboDiffusion.Farm.Tests.Cluster;
 [Collection(MultiSiloGroup.Name)]
 public sealed class FailureTests
 {
-    private static SimulatedVideoEngine Slow(string _) => new() { StepTime = TimeSpan.FromMilliseconds(400) };
+    private static SimulatedVideoEngine Slow(string _) => new() { StepTime = TimeSpan.FromMilliseconds(800) };
 
     [Fact]
     public async Task A_job_on_a_killed_silo_finishes_elsewhere_with_one_artifact_and_no_retry_consumed()

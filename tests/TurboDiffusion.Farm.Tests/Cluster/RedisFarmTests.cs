@@ -30,7 +30,7 @@ public sealed class RedisFarmTests : IAsyncDisposable
     [Fact]
     public async Task A_job_on_a_killed_silo_finishes_elsewhere_with_redis_job_state()
     {
-        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(400) }, store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(800) }, store: await StoreAsync());
         var job = await farm.SubmitAsync(Specs.Job());
         var running = await farm.WaitForStatusAsync(job.JobId, JobStatus.Running);
 

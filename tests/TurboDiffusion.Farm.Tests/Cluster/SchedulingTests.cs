@@ -113,27 +113,33 @@ public sealed class SchedulingTests
     }
 
     [Fact]
-    public async Task A_full_tenant_quota_answers_over_quota_with_retry_after_and_records_nothing()
+    public async Task Past_the_tenant_quota_and_the_pool_bound_submissions_get_typed_rejections_with_retry_after_and_record_nothing()
     {
         await using var farm = await TestFarm.StartAsync(1, engine: null, new Dictionary<string, string?>
         {
+            ["Turbo:Admission:MaxQueuedPerPool"] = "3",
             ["Turbo:Admission:MaxQueuedPerTenant"] = "2",
             ["Turbo:Admission:RetryAfter"] = "00:00:07",
         });
         await farm.SubmitAsync(Specs.Job());
         await farm.SubmitAsync(Specs.Job());
 
-        var third = await farm.Client.SubmitJobAsync(Specs.Job());
+        var overQuota = await farm.Client.SubmitJobAsync(Specs.Job());
         var otherTenant = await farm.Client.SubmitJobAsync(Specs.Job(tenant: "studio-b"));
+        var full = await farm.Client.SubmitJobAsync(Specs.Job(tenant: "studio-c"));
 
-        Assert.Equal(SubmitOutcome.Rejected, third.Outcome);
-        Assert.Equal(AdmissionOutcome.OverQuota, third.Admission!.Outcome);
-        Assert.Equal(TimeSpan.FromSeconds(7), third.RetryAfter);
-        Assert.Null(await farm.Store.GetAsync(third.JobId, TestContext.Current.CancellationToken));
-        var error = Assert.Throws<AdmissionRejectedException>(() => third.EnsureAccepted());
+        Assert.Equal(SubmitOutcome.Rejected, overQuota.Outcome);
+        Assert.Equal(AdmissionOutcome.OverQuota, overQuota.Admission!.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(7), overQuota.RetryAfter);
+        Assert.Null(await farm.Store.GetAsync(overQuota.JobId, TestContext.Current.CancellationToken));
+        var error = Assert.Throws<AdmissionRejectedException>(() => overQuota.EnsureAccepted());
         Assert.Contains("MaxQueuedPerTenant", error.Message);
         Assert.Equal(SubmitOutcome.Accepted, otherTenant.Outcome);
+        Assert.Equal(AdmissionOutcome.QueueFull, full.Admission!.Outcome);
+        Assert.Contains("MaxQueuedPerPool", full.Admission.Reason);
+        Assert.Equal(3, (await farm.Scheduler().GetSnapshot()).Depth);
         Assert.Equal(1, await farm.MetricAsync("turbo_jobs_rejected_total", "reason=\"over_quota\""));
+        Assert.Equal(1, await farm.MetricAsync("turbo_jobs_rejected_total", "reason=\"queue_full\""));
     }
 
     [Fact]

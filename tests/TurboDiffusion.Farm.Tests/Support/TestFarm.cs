@@ -64,9 +64,9 @@ internal sealed class TestFarm : IAsyncDisposable
         var engines = new ConcurrentDictionary<string, SimulatedVideoEngine>();
         var configuration = new Dictionary<string, string?>
         {
-            ["Turbo:Lease:Duration"] = "00:00:02",
+            ["Turbo:Lease:Duration"] = "00:00:03",
             ["Turbo:Lease:SweepInterval"] = "00:00:00.100",
-            ["Turbo:Worker:HeartbeatInterval"] = "00:00:00.200",
+            ["Turbo:Worker:HeartbeatInterval"] = "00:00:00.250",
             ["Turbo:Worker:IdlePollInterval"] = "00:00:00.010",
             ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.050",
             ["Turbo:Worker:ProgressReportInterval"] = "00:00:00.050",
