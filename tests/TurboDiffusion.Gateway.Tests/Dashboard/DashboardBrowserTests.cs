@@ -77,6 +77,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(256, facts[1]);
         Assert.Equal(144, facts[2]);
         Assert.Contains("rendering", Browser.FindElement(By.Id("detail-timings")).Text, StringComparison.Ordinal);
+        Until(() => Browser.FindElement(By.Id("detail-stages")).Text.Contains("denoising", StringComparison.Ordinal), "seconds per engine stage from the sidecar");
         Assert.Contains("succeeded", Browser.FindElement(By.Id("detail-attempts")).Text, StringComparison.Ordinal);
     }
 
