@@ -95,6 +95,15 @@ public sealed class TurboFarmClient : IDisposable
     public Task<JobView> CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<JobView>(() => Request(HttpMethod.Post, $"v1/jobs/{Uri.EscapeDataString(jobId)}/cancel"), cancellationToken);
 
+    /// <summary>Your batches (an admin key may name a tenant), newest first; pass the page's NextCursor back for the next page.</summary>
+    public Task<Page<BatchView>> ListBatchesAsync(string? tenant = null, string? cursor = null, int limit = 20, CancellationToken cancellationToken = default)
+    {
+        var parameters = new List<string> { $"limit={limit.ToString(CultureInfo.InvariantCulture)}" };
+        AddParameter(parameters, "tenant", tenant);
+        AddParameter(parameters, "cursor", cursor);
+        return SendAsync<Page<BatchView>>(() => Request(HttpMethod.Get, "v1/batches?" + string.Join('&', parameters)), cancellationToken);
+    }
+
     public Task<BatchView> GetBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         SendAsync<BatchView>(() => Request(HttpMethod.Get, $"v1/batches/{Uri.EscapeDataString(batchId)}"), cancellationToken);
 

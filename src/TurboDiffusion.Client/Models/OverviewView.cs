@@ -1,6 +1,6 @@
 namespace TurboDiffusion.Client.Models;
 
-/// <summary>What the dashboard shows at once: the queues, the workers, the latest jobs (filtered) and their batches.</summary>
+/// <summary>What the dashboard shows at once: the queues, the workers, the latest jobs (filtered) and the latest batches.</summary>
 public sealed record OverviewView(
     IReadOnlyList<PoolView> Pools,
     IReadOnlyList<WorkerView> Workers,

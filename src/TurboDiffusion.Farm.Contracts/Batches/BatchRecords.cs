@@ -17,12 +17,14 @@ public sealed record BatchSpec(
     [property: Id(4)] string? ParentBatchId = null);
 
 /// <summary>The stored record of a batch: its items' job ids in submission order.</summary>
+/// <param name="ParentBatchId">Set on a part of a larger upload (see <see cref="BatchSpec.ParentBatchId"/>); parts are not listed as batches.</param>
 [GenerateSerializer, Immutable, Alias("turbo.BatchState.v1")]
 public sealed record BatchState(
     [property: Id(0)] string BatchId,
     [property: Id(1)] string Tenant,
     [property: Id(2)] DateTimeOffset CreatedAt,
-    [property: Id(3)] ImmutableArray<string> JobIds);
+    [property: Id(3)] ImmutableArray<string> JobIds,
+    [property: Id(4)] string? ParentBatchId = null);
 
 /// <summary>How a batch is doing.</summary>
 /// <param name="Counts">Item jobs per status (only statuses that occur).</param>

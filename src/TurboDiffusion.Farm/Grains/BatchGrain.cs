@@ -35,7 +35,7 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
         var jobIds = Enumerable.Range(0, spec.Items.Length).Select(i => JobIds.ForBatchItem(BatchId, i)).ToImmutableArray();
         if (state is null)
         {
-            var created = new BatchState(BatchId, spec.Tenant, time.GetUtcNow(), jobIds);
+            var created = new BatchState(BatchId, spec.Tenant, time.GetUtcNow(), jobIds, spec.ParentBatchId);
             state = await store.TryCreateBatchAsync(created) ? created : await store.GetBatchAsync(BatchId);
         }
 

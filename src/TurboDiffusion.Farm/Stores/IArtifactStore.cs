@@ -26,6 +26,13 @@ public interface IArtifactStore
     Task<Stream> OpenReadAsync(ArtifactRef artifact, string name, CancellationToken cancellationToken = default);
 }
 
+/// <summary>An artifact store that can hand out short-lived read URLs, so clients download straight from storage.</summary>
+public interface IArtifactLinks
+{
+    /// <summary>A URL reading one stored file of <paramref name="artifact"/> until <paramref name="expiresAt"/>, or null when this store's credentials cannot sign one.</summary>
+    Uri? TryCreateReadUrl(ArtifactRef artifact, string name, DateTimeOffset expiresAt);
+}
+
 /// <summary>The files one attempt produced, on the worker's disk.</summary>
 public sealed record ArtifactUpload(string Tenant, string JobId, Guid LeaseToken, string VideoPath, string SidecarPath, string? FramesDirectory);
 

@@ -32,7 +32,13 @@ public interface IJobStore
     Task<bool> TryCreateBatchAsync(BatchState batch, CancellationToken cancellationToken = default);
 
     Task<BatchState?> GetBatchAsync(string batchId, CancellationToken cancellationToken = default);
+
+    /// <summary>A tenant's batches, newest first (parts of larger uploads left out); <paramref name="cursor"/> continues a previous page.</summary>
+    Task<BatchPage> ListBatchesAsync(string tenant, int limit, long cursor = 0, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One page of batches; <paramref name="NextCursor"/> is null on the last page.</summary>
+public sealed record BatchPage(IReadOnlyList<BatchState> Batches, long? NextCursor);
 
 /// <summary>A listing filter; at least one of batch, tenant or status. <paramref name="Cursor"/> continues a previous page.</summary>
 public sealed record JobQuery(string? BatchId = null, string? Tenant = null, JobStatus? Status = null, int Limit = 100, long Cursor = 0)

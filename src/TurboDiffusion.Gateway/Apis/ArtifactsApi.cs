@@ -10,27 +10,30 @@ using TurboDiffusion.Gateway.Hosting;
 
 namespace TurboDiffusion.Gateway.Apis;
 
-/// <summary>A finished job's files, streamed from the artifact store with range support (players seek in the MP4).</summary>
+/// <summary>
+/// A finished job's files, streamed from the artifact store with range support (players seek in the MP4), or with
+/// <c>?redirect=true</c> a 302 to a short-lived URL of the file in blob storage when the store can sign one.
+/// </summary>
 public static class ArtifactsApi
 {
     public static IEndpointRouteBuilder MapArtifactsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/jobs").WithTags("Artifacts");
         group.MapGet("/{id}/video", GetVideo).WithName(nameof(GetVideo)).WithSummary("The MP4 of a succeeded job")
-            .Produces(StatusCodes.Status200OK, contentType: "video/mp4").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces(StatusCodes.Status200OK, contentType: "video/mp4").Produces(StatusCodes.Status302Found).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id}/sidecar", GetSidecar).WithName(nameof(GetSidecar)).WithSummary("The JSON sidecar of a succeeded job (prompt, seed, model, timings)")
             .Produces(StatusCodes.Status200OK, contentType: "application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
-    public static Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetVideo(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken) =>
-        OpenAsync(id, user, farm, a => a.VideoName, "video/mp4", $"{id}.mp4", cancellationToken);
+    public static Task<Results<FileStreamHttpResult, RedirectHttpResult, ProblemHttpResult>> GetVideo(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken, bool redirect = false) =>
+        OpenAsync(id, user, farm, a => a.VideoName, "video/mp4", $"{id}.mp4", redirect, cancellationToken);
 
-    public static Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetSidecar(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken) =>
-        OpenAsync(id, user, farm, a => a.SidecarName, "application/json", $"{id}.json", cancellationToken);
+    public static Task<Results<FileStreamHttpResult, RedirectHttpResult, ProblemHttpResult>> GetSidecar(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken, bool redirect = false) =>
+        OpenAsync(id, user, farm, a => a.SidecarName, "application/json", $"{id}.json", redirect, cancellationToken);
 
-    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> OpenAsync(
-        string id, ClaimsPrincipal user, FarmAccess farm, Func<ArtifactRef, string> name, string contentType, string downloadName, CancellationToken cancellationToken)
+    private static async Task<Results<FileStreamHttpResult, RedirectHttpResult, ProblemHttpResult>> OpenAsync(
+        string id, ClaimsPrincipal user, FarmAccess farm, Func<ArtifactRef, string> name, string contentType, string downloadName, bool redirect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(farm);
         var job = await farm.VisibleJobAsync(id, Caller.From(user));
@@ -38,6 +41,12 @@ public static class ArtifactsApi
         {
             return TypedResults.Problem(Problems.Create(StatusCodes.Status409Conflict, "No video yet",
                 $"Job {id} is {job.Status}; its files are available once it succeeded (watch /v1/jobs/{id}/events)."));
+        }
+
+        if (redirect && farm.Artifacts is IArtifactLinks links
+            && links.TryCreateReadUrl(artifact, name(artifact), farm.Time.GetUtcNow() + farm.Options.ArtifactLinkLifetime) is { } url)
+        {
+            return TypedResults.Redirect(url.AbsoluteUri);
         }
 
         var stream = await farm.Artifacts.OpenReadAsync(artifact, name(artifact), cancellationToken);

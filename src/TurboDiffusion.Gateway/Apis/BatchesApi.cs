@@ -18,6 +18,7 @@ namespace TurboDiffusion.Gateway.Apis;
 public static class BatchesApi
 {
     public const string JsonLinesType = "application/x-ndjson";
+    public const int MaxBatchesPerPage = 100;
 
     public static RouteGroupBuilder MapBatchesApi(this IEndpointRouteBuilder endpoints)
     {
@@ -27,6 +28,7 @@ public static class BatchesApi
             .Accepts<JobRequest>(JsonLinesType)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapGet("", ListBatches).WithName(nameof(ListBatches)).WithSummary("A tenant's batches with their progress, newest first");
         group.MapGet("/{id}", GetBatch).WithName(nameof(GetBatch)).WithSummary("Get a batch's progress").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/jobs", ListBatchJobs).WithName(nameof(ListBatchJobs)).WithSummary("A batch's jobs in upload order (line 1 first)")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -80,6 +82,41 @@ public static class BatchesApi
 
         var summary = JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(batchId).Combine(caller.Tenant, parts.ToImmutable()));
         return existing is null ? TypedResults.Accepted($"/v1/batches/{batchId}", summary) : TypedResults.Ok(summary);
+    }
+
+    public static async Task<Ok<Page<BatchView>>> ListBatches(ClaimsPrincipal user, FarmAccess farm, string? tenant = null, int limit = 20, string? cursor = null) =>
+        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, limit, cursor));
+
+    /// <summary>The listing behind <see cref="ListBatches"/>: the caller's tenant unless an admin names another.</summary>
+    public static async Task<Page<BatchView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, int limit, string? cursor)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(farm);
+        var problems = new List<string>();
+        if (tenant is not null && !caller.CanSee(tenant))
+        {
+            problems.Add($"tenant: '{tenant}' is not your tenant; leave it out to list '{caller.Tenant}'.");
+        }
+
+        if (limit is < 1 or > MaxBatchesPerPage)
+        {
+            problems.Add($"limit: {limit} is outside 1 to {MaxBatchesPerPage}; ask for fewer batches per page.");
+        }
+
+        long position = 0;
+        if (cursor is not null && !long.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out position))
+        {
+            problems.Add($"cursor: '{cursor}' is not a cursor; pass the nextCursor of the previous page.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidJobSpecException(problems);
+        }
+
+        var page = await farm.Store.ListBatchesAsync(tenant ?? caller.Tenant, limit, position);
+        var summaries = await Task.WhenAll(page.Batches.Select(b => farm.Grains.GetGrain<IBatchGrain>(b.BatchId).GetSummary()));
+        return new Page<BatchView>([.. summaries.Select(JobViewMapper.ToView)], page.NextCursor?.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public static async Task<Ok<BatchView>> GetBatch(string id, ClaimsPrincipal user, FarmAccess farm)

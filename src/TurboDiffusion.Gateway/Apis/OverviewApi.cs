@@ -14,7 +14,7 @@ using TurboDiffusion.Gateway.Mapping;
 
 namespace TurboDiffusion.Gateway.Apis;
 
-/// <summary><c>/v1/overview</c>: the dashboard's view of the farm, once or as Server-Sent Events sent whenever it changes.</summary>
+/// <summary><c>/v1/overview</c>: the dashboard's view of the farm (queues, workers, latest jobs and batches), once or as Server-Sent Events sent whenever it changes.</summary>
 public static class OverviewApi
 {
     public const int JobsShown = 50;
@@ -24,7 +24,7 @@ public static class OverviewApi
     public static IEndpointRouteBuilder MapOverviewApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/overview").WithTags("Dashboard");
-        group.MapGet("", GetOverview).WithName(nameof(GetOverview)).WithSummary("Pools, workers, the latest jobs (filtered like GET /v1/jobs) and their batches");
+        group.MapGet("", GetOverview).WithName(nameof(GetOverview)).WithSummary("Pools, workers, the latest jobs (filtered like GET /v1/jobs) and the latest batches");
         group.MapGet("/events", WatchOverview).WithName(nameof(WatchOverview))
             .WithSummary("Server-Sent Events: an 'overview' event whenever the overview changes (checked every second)")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
@@ -87,14 +87,10 @@ public static class OverviewApi
         var pools = WorkersApi.PoolsAsync(farm, scheduler);
         var workers = WorkersApi.WorkersAsync(caller, farm, scheduler);
         var jobs = await JobsApi.ListAsync(caller, farm, tenant, status, batchId, JobsShown, cursor: null);
-        var batchIds = jobs.Items.Select(j => j.BatchId).OfType<string>().Append(batchId).OfType<string>().Distinct(StringComparer.Ordinal).Take(BatchesShown);
-        var batches = new List<BatchView>();
-        foreach (var id in batchIds)
+        var batches = (await BatchesApi.ListAsync(caller, farm, tenant, BatchesShown, cursor: null)).Items.ToList();
+        if (batchId is not null && batches.All(b => b.Id != batchId) && await farm.Store.GetBatchAsync(batchId) is { } filtered && caller.CanSee(filtered.Tenant))
         {
-            if (await farm.Store.GetBatchAsync(id) is { } batch && caller.CanSee(batch.Tenant))
-            {
-                batches.Add(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).GetSummary()));
-            }
+            batches.Insert(0, JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(batchId).GetSummary()));
         }
 
         return new OverviewView(await pools, await workers, jobs.Items, batches, farm.Time.GetUtcNow());

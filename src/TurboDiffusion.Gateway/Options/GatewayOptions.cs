@@ -16,6 +16,7 @@ public sealed class GatewayOptions
     public const int DefaultBatchPartSize = 1000;
     public static readonly TimeSpan DefaultEventPollInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan DefaultEventKeepAlive = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultArtifactLinkLifetime = TimeSpan.FromMinutes(5);
 
     /// <summary>The operator's key: sees and acts on every tenant. Never logged.</summary>
     public string? AdminKey { get; set; }
@@ -51,6 +52,9 @@ public sealed class GatewayOptions
 
     /// <summary>A comment line is sent after this much silence so proxies keep an event stream open.</summary>
     public TimeSpan EventKeepAlive { get; set; } = DefaultEventKeepAlive;
+
+    /// <summary>How long a redirect URL into blob storage (<c>?redirect=true</c>) stays valid.</summary>
+    public TimeSpan ArtifactLinkLifetime { get; set; } = DefaultArtifactLinkLifetime;
 
     public RateLimitOptions RateLimit { get; set; } = new();
 }
@@ -93,6 +97,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             .Range(nameof(options.BatchPartSize), options.BatchPartSize, 1, 10_000)
             .Range(nameof(options.EventPollInterval), options.EventPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10))
             .Range(nameof(options.EventKeepAlive), options.EventKeepAlive, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5))
+            .Range(nameof(options.ArtifactLinkLifetime), options.ArtifactLinkLifetime, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1))
             .Range("RateLimit:PermitsPerSecond", options.RateLimit.PermitsPerSecond, 1, 1_000_000)
             .Range("RateLimit:Burst", options.RateLimit.Burst, 1, 1_000_000)
             .Result();

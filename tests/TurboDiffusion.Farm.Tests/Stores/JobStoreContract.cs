@@ -150,6 +150,28 @@ public abstract class JobStoreContract
     }
 
     [Fact]
+    public async Task A_tenants_batches_list_newest_first_in_pages_without_the_parts_of_uploads()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = Specs.Unique("tenant");
+        var ids = Enumerable.Range(0, 3).Select(_ => Specs.Unique("bat")).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await store.TryCreateBatchAsync(new BatchState(ids[i], tenant, T0.AddMinutes(i), ["j.00000"]), TestContext.Current.CancellationToken);
+        }
+
+        await store.TryCreateBatchAsync(new BatchState(Specs.Unique("part"), tenant, T0.AddHours(1), ["p.00000"], ParentBatchId: ids[0]), TestContext.Current.CancellationToken);
+        await store.TryCreateBatchAsync(new BatchState(Specs.Unique("bat"), Specs.Unique("other"), T0, ["o.00000"]), TestContext.Current.CancellationToken);
+
+        var first = await store.ListBatchesAsync(tenant, 2, 0, TestContext.Current.CancellationToken);
+        var second = await store.ListBatchesAsync(tenant, 2, first.NextCursor!.Value, TestContext.Current.CancellationToken);
+
+        Assert.Equal([ids[2], ids[1]], first.Batches.Select(b => b.BatchId));
+        Assert.Equal([ids[0]], second.Batches.Select(b => b.BatchId));
+        Assert.Null(second.NextCursor);
+    }
+
+    [Fact]
     public async Task Batch_is_created_once()
     {
         var store = await CreateStoreAsync();

@@ -102,6 +102,10 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         var finished = await WaitForBatchAsync(http, batch.Id);
         Assert.Equal(2, finished.Finished);
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        var listed = await http.GetFromJsonAsync<Page<BatchView>>("/v1/batches?limit=100", TurboJson.Options, Api.Token);
+        Assert.Contains(listed!.Items, b => b.Id == batch.Id && b.Total == 2);
+        var otherList = await other.GetFromJsonAsync<Page<BatchView>>("/v1/batches", TurboJson.Options, Api.Token);
+        Assert.DoesNotContain(otherList!.Items, b => b.Id == batch.Id);
     }
 
     private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, string lines)

@@ -5,7 +5,7 @@ using TurboDiffusion.Silo.Simulation;
 
 namespace TurboDiffusion.Gateway.Tests.Apis;
 
-/// <summary>A gateway with tight limits: 1 request a second per tenant after a burst of 10, one queued job per tenant, and an engine that never finishes.</summary>
+/// <summary>A gateway with tight limits: 1 request a second per tenant after a burst of 5, one queued job per tenant, and an engine that never finishes.</summary>
 public sealed class LimitsTests : IAsyncLifetime
 {
     private GatewayHost? host;
@@ -16,7 +16,7 @@ public sealed class LimitsTests : IAsyncLifetime
         host = await GatewayHost.StartAsync(["flooder", "quota"], new SimulatedVideoEngine { Behavior = (_, _) => SimulatedBehavior.Hang }, new Dictionary<string, string?>
         {
             ["Turbo:Gateway:RateLimit:PermitsPerSecond"] = "1",
-            ["Turbo:Gateway:RateLimit:Burst"] = "10",
+            ["Turbo:Gateway:RateLimit:Burst"] = "5",
             ["Turbo:Admission:MaxQueuedPerTenant"] = "1",
             ["Turbo:Worker:DrainGracePeriod"] = "00:00:00.200",
         });
@@ -30,7 +30,7 @@ public sealed class LimitsTests : IAsyncLifetime
         using var quiet = Host.Client("quota");
         var statuses = new List<HttpResponseMessage>();
 
-        for (var i = 0; i < 16; i++)
+        for (var i = 0; i < 30; i++)
         {
             statuses.Add(await flooder.GetAsync(new Uri("/v1/jobs", UriKind.Relative), Api.Token));
         }

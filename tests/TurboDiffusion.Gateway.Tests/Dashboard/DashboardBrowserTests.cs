@@ -32,7 +32,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             throw new InvalidOperationException($"The dashboard test needs Debian's chromium and chromedriver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (or run .ci/run).");
         }
 
-        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(400) }));
+        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }));
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
@@ -77,6 +77,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(256, facts[1]);
         Assert.Equal(144, facts[2]);
         Assert.Contains("rendering", Browser.FindElement(By.Id("detail-timings")).Text, StringComparison.Ordinal);
+        Until(() => Browser.FindElement(By.Id("detail-stages")).Text.Contains("denoising", StringComparison.Ordinal), "seconds per engine stage from the sidecar");
         Assert.Contains("succeeded", Browser.FindElement(By.Id("detail-attempts")).Text, StringComparison.Ordinal);
     }
 

@@ -6,7 +6,8 @@ namespace TurboDiffusion.Gateway.Tests.Support;
 
 /// <summary>
 /// The simulated engine's stages and steps, but a real H.264 MP4 as output (ffmpeg's test pattern at the request's
-/// size and frame count), so a browser can play what the farm produced.
+/// size and frame count), so a browser can play what the farm produced, and a sidecar with seconds per stage as the
+/// real engine writes it.
 /// </summary>
 public sealed class Mp4Engine(SimulatedVideoEngine inner) : IVideoEngine
 {
@@ -30,7 +31,14 @@ public sealed class Mp4Engine(SimulatedVideoEngine inner) : IVideoEngine
         using var ffmpeg = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg did not start; install it (apt-get install ffmpeg).");
         var errors = await ffmpeg.StandardError.ReadToEndAsync(cancellationToken);
         await ffmpeg.WaitForExitAsync(cancellationToken);
-        return ffmpeg.ExitCode == 0 ? result : throw new InvalidOperationException($"ffmpeg failed ({ffmpeg.ExitCode}): {errors}");
+        if (ffmpeg.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ffmpeg failed ({ffmpeg.ExitCode}): {errors}");
+        }
+
+        var stages = result.StageTimings.ToDictionary(t => t.Key.ToString(), t => t.Value.TotalSeconds);
+        await File.WriteAllTextAsync(result.SidecarPath, System.Text.Json.JsonSerializer.Serialize(new { prompt = request.Prompt, stageSeconds = stages }), cancellationToken);
+        return result;
     }
 
     public void Dispose() => inner.Dispose();

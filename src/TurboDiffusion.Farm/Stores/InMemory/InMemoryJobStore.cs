@@ -99,6 +99,17 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
         }
     }
 
+    public Task<BatchPage> ListBatchesAsync(string tenant, int limit, long cursor = 0, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            var page = batches.Values.Where(b => b.Tenant == tenant && b.ParentBatchId is null)
+                .OrderByDescending(b => b.CreatedAt).ThenBy(b => b.BatchId, StringComparer.Ordinal)
+                .Skip((int)Math.Min(cursor, int.MaxValue)).Take(limit + 1).ToList();
+            return Task.FromResult(new BatchPage([.. page.Take(limit)], page.Count > limit ? cursor + limit : null));
+        }
+    }
+
     public Task<BatchState?> GetBatchAsync(string batchId, CancellationToken cancellationToken = default)
     {
         lock (gate)

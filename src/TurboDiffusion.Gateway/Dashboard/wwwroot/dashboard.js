@@ -144,7 +144,7 @@ function renderOverview(overview) {
   const batches = $("batches");
   batches.replaceChildren();
   if (overview.batches.length === 0) {
-    const p = document.createElement("p"); p.className = "empty"; p.textContent = "No batches among the jobs shown."; batches.appendChild(p);
+    const p = document.createElement("p"); p.className = "empty"; p.textContent = "No batches yet."; batches.appendChild(p);
   }
   for (const batch of overview.batches) {
     const div = document.createElement("div");
@@ -193,6 +193,8 @@ function showJob(id) {
   const video = $("detail-video");
   video.hidden = true;
   video.removeAttribute("src");
+  delete video.dataset.for;
+  delete $("detail-stages").dataset.for;
   if (videoUrl) { URL.revokeObjectURL(videoUrl); videoUrl = null; }
   $("detail-novideo").hidden = false;
   jobStream = openStream(`/v1/jobs/${encodeURIComponent(id)}/events`, (type, data) => {
@@ -239,7 +241,28 @@ function renderJob(job) {
   $("detail-error").textContent = job.failure ? `${job.failure.reason}: ${job.failure.message}` : "";
   $("detail-cancel").hidden = finished.has(job.status);
   $("detail-cancel").onclick = () => fetch(`/v1/jobs/${encodeURIComponent(job.id)}/cancel`, { method: "POST", headers: headers() });
-  if (job.status === "succeeded" && job.artifact) showVideo(job.artifact.videoUrl);
+  if (job.status === "succeeded" && job.artifact) {
+    showVideo(job.artifact.videoUrl);
+    showStages(job.artifact.sidecarUrl);
+  }
+}
+
+// Seconds per engine stage come from the video's sidecar, written by the engine.
+async function showStages(url) {
+  const stages = $("detail-stages");
+  if (stages.dataset.for === url) return;
+  stages.dataset.for = url;
+  const response = await fetch(url, { headers: headers() });
+  const sidecar = response.ok ? await response.json() : {};
+  stages.replaceChildren();
+  const entries = Object.entries(sidecar.stageSeconds || {});
+  if (sidecar.untrainedModel) entries.unshift(["model", "untrained (noise, not the prompt)"]);
+  if (entries.length === 0) entries.push(["-", "not recorded by this engine"]);
+  for (const [name, value] of entries) {
+    const dt = document.createElement("dt"); dt.textContent = name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+    const dd = document.createElement("dd"); dd.textContent = typeof value === "number" ? value.toFixed(2) + " s" : value;
+    stages.append(dt, dd);
+  }
 }
 
 async function showVideo(url) {

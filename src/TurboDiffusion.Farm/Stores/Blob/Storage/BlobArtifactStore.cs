@@ -12,7 +12,7 @@ namespace TurboDiffusion.Farm.Stores.Blob;
 /// [{tenant}/]{jobId}/{leaseToken}/ (video.mp4, video.json, frames/*.png). The video is uploaded last, so an attempt
 /// folder with a video has all its files.
 /// </summary>
-public sealed class BlobArtifactStore : IArtifactStore
+public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
 {
     public const string StoreName = "blob";
 
@@ -121,6 +121,14 @@ public sealed class BlobArtifactStore : IArtifactStore
         {
             throw new ArtifactStoreException($"{artifact.Container}/{artifact.Prefix}{name}", $"Reading the artifact failed ({e.Status} {e.ErrorCode})", e);
         }
+    }
+
+    /// <summary>A read-only SAS URL of one file; null when the connection string has no account key (e.g. a SAS or token credential).</summary>
+    public Uri? TryCreateReadUrl(ArtifactRef artifact, string name, DateTimeOffset expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        var blob = service.GetBlobContainerClient(artifact.Container).GetBlobClient(artifact.Prefix + name);
+        return blob.CanGenerateSasUri ? blob.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Read, expiresAt) : null;
     }
 
     private (string Container, string JobPrefix) Locate(string tenant, string jobId) => options.Layout == BlobLayout.SharedContainer

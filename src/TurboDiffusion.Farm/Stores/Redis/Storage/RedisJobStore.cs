@@ -190,7 +190,52 @@ public sealed partial class RedisJobStore : IJobStore
         ArgumentNullException.ThrowIfNull(batch);
         var key = keys.Batch(batch.BatchId);
         var json = JsonSerializer.Serialize(batch, FarmJsonContext.Default.BatchState);
-        return await Guard(key, () => Db.StringSetAsync(key, json, options.FinishedJobTtl, When.NotExists));
+        if (!await Guard(key, () => Db.StringSetAsync(key, json, options.FinishedJobTtl, When.NotExists)))
+        {
+            return false;
+        }
+
+        if (batch.ParentBatchId is null)
+        {
+            var index = keys.TenantBatches(batch.Tenant);
+            await Guard(index, () => Db.SortedSetAddAsync(index, batch.BatchId, batch.CreatedAt.ToUnixTimeMilliseconds()));
+            await Guard(index, () => Db.KeyExpireAsync(index, options.FinishedJobTtl));
+        }
+
+        return true;
+    }
+
+    public async Task<BatchPage> ListBatchesAsync(string tenant, int limit, long cursor = 0, CancellationToken cancellationToken = default)
+    {
+        var index = keys.TenantBatches(tenant);
+        var batches = new List<BatchState>();
+        var position = cursor;
+        while (batches.Count < limit)
+        {
+            var start = position;
+            var ids = await Guard(index, () => Db.SortedSetRangeByRankAsync(index, start, start + limit - batches.Count - 1, Order.Descending));
+            if (ids.Length == 0)
+            {
+                return new BatchPage(batches, null);
+            }
+
+            foreach (var id in ids)
+            {
+                if (await GetBatchAsync(id.ToString(), cancellationToken) is { } batch)
+                {
+                    batches.Add(batch);
+                    position++;
+                }
+                else
+                {
+                    // The batch's record expired: drop its index entry as we pass it.
+                    await Guard(index, () => Db.SortedSetRemoveAsync(index, id));
+                }
+            }
+        }
+
+        var more = await Guard(index, () => Db.SortedSetLengthAsync(index)) > position;
+        return new BatchPage(batches, more ? position : null);
     }
 
     public async Task<BatchState?> GetBatchAsync(string batchId, CancellationToken cancellationToken = default)

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+
+namespace TurboDiffusion.Cli.Tests.Commands;
+
+public sealed class FarmCommandTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("farm-up-").FullName;
+
+    [Fact]
+    public async Task Farm_up_serves_the_dashboard_and_api_until_stopped_then_exits_0()
+    {
+        var port = FreePort();
+        var output = new StringWriter();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
+            ["Turbo:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }).Build();
+
+        var run = TurboCli.Create(() => configuration).Parse(["farm", "up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, stop.Token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var dashboard = await EventuallyAsync(() => http.GetStringAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken));
+        var jobs = await http.GetStringAsync(new Uri("/v1/jobs", UriKind.Relative), TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        var exitCode = await run;
+
+        Assert.Contains("<title>TurboDiffusion Farm</title>", dashboard, StringComparison.Ordinal);
+        Assert.Contains("\"items\"", jobs, StringComparison.Ordinal);
+        Assert.Equal(0, exitCode);
+        Assert.Contains($"farm: http://127.0.0.1:{port}/", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("stopping: draining the worker", output.ToString(), StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private static async Task<string> EventuallyAsync(Func<Task<string>> call)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
