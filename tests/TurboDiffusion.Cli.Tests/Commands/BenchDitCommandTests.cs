@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
@@ -12,7 +11,7 @@ public sealed class BenchDitCommandTests : IDisposable
     {
         var json = Path.Combine(directory, "dit.json");
 
-        var (exitCode, output) = Run("bench", "dit", "--model", "tiny", "--frames", "5", "--warmup", "1", "--iterations", "2", "--json", json);
+        var (exitCode, output) = CliHarness.Run("bench", "dit", "--model", "tiny", "--frames", "5", "--warmup", "1", "--iterations", "2", "--json", json);
 
         Assert.Equal(0, exitCode);
         Assert.Contains("tiny  | cpu    | 832x480x5 | 3,120", output);
@@ -30,18 +29,11 @@ public sealed class BenchDitCommandTests : IDisposable
     [InlineData("--resolution", "1080p", "1080p")]
     public void Rejects_bad_options_naming_them(string option, string value, string expected)
     {
-        var (exitCode, output) = Run("bench", "dit", option, value);
+        var (exitCode, output) = CliHarness.Run("bench", "dit", option, value);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(expected, output);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
-
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var exitCode = TurboCli.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
-        return (exitCode, output.ToString());
-    }
 }

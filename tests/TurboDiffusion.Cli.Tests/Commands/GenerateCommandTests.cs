@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
@@ -15,14 +11,14 @@ public sealed class GenerateCommandTests : IDisposable
     {
         var video = Path.Combine(directory, "cat.mp4");
 
-        var (exitCode, output) = Run("generate", "a cat", "--model", "tiny", "--out", video);
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--model", "tiny", "--out", video);
 
         Assert.Equal(0, exitCode);
         Assert.Contains("UNTRAINED", output);
         Assert.Contains("step 4/4", output);
         Assert.Contains("decoding frames", output);
         Assert.Contains("total", output);
-        var probe = Probe(video);
+        var probe = CliHarness.Probe(video);
         Assert.Equal("h264", probe.GetProperty("codec_name").GetString());
         Assert.Equal("81", probe.GetProperty("nb_read_frames").GetString());
         Assert.Equal("16/1", probe.GetProperty("r_frame_rate").GetString());
@@ -34,7 +30,7 @@ public sealed class GenerateCommandTests : IDisposable
     {
         var video = Path.Combine(directory, "short.mp4");
 
-        var (exitCode, _) = Run("generate", "a dog", "--frames", "5", "--steps", "1", "--out", video, "--png-frames");
+        var (exitCode, _) = CliHarness.Run("generate", "a dog", "--frames", "5", "--steps", "1", "--out", video, "--png-frames");
 
         Assert.Equal(0, exitCode);
         Assert.Equal(5, Directory.GetFiles(Path.Combine(directory, "short_frames"), "frame_*.png").Length);
@@ -45,7 +41,7 @@ public sealed class GenerateCommandTests : IDisposable
     [InlineData("--steps", "9", "Steps must be 1 to 4")]
     public void Bad_options_exit_with_code_2_and_name_the_problem(string option, string value, string expected)
     {
-        var (exitCode, output) = Run("generate", "a cat", option, value, "--out", Path.Combine(directory, "x.mp4"));
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", option, value, "--out", Path.Combine(directory, "x.mp4"));
 
         Assert.Equal(GenerateCommand.BadInput, exitCode);
         Assert.Contains(expected, output);
@@ -54,7 +50,7 @@ public sealed class GenerateCommandTests : IDisposable
     [Fact]
     public void An_empty_prompt_exits_with_code_2()
     {
-        var (exitCode, output) = Run("generate", "  ", "--out", Path.Combine(directory, "x.mp4"));
+        var (exitCode, output) = CliHarness.Run("generate", "  ", "--out", Path.Combine(directory, "x.mp4"));
 
         Assert.Equal(GenerateCommand.BadInput, exitCode);
         Assert.Contains("prompt is empty", output);
@@ -66,7 +62,7 @@ public sealed class GenerateCommandTests : IDisposable
         var image = Path.Combine(directory, "broken.png");
         File.WriteAllText(image, "not an image");
 
-        var (exitCode, output) = Run("generate", "a cat", "--image", image, "--frames", "5", "--out", Path.Combine(directory, "x.mp4"));
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--image", image, "--frames", "5", "--out", Path.Combine(directory, "x.mp4"));
 
         Assert.Equal(GenerateCommand.BadInput, exitCode);
         Assert.Contains("broken.png", output);
@@ -77,7 +73,7 @@ public sealed class GenerateCommandTests : IDisposable
     {
         var model = Directory.CreateDirectory(Path.Combine(directory, "model")).FullName;
 
-        var (exitCode, output) = Run("generate", "a cat", "--model", model, "--out", Path.Combine(directory, "x.mp4"));
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--model", model, "--out", Path.Combine(directory, "x.mp4"));
 
         Assert.Equal(GenerateCommand.BadInput, exitCode);
         Assert.Contains("models_t5_umt5-xxl-enc-bf16.pth", output);
@@ -87,7 +83,7 @@ public sealed class GenerateCommandTests : IDisposable
     [Fact]
     public void An_unknown_aspect_ratio_is_refused()
     {
-        var (exitCode, output) = Run("generate", "a cat", "--aspect-ratio", "21:9");
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--aspect-ratio", "21:9");
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("21:9", output);
@@ -95,20 +91,4 @@ public sealed class GenerateCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var exitCode = TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
-        return (exitCode, output.ToString());
-    }
-
-    private static JsonElement Probe(string video)
-    {
-        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_streams", "-of", "json", video]) { RedirectStandardOutput = true };
-        using var process = Process.Start(start)!;
-        var json = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetProperty("streams")[0].Clone();
-    }
 }

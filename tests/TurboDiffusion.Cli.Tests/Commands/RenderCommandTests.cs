@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
@@ -16,7 +12,7 @@ public sealed class RenderCommandTests : IDisposable
         var prompts = Path.Combine(RepositoryRoot(), "docs", "examples", "prompts.txt");
         var output = Path.Combine(directory, "out");
 
-        var (exitCode, text) = Run("render", prompts, "--out", output);
+        var (exitCode, text) = CliHarness.Run("render", prompts, "--out", output);
 
         Assert.True(exitCode == 0, text);
         Assert.Contains("UNTRAINED", text, StringComparison.Ordinal);
@@ -28,7 +24,7 @@ public sealed class RenderCommandTests : IDisposable
         Assert.StartsWith("01-a-red-fox", Path.GetFileName(videos[0]), StringComparison.Ordinal);
         foreach (var video in videos)
         {
-            var probe = Probe(video);
+            var probe = CliHarness.Probe(video);
             Assert.Equal("h264", probe.GetProperty("codec_name").GetString());
             Assert.Equal(RenderCommand.TinyDefaultFrames.ToString(System.Globalization.CultureInfo.InvariantCulture), probe.GetProperty("nb_read_frames").GetString());
             Assert.True(File.Exists(Path.ChangeExtension(video, ".json")));
@@ -41,7 +37,7 @@ public sealed class RenderCommandTests : IDisposable
         var file = Path.Combine(directory, "jobs.jsonl");
         File.WriteAllLines(file, ["""{"prompt": "a fox"}""", """{"prompt": "a cat", "frames": }"""]);
 
-        var (exitCode, text) = Run("render", file, "--out", Path.Combine(directory, "out"));
+        var (exitCode, text) = CliHarness.Run("render", file, "--out", Path.Combine(directory, "out"));
 
         Assert.Equal(RenderCommand.BadInput, exitCode);
         Assert.Contains("jobs.jsonl:2", text, StringComparison.Ordinal);
@@ -66,20 +62,4 @@ public sealed class RenderCommandTests : IDisposable
         return folder?.FullName ?? throw new DirectoryNotFoundException($"No TurboDiffusion.sln above {AppContext.BaseDirectory}.");
     }
 
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var exitCode = TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
-        return (exitCode, output.ToString());
-    }
-
-    private static JsonElement Probe(string video)
-    {
-        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_streams", "-of", "json", video]) { RedirectStandardOutput = true };
-        using var process = Process.Start(start)!;
-        var json = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetProperty("streams")[0].Clone();
-    }
 }
