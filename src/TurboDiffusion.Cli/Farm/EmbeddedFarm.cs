@@ -51,8 +51,10 @@ public sealed class EmbeddedFarm : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration.AsEnumerable());
         builder.Configuration.AddInMemoryCollection(Overrides(configuration, settings));
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel)
-            // Its start-up notes (server GC advice) are not actionable for a farm in a CLI process.
-            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+            // Start-up notes (server GC advice, the watchdog's first check against the machine's uptime) are not
+            // actionable for a farm inside a CLI process.
+            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error)
+            .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port.ToString(CultureInfo.InvariantCulture)}");
         builder.AddTurboSilo();
         builder.Services.AddGpuWorker(_ => settings.Engine());
