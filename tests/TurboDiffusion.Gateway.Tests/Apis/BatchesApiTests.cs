@@ -108,6 +108,28 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         Assert.DoesNotContain(otherList!.Items, b => b.Id == batch.Id);
     }
 
+    [Fact]
+    public async Task A_batchs_job_listing_shows_a_running_jobs_latest_step()
+    {
+        using var http = Host.Client("batcher");
+        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), $$"""{"prompt": "a stalled shot {{SharedGateway.HangMarker}}"}""");
+        var batch = await response.ReadAsync<BatchView>();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JobView? running = null;
+        while (running?.Progress is not { Stage: "denoising" } && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Api.Token);
+            running = (await http.GetFromJsonAsync<Page<JobView>>($"/v1/batches/{batch.Id}/jobs", TurboJson.Options, Api.Token))!.Items.Single();
+        }
+
+        using var cancel = await http.PostAsync(new Uri($"/v1/batches/{batch.Id}/cancel", UriKind.Relative), null, Api.Token);
+        Assert.Equal(JobStatus.Running, running!.Status);
+        Assert.Equal(new ProgressView("denoising", 1, 4, running.Progress!.ElapsedSeconds), running.Progress);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal(1, (await WaitForBatchAsync(http, batch.Id)).Counts[JobStatus.Canceled]);
+    }
+
     private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, string lines)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = new StringContent(lines, Encoding.UTF8, "application/x-ndjson") };
