@@ -64,14 +64,14 @@ public static class RenderCommand
             var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
             try
             {
-                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(), scratch), cancellationToken).ConfigureAwait(false);
-                stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1){(farm.IsOpen ? ", open to this machine only (no API keys configured)" : "")}");
+                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(), scratch, Private: true), cancellationToken).ConfigureAwait(false);
+                stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
                 if (VideoPipelineLoader.IsUntrained(modelId))
                 {
                     stdout.WriteLine($"model: built-in {modelId} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
                 }
 
-                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address, ApiKey = settings["Turbo:Gateway:AdminKey"] });
+                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
                 return await RenderAsync(client, requests, outDirectory, stdout, cancellationToken).ConfigureAwait(false);
             }
             catch (TurboFarmException e) when (e.Status == System.Net.HttpStatusCode.BadRequest)

@@ -19,7 +19,8 @@ namespace TurboDiffusion.Cli.Farm;
 /// <param name="Port">The gateway's loopback port; 0 picks a free one.</param>
 /// <param name="FreeClusterPorts">Take free silo/gateway ports instead of the configured ones, so it never collides with a running farm.</param>
 /// <param name="ArtifactsDirectory">Where artifacts go when Turbo:Artifacts:Directory is not configured; null keeps the farm's default.</param>
-public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, LogLevel LogLevel = LogLevel.Warning);
+/// <param name="Private">The farm lives only as long as one command that is its only client: its gateway takes no keys even when some are configured.</param>
+public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, bool Private = false, LogLevel LogLevel = LogLevel.Warning);
 
 /// <summary>
 /// The whole farm in one process: a silo (localhost clustering, job state in memory, artifacts in a local directory
@@ -88,7 +89,7 @@ public sealed class EmbeddedFarm : IAsyncDisposable
         var hasKeys = !string.IsNullOrEmpty(gateway[nameof(GatewayOptions.AdminKey)]) || gateway.GetSection(nameof(GatewayOptions.ApiKeys)).GetChildren().Any();
         var overrides = new Dictionary<string, string?>
         {
-            [$"{GatewayOptions.Section}:{nameof(GatewayOptions.Anonymous)}"] = hasKeys ? "false" : "true",
+            [$"{GatewayOptions.Section}:{nameof(GatewayOptions.Anonymous)}"] = hasKeys && !settings.Private ? "false" : "true",
             // Progress every half second: the dashboard and `turbo render` show it live.
             ["Turbo:Worker:ProgressReportInterval"] = configuration["Turbo:Worker:ProgressReportInterval"] ?? "00:00:00.500",
             ["Turbo:Worker:ReportInterval"] = configuration["Turbo:Worker:ReportInterval"] ?? "00:00:01",
