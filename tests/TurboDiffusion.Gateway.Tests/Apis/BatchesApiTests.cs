@@ -29,7 +29,9 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(batch.Id, (await again.ReadAsync<BatchView>()).Id);
         var finished = await WaitForBatchAsync(http, batch.Id);
-        Assert.Equal(250, finished.Counts[JobStatus.Succeeded]);
+        Assert.Equal(250, finished.CountOf(JobStatus.Succeeded));
+        var wire = await http.GetStringAsync(new Uri($"/v1/batches/{batch.Id}", UriKind.Relative), Api.Token);
+        Assert.Contains("\"counts\":{\"succeeded\":250}", wire, StringComparison.Ordinal);
         var page = await http.GetFromJsonAsync<Page<JobView>>($"/v1/jobs?batchId={batch.Id}&limit=1000", TurboJson.Options, Api.Token);
         Assert.Equal(250, page!.Items.Count);
         Assert.All(page.Items, j => Assert.Equal(batch.Id, j.BatchId));
@@ -127,7 +129,7 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         Assert.Equal(JobStatus.Running, running!.Status);
         Assert.Equal(new ProgressView("denoising", 1, 4, running.Progress!.ElapsedSeconds), running.Progress);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        Assert.Equal(1, (await WaitForBatchAsync(http, batch.Id)).Counts[JobStatus.Canceled]);
+        Assert.Equal(1, (await WaitForBatchAsync(http, batch.Id)).CountOf(JobStatus.Canceled));
     }
 
     private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, string lines)
