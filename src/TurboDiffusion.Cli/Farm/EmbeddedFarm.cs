@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -101,17 +99,12 @@ public sealed class EmbeddedFarm : IAsyncDisposable
 
         if (settings.FreeClusterPorts)
         {
-            overrides["Turbo:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
-            overrides["Turbo:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+            var ports = LoopbackPorts.Take(2);
+            overrides["Turbo:Cluster:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture);
+            overrides["Turbo:Cluster:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture);
         }
 
         return overrides;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
