@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using Spectre.Console;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Client;
 using TurboDiffusion.Client.Models;
@@ -64,14 +63,14 @@ public static class RenderCommand
             var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
             try
             {
-                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(), scratch), cancellationToken).ConfigureAwait(false);
-                stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1){(farm.IsOpen ? ", open to this machine only (no API keys configured)" : "")}");
+                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(), scratch, Private: true), cancellationToken).ConfigureAwait(false);
+                stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
                 if (VideoPipelineLoader.IsUntrained(modelId))
                 {
                     stdout.WriteLine($"model: built-in {modelId} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
                 }
 
-                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address, ApiKey = settings["Turbo:Gateway:AdminKey"] });
+                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
                 return await RenderAsync(client, requests, outDirectory, stdout, cancellationToken).ConfigureAwait(false);
             }
             catch (TurboFarmException e) when (e.Status == System.Net.HttpStatusCode.BadRequest)
@@ -101,13 +100,13 @@ public static class RenderCommand
         var tracker = new RenderTracker(client, batch.Id, names, outDirectory);
         try
         {
-            if (stdout == Console.Out && GenerationProgressBars.Usable(stdout))
+            if (GenerationProgressBars.Usable(stdout))
             {
-                await RunWithBarsAsync(tracker, cancellationToken).ConfigureAwait(false);
+                await RenderDisplay.RunWithBarsAsync(tracker, PollInterval, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await RunWithLinesAsync(tracker, stdout, cancellationToken).ConfigureAwait(false);
+                await RenderDisplay.RunWithLinesAsync(tracker, stdout, PollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -117,81 +116,8 @@ public static class RenderCommand
             throw;
         }
 
-        WriteSummary(stdout, tracker, clock.Elapsed);
+        RenderDisplay.WriteSummary(stdout, tracker, clock.Elapsed);
         return tracker.Jobs.All(j => j.Status == JobStatus.Succeeded) ? 0 : SomeFailed;
-    }
-
-    private static async Task RunWithLinesAsync(RenderTracker tracker, TextWriter stdout, CancellationToken cancellationToken)
-    {
-        var described = new Dictionary<string, string>();
-        var lastOverall = -1;
-        while (!await tracker.PollAsync(cancellationToken).ConfigureAwait(false))
-        {
-            Report(tracker, stdout, described, ref lastOverall);
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
-        Report(tracker, stdout, described, ref lastOverall);
-    }
-
-    private static void Report(RenderTracker tracker, TextWriter stdout, Dictionary<string, string> described, ref int lastOverall)
-    {
-        for (var i = 0; i < tracker.Jobs.Count; i++)
-        {
-            var job = tracker.Jobs[i];
-            var text = RenderProgress.Describe(job);
-            if (!described.TryGetValue(job.Id, out var before) || before != text)
-            {
-                described[job.Id] = text;
-                stdout.WriteLine($"  {tracker.Names[i]}: {text}{(tracker.Written.Contains(job.Id) ? $" -> {tracker.Names[i]}.mp4" : "")}");
-            }
-        }
-
-        var overall = (int)(tracker.Jobs.Average(RenderProgress.Fraction) * 100);
-        if (overall / 25 > lastOverall / 25 || (overall == 100 && lastOverall != 100))
-        {
-            stdout.WriteLine($"overall: {overall} % ({tracker.Jobs.Count(j => j.IsFinished)} of {tracker.Jobs.Count} jobs finished)");
-            lastOverall = overall;
-        }
-    }
-
-    private static Task RunWithBarsAsync(RenderTracker tracker, CancellationToken cancellationToken) =>
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                var overall = context.AddTask("[bold]all jobs[/]", maxValue: 1);
-                var bars = tracker.Names.Select(n => context.AddTask(Markup.Escape(n), maxValue: 1)).ToList();
-                bool done;
-                do
-                {
-                    done = await tracker.PollAsync(cancellationToken).ConfigureAwait(false);
-                    for (var i = 0; i < bars.Count; i++)
-                    {
-                        bars[i].Value = RenderProgress.Fraction(tracker.Jobs[i]);
-                        bars[i].Description = Markup.Escape($"{tracker.Names[i]} ({RenderProgress.Describe(tracker.Jobs[i])})");
-                    }
-
-                    overall.Value = tracker.Jobs.Average(RenderProgress.Fraction);
-                    if (!done)
-                    {
-                        await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                while (!done);
-            });
-
-    private static void WriteSummary(TextWriter stdout, RenderTracker tracker, TimeSpan elapsed)
-    {
-        var succeeded = tracker.Jobs.Count(j => j.Status == JobStatus.Succeeded);
-        stdout.WriteLine($"done: {succeeded} of {tracker.Jobs.Count} jobs succeeded in {elapsed.TotalSeconds:F1} s; videos in {tracker.OutDirectory}");
-        for (var i = 0; i < tracker.Jobs.Count; i++)
-        {
-            var job = tracker.Jobs[i];
-            var seconds = job.Timings.FinishedAt - (job.Timings.StartedAt ?? job.Timings.LeasedAt);
-            var detail = job.Status == JobStatus.Succeeded ? $"{tracker.Names[i]}.mp4" : job.Failure?.Message ?? "";
-            stdout.WriteLine($"  {tracker.Names[i],-40} {job.Status.ToString().ToLowerInvariant(),-10} {seconds?.TotalSeconds,7:F1} s  {detail}");
-        }
     }
 
     /// <summary>"01-a-red-fox-in-snow": the line number, then the prompt's first words.</summary>

@@ -11,7 +11,7 @@ public static class FarmSettings
     public const string Artifacts = "Turbo:Artifacts:Directory";
     public const string ClusterId = "Turbo:Cluster:ClusterId";
     public const string DefaultArtifacts = "artifacts";
-    public const string DefaultClusterId = "turbodiffusion";
+    public const string DefaultClusterId = TurboDiffusion.Farm.Hosting.FarmNames.DefaultClusterId;
 
     public static void Examine(DoctorReport report, IConfigurationRoot configuration)
     {

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,7 +17,8 @@ namespace TurboDiffusion.Cli.Farm;
 /// <param name="Port">The gateway's loopback port; 0 picks a free one.</param>
 /// <param name="FreeClusterPorts">Take free silo/gateway ports instead of the configured ones, so it never collides with a running farm.</param>
 /// <param name="ArtifactsDirectory">Where artifacts go when Turbo:Artifacts:Directory is not configured; null keeps the farm's default.</param>
-public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, LogLevel LogLevel = LogLevel.Warning);
+/// <param name="Private">The farm lives only as long as one command that is its only client: its gateway takes no keys even when some are configured.</param>
+public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, bool Private = false, LogLevel LogLevel = LogLevel.Warning);
 
 /// <summary>
 /// The whole farm in one process: a silo (localhost clustering, job state in memory, artifacts in a local directory
@@ -51,8 +50,10 @@ public sealed class EmbeddedFarm : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration.AsEnumerable());
         builder.Configuration.AddInMemoryCollection(Overrides(configuration, settings));
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel)
-            // Its start-up notes (server GC advice) are not actionable for a farm in a CLI process.
-            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+            // Start-up notes (server GC advice, the watchdog's first check against the machine's uptime) are not
+            // actionable for a farm inside a CLI process.
+            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error)
+            .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port.ToString(CultureInfo.InvariantCulture)}");
         builder.AddTurboSilo();
         builder.Services.AddGpuWorker(_ => settings.Engine());
@@ -86,7 +87,7 @@ public sealed class EmbeddedFarm : IAsyncDisposable
         var hasKeys = !string.IsNullOrEmpty(gateway[nameof(GatewayOptions.AdminKey)]) || gateway.GetSection(nameof(GatewayOptions.ApiKeys)).GetChildren().Any();
         var overrides = new Dictionary<string, string?>
         {
-            [$"{GatewayOptions.Section}:{nameof(GatewayOptions.Anonymous)}"] = hasKeys ? "false" : "true",
+            [$"{GatewayOptions.Section}:{nameof(GatewayOptions.Anonymous)}"] = hasKeys && !settings.Private ? "false" : "true",
             // Progress every half second: the dashboard and `turbo render` show it live.
             ["Turbo:Worker:ProgressReportInterval"] = configuration["Turbo:Worker:ProgressReportInterval"] ?? "00:00:00.500",
             ["Turbo:Worker:ReportInterval"] = configuration["Turbo:Worker:ReportInterval"] ?? "00:00:01",
@@ -98,17 +99,12 @@ public sealed class EmbeddedFarm : IAsyncDisposable
 
         if (settings.FreeClusterPorts)
         {
-            overrides["Turbo:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
-            overrides["Turbo:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+            var ports = LoopbackPorts.Take(2);
+            overrides["Turbo:Cluster:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture);
+            overrides["Turbo:Cluster:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture);
         }
 
         return overrides;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -8,6 +8,10 @@ public static class TurboJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
+    /// <summary>An enum value as the wire writes it ("succeeded", "urgent"); also the keys of counts by status or priority.</summary>
+    public static string Name<T>(T value)
+        where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)

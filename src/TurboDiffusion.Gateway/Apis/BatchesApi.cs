@@ -138,7 +138,7 @@ public static class BatchesApi
         }
 
         var ids = batch.JobIds.Skip(cursor).Take(limit).ToList();
-        var jobs = await farm.Store.GetManyAsync(ids);
+        var jobs = await farm.WithLatestProgressAsync(await farm.Store.GetManyAsync(ids));
         var next = cursor + ids.Count < batch.JobIds.Length ? (cursor + ids.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], next));
     }

@@ -110,9 +110,7 @@ public static class JobsApi
         // An admin may list every tenant by status; without a status (or batch) the listing is of one tenant.
         var tenantFilter = tenant ?? (caller.IsAdmin && (parsedStatus is not null || batchId is not null) ? null : caller.Tenant);
         var page = await farm.Store.ListAsync(new JobQuery(batchId, tenantFilter, parsedStatus, limit, position));
-        var visible = page.Jobs.Where(j => caller.CanSee(j.Spec.Tenant));
-        // The store holds progress as of the last stored change; running jobs' grains know the latest step.
-        var current = await Task.WhenAll(visible.Select(async j => j.Status.IsLeased() ? await farm.Grains.GetGrain<IJobGrain>(j.JobId).GetState() ?? j : j));
+        var current = await farm.WithLatestProgressAsync(page.Jobs.Where(j => caller.CanSee(j.Spec.Tenant)));
         return new Page<JobView>([.. current.Select(JobViewMapper.ToView)], page.NextCursor?.ToString(CultureInfo.InvariantCulture));
     }
 

@@ -27,8 +27,13 @@ public static class Problems
         return Create(StatusCodes.Status400BadRequest, "The request is not valid", string.Join(" ", errors.Values.SelectMany(m => m)), errors);
     }
 
-    public static ProblemDetails TooManyRequests(TimeSpan retryAfter, string detail) =>
-        Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail);
+    /// <summary>A 429; <c>retryAfterSeconds</c> repeats the Retry-After header for clients that read only the body.</summary>
+    public static ProblemDetails TooManyRequests(TimeSpan retryAfter, string detail)
+    {
+        var problem = Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail);
+        problem.Extensions["retryAfterSeconds"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        return problem;
+    }
 
     public static void SetRetryAfter(HttpResponse response, TimeSpan retryAfter)
     {

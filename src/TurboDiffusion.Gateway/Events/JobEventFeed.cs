@@ -31,27 +31,32 @@ public sealed partial class JobEventFeed(FarmAccess farm, HttpResponse response)
         var after = lastEventId;
         var sent = job;
         await WriteStateAsync(job, cancellationToken);
+        var stateIsLast = true;
         var lastWrite = farm.Time.GetTimestamp();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                // State before progress: a worker appends its last steps before it finishes the job, so once the state
+                // reads finished, the read after it holds every step.
+                var current = await grain.GetState() ?? sent;
                 var events = await farm.Progress.ReadAsync(job.JobId, after, ReadBatch, cancellationToken);
                 foreach (var e in events)
                 {
                     await WriteAsync(e.Id, "progress", new ProgressEventData(JobViewMapper.Stage(e.Stage), e.Done, e.Total, e.Elapsed.TotalSeconds, e.At), cancellationToken);
                     after = e.Id;
+                    stateIsLast = false;
                 }
 
-                var current = await grain.GetState() ?? sent;
-                var changed = current.Status != sent.Status || current.Version != sent.Version || current.CancelRequested != sent.CancelRequested;
-                if (changed)
+                var finished = current.Status.IsTerminal() && events.Count < ReadBatch;
+                if (current.Status != sent.Status || current.Version != sent.Version || current.CancelRequested != sent.CancelRequested || (finished && !stateIsLast))
                 {
                     await WriteStateAsync(current, cancellationToken);
                     sent = current;
+                    stateIsLast = true;
+                    lastWrite = farm.Time.GetTimestamp();
                 }
-
-                if (events.Count > 0 || changed)
+                else if (events.Count > 0)
                 {
                     lastWrite = farm.Time.GetTimestamp();
                 }
@@ -62,14 +67,8 @@ public sealed partial class JobEventFeed(FarmAccess farm, HttpResponse response)
                     lastWrite = farm.Time.GetTimestamp();
                 }
 
-                if (current.Status.IsTerminal() && events.Count < ReadBatch)
+                if (finished)
                 {
-                    if (events.Count > 0 && !changed)
-                    {
-                        // A resumed stream of a finished job replays progress after the state: close with the state again.
-                        await WriteStateAsync(current, cancellationToken);
-                    }
-
                     return;
                 }
 

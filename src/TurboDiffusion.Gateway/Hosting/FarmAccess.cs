@@ -37,6 +37,13 @@ public sealed class FarmAccess(
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>
+    /// The records with the latest coarse progress: the store holds progress as of the last stored change, while the
+    /// grains of running jobs know the latest step.
+    /// </summary>
+    public async Task<IReadOnlyList<JobState>> WithLatestProgressAsync(IEnumerable<JobState> jobs) =>
+        await Task.WhenAll(jobs.Select(async j => j.Status.IsLeased() ? await Grains.GetGrain<IJobGrain>(j.JobId).GetState() ?? j : j));
+
     /// <summary>The job, if it exists and the caller may see it; another tenant's job reads as not found.</summary>
     public async Task<JobState> VisibleJobAsync(string jobId, Caller caller)
     {

@@ -21,8 +21,6 @@ namespace TurboDiffusion.Gateway.Hosting;
 /// </summary>
 public static class GatewayClientHostingExtensions
 {
-    public const string DefaultClusterId = "turbodiffusion";
-
     public static IHostApplicationBuilder AddTurboGatewayClient(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -38,8 +36,8 @@ public static class GatewayClientHostingExtensions
         {
             client.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = configuration["Turbo:Cluster:ClusterId"] ?? DefaultClusterId;
-                o.ServiceId = configuration["Turbo:Cluster:ServiceId"] ?? DefaultClusterId;
+                o.ClusterId = configuration["Turbo:Cluster:ClusterId"] ?? FarmNames.DefaultClusterId;
+                o.ServiceId = configuration["Turbo:Cluster:ServiceId"] ?? FarmNames.DefaultClusterId;
             });
             client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
         });

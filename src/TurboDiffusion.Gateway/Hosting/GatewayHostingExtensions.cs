@@ -32,8 +32,6 @@ public static class GatewayHostingExtensions
 {
     public const string TenantRateLimit = "tenant";
     public const string GatewayReadyTag = "gateway-ready";
-    public const string LiveTag = "live";
-    public const string ReadyTag = "ready";
 
     public static IServiceCollection AddTurboGateway(this IServiceCollection services)
     {
@@ -72,8 +70,8 @@ public static class GatewayHostingExtensions
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(WebhookOptions.Section);
         services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHostedService<WebhookDispatcher>();
-        services.AddOpenApi("v1");
-        services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [ReadyTag, GatewayReadyTag]);
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [FarmNames.ReadyTag, GatewayReadyTag]);
         return services;
     }
 
@@ -97,8 +95,8 @@ public static class GatewayHostingExtensions
         app.MapDashboard();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FarmNames.LiveTag) });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FarmNames.ReadyTag) });
         if (!app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Any(e => e.RoutePattern.RawText == "/metrics"))
         {
             app.MapMetrics();

@@ -67,7 +67,7 @@ public static class JobViewMapper
     {
         ArgumentNullException.ThrowIfNull(summary);
         return new BatchView(summary.BatchId, summary.Tenant, summary.Total,
-            summary.Counts.ToImmutableDictionary(c => Status(c.Key), c => c.Value),
+            summary.Counts.ToImmutableDictionary(c => TurboJson.Name(Status(c.Key)), c => c.Value),
             summary.Finished, summary.Rejected, summary.Rejected > 0 ? summary.RetryAfter.TotalSeconds : null, summary.CreatedAt, summary.IsFinished);
     }
 }

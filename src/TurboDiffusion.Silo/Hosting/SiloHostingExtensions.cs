@@ -35,8 +35,8 @@ namespace TurboDiffusion.Silo.Hosting;
 /// </summary>
 public static class SiloHostingExtensions
 {
-    public const string LiveTag = "live";
-    public const string ReadyTag = "ready";
+    public const string LiveTag = FarmNames.LiveTag;
+    public const string ReadyTag = FarmNames.ReadyTag;
 
     /// <summary>
     /// An Orleans silo with the farm's grains. Membership is Redis when Turbo:Redis:ConnectionString is set (job state

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Options;
 
 namespace TurboDiffusion.Silo.Options;
@@ -7,8 +8,8 @@ namespace TurboDiffusion.Silo.Options;
 public sealed class TurboClusterOptions
 {
     public const string Section = "Turbo:Cluster";
-    public const string DefaultClusterId = "turbodiffusion";
-    public const string DefaultServiceId = "turbodiffusion";
+    public const string DefaultClusterId = FarmNames.DefaultClusterId;
+    public const string DefaultServiceId = FarmNames.DefaultClusterId;
     public const int DefaultSiloPort = 11111;
     public const int DefaultGatewayPort = 30000;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Farm;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
 
@@ -12,14 +11,15 @@ public sealed class FarmCommandTests : IDisposable
     [Fact]
     public async Task Farm_up_serves_the_dashboard_and_api_until_stopped_then_exits_0()
     {
-        var port = FreePort();
+        var ports = LoopbackPorts.Take(3);
+        var port = ports[0];
         var output = new StringWriter();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
-            ["Turbo:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Turbo:Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:SiloPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:GatewayPort"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
 
         var run = TurboCli.Create(() => configuration).Parse(["farm", "up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
@@ -55,10 +55,4 @@ public sealed class FarmCommandTests : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

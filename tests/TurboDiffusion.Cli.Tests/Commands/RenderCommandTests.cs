@@ -16,7 +16,7 @@ public sealed class RenderCommandTests : IDisposable
 
         Assert.True(exitCode == 0, text);
         Assert.Contains("UNTRAINED", text, StringComparison.Ordinal);
-        Assert.Contains("open to this machine only", text, StringComparison.Ordinal);
+        Assert.Contains("open to this machine only while this command runs", text, StringComparison.Ordinal);
         Assert.Contains("overall: 100 %", text, StringComparison.Ordinal);
         Assert.Contains("done: 3 of 3 jobs succeeded", text, StringComparison.Ordinal);
         var videos = Directory.GetFiles(output, "*.mp4").Order(StringComparer.Ordinal).ToList();

@@ -29,7 +29,9 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(batch.Id, (await again.ReadAsync<BatchView>()).Id);
         var finished = await WaitForBatchAsync(http, batch.Id);
-        Assert.Equal(250, finished.Counts[JobStatus.Succeeded]);
+        Assert.Equal(250, finished.CountOf(JobStatus.Succeeded));
+        var wire = await http.GetStringAsync(new Uri($"/v1/batches/{batch.Id}", UriKind.Relative), Api.Token);
+        Assert.Contains("\"counts\":{\"succeeded\":250}", wire, StringComparison.Ordinal);
         var page = await http.GetFromJsonAsync<Page<JobView>>($"/v1/jobs?batchId={batch.Id}&limit=1000", TurboJson.Options, Api.Token);
         Assert.Equal(250, page!.Items.Count);
         Assert.All(page.Items, j => Assert.Equal(batch.Id, j.BatchId));
@@ -106,6 +108,28 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         Assert.Contains(listed!.Items, b => b.Id == batch.Id && b.Total == 2);
         var otherList = await other.GetFromJsonAsync<Page<BatchView>>("/v1/batches", TurboJson.Options, Api.Token);
         Assert.DoesNotContain(otherList!.Items, b => b.Id == batch.Id);
+    }
+
+    [Fact]
+    public async Task A_batchs_job_listing_shows_a_running_jobs_latest_step()
+    {
+        using var http = Host.Client("batcher");
+        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), $$"""{"prompt": "a stalled shot {{SharedGateway.HangMarker}}"}""");
+        var batch = await response.ReadAsync<BatchView>();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JobView? running = null;
+        while (running?.Progress is not { Stage: "denoising" } && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Api.Token);
+            running = (await http.GetFromJsonAsync<Page<JobView>>($"/v1/batches/{batch.Id}/jobs", TurboJson.Options, Api.Token))!.Items.Single();
+        }
+
+        using var cancel = await http.PostAsync(new Uri($"/v1/batches/{batch.Id}/cancel", UriKind.Relative), null, Api.Token);
+        Assert.Equal(JobStatus.Running, running!.Status);
+        Assert.Equal(new ProgressView("denoising", 1, 4, running.Progress!.ElapsedSeconds), running.Progress);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal(1, (await WaitForBatchAsync(http, batch.Id)).CountOf(JobStatus.Canceled));
     }
 
     private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, string lines)

@@ -209,6 +209,7 @@ public sealed class JobsApiTests(SharedGateway gateway)
         Assert.Equal("default", Assert.Single(pools!).Pool);
         Assert.Contains("\"/v1/jobs\"", openApi, StringComparison.Ordinal);
         Assert.Contains("\"/v1/batches\"", openApi, StringComparison.Ordinal);
+        Assert.Contains("\"scheme\": \"bearer\"", openApi, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);

@@ -66,7 +66,9 @@ public sealed class LimitsTests : IAsyncLifetime
 
         Assert.NotNull(rejected);
         Assert.Equal(TimeSpan.FromSeconds(30), rejected.Headers.RetryAfter?.Delta);
-        Assert.Contains("Retry after 30 s", (await rejected.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var problem = await rejected.ProblemAsync();
+        Assert.Contains("Retry after 30 s", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(30, problem.GetProperty("retryAfterSeconds").GetInt32());
         rejected.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -32,12 +31,13 @@ public sealed class StandaloneGatewayTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        var ports = LoopbackPorts.Take(2);
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(Shared());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Turbo:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Turbo:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
             ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
             ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
             ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.100",
@@ -111,10 +111,4 @@ public sealed class StandaloneGatewayTests : IAsyncLifetime
         ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
     };
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

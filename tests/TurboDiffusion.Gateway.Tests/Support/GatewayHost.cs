@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -44,10 +42,11 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         var directory = Directory.CreateTempSubdirectory("gateway-").FullName;
         engine ??= new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(50) };
+        var ports = LoopbackPorts.Take(2);
         var configuration = new Dictionary<string, string?>
         {
-            ["Turbo:Cluster:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Turbo:Cluster:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
             ["Turbo:Cluster:ClusterId"] = $"gateway-test-{Guid.NewGuid():N}",
             ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
             ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
@@ -100,10 +99,4 @@ public sealed class GatewayHost : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -3,7 +3,7 @@ namespace TurboDiffusion.Gateway.Tests.Support;
 /// <summary>One gateway host for the API contract tests; each test keeps to its own tenant so listings never overlap.</summary>
 public sealed class SharedGateway : IAsyncLifetime
 {
-    public static readonly string[] Tenants = ["studio-a", "studio-b", "lister", "watcher", "batcher", "streamer", "canceler", "sdk-a", "sdk-b", "sdk-c"];
+    public static readonly string[] Tenants = ["studio-a", "studio-b", "lister", "watcher", "batcher", "streamer", "canceler"];
 
     private GatewayHost? host;
 

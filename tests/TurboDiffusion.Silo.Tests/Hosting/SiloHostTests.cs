@@ -114,11 +114,12 @@ public sealed class SiloHostTests : IDisposable
 
     private async Task<RunningSilo> StartAsync(Dictionary<string, string?> settings)
     {
+        var (siloPort, gatewayPort) = FreePorts();
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Turbo:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Turbo:Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Turbo:Cluster:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
             ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
             ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
@@ -184,11 +185,14 @@ public sealed class SiloHostTests : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Two distinct free ports: both listeners stay open while the ports are read, since a just-closed port can be handed out again.</summary>
+    private static (int, int) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 
     /// <summary>Stops the host (so its worker drains and its gauges settle) before disposing it.</summary>

@@ -14,13 +14,16 @@ function headers(extra) {
   return h;
 }
 
-// A key may arrive in the address (#key=...): keep it for this tab only and drop it from the address bar.
-(function takeKeyFromAddress() {
-  const match = location.hash.match(/key=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem(keyStore, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
+// The address may carry a key (#key=...: kept for this tab only, then dropped from the address bar) and a job to
+// open (#job=...: a link to one job's detail).
+const linkedJob = (function readAddress() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.has("key")) {
+    sessionStorage.setItem(keyStore, params.get("key"));
+    params.delete("key");
+    history.replaceState(null, "", location.pathname + location.search + (params.toString() ? "#" + params : ""));
   }
+  return params.get("job");
 })();
 
 function setConnection(state, text) {
@@ -188,6 +191,7 @@ function showJob(id) {
   if (jobStream) jobStream.close();
   $("detail").hidden = false;
   $("detail-id").textContent = id;
+  history.replaceState(null, "", location.pathname + location.search + "#job=" + encodeURIComponent(id));
   $("detail-error").textContent = "";
   $("detail-step").textContent = "";
   const video = $("detail-video");
@@ -291,3 +295,4 @@ $("key-form").addEventListener("submit", (e) => {
   watchOverview();
 });
 watchOverview();
+if (linkedJob) showJob(linkedJob);
