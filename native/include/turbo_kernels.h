@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define TURBO_KERNELS_ABI_VERSION 1
+#define TURBO_KERNELS_ABI_VERSION 2
 
 typedef enum turbo_status {
   TURBO_OK = 0,
@@ -39,6 +39,34 @@ const char* turbo_kernels_last_error(void);
 turbo_status turbo_sla_sparse_attention_bf16(
     const void* q, const void* k, const void* v, const int32_t* lut, void* out,
     int batch, int heads, int q_len, int kv_len, int head_dim,
+    int block_q, int block_k, int topk, float scale, void* stream);
+
+/* SageSLA: the sparse branch of SLA with int8 Q/K and fp8 (e4m3) P/V tensor-core products, in two calls.
+ *
+ * Step 1 quantizes q [B, Lq, H, 128], k, v [B, Lk, H, 128] (bf16, contiguous). With Mq = ceil(Lq / block_q),
+ * Mk = ceil(Lk / block_k), Pq = Mq * block_q and Pk = Mk * block_k (padded rows are written as zeros):
+ *   q_codes  int8 [B, H, Pq, 128]   round(q * 127 / a) per query block, a = the block's max |q|
+ *   q_scale  float [B, H, Mq]       a / 127
+ *   q_pool   bf16 [B, H, Mq, 128]   each query block's mean (the block selection's pooled Q)
+ *   k_codes  int8 [B, H, Pk, 128]   the same for k - mean_L(k), per key block
+ *   k_scale  float [B, H, Mk]
+ *   k_pool   bf16 [B, H, Mk, 128]   each key block's mean of k - mean_L(k)
+ *   v_codes_t uint8 [B, H, 128, Pk] fp8 e4m3 of v * 2.25 / max_L|v| per channel, transposed; within each group of
+ *                                   16 tokens, token tau sits at 4 * (tau % 8 / 2) + 2 * (tau >= 8) + tau % 2
+ *   k_sum, v_absmax float [B, H, 128]  channel sums of k and max |v| (cleared by the call)
+ * block_q and block_k must be multiples of 64. */
+turbo_status turbo_sagesla_quantize_bf16(
+    const void* q, const void* k, const void* v, int batch, int heads, int q_len, int kv_len, int head_dim, int block_q, int block_k,
+    int8_t* q_codes, float* q_scale, void* q_pool, int8_t* k_codes, float* k_scale, void* k_pool, uint8_t* v_codes_t,
+    float* k_sum, float* v_absmax, void* stream);
+
+/* Step 2 attends each query block over its lut [B, H, Mq, topk] int32 key blocks and writes
+ * out [B, Lq, H, 128] bf16. Scores are exact int32 sums times q_scale * k_scale * scale; each row's running maximum
+ * is an integer in log2 units; P = 2^(s - max) is stored as fp8(256 P) for P.V while the denominator sums the
+ * unrounded P. Needs compute capability 8.9 or later (TURBO_UNSUPPORTED otherwise). */
+turbo_status turbo_sagesla_sparse_attention(
+    const int8_t* q_codes, const float* q_scale, const int8_t* k_codes, const float* k_scale, const uint8_t* v_codes_t,
+    const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
     int block_q, int block_k, int topk, float scale, void* stream);
 
 #ifdef __cplusplus

@@ -47,15 +47,46 @@ public static class AttentionBenchmark
             timings.Add(new(shape.Name, "SLA (native sparse)", topK, full, sparseFlops / full / 1e9, dense / full));
             timings.Add(new(shape.Name, "sparse kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel));
             timings.Add(new(shape.Name, "block selection only", topK, selection, 0, dense / selection));
+            timings.AddRange(SageSla(shape, q, k, v, topK, dense, generator, warmup, iterations, log));
         }
 
         return timings;
     }
 
+    // SageSLA on its Hopper tiles (64-token query blocks, 128-token key blocks): whole attention, then its parts.
+    private static IEnumerable<AttentionTiming> SageSla(
+        AttentionShape shape, Tensor q, Tensor k, Tensor v, double topK, double dense, Generator generator, int warmup, int iterations,
+        Action<string> log)
+    {
+        var options = SlaOptions.Hopper(topK);
+        using var attention = new SlaAttention(randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA),
+            zeros([HeadDim], ScalarType.BFloat16, CUDA), options, NativeSageSlaSparseBranch.Instance);
+        using var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+        using var operands = NativeSageSlaSparseBranch.Quantize(q, k, v, options);
+        var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;
+        var full = Time(() => attention.Forward(q, k, v), warmup, iterations);
+        var branch = Time(() =>
+        {
+            var (selected, sparse) = NativeSageSlaSparseBranch.Instance.Attend(q, k, v, options);
+            selected.Dispose();
+            return sparse;
+        }, warmup, iterations);
+        var kernel = Time(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut), warmup, iterations);
+        var prepare = Time(() => NativeSageSlaSparseBranch.Quantize(q, k, v, options), warmup, iterations);
+        log($"{shape.Name} top-k {topK}: SageSLA {full:F2} ms, quantize+select+sparse {branch:F2} ms, int8/fp8 kernel {kernel:F2} ms, quantize {prepare:F2} ms");
+        return
+        [
+            new(shape.Name, "SageSLA", topK, full, sparseFlops / full / 1e9, dense / full),
+            new(shape.Name, "SageSLA sparse branch (quantize + select + kernel)", topK, branch, sparseFlops / branch / 1e9, dense / branch),
+            new(shape.Name, "SageSLA kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel),
+            new(shape.Name, "SageSLA quantize only", topK, prepare, 0, dense / prepare),
+        ];
+    }
+
     private static Tensor Draw(AttentionShape shape, Generator generator) =>
         randn([1, shape.Tokens, shape.Heads, HeadDim], generator: generator).to(ScalarType.BFloat16, CUDA);
 
-    private static double Time(Func<Tensor> run, int warmup, int iterations)
+    private static double Time(Func<IDisposable> run, int warmup, int iterations)
     {
         var times = new List<double>();
         for (var i = 0; i < warmup + iterations; i++)

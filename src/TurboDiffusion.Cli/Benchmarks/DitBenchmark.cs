@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Cli.Benchmarks;
 
 /// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
-/// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse kernel where it is loaded) or
-/// "sla-reference" (the TorchSharp SLA reference), at <paramref name="TopK"/>.</param>
+/// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse kernel where it is loaded),
+/// "sla-reference" (the TorchSharp SLA reference) or "sagesla" (native SageSLA on 64/128 blocks), at <paramref name="TopK"/>.</param>
 public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
@@ -81,7 +81,7 @@ public static class DitBenchmark
             return null;
         }
 
-        var options = new SlaOptions(run.TopK);
+        var options = run.Attention == "sagesla" ? SlaOptions.Hopper(run.TopK) : new SlaOptions(run.TopK);
         var headDim = run.Config.Dim / run.Config.NumHeads;
         var sparse = SparseBranch(run, precision, device);
         return _ =>
@@ -93,8 +93,12 @@ public static class DitBenchmark
         };
     }
 
-    private static ISlaSparseBranch SparseBranch(DitBenchmarkCase run, WanPrecision precision, Device device) =>
-        run.Attention == "sla-reference" ? ReferenceSlaSparseBranch.Instance : NativeSlaSparseBranch.Best(device, precision.Compute);
+    private static ISlaSparseBranch SparseBranch(DitBenchmarkCase run, WanPrecision precision, Device device) => run.Attention switch
+    {
+        "sla-reference" => ReferenceSlaSparseBranch.Instance,
+        "sagesla" => NativeSageSlaSparseBranch.Instance,
+        _ => NativeSlaSparseBranch.Best(device, precision.Compute),
+    };
 
     private static string Label(DitBenchmarkCase run, WanPrecision precision, Device device) =>
         run.Attention == "dense" ? "dense" : $"sla {run.TopK:0.##} ({SparseBranch(run, precision, device).Name})";

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Attention;
 
 /// <summary>
-/// How SLA computes its sparse branch: the TorchSharp reference or the native kernel, chosen once when the
-/// attention is built, never probed inside a forward.
+/// How SLA computes its sparse branch: the TorchSharp reference, the native bf16 kernel or native SageSLA, chosen
+/// once when the attention is built, never probed inside a forward.
 /// </summary>
 public interface ISlaSparseBranch
 {
@@ -12,6 +12,16 @@ public interface ISlaSparseBranch
 
     /// <summary>q [B, Lq, H, D], k and v [B, Lk, H, D], lut [B, H, Mq, T] → o_s [B, H, Lq, D].</summary>
     Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options);
+
+    /// <summary>
+    /// Selects the key blocks (<see cref="SlaBlockSelection"/>) and attends them: q [B, Lq, H, D], k and v [B, Lk, H, D] →
+    /// (lut [B, H, Mq, T] int32, o_s [B, H, Lq, D]). A branch whose preparation already pools the blocks overrides this.
+    /// </summary>
+    (Tensor Lut, Tensor Sparse) Attend(Tensor q, Tensor k, Tensor v, SlaOptions options)
+    {
+        var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+        return (lut, Forward(q, k, v, lut, options));
+    }
 }
 
 /// <summary>The TorchSharp reference (<see cref="SlaSparseBranch"/>): any device and dtype.</summary>

@@ -90,8 +90,7 @@ public sealed class SlaAttention : IAttention, IDisposable
     {
         Check(q, k, v);
         var (qh, kh, vh) = (q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
-        var lut = SlaBlockSelection.Select(qh, kh, Options);
-        var sparse = sparseBranch.Forward(q, k, v, lut, Options);
+        var (lut, sparse) = sparseBranch.Attend(q, k, v, Options);
         var linear = SlaLinearBranch.Forward(qh, kh, vh);
         var projected = projection.Forward(linear);
         return new SlaParts(lut, sparse, linear, projected, (sparse + projected).transpose(1, 2));

@@ -10,7 +10,7 @@ namespace TurboDiffusion.Engine.Runtime;
 public static unsafe class NativeKernels
 {
     /// <summary>The ABI this engine speaks (TURBO_KERNELS_ABI_VERSION in native/include/turbo_kernels.h).</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     private static Bound? library;
     private static string status = "not loaded: the engine runtime has not started";
@@ -29,10 +29,39 @@ public static unsafe class NativeKernels
         IntPtr q, IntPtr k, IntPtr v, IntPtr lut, IntPtr output, int batch, int heads, int queries, int keys, int headDim,
         int blockQ, int blockK, int topK, float scale)
     {
-        var bound = library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
+        var bound = Require();
 
         // Stream 0: TorchSharp runs every op on the legacy default stream, so this orders after q, k, v and lut.
-        var result = bound.SlaSparseAttention(q, k, v, lut, output, batch, heads, queries, keys, headDim, blockQ, blockK, topK, scale, IntPtr.Zero);
+        Check(bound, bound.SlaSparseAttention(q, k, v, lut, output, batch, heads, queries, keys, headDim, blockQ, blockK, topK, scale, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_sagesla_quantize_bf16: q, k, v [B, L, H, 128] bf16 → the SageSLA operands (see the header for each buffer).</summary>
+    internal static void SageSlaQuantize(
+        IntPtr q, IntPtr k, IntPtr v, int batch, int heads, int queries, int keys, int headDim, int blockQ, int blockK,
+        IntPtr queryCodes, IntPtr queryScale, IntPtr queryPool, IntPtr keyCodes, IntPtr keyScale, IntPtr keyPool, IntPtr valueCodes,
+        IntPtr keySum, IntPtr valueAbsMax)
+    {
+        var bound = Require();
+        Check(bound, bound.SageSlaQuantize(
+            q, k, v, batch, heads, queries, keys, headDim, blockQ, blockK, queryCodes, queryScale, queryPool, keyCodes, keyScale, keyPool,
+            valueCodes, keySum, valueAbsMax, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_sagesla_sparse_attention over the operands <see cref="SageSlaQuantize"/> wrote; output [B, Lq, H, 128] bf16.</summary>
+    internal static void SageSlaSparseAttention(
+        IntPtr queryCodes, IntPtr queryScale, IntPtr keyCodes, IntPtr keyScale, IntPtr valueCodes, IntPtr valueAbsMax, IntPtr lut, IntPtr output,
+        int batch, int heads, int queries, int keys, int headDim, int blockQ, int blockK, int topK, float scale)
+    {
+        var bound = Require();
+        Check(bound, bound.SageSlaSparseAttention(
+            queryCodes, queryScale, keyCodes, keyScale, valueCodes, valueAbsMax, lut, output, batch, heads, queries, keys, headDim,
+            blockQ, blockK, topK, scale, IntPtr.Zero));
+    }
+
+    private static Bound Require() => library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
+
+    private static void Check(Bound bound, int result)
+    {
         if (result != 0)
         {
             throw new InvalidOperationException($"{NativeKernelLibrary.FileName}: {Marshal.PtrToStringUTF8(bound.LastError()) ?? "unknown error"} (status {result}).");
@@ -42,11 +71,17 @@ public static unsafe class NativeKernels
     /// <summary>The bound entry points (function pointers cannot live in a record).</summary>
     private sealed class Bound(
         delegate* unmanaged<IntPtr> lastError,
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> slaSparseAttention)
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> slaSparseAttention,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> sageSlaQuantize,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> sageSlaSparseAttention)
     {
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
 
         public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> SlaSparseAttention { get; } = slaSparseAttention;
+
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> SageSlaQuantize { get; } = sageSlaQuantize;
+
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> SageSlaSparseAttention { get; } = sageSlaSparseAttention;
     }
 
     private static Bound? Bind(TorchRuntimeOptions options)
@@ -76,6 +111,10 @@ public static unsafe class NativeKernels
         return new Bound(
             (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "turbo_kernels_last_error"),
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int>)
-                NativeLibrary.GetExport(handle, "turbo_sla_sparse_attention_bf16"));
+                NativeLibrary.GetExport(handle, "turbo_sla_sparse_attention_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_sagesla_quantize_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_sagesla_sparse_attention"));
     }
 }

@@ -1,0 +1,76 @@
+// The SageSLA entry points: argument checks with messages that name the problem, then the kernels.
+#include <string>
+#include "../src/status.cuh"
+#include "sagesla.cuh"
+
+namespace {
+
+using turbo::fail;
+namespace sagesla = turbo::sagesla;
+
+std::string sizes(int batch, int heads, int q_len, int kv_len) {
+  return "B " + std::to_string(batch) + ", H " + std::to_string(heads) + ", Lq " + std::to_string(q_len) + ", Lk " + std::to_string(kv_len);
+}
+
+turbo_status check_shape(const char* what, int batch, int heads, int q_len, int kv_len, int head_dim, int block_q, int block_k) {
+  if (head_dim != sagesla::kDim) {
+    return fail(TURBO_UNSUPPORTED, std::string(what) + ": head dim must be " + std::to_string(sagesla::kDim) + ", got " + std::to_string(head_dim));
+  }
+  if (batch < 1 || heads < 1 || q_len < 1 || kv_len < 1) {
+    return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": batch, heads and lengths must be positive, got " + sizes(batch, heads, q_len, kv_len));
+  }
+  if (block_q < 1 || block_k < 1 || block_q % sagesla::kKeyTile != 0 || block_k % sagesla::kKeyTile != 0) {
+    return fail(TURBO_UNSUPPORTED, std::string(what) + ": block sizes must be positive multiples of " + std::to_string(sagesla::kKeyTile) +
+                                       ", got block_q " + std::to_string(block_q) + ", block_k " + std::to_string(block_k));
+  }
+  return TURBO_OK;
+}
+
+// fp8 tensor-core MMAs exist from compute capability 8.9 (Ada, Hopper and later).
+turbo_status check_fp8_device(const char* what) {
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
+    return fail(TURBO_CUDA_ERROR, std::string(what) + ": cannot read the current device: " + cudaGetErrorString(cudaGetLastError()));
+  }
+  if (major * 10 + minor < 89) {
+    return fail(TURBO_UNSUPPORTED, std::string(what) + ": needs fp8 tensor cores (compute capability 8.9 or later); device " +
+                                       std::to_string(device) + " is " + std::to_string(major) + "." + std::to_string(minor));
+  }
+  return TURBO_OK;
+}
+
+}  // namespace
+
+extern "C" turbo_status turbo_sagesla_quantize_bf16(
+    const void* q, const void* k, const void* v, int batch, int heads, int q_len, int kv_len, int head_dim, int block_q, int block_k,
+    int8_t* q_codes, float* q_scale, void* q_pool, int8_t* k_codes, float* k_scale, void* k_pool, uint8_t* v_codes_t,
+    float* k_sum, float* v_absmax, void* stream) {
+  constexpr const char* what = "sagesla quantize";
+  if (!q || !k || !v || !q_codes || !q_scale || !q_pool || !k_codes || !k_scale || !k_pool || !v_codes_t || !k_sum || !v_absmax) {
+    return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": a tensor pointer is null");
+  }
+  if (const turbo_status status = check_shape(what, batch, heads, q_len, kv_len, head_dim, block_q, block_k); status != TURBO_OK) return status;
+  const sagesla::QuantizeArgs args{q, k, v, batch, heads, q_len, kv_len, block_q, block_k, q_codes, q_scale, q_pool,
+                                   k_codes, k_scale, k_pool, v_codes_t, k_sum, v_absmax};
+  return sagesla::quantize(args, static_cast<cudaStream_t>(stream));
+}
+
+extern "C" turbo_status turbo_sagesla_sparse_attention(
+    const int8_t* q_codes, const float* q_scale, const int8_t* k_codes, const float* k_scale, const uint8_t* v_codes_t,
+    const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
+    int block_q, int block_k, int topk, float scale, void* stream) {
+  constexpr const char* what = "sagesla sparse attention";
+  if (!q_codes || !q_scale || !k_codes || !k_scale || !v_codes_t || !v_absmax || !lut || !out) {
+    return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": a tensor pointer is null");
+  }
+  if (const turbo_status status = check_shape(what, batch, heads, q_len, kv_len, head_dim, block_q, block_k); status != TURBO_OK) return status;
+  const int key_blocks = (kv_len + block_k - 1) / block_k;
+  if (topk < 1 || topk > key_blocks) {
+    return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": topk must be in 1.." + std::to_string(key_blocks) + " (the key blocks), got " + std::to_string(topk));
+  }
+  if (const turbo_status status = check_fp8_device(what); status != TURBO_OK) return status;
+  const sagesla::AttentionArgs args{q_codes, q_scale, k_codes, k_scale, v_codes_t, v_absmax, lut, out,
+                                    batch, heads, q_len, kv_len, block_q, block_k, topk, scale};
+  return sagesla::attend(args, static_cast<cudaStream_t>(stream));
+}
