@@ -10,7 +10,7 @@ namespace turbo::sagesla {
 constexpr int kDim = 128;             // head dim
 constexpr int kKeyTile = 64;          // keys per staged tile; block sizes must be multiples of it
 constexpr float kValueRange = 2.25f;  // V is scaled per channel so that max |v| maps to this fp8 value
-constexpr float kProbabilityScale = 256.f;  // P in (0, 1] is stored as fp8(256 P): a power of two, clear of subnormals
+constexpr float kProbabilityLog2 = 8.f;  // P in (0, 1] is stored as fp8(2^8 P): a power of two, clear of subnormals
 
 struct QuantizeArgs {
   const void* q;

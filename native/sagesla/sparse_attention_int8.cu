@@ -14,6 +14,7 @@
 // order the key blocks arrive in (and matches a one-pass reference with the row's final maximum).
 #include <cuda_bf16.h>
 #include <cuda_fp8.h>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include "../src/device_primitives.cuh"
@@ -26,6 +27,8 @@ namespace {
 
 constexpr int kWarps = 4;
 constexpr int kRows = 16 * kWarps;  // query rows per CTA; block_q must be a multiple
+// Resident CTAs per SM the register budget is cut for: latency hiding needs warps more than registers here.
+constexpr int kMinBlocks = 3;
 constexpr int kPad = 16;            // bytes per shared row: spreads the 8 rows of an ldmatrix over all banks
 constexpr float kLog2e = 1.4426950408889634f;
 
@@ -34,7 +37,7 @@ struct Stage {
   int8_t k[kKeyTile][kDim + kPad];
   uint8_t v[kDim][kKeyTile + kPad];
 };
-constexpr int kStages = 2;
+constexpr int kStages = 3;
 constexpr size_t kSharedBytes = sizeof(Stage) * kStages;
 
 __device__ __forceinline__ void mma_s8(int (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
@@ -55,10 +58,10 @@ __device__ __forceinline__ void mma_e4m3(float (&c)[4], const uint32_t (&a)[4], 
 #endif
 }
 
-// Four probabilities -> four fp8(256 p) bytes, the first in the lowest byte (the lowest k index).
+// Four scaled probabilities -> four fp8 bytes, the first in the lowest byte (the lowest k index).
 __device__ __forceinline__ uint32_t pack_fp8(float p0, float p1, float p2, float p3) {
-  const uint32_t lo = __nv_cvt_float2_to_fp8x2(make_float2(p0 * kProbabilityScale, p1 * kProbabilityScale), __NV_SATFINITE, __NV_E4M3);
-  const uint32_t hi = __nv_cvt_float2_to_fp8x2(make_float2(p2 * kProbabilityScale, p3 * kProbabilityScale), __NV_SATFINITE, __NV_E4M3);
+  const uint32_t lo = __nv_cvt_float2_to_fp8x2(make_float2(p0, p1), __NV_SATFINITE, __NV_E4M3);
+  const uint32_t hi = __nv_cvt_float2_to_fp8x2(make_float2(p2, p3), __NV_SATFINITE, __NV_E4M3);
   return lo | (hi << 16);
 }
 
@@ -67,7 +70,7 @@ __device__ __forceinline__ float exact_exp2(float e) { return e < -126.f ? 0.f :
 
 __device__ __forceinline__ uint32_t word_at(const int8_t* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
-__global__ void __launch_bounds__(kWarps * 32) sparse_attention_int8_kernel(AttentionArgs a) {
+__global__ void __launch_bounds__(kWarps * 32, kMinBlocks) sparse_attention_int8_kernel(AttentionArgs a) {
   extern __shared__ __align__(16) unsigned char shared_bytes[];
   Stage* stages = reinterpret_cast<Stage*>(shared_bytes);
 
@@ -116,56 +119,66 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_int8_kernel(Atte
   float m_lo = -INFINITY, m_hi = -INFINITY, l_lo = 0.f, l_hi = 0.f;
 
   const int mat = lane / 8, mat_row = lane % 8;  // ldmatrix: lane l addresses row l % 8 of matrix l / 8
-  stage_tile(0, stages[0]);
+  // Prologue: the first kStages - 1 tiles in flight. Every iteration commits one group (empty past the end), so
+  // waiting for all but kStages - 2 groups always means "the current tile has landed".
+#pragma unroll
+  for (int stage = 0; stage < kStages - 1; ++stage) {
+    if (stage < tiles) stage_tile(stage, stages[stage]);
+    copy_commit();
+  }
   for (int tile = 0; tile < tiles; ++tile) {
-    const int key0 = tile_start(tile);
-    if (tile + 1 < tiles) {
-      stage_tile(tile + 1, stages[(tile + 1) % kStages]);
-      copy_wait<1>();
-    } else {
-      copy_wait<0>();
-    }
+    copy_wait<kStages - 2>();
     __syncthreads();
-    const Stage& stage = stages[tile % kStages];
-    if (key0 < a.kv_len) {
-      int acc[kKeyTile / 8][4];
-#pragma unroll
-      for (int n = 0; n < kKeyTile / 8; n += 2) {
-        acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0;
-        acc[n + 1][0] = acc[n + 1][1] = acc[n + 1][2] = acc[n + 1][3] = 0;
-#pragma unroll
-        for (int step = 0; step < kDim / 32; ++step) {
-          // matrices: keys n*8..+7 / +8..+15 by channels step*32..+15 / +16..+31 -> b0, b1 of key tiles n, n + 1
-          uint32_t kb[4];
-          ldmatrix_x4(kb, &stage.k[n * 8 + mat_row + (mat / 2) * 8][step * 32 + (mat % 2) * 16]);
-          mma_s8(acc[n], qf[step], kb[0], kb[1]);
-          mma_s8(acc[n + 1], qf[step], kb[2], kb[3]);
-        }
-      }
+    // The slot refilled here was read in the previous iteration, which every warp has left (the barrier above).
+    if (tile + kStages - 1 < tiles) stage_tile(tile + kStages - 1, stages[(tile + kStages - 1) % kStages]);
+    copy_commit();
 
-      const float factor = q_factor * k_scale[key0 / a.block_k];
-      float s[kKeyTile / 8][4];
-      float max_lo = -INFINITY, max_hi = -INFINITY;
+    const int key0 = tile_start(tile);
+    const Stage& stage = stages[tile % kStages];
+    if (key0 >= a.kv_len) continue;  // a 64-key half of a partial last block that holds no key
+    int acc[kKeyTile / 8][4];
+#pragma unroll
+    for (int n = 0; n < kKeyTile / 8; n += 2) {
+      acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0;
+      acc[n + 1][0] = acc[n + 1][1] = acc[n + 1][2] = acc[n + 1][3] = 0;
+#pragma unroll
+      for (int step = 0; step < kDim / 32; ++step) {
+        // matrices: keys n*8..+7 / +8..+15 by channels step*32..+15 / +16..+31 -> b0, b1 of key tiles n, n + 1
+        uint32_t kb[4];
+        ldmatrix_x4(kb, &stage.k[n * 8 + mat_row + (mat / 2) * 8][step * 32 + (mat % 2) * 16]);
+        mma_s8(acc[n], qf[step], kb[0], kb[1]);
+        mma_s8(acc[n + 1], qf[step], kb[2], kb[3]);
+      }
+    }
+
+    // Scores are acc * factor with factor >= 0, so the integer maximum of acc gives the tile's maximum score.
+    const float factor = q_factor * k_scale[key0 / a.block_k];
+    const bool partial = key0 + kKeyTile > a.kv_len;
+    if (partial) {
 #pragma unroll
       for (int n = 0; n < kKeyTile / 8; ++n) {
 #pragma unroll
         for (int j = 0; j < 2; ++j) {
-          const bool valid = key0 + n * 8 + 2 * t + j < a.kv_len;
-          s[n][j] = valid ? static_cast<float>(acc[n][j]) * factor : -INFINITY;
-          s[n][j + 2] = valid ? static_cast<float>(acc[n][j + 2]) * factor : -INFINITY;
-          max_lo = fmaxf(max_lo, s[n][j]);
-          max_hi = fmaxf(max_hi, s[n][j + 2]);
+          if (key0 + n * 8 + 2 * t + j >= a.kv_len) acc[n][j] = acc[n][j + 2] = INT_MIN;
         }
       }
+    }
+    int top_lo = INT_MIN, top_hi = INT_MIN;
 #pragma unroll
-      for (int offset = 1; offset < 4; offset <<= 1) {
-        max_lo = fmaxf(max_lo, __shfl_xor_sync(0xffffffffu, max_lo, offset));
-        max_hi = fmaxf(max_hi, __shfl_xor_sync(0xffffffffu, max_hi, offset));
-      }
-      const float new_lo = fmaxf(m_lo, ceilf(max_lo)), new_hi = fmaxf(m_hi, ceilf(max_hi));
+    for (int n = 0; n < kKeyTile / 8; ++n) {
+      top_lo = max(top_lo, max(acc[n][0], acc[n][1]));
+      top_hi = max(top_hi, max(acc[n][2], acc[n][3]));
+    }
+#pragma unroll
+    for (int offset = 1; offset < 4; offset <<= 1) {
+      top_lo = max(top_lo, __shfl_xor_sync(0xffffffffu, top_lo, offset));
+      top_hi = max(top_hi, __shfl_xor_sync(0xffffffffu, top_hi, offset));
+    }
+    const float new_lo = fmaxf(m_lo, ceilf(static_cast<float>(top_lo) * factor));
+    const float new_hi = fmaxf(m_hi, ceilf(static_cast<float>(top_hi) * factor));
+    // The integer maximum seldom moves after the first tiles: skip the rescale when no row of the warp needs it.
+    if (__any_sync(0xffffffffu, new_lo != m_lo || new_hi != m_hi)) {
       const float alpha_lo = exact_exp2(m_lo - new_lo), alpha_hi = exact_exp2(m_hi - new_hi);
-      m_lo = new_lo;
-      m_hi = new_hi;
       l_lo *= alpha_lo;
       l_hi *= alpha_hi;
 #pragma unroll
@@ -175,35 +188,53 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_int8_kernel(Atte
         o[n][2] *= alpha_hi;
         o[n][3] *= alpha_hi;
       }
+      m_lo = new_lo;
+      m_hi = new_hi;
+    }
+    // p' = 256 p = 2^(s - m + 8): the fp8 operand directly; l sums p' too, and the 256 cancels in o / l.
+    const float shift_lo = kProbabilityLog2 - m_lo, shift_hi = kProbabilityLog2 - m_hi;
+    float p[kKeyTile / 8][4];
+#pragma unroll
+    for (int n = 0; n < kKeyTile / 8; ++n) {
+      p[n][0] = exp2f(fmaf(static_cast<float>(acc[n][0]), factor, shift_lo));
+      p[n][1] = exp2f(fmaf(static_cast<float>(acc[n][1]), factor, shift_lo));
+      p[n][2] = exp2f(fmaf(static_cast<float>(acc[n][2]), factor, shift_hi));
+      p[n][3] = exp2f(fmaf(static_cast<float>(acc[n][3]), factor, shift_hi));
+    }
+    if (partial) {
+      // A zero query block has factor 0, where INT_MIN would not push p to 0: mask explicitly.
 #pragma unroll
       for (int n = 0; n < kKeyTile / 8; ++n) {
-        s[n][0] = exp2f(s[n][0] - m_lo);
-        s[n][1] = exp2f(s[n][1] - m_lo);
-        s[n][2] = exp2f(s[n][2] - m_hi);
-        s[n][3] = exp2f(s[n][3] - m_hi);
-        l_lo += s[n][0] + s[n][1];
-        l_hi += s[n][2] + s[n][3];
-      }
-
 #pragma unroll
-      for (int step = 0; step < kKeyTile / 32; ++step) {
-        const int n0 = 4 * step;
-        const uint32_t p[4] = {pack_fp8(s[n0][0], s[n0][1], s[n0 + 1][0], s[n0 + 1][1]),
-                               pack_fp8(s[n0][2], s[n0][3], s[n0 + 1][2], s[n0 + 1][3]),
-                               pack_fp8(s[n0 + 2][0], s[n0 + 2][1], s[n0 + 3][0], s[n0 + 3][1]),
-                               pack_fp8(s[n0 + 2][2], s[n0 + 2][3], s[n0 + 3][2], s[n0 + 3][3])};
-#pragma unroll
-        for (int n = 0; n < kDim / 8; n += 2) {
-          // matrices: channels n*8..+7 / +8..+15 by keys step*32..+15 / +16..+31 -> b0, b1 of channel tiles n, n + 1
-          uint32_t vb[4];
-          ldmatrix_x4(vb, &stage.v[n * 8 + mat_row + (mat / 2) * 8][step * 32 + (mat % 2) * 16]);
-          mma_e4m3(o[n], p, vb[0], vb[1]);
-          mma_e4m3(o[n + 1], p, vb[2], vb[3]);
+        for (int j = 0; j < 2; ++j) {
+          if (key0 + n * 8 + 2 * t + j >= a.kv_len) p[n][j] = p[n][j + 2] = 0.f;
         }
       }
     }
-    __syncthreads();
+#pragma unroll
+    for (int n = 0; n < kKeyTile / 8; ++n) {
+      l_lo += p[n][0] + p[n][1];
+      l_hi += p[n][2] + p[n][3];
+    }
+
+#pragma unroll
+    for (int step = 0; step < kKeyTile / 32; ++step) {
+      const int n0 = 4 * step;
+      const uint32_t pa[4] = {pack_fp8(p[n0][0], p[n0][1], p[n0 + 1][0], p[n0 + 1][1]),
+                              pack_fp8(p[n0][2], p[n0][3], p[n0 + 1][2], p[n0 + 1][3]),
+                              pack_fp8(p[n0 + 2][0], p[n0 + 2][1], p[n0 + 3][0], p[n0 + 3][1]),
+                              pack_fp8(p[n0 + 2][2], p[n0 + 2][3], p[n0 + 3][2], p[n0 + 3][3])};
+#pragma unroll
+      for (int n = 0; n < kDim / 8; n += 2) {
+        // matrices: channels n*8..+7 / +8..+15 by keys step*32..+15 / +16..+31 -> b0, b1 of channel tiles n, n + 1
+        uint32_t vb[4];
+        ldmatrix_x4(vb, &stage.v[n * 8 + mat_row + (mat / 2) * 8][step * 32 + (mat % 2) * 16]);
+        mma_e4m3(o[n], pa, vb[0], vb[1]);
+        mma_e4m3(o[n + 1], pa, vb[2], vb[3]);
+      }
+    }
   }
+  copy_wait<0>();
 
 #pragma unroll
   for (int offset = 1; offset < 4; offset <<= 1) {
@@ -214,7 +245,7 @@ __global__ void __launch_bounds__(kWarps * 32) sparse_attention_int8_kernel(Atte
   __nv_bfloat16* out = static_cast<__nv_bfloat16*>(a.out) + static_cast<long>(b) * a.q_len * stride + h * kDim;
   const float* v_absmax = a.v_absmax + static_cast<long>(bh) * kDim;
   const int r_lo = row0 + warp * 16 + g, r_hi = r_lo + 8;
-  const float norm_lo = 1.f / (kProbabilityScale * kValueRange * l_lo), norm_hi = 1.f / (kProbabilityScale * kValueRange * l_hi);
+  const float norm_lo = 1.f / (kValueRange * l_lo), norm_hi = 1.f / (kValueRange * l_hi);
 #pragma unroll
   for (int n = 0; n < kDim / 8; ++n) {
     const int c = n * 8 + 2 * t;
