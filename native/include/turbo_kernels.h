@@ -14,6 +14,14 @@ extern "C" {
 
 #define TURBO_KERNELS_ABI_VERSION 2
 
+/* Which tensor-core instructions a kernel with several paths runs: AUTO picks the fastest the device and the
+ * build support (wgmma on sm_90 when built for sm_90a, else mma.sync). Forcing one is for tests and benchmarks. */
+typedef enum turbo_tensor_core_path {
+  TURBO_PATH_AUTO = 0,
+  TURBO_PATH_MMA_SYNC = 1,
+  TURBO_PATH_WGMMA = 2
+} turbo_tensor_core_path;
+
 typedef enum turbo_status {
   TURBO_OK = 0,
   TURBO_INVALID_ARGUMENT = 1,
@@ -68,6 +76,12 @@ turbo_status turbo_sagesla_sparse_attention(
     const int8_t* q_codes, const float* q_scale, const int8_t* k_codes, const float* k_scale, const uint8_t* v_codes_t,
     const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
     int block_q, int block_k, int topk, float scale, void* stream);
+
+/* The same on a chosen tensor-core path; TURBO_UNSUPPORTED when the device or the build lacks it. */
+turbo_status turbo_sagesla_sparse_attention_path(
+    const int8_t* q_codes, const float* q_scale, const int8_t* k_codes, const float* k_scale, const uint8_t* v_codes_t,
+    const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
+    int block_q, int block_k, int topk, float scale, turbo_tensor_core_path path, void* stream);
 
 #ifdef __cplusplus
 }

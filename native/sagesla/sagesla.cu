@@ -26,8 +26,8 @@ turbo_status check_shape(const char* what, int batch, int heads, int q_len, int 
   return TURBO_OK;
 }
 
-// fp8 tensor-core MMAs exist from compute capability 8.9 (Ada, Hopper and later).
-turbo_status check_fp8_device(const char* what) {
+// fp8 tensor-core MMAs exist from compute capability 8.9 (Ada, Hopper and later); *capability = 10 * major + minor.
+turbo_status check_fp8_device(const char* what, int* capability) {
   int device = 0, major = 0, minor = 0;
   if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
       cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
@@ -37,8 +37,12 @@ turbo_status check_fp8_device(const char* what) {
     return fail(TURBO_UNSUPPORTED, std::string(what) + ": needs fp8 tensor cores (compute capability 8.9 or later); device " +
                                        std::to_string(device) + " is " + std::to_string(major) + "." + std::to_string(minor));
   }
+  *capability = major * 10 + minor;
   return TURBO_OK;
 }
+
+// The wgmma kernel exists only where the library was built for sm_90a.
+bool has_wgmma_build() { return std::string(TURBO_KERNELS_ARCHITECTURES).find("sm_90a") != std::string::npos; }
 
 }  // namespace
 
@@ -56,10 +60,19 @@ extern "C" turbo_status turbo_sagesla_quantize_bf16(
   return sagesla::quantize(args, static_cast<cudaStream_t>(stream));
 }
 
+
 extern "C" turbo_status turbo_sagesla_sparse_attention(
     const int8_t* q_codes, const float* q_scale, const int8_t* k_codes, const float* k_scale, const uint8_t* v_codes_t,
     const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
     int block_q, int block_k, int topk, float scale, void* stream) {
+  return turbo_sagesla_sparse_attention_path(q_codes, q_scale, k_codes, k_scale, v_codes_t, v_absmax, lut, out, batch, heads, q_len, kv_len,
+                                             head_dim, block_q, block_k, topk, scale, TURBO_PATH_AUTO, stream);
+}
+
+extern "C" turbo_status turbo_sagesla_sparse_attention_path(
+    const int8_t* q_codes, const float* q_scale, const int8_t* k_codes, const float* k_scale, const uint8_t* v_codes_t,
+    const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
+    int block_q, int block_k, int topk, float scale, turbo_tensor_core_path path, void* stream) {
   constexpr const char* what = "sagesla sparse attention";
   if (!q_codes || !q_scale || !k_codes || !k_scale || !v_codes_t || !v_absmax || !lut || !out) {
     return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": a tensor pointer is null");
@@ -69,8 +82,18 @@ extern "C" turbo_status turbo_sagesla_sparse_attention(
   if (topk < 1 || topk > key_blocks) {
     return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": topk must be in 1.." + std::to_string(key_blocks) + " (the key blocks), got " + std::to_string(topk));
   }
-  if (const turbo_status status = check_fp8_device(what); status != TURBO_OK) return status;
+  int capability = 0;
+  if (const turbo_status status = check_fp8_device(what, &capability); status != TURBO_OK) return status;
+  const bool wgmma = capability == 90 && has_wgmma_build();
+  if (path == TURBO_PATH_WGMMA && !wgmma) {
+    return fail(TURBO_UNSUPPORTED, std::string(what) + ": the wgmma path needs an sm_90 device and a build for sm_90a (built: " +
+                                       TURBO_KERNELS_ARCHITECTURES + ", device compute capability " + std::to_string(capability) + ")");
+  }
+  if (path != TURBO_PATH_AUTO && path != TURBO_PATH_WGMMA && path != TURBO_PATH_MMA_SYNC) {
+    return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": unknown tensor-core path " + std::to_string(path));
+  }
   const sagesla::AttentionArgs args{q_codes, q_scale, k_codes, k_scale, v_codes_t, v_absmax, lut, out,
                                     batch, heads, q_len, kv_len, block_q, block_k, topk, scale};
-  return sagesla::attend(args, static_cast<cudaStream_t>(stream));
+  const turbo_tensor_core_path resolved = path == TURBO_PATH_AUTO ? (wgmma ? TURBO_PATH_WGMMA : TURBO_PATH_MMA_SYNC) : path;
+  return sagesla::attend(args, resolved, static_cast<cudaStream_t>(stream));
 }

@@ -42,6 +42,7 @@ struct AttentionArgs {
 };
 
 turbo_status quantize(const QuantizeArgs& args, cudaStream_t stream);
-turbo_status attend(const AttentionArgs& args, cudaStream_t stream);
+// path: TURBO_PATH_WGMMA or TURBO_PATH_MMA_SYNC, already resolved against the device.
+turbo_status attend(const AttentionArgs& args, turbo_tensor_core_path path, cudaStream_t stream);
 
 }  // namespace turbo::sagesla

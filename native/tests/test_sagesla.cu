@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 #include "turbo_kernels.h"
 
@@ -73,7 +74,7 @@ std::vector<T> fetch(const T* device, size_t count) {
   return host;
 }
 
-bool run(const Case& c, std::mt19937& rng) {
+bool run(const Case& c, turbo_tensor_core_path path, std::mt19937& rng) {
   const int mq = (c.q_len + c.block_q - 1) / c.block_q, mk = (c.kv_len + c.block_k - 1) / c.block_k;
   const int pq = mq * c.block_q, pk = mk * c.block_k, bh = c.batch * c.heads;
   const size_t q_elems = size_t(c.batch) * c.q_len * c.heads * kDim, k_elems = size_t(c.batch) * c.kv_len * c.heads * kDim;
@@ -123,8 +124,8 @@ bool run(const Case& c, std::mt19937& rng) {
   turbo_status status = turbo_sagesla_quantize_bf16(dq, dk, dv, c.batch, c.heads, c.q_len, c.kv_len, kDim, c.block_q, c.block_k, q_codes, q_scale,
                                                     q_pool, k_codes, k_scale, k_pool, v_codes, k_sum, v_absmax, nullptr);
   if (status == TURBO_OK) {
-    status = turbo_sagesla_sparse_attention(q_codes, q_scale, k_codes, k_scale, v_codes, v_absmax, dlut, dout, c.batch, c.heads, c.q_len, c.kv_len,
-                                            kDim, c.block_q, c.block_k, c.topk, scale, nullptr);
+    status = turbo_sagesla_sparse_attention_path(q_codes, q_scale, k_codes, k_scale, v_codes, v_absmax, dlut, dout, c.batch, c.heads, c.q_len,
+                                                 c.kv_len, kDim, c.block_q, c.block_k, c.topk, scale, path, nullptr);
   }
   if (status != TURBO_OK) {
     std::printf("FAIL status %d: %s\n", status, turbo_kernels_last_error());
@@ -264,9 +265,9 @@ bool run(const Case& c, std::mt19937& rng) {
       }
     }
   pass = pass && quantized.rel() <= 1e-2 && exact.rel() <= 1e-1;
-  std::printf("%s B%d H%d Lq%d Lk%d blocks %d/%d topk %d: vs quantized host rel_l2 %.3e max_abs %.3e; vs exact rel_l2 %.3e max_abs %.3e; "
+  std::printf("%s %s B%d H%d Lq%d Lk%d blocks %d/%d topk %d: vs quantized host rel_l2 %.3e max_abs %.3e; vs exact rel_l2 %.3e max_abs %.3e; "
               "pools rel_l2 %.3e\n",
-              pass ? "ok  " : "FAIL", c.batch, c.heads, c.q_len, c.kv_len, c.block_q, c.block_k, c.topk, quantized.rel(), quantized.max_abs,
+              pass ? "ok  " : "FAIL", path == TURBO_PATH_WGMMA ? "wgmma   " : "mma.sync", c.batch, c.heads, c.q_len, c.kv_len, c.block_q, c.block_k, c.topk, quantized.rel(), quantized.max_abs,
               exact.rel(), exact.max_abs, pools.rel());
   return pass;
 }
@@ -282,10 +283,19 @@ bool rejects(const char* what, turbo_status expected, turbo_status got) {
 int main() {
   std::mt19937 rng(4321);
   bool ok = true;
-  ok &= run({1, 2, 1024, 1024, 64, 128, 2}, rng);
-  ok &= run({1, 2, 1024, 1024, 128, 64, 4}, rng);
-  ok &= run({2, 3, 1000, 1000, 64, 128, 3}, rng);
-  ok &= run({1, 1, 300, 777, 128, 64, 5}, rng);
+  // Every tensor-core path this device and build have: wgmma on sm_90 (built for sm_90a), mma.sync on 8.9+.
+  int device = 0, major = 0, minor = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  std::vector<turbo_tensor_core_path> paths{TURBO_PATH_MMA_SYNC};
+  if (major == 9 && minor == 0 && std::string(turbo_kernels_architectures()).find("sm_90a") != std::string::npos) paths.push_back(TURBO_PATH_WGMMA);
+  for (const turbo_tensor_core_path path : paths) {
+    ok &= run({1, 2, 1024, 1024, 64, 128, 2}, path, rng);
+    ok &= run({1, 2, 1024, 1024, 128, 64, 4}, path, rng);
+    ok &= run({2, 3, 1000, 1000, 64, 128, 3}, path, rng);
+    ok &= run({1, 1, 300, 777, 128, 64, 5}, path, rng);
+  }
   int8_t codes = 0;
   float f = 0;
   uint8_t bytes = 0;
