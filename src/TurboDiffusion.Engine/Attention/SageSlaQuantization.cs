@@ -38,7 +38,7 @@ internal static class SageSlaQuantization
         var blocks = SlaTiles.Count(l, block);
 
         // The zero rows padding a partial last block leave its absmax that of its real tokens.
-        var tiles = SlaTiles.PadTokens(x.to(ScalarType.Float64), blocks * block).view(b, h, blocks, block * d);
+        var tiles = SlaTiles.PadTokens(x.to(ScalarType.Float64), blocks * block).reshape(b, h, blocks, block * d);
         var absmax = tiles.abs().amax([-1L], keepdim: true);
         var codes = (tiles * ScaleTo(Int8Max, absmax)).round_().clamp_(-Int8Max, Int8Max);
         return (codes.view(b, h, blocks * block, d).narrow(2, 0, l).MoveToOuterDisposeScope(), (absmax / Int8Max).squeeze(-1).MoveToOuterDisposeScope());

@@ -145,6 +145,19 @@ public sealed class SageSlaQuantizationTests
     }
 
     [Fact]
+    public void A_strided_view_quantizes_as_its_contiguous_copy()
+    {
+        using var scope = NewDisposeScope();
+        var headMajor = Random(2, 150, 3, 16).transpose(1, 2);
+
+        var (codes, scales) = SageSlaQuantization.Int8PerBlock(headMajor, 50);
+
+        var (expectedCodes, expectedScales) = SageSlaQuantization.Int8PerBlock(headMajor.contiguous(), 50);
+        TensorAssert.Identical(codes, expectedCodes, "codes");
+        TensorAssert.Identical(scales, expectedScales, "scales");
+    }
+
+    [Fact]
     public void An_all_zero_block_gets_zero_codes_and_a_zero_scale()
     {
         using var scope = NewDisposeScope();
