@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Attention;
 
 /// <summary>
-/// How SLA computes its sparse branch: the TorchSharp reference, the native bf16 kernel or native SageSLA, chosen
-/// once when the attention is built, never probed inside a forward.
+/// How SLA computes its sparse branch: the TorchSharp reference, the native bf16 kernel, native SageSLA or SageSLA's
+/// quantized reference (<see cref="ReferenceSageSlaSparseBranch"/>), chosen once when the attention is built, never
+/// probed inside a forward.
 /// </summary>
 public interface ISlaSparseBranch
 {

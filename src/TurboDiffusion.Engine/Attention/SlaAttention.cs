@@ -35,7 +35,7 @@ public sealed class SlaAttention : IAttention, IDisposable
         this.sparseBranch = sparseBranch ?? ReferenceSlaSparseBranch.Instance;
     }
 
-    /// <summary>Which sparse-branch implementation runs ("reference" or "native").</summary>
+    /// <summary>Which sparse-branch implementation runs ("reference", "native", "sagesla-reference").</summary>
     public string SparseBranch => sparseBranch.Name;
 
     public string Name => "sla";

@@ -22,38 +22,28 @@ internal static class SlaSparseBranch
     public static Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options, long chunkScores = ChunkScores)
     {
         using var scope = NewDisposeScope();
-        var (b, h, lq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3]);
-        var (bq, bk) = ((long)options.QueryBlock, (long)options.KeyBlock);
-        var (mq, mk, t) = (lut.shape[2], SlaTiles.Count(k.shape[2], bk), lut.shape[3]);
+        var tiles = new SlaBlockGather(lut, q.shape[2], k.shape[2], options);
         var accumulation = SlaRounding.Accumulation(q.dtype);
-        var scale = 1.0 / Math.Sqrt(d);
+        var scale = 1.0 / Math.Sqrt(q.shape[3]);
+        var (queries, keys, values) = (tiles.QueryTiles(q), tiles.KeyTiles(k), tiles.KeyTiles(v));
 
-        var queries = SlaTiles.PadTokens(q, mq * bq).reshape(b * h, mq, bq, d);
-        var keys = SlaTiles.PadTokens(k, mk * bk).reshape(b * h * mk, bk, d);
-        var values = SlaTiles.PadTokens(v, mk * bk).reshape(b * h * mk, bk, d);
-        var realKey = (arange(mk * bk, device: q.device) < k.shape[2]).view(mk, bk);
-        var blocks = lut.to(ScalarType.Int64).reshape(b * h, mq, t);
-        var rows = blocks + (arange(b * h, device: q.device) * mk).view(b * h, 1, 1);
-
-        var output = empty([b * h, mq, bq, d], q.dtype, q.device);
-        var step = Math.Max(1, chunkScores / (b * h * bq * t * bk));
-        for (var first = 0L; first < mq; first += step)
+        var output = empty_like(queries);
+        var step = tiles.ChunkSize(chunkScores);
+        for (var first = 0L; first < tiles.QueryBlocks; first += step)
         {
             using var chunk = NewDisposeScope();
-            var n = Math.Min(step, mq - first);
-            var selected = rows.narrow(1, first, n).reshape(-1);
-            var chunkKeys = keys.index_select(0, selected).view(b * h, n, t * bk, d).to(accumulation);
-            var chunkValues = values.index_select(0, selected).view(b * h, n, t * bk, d).to(accumulation);
-            var real = realKey.index_select(0, blocks.narrow(1, first, n).reshape(-1)).view(b * h, n, 1, t * bk);
+            var n = Math.Min(step, tiles.QueryBlocks - first);
+            var chunkKeys = tiles.Gather(keys, first, n).to(accumulation);
+            var chunkValues = tiles.Gather(values, first, n).to(accumulation);
 
             // In place from here on: the scores are the chunk's largest tensor.
             var scores = queries.narrow(1, first, n).to(accumulation).matmul(chunkKeys.transpose(-2, -1)).mul_(scale);
-            scores.masked_fill_(real.logical_not(), double.NegativeInfinity);
+            scores.masked_fill_(tiles.RealKeys(first, n).logical_not(), double.NegativeInfinity);
             var p = scores.sub_(scores.amax([-1L], keepdim: true)).exp_();
             var o = p.to(q.dtype).to(accumulation).matmul(chunkValues) / p.sum(-1, keepdim: true);
             output.narrow(1, first, n).copy_(o);
         }
 
-        return output.view(b, h, mq * bq, d).narrow(2, 0, lq).MoveToOuterDisposeScope();
+        return tiles.Untile(output).MoveToOuterDisposeScope();
     }
 }

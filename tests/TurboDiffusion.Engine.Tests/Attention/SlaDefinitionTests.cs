@@ -101,7 +101,7 @@ public sealed class SlaDefinitionTests
     }
 
     // [B, H, Lq, Lk] true where query i's block selected key j's block.
-    private static Tensor BlockMask(Tensor lut, long queries, long keys, SlaOptions options)
+    internal static Tensor BlockMask(Tensor lut, long queries, long keys, SlaOptions options)
     {
         var mask = zeros([lut.shape[0], lut.shape[1], queries, keys], ScalarType.Bool);
         var (bq, bk) = ((long)options.QueryBlock, (long)options.KeyBlock);

@@ -48,8 +48,9 @@ internal sealed class SlaOpFixture : IDisposable
     /// <summary>A tensor by its name without the configuration prefix: "q", "o_s_ref", "lut_sorted", "o_l_bf16".</summary>
     public Tensor this[string name] => tensors[name];
 
-    /// <summary>An <see cref="SlaAttention"/> over the fixture's proj_l (fp32 parameters).</summary>
-    public SlaAttention Attention() => new(tensors["proj_l_weight"].clone(), tensors["proj_l_bias"].clone(), Options);
+    /// <summary>An <see cref="SlaAttention"/> over the fixture's proj_l (fp32 parameters), on the TorchSharp SLA sparse branch by default.</summary>
+    public SlaAttention Attention(ISlaSparseBranch? sparseBranch = null) =>
+        new(tensors["proj_l_weight"].clone(), tensors["proj_l_bias"].clone(), Options, sparseBranch);
 
     public void Dispose()
     {
