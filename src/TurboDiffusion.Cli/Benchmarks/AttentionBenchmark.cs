@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Cli.Benchmarks;
@@ -72,13 +73,15 @@ public static class AttentionBenchmark
             return sparse;
         }, warmup, iterations);
         var kernel = Time(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut), warmup, iterations);
+        var warpKernel = Time(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut, TensorCorePath.MmaSync), warmup, iterations);
         var prepare = Time(() => NativeSageSlaSparseBranch.Quantize(q, k, v, options), warmup, iterations);
-        log($"{shape.Name} top-k {topK}: SageSLA {full:F2} ms, quantize+select+sparse {branch:F2} ms, int8/fp8 kernel {kernel:F2} ms, quantize {prepare:F2} ms");
+        log($"{shape.Name} top-k {topK}: SageSLA {full:F2} ms, quantize+select+sparse {branch:F2} ms, int8/fp8 kernel {kernel:F2} ms (mma.sync path {warpKernel:F2} ms), quantize {prepare:F2} ms");
         return
         [
             new(shape.Name, "SageSLA", topK, full, sparseFlops / full / 1e9, dense / full),
             new(shape.Name, "SageSLA sparse branch (quantize + select + kernel)", topK, branch, sparseFlops / branch / 1e9, dense / branch),
             new(shape.Name, "SageSLA kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel),
+            new(shape.Name, "SageSLA kernel only, mma.sync path", topK, warpKernel, sparseFlops / warpKernel / 1e9, dense / warpKernel),
             new(shape.Name, "SageSLA quantize only", topK, prepare, 0, dense / prepare),
         ];
     }

@@ -71,8 +71,11 @@ public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
         return operands.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The sparse kernel alone over prepared operands and lut [B, H, Mq, T] → o_s [B, H, Lq, D] (a view of [B, Lq, H, D]).</summary>
-    public static Tensor AttendSelected(SageSlaOperands operands, Tensor lut)
+    /// <summary>
+    /// The sparse kernel alone over prepared operands and lut [B, H, Mq, T] → o_s [B, H, Lq, D] (a view of [B, Lq, H, D]),
+    /// on <paramref name="path"/>'s tensor-core instructions (wgmma on Hopper, mma.sync elsewhere when Auto).
+    /// </summary>
+    public static Tensor AttendSelected(SageSlaOperands operands, Tensor lut, TensorCorePath path = TensorCorePath.Auto)
     {
         ArgumentNullException.ThrowIfNull(operands);
         ArgumentNullException.ThrowIfNull(lut);
@@ -85,7 +88,7 @@ public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
             Pointer(operands.QueryCodes), Pointer(operands.QueryScale), Pointer(operands.KeyCodes), Pointer(operands.KeyScale),
             Pointer(operands.ValueCodes), Pointer(operands.ValueAbsMax), TensorMemory.DataPointer(lut), TensorMemory.DataPointer(output),
             (int)b, (int)h, (int)operands.Queries, (int)operands.Keys, HeadDim, operands.Options.QueryBlock, operands.Options.KeyBlock,
-            (int)lut.shape[3], (float)(1 / Math.Sqrt(HeadDim)));
+            (int)lut.shape[3], (float)(1 / Math.Sqrt(HeadDim)), path);
         return output.transpose(1, 2).MoveToOuterDisposeScope();
     }
 

@@ -47,15 +47,15 @@ public static unsafe class NativeKernels
             valueCodes, keySum, valueAbsMax, IntPtr.Zero));
     }
 
-    /// <summary>turbo_sagesla_sparse_attention over the operands <see cref="SageSlaQuantize"/> wrote; output [B, Lq, H, 128] bf16.</summary>
+    /// <summary>turbo_sagesla_sparse_attention_path over the operands <see cref="SageSlaQuantize"/> wrote; output [B, Lq, H, 128] bf16.</summary>
     internal static void SageSlaSparseAttention(
         IntPtr queryCodes, IntPtr queryScale, IntPtr keyCodes, IntPtr keyScale, IntPtr valueCodes, IntPtr valueAbsMax, IntPtr lut, IntPtr output,
-        int batch, int heads, int queries, int keys, int headDim, int blockQ, int blockK, int topK, float scale)
+        int batch, int heads, int queries, int keys, int headDim, int blockQ, int blockK, int topK, float scale, TensorCorePath path)
     {
         var bound = Require();
         Check(bound, bound.SageSlaSparseAttention(
             queryCodes, queryScale, keyCodes, keyScale, valueCodes, valueAbsMax, lut, output, batch, heads, queries, keys, headDim,
-            blockQ, blockK, topK, scale, IntPtr.Zero));
+            blockQ, blockK, topK, scale, (int)path, IntPtr.Zero));
     }
 
     private static Bound Require() => library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
@@ -73,7 +73,7 @@ public static unsafe class NativeKernels
         delegate* unmanaged<IntPtr> lastError,
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> slaSparseAttention,
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> sageSlaQuantize,
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> sageSlaSparseAttention)
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int> sageSlaSparseAttention)
     {
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
 
@@ -81,7 +81,7 @@ public static unsafe class NativeKernels
 
         public delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> SageSlaQuantize { get; } = sageSlaQuantize;
 
-        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> SageSlaSparseAttention { get; } = sageSlaSparseAttention;
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int> SageSlaSparseAttention { get; } = sageSlaSparseAttention;
     }
 
     private static Bound? Bind(TorchRuntimeOptions options)
@@ -114,7 +114,7 @@ public static unsafe class NativeKernels
                 NativeLibrary.GetExport(handle, "turbo_sla_sparse_attention_bf16"),
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int>)
                 NativeLibrary.GetExport(handle, "turbo_sagesla_quantize_bf16"),
-            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int>)
-                NativeLibrary.GetExport(handle, "turbo_sagesla_sparse_attention"));
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_sagesla_sparse_attention_path"));
     }
 }
