@@ -10,7 +10,7 @@ namespace TurboDiffusion.Engine.Runtime;
 public static unsafe class NativeKernels
 {
     /// <summary>The ABI this engine speaks (TURBO_KERNELS_ABI_VERSION in native/include/turbo_kernels.h).</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     private static Bound? library;
     private static string status = "not loaded: the engine runtime has not started";
@@ -29,10 +29,38 @@ public static unsafe class NativeKernels
         IntPtr q, IntPtr k, IntPtr v, IntPtr lut, IntPtr output, int batch, int heads, int queries, int keys, int headDim,
         int blockQ, int blockK, int topK, float scale)
     {
-        var bound = library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
+        var bound = Require();
+        Check(bound, bound.SlaSparseAttention(q, k, v, lut, output, batch, heads, queries, keys, headDim, blockQ, blockK, topK, scale, IntPtr.Zero));
+    }
 
-        // Stream 0: TorchSharp runs every op on the legacy default stream, so this orders after q, k, v and lut.
-        var result = bound.SlaSparseAttention(q, k, v, lut, output, batch, heads, queries, keys, headDim, blockQ, blockK, topK, scale, IntPtr.Zero);
+    /// <summary>turbo_layer_norm_modulate_f32_bf16: LayerNorm (optionally affine) and adaLN modulation, fp32 in, bf16 out.</summary>
+    internal static void LayerNormModulate(
+        IntPtr x, IntPtr output, int rows, int dim, IntPtr weight, IntPtr bias, float eps, IntPtr shift, IntPtr scale, int rowsPerBatch, long modulationBatchStride)
+    {
+        var bound = Require();
+        Check(bound, bound.LayerNormModulate(x, output, rows, dim, weight, bias, eps, shift, scale, rowsPerBatch, modulationBatchStride, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_rms_norm_rope_bf16: RMSNorm over the hidden dim, then RoPE per head (none when cos and sin are <see cref="IntPtr.Zero"/>).</summary>
+    internal static void RmsNormRope(IntPtr x, IntPtr output, int batch, int seq, int dim, int heads, IntPtr weight, float eps, IntPtr cos, IntPtr sin)
+    {
+        var bound = Require();
+        Check(bound, bound.RmsNormRope(x, output, batch, seq, dim, heads, weight, eps, cos, sin, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_gated_residual_f32: x + y · gate (x + y when gate is <see cref="IntPtr.Zero"/>), fp32 stream, bf16 y.</summary>
+    internal static void GatedResidual(IntPtr x, IntPtr y, IntPtr gate, IntPtr output, int rows, int dim, int rowsPerBatch, long gateBatchStride)
+    {
+        var bound = Require();
+        Check(bound, bound.GatedResidual(x, y, gate, output, rows, dim, rowsPerBatch, gateBatchStride, IntPtr.Zero));
+    }
+
+    private static Bound Require() => library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
+
+    // Every entry passes stream 0: TorchSharp runs every op on the legacy default stream, so a kernel orders after the
+    // ops that wrote its inputs and before those that read its output.
+    private static void Check(Bound bound, int result)
+    {
         if (result != 0)
         {
             throw new InvalidOperationException($"{NativeKernelLibrary.FileName}: {Marshal.PtrToStringUTF8(bound.LastError()) ?? "unknown error"} (status {result}).");
@@ -42,11 +70,20 @@ public static unsafe class NativeKernels
     /// <summary>The bound entry points (function pointers cannot live in a record).</summary>
     private sealed class Bound(
         delegate* unmanaged<IntPtr> lastError,
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> slaSparseAttention)
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> slaSparseAttention,
+        delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int> layerNormModulate,
+        delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int> rmsNormRope,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> gatedResidual)
     {
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
 
         public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> SlaSparseAttention { get; } = slaSparseAttention;
+
+        public delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int> LayerNormModulate { get; } = layerNormModulate;
+
+        public delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int> RmsNormRope { get; } = rmsNormRope;
+
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> GatedResidual { get; } = gatedResidual;
     }
 
     private static Bound? Bind(TorchRuntimeOptions options)
@@ -76,6 +113,12 @@ public static unsafe class NativeKernels
         return new Bound(
             (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "turbo_kernels_last_error"),
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int>)
-                NativeLibrary.GetExport(handle, "turbo_sla_sparse_attention_bf16"));
+                NativeLibrary.GetExport(handle, "turbo_sla_sparse_attention_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_layer_norm_modulate_f32_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_rms_norm_rope_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_gated_residual_f32"));
     }
 }
