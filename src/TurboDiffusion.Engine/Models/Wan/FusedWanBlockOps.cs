@@ -36,8 +36,8 @@ internal sealed class FusedWanBlockOps : IWanBlockOps
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = Rows(x, ScalarType.Float32, "LayerNormModulate x");
-        Parameter(norm.Weight, d, "norm weight");
-        Parameter(norm.Bias, d, "norm bias");
+        CheckParameter(norm.Weight, d, "norm weight");
+        CheckParameter(norm.Bias, d, "norm bias");
         var (shiftRows, shiftStride) = PerBatch(shift, b, d, "shift");
         var (scaleRows, scaleStride) = PerBatch(scale, b, d, "scale");
         if (shiftRows is not null && scaleRows is not null && shiftStride != scaleStride)
@@ -58,7 +58,7 @@ internal sealed class FusedWanBlockOps : IWanBlockOps
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = Rows(x, ScalarType.BFloat16, "RmsNormRope x");
-        Parameter(norm.Weight, d, "norm weight");
+        CheckParameter(norm.Weight, d, "norm weight");
         if (rope is not null)
         {
             long[] table = [1, l, 1, d / heads / 2];
@@ -107,7 +107,7 @@ internal sealed class FusedWanBlockOps : IWanBlockOps
         return (x.shape[0], x.shape[1], x.shape[2]);
     }
 
-    private static void Parameter(Tensor? parameter, long dim, string what)
+    private static void CheckParameter(Tensor? parameter, long dim, string what)
     {
         if (parameter is not null && (!parameter.shape.SequenceEqual([dim]) || parameter.dtype != ScalarType.Float32 || !parameter.is_contiguous() ||
             parameter.device_type != DeviceType.CUDA))
