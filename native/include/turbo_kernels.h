@@ -83,6 +83,46 @@ turbo_status turbo_sagesla_sparse_attention_path(
     const float* v_absmax, const int32_t* lut, void* out, int batch, int heads, int q_len, int kv_len, int head_dim,
     int block_q, int block_k, int topk, float scale, turbo_tensor_core_path path, void* stream);
 
+/* Fused elementwise glue of a DiT block, for bf16 inference: the residual stream and the modulation are fp32,
+ * projections read and write bf16. Rows are the tokens of [batch, seq, dim] tensors, contiguous, row r in batch
+ * r / rows_per_batch. dim must be a multiple of 8 in [8, 16384]; every pointer must be 16-byte aligned and a
+ * per-batch stride (in elements) a multiple of 4, so rows move as 16-byte vectors. Reductions run in fp32; every
+ * value is rounded to bf16 with round-to-nearest-even, as torch's .to(bfloat16). Out-of-place unless stated. */
+
+/* LayerNorm (torch's layer_norm: biased variance, no affine unless given), then adaLN modulation, rounded once:
+ *   out[r, i] = bf16( (((x[r, i] - mean_r) / sqrt(var_r + eps)) * weight[i] + bias[i]) * (1 + scale[b, i]) + shift[b, i] )
+ *   x [rows, dim] fp32, out [rows, dim] bf16
+ *   weight, bias [dim] fp32, each optional (NULL: 1 and 0): norm3's affine
+ *   shift, scale fp32, each optional (NULL: 0): element (b, i) at shift[b * modulation_batch_stride + i], so the
+ *     [B, 1, D] chunks of a contiguous [B, 6, D] modulation pass as they are (stride 6 * dim; 0 broadcasts one row)
+ * rows_per_batch and modulation_batch_stride are read only with a shift or scale. The modulation is rounded in fp32
+ * step by step (y * (1 + scale), then + shift) as separate tensor ops would be. */
+turbo_status turbo_layer_norm_modulate_f32_bf16(
+    const float* x, void* out, int rows, int dim, const float* weight, const float* bias, float eps,
+    const float* shift, const float* scale, int rows_per_batch, int64_t modulation_batch_stride, void* stream);
+
+/* RMSNorm over the whole dim (all heads at once, as Wan's q/k norm), then optionally Wan's RoPE per head:
+ *   n[r, i]      = bf16( (x[r, i] * rsqrt(mean_i(x[r, i]^2) + eps)) * weight[i] )     rounded to bf16 here
+ *   out[r, 2j]   = bf16( n[r, 2j] * cos[s, c] - n[r, 2j + 1] * sin[s, c] )
+ *   out[r, 2j+1] = bf16( n[r, 2j] * sin[s, c] + n[r, 2j + 1] * cos[s, c] )
+ *   with s = r % seq, c = j % (head_dim / 2), head_dim = dim / heads; each product and sum rounded in fp32
+ *   x, out [batch, seq, dim] bf16 (as [batch, seq, heads, head_dim]), weight [dim] fp32
+ *   cos, sin [seq, head_dim / 2] fp32, or both NULL for the norm alone (out = n: cross-attention)
+ * With rotation head_dim must be a multiple of 8. */
+turbo_status turbo_rms_norm_rope_bf16(
+    const void* x, void* out, int batch, int seq, int dim, int heads, const float* weight, float eps,
+    const float* cos, const float* sin, void* stream);
+
+/* The residual add, gated or not:
+ *   out[r, i] = x[r, i] + float(y[r, i]) * gate[b * gate_batch_stride + i]    (gate NULL: x[r, i] + float(y[r, i]))
+ *   x, out [rows, dim] fp32; y [rows, dim] bf16; gate fp32, a [B, 1, D] chunk of the modulation as for shift above
+ * The product and the sum are rounded in fp32 one by one, so out equals torch's x + y.float() * gate bit for bit
+ * (denormals aside, which the library flushes). out may be x (in place); y and gate must not overlap out.
+ * rows_per_batch and gate_batch_stride are read only with a gate. */
+turbo_status turbo_gated_residual_f32(
+    const float* x, const void* y, const float* gate, float* out, int rows, int dim, int rows_per_batch,
+    int64_t gate_batch_stride, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,4 +11,11 @@ internal static class CudaDevice
         TorchRuntime.EnsureLoaded();
         Assert.True(cuda.is_available(), "The GPU suite needs a CUDA device; run it on a GPU host (docs/gpu.md).");
     }
+
+    /// <summary>As <see cref="Require"/>, and fails when libturbo_kernels.so is not loaded: these tests exist to run it.</summary>
+    public static void RequireNativeKernels()
+    {
+        Require();
+        Assert.True(NativeKernels.Available, $"The native kernel suite needs {NativeKernelLibrary.FileName}: {NativeKernels.Status}");
+    }
 }

@@ -9,10 +9,10 @@ public static class BenchmarkTable
 
     public static void WriteDit(TextWriter output, IReadOnlyList<DitBenchmarkResult> results)
     {
-        string[] header = ["model", "device", "video", "tokens", "attention", "prec", "median ms", "min ms", "4 steps s", "100 fwd s", "mem GiB"];
+        string[] header = ["model", "device", "video", "tokens", "attention", "elementwise", "prec", "median ms", "min ms", "4 steps s", "100 fwd s", "mem GiB"];
         var rows = results.Select(r => new[]
         {
-            r.Model, r.Device, $"{r.Width}x{r.Height}x{r.Frames}", r.Tokens.ToString("N0"), r.Attention, r.Precision,
+            r.Model, r.Device, $"{r.Width}x{r.Height}x{r.Frames}", r.Tokens.ToString("N0"), r.Attention, r.Elementwise, r.Precision,
             r.MedianMs.ToString("F1"), r.MinMs.ToString("F1"), r.FourStepSeconds.ToString("F2"), r.OriginalSeconds.ToString("F1"),
             (r.DeviceBytesUsed / (double)(1L << 30)).ToString("F1"),
         }).ToList();

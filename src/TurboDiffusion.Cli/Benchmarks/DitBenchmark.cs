@@ -10,7 +10,9 @@ namespace TurboDiffusion.Cli.Benchmarks;
 /// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
 /// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse kernel where it is loaded),
 /// "sla-reference" (the TorchSharp SLA reference) or "sagesla" (native SageSLA on 64/128 blocks), at <paramref name="TopK"/>.</param>
-public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio)
+/// <param name="Fusion">Whether the blocks' elementwise glue may run on the fused native kernels.</param>
+public sealed record DitBenchmarkCase(
+    WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, WanFusion Fusion = WanFusion.Auto)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
     public long[] LatentShape => [1, Config.InDim, (Frames - 1) / 4 + 1, Height / 8, Width / 8];
@@ -19,8 +21,9 @@ public sealed record DitBenchmarkCase(WanConfig Config, int Width, int Height, i
 }
 
 /// <summary>Timings of one case: milliseconds per forward, CUDA-synchronised, warm-up excluded.</summary>
+/// <param name="Elementwise">"fused" when the blocks' glue ran on the fused native kernels, else "reference".</param>
 public sealed record DitBenchmarkResult(
-    string Model, string Device, int Width, int Height, int Frames, long Tokens, string Attention, string Precision,
+    string Model, string Device, int Width, int Height, int Frames, long Tokens, string Attention, string Elementwise, string Precision,
     int Iterations, double MedianMs, double MinMs, double MaxMs, double LoadSeconds, long DeviceBytesUsed)
 {
     /// <summary>The original Wan pipeline: 50 steps with classifier-free guidance = 100 forwards.</summary>
@@ -42,7 +45,7 @@ public static class DitBenchmark
         var baseline = DeviceBytesUsed(device);
         var loadClock = Stopwatch.StartNew();
         using var weights = new RandomWanWeights(run.Config, seed: 1, precision.Compute, device);
-        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(run, precision, device));
+        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(run, precision, device), run.Fusion);
         Synchronize(device);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         log?.Invoke($"{run.Config.Name}: random weights loaded in {loadSeconds:F1} s");
@@ -69,7 +72,8 @@ public static class DitBenchmark
 
         times.Sort();
         return new DitBenchmarkResult(
-            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, Label(run, precision, device), precision.Name,
+            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, Label(run, precision, device),
+            model.FusedElementwise ? "fused" : "reference", precision.Name,
             iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline);
     }
 

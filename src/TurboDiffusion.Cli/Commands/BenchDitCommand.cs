@@ -53,13 +53,15 @@ public static class BenchDitCommand
                 r.AddError($"--topk must be in (0, 1], got {k}.");
             }
         });
+        var fused = new Option<string[]>("--fused") { Description = "Blocks' elementwise glue: on (fused native kernels where they can run, else the reference), off (TorchSharp reference); both to compare.", DefaultValueFactory = _ => ["on"], AllowMultipleArgumentsPerToken = true };
+        fused.AcceptOnlyFromAmong("on", "off");
         var warmup = new Option<int>("--warmup") { Description = "Forwards run before timing.", DefaultValueFactory = _ => 1 };
         var iterations = new Option<int>("--iterations") { Description = "Timed forwards (the median is reported).", DefaultValueFactory = _ => 5 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
 
         var command = new Command("dit", "Time DiT forwards at real shapes with random weights (the 'original' dense baseline).")
         {
-            models, resolutions, frames, attention, topK, warmup, iterations, json,
+            models, resolutions, frames, attention, topK, fused, warmup, iterations, json,
         };
         command.SetAction(parse =>
         {
@@ -70,11 +72,14 @@ public static class BenchDitCommand
             var failures = new List<string>();
             foreach (var model in parse.GetValue(models)!)
             {
-                foreach (var (resolution, backend) in parse.GetValue(resolutions)!.SelectMany(r => parse.GetValue(attention)!.Select(a => (r, a))))
+                var cases = parse.GetValue(resolutions)!
+                    .SelectMany(r => parse.GetValue(attention)!.Select(a => (Resolution: r, Backend: a)))
+                    .SelectMany(c => parse.GetValue(fused)!.Select(f => (c.Resolution, c.Backend, Fusion: f == "on" ? WanFusion.Auto : WanFusion.Off)));
+                foreach (var (resolution, backend, fusion) in cases)
                 {
                     var (width, height) = Resolutions[resolution];
-                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK));
-                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, {device}");
+                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK), fusion);
+                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, fused {(fusion == WanFusion.Auto ? "on" : "off")}, {device}");
                     try
                     {
                         results.Add(DitBenchmark.Run(run, device, parse.GetValue(warmup), parse.GetValue(iterations), output.WriteLine));

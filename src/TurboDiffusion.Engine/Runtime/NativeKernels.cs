@@ -58,8 +58,32 @@ public static unsafe class NativeKernels
             blockQ, blockK, topK, scale, (int)path, IntPtr.Zero));
     }
 
+    /// <summary>turbo_layer_norm_modulate_f32_bf16: LayerNorm (optionally affine) and adaLN modulation, fp32 in, bf16 out.</summary>
+    internal static void LayerNormModulate(
+        IntPtr x, IntPtr output, int rows, int dim, IntPtr weight, IntPtr bias, float eps, IntPtr shift, IntPtr scale, int rowsPerBatch, long modulationBatchStride)
+    {
+        var bound = Require();
+        Check(bound, bound.LayerNormModulate(x, output, rows, dim, weight, bias, eps, shift, scale, rowsPerBatch, modulationBatchStride, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_rms_norm_rope_bf16: RMSNorm over the hidden dim, then RoPE per head (none when cos and sin are <see cref="IntPtr.Zero"/>).</summary>
+    internal static void RmsNormRope(IntPtr x, IntPtr output, int batch, int seq, int dim, int heads, IntPtr weight, float eps, IntPtr cos, IntPtr sin)
+    {
+        var bound = Require();
+        Check(bound, bound.RmsNormRope(x, output, batch, seq, dim, heads, weight, eps, cos, sin, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_gated_residual_f32: x + y · gate (x + y when gate is <see cref="IntPtr.Zero"/>), fp32 stream, bf16 y.</summary>
+    internal static void GatedResidual(IntPtr x, IntPtr y, IntPtr gate, IntPtr output, int rows, int dim, int rowsPerBatch, long gateBatchStride)
+    {
+        var bound = Require();
+        Check(bound, bound.GatedResidual(x, y, gate, output, rows, dim, rowsPerBatch, gateBatchStride, IntPtr.Zero));
+    }
+
     private static Bound Require() => library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
 
+    // Every entry passes stream 0: TorchSharp runs every op on the legacy default stream, so a kernel orders after the
+    // ops that wrote its inputs and before those that read its output.
     private static void Check(Bound bound, int result)
     {
         if (result != 0)
@@ -73,7 +97,10 @@ public static unsafe class NativeKernels
         delegate* unmanaged<IntPtr> lastError,
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, IntPtr, int> slaSparseAttention,
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> sageSlaQuantize,
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int> sageSlaSparseAttention)
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int> sageSlaSparseAttention,
+        delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int> layerNormModulate,
+        delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int> rmsNormRope,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> gatedResidual)
     {
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
 
@@ -82,6 +109,12 @@ public static unsafe class NativeKernels
         public delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> SageSlaQuantize { get; } = sageSlaQuantize;
 
         public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int> SageSlaSparseAttention { get; } = sageSlaSparseAttention;
+
+        public delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int> LayerNormModulate { get; } = layerNormModulate;
+
+        public delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int> RmsNormRope { get; } = rmsNormRope;
+
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> GatedResidual { get; } = gatedResidual;
     }
 
     private static Bound? Bind(TorchRuntimeOptions options)
@@ -115,6 +148,12 @@ public static unsafe class NativeKernels
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int>)
                 NativeLibrary.GetExport(handle, "turbo_sagesla_quantize_bf16"),
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int>)
-                NativeLibrary.GetExport(handle, "turbo_sagesla_sparse_attention_path"));
+                NativeLibrary.GetExport(handle, "turbo_sagesla_sparse_attention_path"),
+            (delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_layer_norm_modulate_f32_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_rms_norm_rope_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_gated_residual_f32"));
     }
 }

@@ -23,8 +23,25 @@ public sealed class BenchDitCommandTests : IDisposable
         Assert.InRange(result.GetProperty("MedianMs").GetDouble(), result.GetProperty("MinMs").GetDouble(), result.GetProperty("MaxMs").GetDouble());
     }
 
+    [Fact]
+    public void Fused_on_and_off_time_two_cases_and_a_cpu_run_reports_the_reference_glue_for_both()
+    {
+        var json = Path.Combine(directory, "fused.json");
+
+        var (exitCode, output) = CliHarness.Run("bench", "dit", "--model", "tiny", "--frames", "1", "--fused", "on", "off", "--warmup", "0", "--iterations", "1", "--json", json);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("fused on", output);
+        Assert.Contains("fused off", output);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var results = document.RootElement.GetProperty("Results").EnumerateArray().ToList();
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Equal("reference", r.GetProperty("Elementwise").GetString()));
+    }
+
     [Theory]
     [InlineData("--frames", "80", "--frames must be 4k+1")]
+    [InlineData("--fused", "maybe", "maybe")]
     [InlineData("--model", "7B", "7B")]
     [InlineData("--resolution", "1080p", "1080p")]
     public void Rejects_bad_options_naming_them(string option, string value, string expected)

@@ -56,6 +56,12 @@ internal sealed class Rope3d
 /// </summary>
 internal sealed class RopeTable(Tensor cos, Tensor sin) : IDisposable
 {
+    /// <summary>cos [1, L, 1, C], contiguous.</summary>
+    public Tensor Cos => cos;
+
+    /// <summary>sin [1, L, 1, C], contiguous.</summary>
+    public Tensor Sin => sin;
+
     /// <summary>x [B, L, heads, D] → same shape and dtype, rotated in the table's dtype.</summary>
     public Tensor Rotate(Tensor x)
     {

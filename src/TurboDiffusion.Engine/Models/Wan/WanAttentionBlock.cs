@@ -11,6 +11,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// x += cross_attn(norm3(x)) — affine norm3, and no gate;
 /// x += gate_mlp · ffn.2(GELU_tanh(ffn.0(norm2(x)·(1 + scale_mlp) + shift_mlp))).
 /// Modulation, norms and the residual adds run in the stream dtype; projections, attention and the FFN in the compute dtype.
+/// The elementwise steps (norm + modulation, residual adds, q/k norm + RoPE) go through the model's <see cref="IWanBlockOps"/>.
 /// </summary>
 internal sealed class WanAttentionBlock : IDisposable
 {
@@ -22,20 +23,21 @@ internal sealed class WanAttentionBlock : IDisposable
     private readonly WanLayerNorm norm2;
     private readonly WanLinear ffn0;
     private readonly WanLinear ffn2;
+    private readonly IWanBlockOps ops;
     private readonly string name;
     private readonly ScalarType streamType;
 
     private WanAttentionBlock(
         string name, ScalarType streamType, Tensor modulation, WanLayerNorm norm1, WanSelfAttention selfAttn,
-        WanLayerNorm norm3, WanCrossAttention crossAttn, WanLayerNorm norm2, WanLinear ffn0, WanLinear ffn2)
+        WanLayerNorm norm3, WanCrossAttention crossAttn, WanLayerNorm norm2, WanLinear ffn0, WanLinear ffn2, IWanBlockOps ops)
     {
         (this.name, this.streamType, this.modulation) = (name, streamType, modulation);
         (this.norm1, this.selfAttn, this.norm3, this.crossAttn, this.norm2) = (norm1, selfAttn, norm3, crossAttn, norm2);
-        (this.ffn0, this.ffn2) = (ffn0, ffn2);
+        (this.ffn0, this.ffn2, this.ops) = (ffn0, ffn2, ops);
     }
 
     /// <summary>Reads <c>blocks.{index}.*</c>; <paramref name="attention"/> is this block's self-attention kernel.</summary>
-    public static WanAttentionBlock Load(WanWeightLoader weights, int index, WanConfig config, WanPrecision precision, IAttention attention)
+    public static WanAttentionBlock Load(WanWeightLoader weights, int index, WanConfig config, WanPrecision precision, IAttention attention, IWanBlockOps ops)
     {
         var name = $"block{index}";
         var scoped = weights.Scope($"blocks.{index}");
@@ -45,12 +47,13 @@ internal sealed class WanAttentionBlock : IDisposable
             s,
             scoped.Load("modulation", s, [1, 6, d]),
             WanLayerNorm.Plain(d, config.Eps, s),
-            WanSelfAttention.Load(scoped.Scope("self_attn"), config, precision, attention),
+            WanSelfAttention.Load(scoped.Scope("self_attn"), config, precision, attention, ops),
             WanLayerNorm.LoadAffine(scoped, "norm3", d, config.Eps, s),
-            WanCrossAttention.Load(scoped.Scope("cross_attn"), config, precision),
+            WanCrossAttention.Load(scoped.Scope("cross_attn"), config, precision, ops),
             WanLayerNorm.Plain(d, config.Eps, s),
             WanLinear.Load(scoped, "ffn.0", d, config.FfnDim, precision.Compute),
-            WanLinear.Load(scoped, "ffn.2", config.FfnDim, d, precision.Compute));
+            WanLinear.Load(scoped, "ffn.2", config.FfnDim, d, precision.Compute),
+            ops);
     }
 
     public WanCrossAttention CrossAttention => crossAttn;
@@ -69,16 +72,16 @@ internal sealed class WanAttentionBlock : IDisposable
         var m = (modulation + e0).chunk(6, 1);
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
 
-        var y = selfAttn.Forward(norm1.Forward(x) * (1 + scaleMsa) + shiftMsa, rope);
+        var y = selfAttn.Forward(ops.LayerNormModulate(norm1, x, shiftMsa, scaleMsa), rope);
         observe?.Invoke($"{name}_self_attn_out", y);
-        x = x + y.to(streamType) * gateMsa;
+        x = ops.GatedResidual(x, y, gateMsa);
 
-        var c = crossAttn.Forward(norm3.Forward(x), context);
+        var c = crossAttn.Forward(ops.LayerNormModulate(norm3, x), context);
         observe?.Invoke($"{name}_cross_attn_out", c);
-        x = x + c.to(streamType);
+        x = ops.GatedResidual(x, c);
 
-        var f = ffn2.Forward(gelu(ffn0.Forward(norm2.Forward(x) * (1 + scaleMlp) + shiftMlp), TorchSharp.Modules.GELU.Approximate.tanh));
-        x = x + f.to(streamType) * gateMlp;
+        var f = ffn2.Forward(gelu(ffn0.Forward(ops.LayerNormModulate(norm2, x, shiftMlp, scaleMlp)), TorchSharp.Modules.GELU.Approximate.tanh));
+        x = ops.GatedResidual(x, f, gateMlp);
         observe?.Invoke($"{name}_out", x);
         return x.MoveToOuterDisposeScope();
     }

@@ -18,17 +18,19 @@ internal sealed class WanCrossAttention : IDisposable
     private readonly WanLinear o;
     private readonly WanRmsNorm normQ;
     private readonly WanRmsNorm normK;
+    private readonly IWanBlockOps ops;
     private readonly long heads;
 
-    private WanCrossAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, long heads)
+    private WanCrossAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IWanBlockOps ops, long heads)
     {
         (this.q, this.k, this.v, this.o) = (q, k, v, o);
         (this.normQ, this.normK) = (normQ, normK);
+        this.ops = ops;
         this.heads = heads;
     }
 
     /// <summary>Reads <c>{q,k,v,o}.{weight,bias}</c> and <c>norm_{q,k}.weight</c> under <paramref name="weights"/>' scope.</summary>
-    public static WanCrossAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision)
+    public static WanCrossAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision, IWanBlockOps ops)
     {
         var d = config.Dim;
         return new WanCrossAttention(
@@ -38,6 +40,7 @@ internal sealed class WanCrossAttention : IDisposable
             WanLinear.Load(weights, "o", d, d, precision.Compute),
             WanRmsNorm.Load(weights, "norm_q", d, config.Eps, precision.Stream),
             WanRmsNorm.Load(weights, "norm_k", d, config.Eps, precision.Stream),
+            ops,
             config.NumHeads);
     }
 
@@ -46,7 +49,7 @@ internal sealed class WanCrossAttention : IDisposable
     {
         using var scope = NewDisposeScope();
         var (b, lc, d) = (context.shape[0], context.shape[1], context.shape[2]);
-        var keys = normK.Forward(k.Forward(context)).view(b, lc, heads, d / heads);
+        var keys = ops.RmsNormRope(normK, k.Forward(context), heads);
         var values = v.Forward(context).view(b, lc, heads, d / heads);
         return new WanCrossKeyValue(keys.DetachFromDisposeScope(), values.DetachFromDisposeScope());
     }
@@ -56,7 +59,7 @@ internal sealed class WanCrossAttention : IDisposable
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var qh = normQ.Forward(q.Forward(x)).view(b, l, heads, d / heads);
+        var qh = ops.RmsNormRope(normQ, q.Forward(x), heads);
         var y = DenseAttention.Instance.Forward(qh, context.Keys, context.Values).reshape(b, l, d);
         return o.Forward(y).MoveToOuterDisposeScope();
     }

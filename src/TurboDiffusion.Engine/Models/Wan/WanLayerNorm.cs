@@ -32,6 +32,14 @@ internal sealed class WanLayerNorm : IDisposable
     public static WanLayerNorm LoadAffine(WanWeightLoader weights, string name, long dim, double eps, ScalarType streamType) =>
         new(dim, eps, streamType, weights.Load($"{name}.weight", streamType, [dim]), weights.Load($"{name}.bias", streamType, [dim]));
 
+    public double Eps => eps;
+
+    /// <summary>The affine weight [D] (norm3), or null.</summary>
+    public Tensor? Weight => weight;
+
+    /// <summary>The affine bias [D] (norm3), or null.</summary>
+    public Tensor? Bias => bias;
+
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();

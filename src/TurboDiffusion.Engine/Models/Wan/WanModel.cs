@@ -22,9 +22,9 @@ public sealed class WanModel : IDisposable
 
     private WanModel(
         WanConfig config, WanPrecision precision, Device device, PatchEmbedding patchEmbedding,
-        TextEmbedding textEmbedding, TimeEmbedding timeEmbedding, WanAttentionBlock[] blocks, WanHead head)
+        TextEmbedding textEmbedding, TimeEmbedding timeEmbedding, WanAttentionBlock[] blocks, WanHead head, bool fusedElementwise)
     {
-        (Config, Precision, Device) = (config, precision, device);
+        (Config, Precision, Device, FusedElementwise) = (config, precision, device, fusedElementwise);
         (this.patchEmbedding, this.textEmbedding, this.timeEmbedding) = (patchEmbedding, textEmbedding, timeEmbedding);
         (this.blocks, this.head) = (blocks, head);
         rope = new Rope3d(config.HeadDim);
@@ -35,6 +35,9 @@ public sealed class WanModel : IDisposable
     public WanPrecision Precision { get; }
 
     public Device Device { get; }
+
+    /// <summary>Whether the blocks' elementwise glue runs on the fused native kernels (else the TorchSharp reference), as chosen at load.</summary>
+    public bool FusedElementwise { get; }
 
     /// <summary>The self-attention kernel of each block, as chosen at load.</summary>
     public IReadOnlyList<IAttention> SelfAttention => [.. blocks.Select(b => b.SelfAttentionKernel)];
@@ -47,11 +50,16 @@ public sealed class WanModel : IDisposable
     /// <param name="selfAttention">The self-attention kernel for block i (default: <see cref="DenseAttention"/>),
     /// called once per block here; per-block state (SLA's proj_l) belongs in the returned object. The model owns a
     /// disposable kernel: it is disposed with the model, or here when the load fails.</param>
-    public static WanModel Load(ITensorReader weights, WanConfig config, WanPrecision precision, Device? device = null, Func<int, IAttention>? selfAttention = null)
+    /// <param name="fusion">Whether the blocks' norms, modulation, q/k RoPE and residual adds may run on the fused native
+    /// kernels (<see cref="WanFusion.Auto"/>: where they can run) or always on the TorchSharp reference.</param>
+    public static WanModel Load(
+        ITensorReader weights, WanConfig config, WanPrecision precision, Device? device = null, Func<int, IAttention>? selfAttention = null,
+        WanFusion fusion = WanFusion.Auto)
     {
         config.Validate();
         device ??= CPU;
         selfAttention ??= _ => DenseAttention.Instance;
+        var ops = FusedWanBlockOps.Choose(config, precision, device, fusion);
         var loader = new WanWeightLoader(weights, device);
         var kernels = new List<IAttention>(config.NumLayers);
         try
@@ -63,11 +71,11 @@ public sealed class WanModel : IDisposable
             for (var i = 0; i < blocks.Length; i++)
             {
                 kernels.Add(selfAttention(i));
-                blocks[i] = WanAttentionBlock.Load(loader, i, config, precision, kernels[i]);
+                blocks[i] = WanAttentionBlock.Load(loader, i, config, precision, kernels[i], ops);
             }
 
             var head = WanHead.Load(loader, config, precision.Stream);
-            return new WanModel(config, precision, device, patch, text, time, blocks, head);
+            return new WanModel(config, precision, device, patch, text, time, blocks, head, ops is FusedWanBlockOps);
         }
         catch
         {

@@ -21,6 +21,11 @@ internal sealed class WanRmsNorm : IDisposable
     public static WanRmsNorm Load(WanWeightLoader weights, string name, long dim, double eps, ScalarType streamType) =>
         new(weights.Load($"{name}.weight", streamType, [dim]), eps);
 
+    public double Eps => eps;
+
+    /// <summary>w [D], in the dtype the norm computes in.</summary>
+    public Tensor Weight => weight;
+
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -19,18 +19,19 @@ internal sealed class WanSelfAttention : IDisposable
     private readonly WanRmsNorm normQ;
     private readonly WanRmsNorm normK;
     private readonly IAttention attention;
+    private readonly IWanBlockOps ops;
     private readonly long heads;
 
-    private WanSelfAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IAttention attention, long heads)
+    private WanSelfAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IAttention attention, IWanBlockOps ops, long heads)
     {
         (this.q, this.k, this.v, this.o) = (q, k, v, o);
         (this.normQ, this.normK) = (normQ, normK);
-        this.attention = attention;
+        (this.attention, this.ops) = (attention, ops);
         this.heads = heads;
     }
 
     /// <summary>Reads <c>{q,k,v,o}.{weight,bias}</c> and <c>norm_{q,k}.weight</c> under <paramref name="weights"/>' scope.</summary>
-    public static WanSelfAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision, IAttention attention)
+    public static WanSelfAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision, IAttention attention, IWanBlockOps ops)
     {
         var d = config.Dim;
         return new WanSelfAttention(
@@ -41,6 +42,7 @@ internal sealed class WanSelfAttention : IDisposable
             WanRmsNorm.Load(weights, "norm_q", d, config.Eps, precision.Stream),
             WanRmsNorm.Load(weights, "norm_k", d, config.Eps, precision.Stream),
             attention,
+            ops,
             config.NumHeads);
     }
 
@@ -51,8 +53,8 @@ internal sealed class WanSelfAttention : IDisposable
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var qh = rope.Rotate(normQ.Forward(q.Forward(x)).view(b, l, heads, d / heads));
-        var kh = rope.Rotate(normK.Forward(k.Forward(x)).view(b, l, heads, d / heads));
+        var qh = ops.RmsNormRope(normQ, q.Forward(x), heads, rope);
+        var kh = ops.RmsNormRope(normK, k.Forward(x), heads, rope);
         var vh = v.Forward(x).view(b, l, heads, d / heads);
         var y = attention.Forward(qh, kh, vh).reshape(b, l, d);
         return o.Forward(y).MoveToOuterDisposeScope();

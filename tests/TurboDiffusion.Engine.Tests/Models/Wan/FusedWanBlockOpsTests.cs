@@ -1,0 +1,91 @@
+using TorchSharp;
+using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Runtime;
+using TurboDiffusion.Engine.Tests.Fixtures;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Tests.Models.Wan;
+
+public sealed class FusedWanBlockOpsTests
+{
+    // A CUDA device as a value: torch.CUDA would initialise CUDA, which a CPU host cannot.
+    private static Device Cuda => new(DeviceType.CUDA);
+
+    public FusedWanBlockOpsTests() => TorchRuntime.EnsureLoaded();
+
+    [Fact]
+    public void Cpu_models_get_the_reference_glue_in_every_precision()
+    {
+        foreach (var precision in new[] { WanPrecision.Bf16, WanPrecision.Fp32, WanPrecision.Fp64 })
+        {
+            Assert.Same(ReferenceWanBlockOps.Instance, FusedWanBlockOps.Choose(WanConfig.Wan21T2V1Point3B, precision, CPU, WanFusion.Auto));
+        }
+    }
+
+    [Fact]
+    public void Without_the_native_library_a_bf16_cuda_model_gets_the_reference_glue()
+    {
+        Assert.False(NativeKernels.Available);
+
+        Assert.False(FusedWanBlockOps.CanRun(WanConfig.Wan21T2V14B, WanPrecision.Bf16, Cuda));
+        Assert.Same(ReferenceWanBlockOps.Instance, FusedWanBlockOps.Choose(WanConfig.Wan21T2V14B, WanPrecision.Bf16, Cuda, WanFusion.Auto));
+    }
+
+    [Fact]
+    public void Fusion_off_gets_the_reference_glue()
+    {
+        Assert.Same(ReferenceWanBlockOps.Instance, FusedWanBlockOps.Choose(WanConfig.Wan21T2V1Point3B, WanPrecision.Bf16, Cuda, WanFusion.Off));
+    }
+
+    [Fact]
+    public void A_model_loaded_on_the_cpu_reports_the_reference_glue()
+    {
+        using var weights = new RandomWanWeights(WanConfig.Tiny, seed: 1);
+
+        using var model = WanModel.Load(weights, WanConfig.Tiny, WanPrecision.Fp32);
+
+        Assert.False(model.FusedElementwise);
+    }
+
+    [Fact]
+    public void The_fused_ops_refuse_cpu_tensors_naming_dtype_and_device()
+    {
+        using var x = zeros([1, 4, 16], ScalarType.Float32);
+        using var y = zeros([1, 4, 16], ScalarType.BFloat16);
+
+        var error = Assert.Throws<ArgumentException>(() => FusedWanBlockOps.Instance.GatedResidual(x, y));
+
+        Assert.Contains("Float32 CUDA tensor", error.Message);
+        Assert.Contains("cpu", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void The_reference_layer_norm_modulates_as_the_block_defines_it()
+    {
+        using var scope = NewDisposeScope();
+        using var norm = WanLayerNorm.Plain(16, 1e-6, ScalarType.Float64);
+        var x = randn([2, 3, 16], ScalarType.Float64);
+        var modulation = randn([2, 6, 16], ScalarType.Float64).chunk(6, 1);
+
+        var modulated = ReferenceWanBlockOps.Instance.LayerNormModulate(norm, x, modulation[0], modulation[1]);
+
+        var expected = nn.functional.layer_norm(x, [16], eps: 1e-6) * (1 + modulation[1]) + modulation[0];
+        Assert.True(modulated.allclose(expected, rtol: 1e-12, atol: 1e-12));
+    }
+
+    [Fact]
+    public void The_reference_residual_gates_y_in_the_stream_dtype()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn([2, 3, 16], ScalarType.Float32);
+        var y = randn([2, 3, 16], ScalarType.Float32).to(ScalarType.BFloat16);
+        var gate = randn([2, 1, 16], ScalarType.Float32);
+
+        var gated = ReferenceWanBlockOps.Instance.GatedResidual(x, y, gate);
+        var plain = ReferenceWanBlockOps.Instance.GatedResidual(x, y);
+
+        Assert.Equal(ScalarType.Float32, gated.dtype);
+        TensorAssert.Identical(gated, x + y.to(ScalarType.Float32) * gate, "gated residual");
+        TensorAssert.Identical(plain, x + y.to(ScalarType.Float32), "residual");
+    }
+}
