@@ -62,16 +62,15 @@ __device__ __forceinline__ float block_max(float value, float* scratch) {
   return result;
 }
 
-// Pass 1: grid (ceil(L / kStatsTokens), B * H). k_sum and v_absmax are zeroed by the host first.
-__global__ void __launch_bounds__(kThreads) channel_stats_kernel(const __nv_bfloat16* k, const __nv_bfloat16* v, int heads, int len,
-                                                                 float* k_sum, float* v_absmax) {
+// Pass 1, CTA `chunk` of ceil(L / kStatsTokens) for head bh = blockIdx.y. k_sum and v_absmax are zeroed by the host first.
+__device__ void channel_stats(int chunk, const __nv_bfloat16* k, const __nv_bfloat16* v, int heads, int len, float* k_sum, float* v_absmax) {
   __shared__ float scratch[kTokensPerPass][kDim];
   const int bh = blockIdx.y, b = bh / heads, h = bh % heads;
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
   const long stride = static_cast<long>(heads) * kDim;
   const long base = static_cast<long>(b) * len * stride + h * kDim + lane * 8;
   float sum[8] = {}, amax[8] = {};
-  const int first = blockIdx.x * kStatsTokens, last = min(len, first + kStatsTokens);
+  const int first = chunk * kStatsTokens, last = min(len, first + kStatsTokens);
   for (int token = first + row; token < last; token += kTokensPerPass) {
     float kx[8], vx[8];
     load8(k + base + token * stride, kx);
@@ -91,16 +90,16 @@ __global__ void __launch_bounds__(kThreads) channel_stats_kernel(const __nv_bflo
   }
 }
 
-// Pass 2: grid (blocks, B * H), one CTA per block of `block` tokens. mean_sum (k's channel sums) is null for Q.
-__global__ void __launch_bounds__(kThreads) quantize_blocks_kernel(const __nv_bfloat16* x, int heads, int len, int block, const float* mean_sum,
-                                                                   int8_t* codes, float* scales, __nv_bfloat16* pooled) {
+// Pass 2, one CTA per block `index` of `blocks` blocks of `block` tokens. mean_sum (k's channel sums) is null for Q.
+__device__ void quantize_block(int index, int blocks, const __nv_bfloat16* x, int heads, int len, int block, const float* mean_sum,
+                               int8_t* codes, float* scales, __nv_bfloat16* pooled) {
   __shared__ float scratch[kTokensPerPass][kDim];
   __shared__ float warp_max[kThreads / 32];
-  const int bh = blockIdx.y, b = bh / heads, h = bh % heads, blocks = gridDim.x;
+  const int bh = blockIdx.y, b = bh / heads, h = bh % heads;
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
   const long stride = static_cast<long>(heads) * kDim;
   const long base = static_cast<long>(b) * len * stride + h * kDim + lane * 8;
-  const int first = blockIdx.x * block, count = min(block, len - first);
+  const int first = index * block, count = min(block, len - first);
 
   float mean[8] = {};
   if (mean_sum != nullptr) {
@@ -121,12 +120,12 @@ __global__ void __launch_bounds__(kThreads) quantize_blocks_kernel(const __nv_bf
   }
   const float channel_sum = reduce_rows(sum, scratch, false);
   if (threadIdx.x < kDim) {
-    pooled[(static_cast<long>(bh) * blocks + blockIdx.x) * kDim + threadIdx.x] = __float2bfloat16(channel_sum / static_cast<float>(count));
+    pooled[(static_cast<long>(bh) * blocks + index) * kDim + threadIdx.x] = __float2bfloat16(channel_sum / static_cast<float>(count));
   }
   const float absmax = block_max(amax, warp_max);
   // IEEE divisions (not --use_fast_math's approximations): the codes are then reproducible on the host.
   const float inverse = absmax > 0.f ? __fdiv_rn(127.f, absmax) : 0.f;
-  if (threadIdx.x == 0) scales[static_cast<long>(bh) * blocks + blockIdx.x] = __fdiv_rn(absmax, 127.f);
+  if (threadIdx.x == 0) scales[static_cast<long>(bh) * blocks + index] = __fdiv_rn(absmax, 127.f);
 
   int8_t* out = codes + (static_cast<long>(bh) * blocks * block + first) * kDim + lane * 8;
   for (int token = row; token < block; token += kTokensPerPass) {
@@ -150,14 +149,13 @@ __global__ void __launch_bounds__(kThreads) quantize_blocks_kernel(const __nv_bf
 // 4 * (tau % 8 / 2) + (tau >= 8 ? 2 : 0) + tau % 2.
 __device__ __forceinline__ int permuted_position(int tau) { return 4 * ((tau % 8) / 2) + (tau >= 8 ? 2 : 0) + tau % 2; }
 
-// Pass 3: grid (padded_len / kKeyTile, B * H); writes one [128 channel][64 token] fp8 tile of V^T.
-__global__ void __launch_bounds__(kThreads) quantize_values_kernel(const __nv_bfloat16* v, int heads, int len, int padded_len, const float* v_absmax,
-                                                                   uint8_t* values_t) {
+// Pass 3, tile `index` of padded_len / kKeyTile: one [128 channel][64 token] fp8 tile of V^T.
+__device__ void quantize_values(int index, const __nv_bfloat16* v, int heads, int len, int padded_len, const float* v_absmax, uint8_t* values_t) {
   __shared__ __align__(16) uint8_t tile[kDim][kKeyTile];
   const int bh = blockIdx.y, b = bh / heads, h = bh % heads;
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
   const long stride = static_cast<long>(heads) * kDim;
-  const int first = blockIdx.x * kKeyTile;
+  const int first = index * kKeyTile;
   float inverse[8];
 #pragma unroll
   for (int i = 0; i < 8; ++i) {
@@ -182,6 +180,28 @@ __global__ void __launch_bounds__(kThreads) quantize_values_kernel(const __nv_bf
   reinterpret_cast<uint4*>(out)[1] = source[1];
 }
 
+// Two launches, each running two independent passes side by side (CTAs split by blockIdx.x): the statistics with
+// Q's blocks, then (needing the statistics) K's blocks with V's tiles.
+__global__ void __launch_bounds__(kThreads) statistics_and_queries_kernel(QuantizeArgs a, int stats_ctas, int q_blocks) {
+  const auto* q = static_cast<const __nv_bfloat16*>(a.q);
+  if (blockIdx.x < stats_ctas) {
+    channel_stats(blockIdx.x, static_cast<const __nv_bfloat16*>(a.k), static_cast<const __nv_bfloat16*>(a.v), a.heads, a.kv_len, a.k_sum, a.v_absmax);
+  } else {
+    quantize_block(blockIdx.x - stats_ctas, q_blocks, q, a.heads, a.q_len, a.block_q, nullptr, a.q_codes, a.q_scale,
+                   static_cast<__nv_bfloat16*>(a.q_pool));
+  }
+}
+
+__global__ void __launch_bounds__(kThreads) keys_and_values_kernel(QuantizeArgs a, int k_blocks) {
+  const auto* k = static_cast<const __nv_bfloat16*>(a.k);
+  const auto* v = static_cast<const __nv_bfloat16*>(a.v);
+  if (blockIdx.x < k_blocks) {
+    quantize_block(blockIdx.x, k_blocks, k, a.heads, a.kv_len, a.block_k, a.k_sum, a.k_codes, a.k_scale, static_cast<__nv_bfloat16*>(a.k_pool));
+  } else {
+    quantize_values(blockIdx.x - k_blocks, v, a.heads, a.kv_len, k_blocks * a.block_k, a.v_absmax, a.v_codes_t);
+  }
+}
+
 }  // namespace
 
 turbo_status quantize(const QuantizeArgs& a, cudaStream_t stream) {
@@ -192,16 +212,9 @@ turbo_status quantize(const QuantizeArgs& a, cudaStream_t stream) {
     const cudaError_t error = cudaMemsetAsync(statistics, 0, stats_bytes, stream);
     if (error != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string("sagesla quantize: clearing the statistics: ") + cudaGetErrorString(error));
   }
-  const auto* q = static_cast<const __nv_bfloat16*>(a.q);
-  const auto* k = static_cast<const __nv_bfloat16*>(a.k);
-  const auto* v = static_cast<const __nv_bfloat16*>(a.v);
-  channel_stats_kernel<<<dim3((a.kv_len + kStatsTokens - 1) / kStatsTokens, bh), kThreads, 0, stream>>>(k, v, a.heads, a.kv_len, a.k_sum, a.v_absmax);
-  quantize_blocks_kernel<<<dim3(q_blocks, bh), kThreads, 0, stream>>>(q, a.heads, a.q_len, a.block_q, nullptr, a.q_codes, a.q_scale,
-                                                                      static_cast<__nv_bfloat16*>(a.q_pool));
-  quantize_blocks_kernel<<<dim3(k_blocks, bh), kThreads, 0, stream>>>(k, a.heads, a.kv_len, a.block_k, a.k_sum, a.k_codes, a.k_scale,
-                                                                      static_cast<__nv_bfloat16*>(a.k_pool));
-  const int padded = k_blocks * a.block_k;
-  quantize_values_kernel<<<dim3(padded / kKeyTile, bh), kThreads, 0, stream>>>(v, a.heads, a.kv_len, padded, a.v_absmax, a.v_codes_t);
+  const int stats_ctas = (a.kv_len + kStatsTokens - 1) / kStatsTokens;
+  statistics_and_queries_kernel<<<dim3(stats_ctas + q_blocks, bh), kThreads, 0, stream>>>(a, stats_ctas, q_blocks);
+  keys_and_values_kernel<<<dim3(k_blocks + k_blocks * a.block_k / kKeyTile, bh), kThreads, 0, stream>>>(a, k_blocks);
   return check_launch("sagesla quantize");
 }
 
