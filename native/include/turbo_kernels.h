@@ -123,6 +123,37 @@ turbo_status turbo_gated_residual_f32(
     const float* x, const void* y, const float* gate, float* out, int rows, int dim, int rows_per_batch,
     int64_t gate_batch_stride, void* stream);
 
+/* The linear branch of SLA fused with proj_l and the sum with the sparse branch, in bf16 with fp32 accumulation.
+ * phi(x) = softmax(x) over the head dim; per (b, h), over every key (not only the blocks the sparse branch skipped):
+ *   o = o_s + proj_l(o_l),  o_l = phi(q) kv / (1e-5 + phi(q) . ksum),  kv = phi(K)^T V,  ksum = sum_L phi(K).
+ * Two calls on one stream: the state of the keys, then the combine over the queries.
+ *
+ * turbo_sla_linear_state_bf16
+ *   k, v [B, Lk, H, 128]   bf16, contiguous
+ *   kv   [B, H, 128, 128]  fp32, written: phi(K)^T V, rows indexed by phi(K)'s dim
+ *   ksum [B, H, 128]       fp32, written: sum over Lk of phi(K)
+ * phi(K) is rounded to bf16 (the reference's bf16 softmax output) before both sums. The call zeroes kv and ksum
+ * itself, then CTAs over chunks of Lk add into them with fp32 atomics, so their last bits can vary between runs.
+ *
+ * turbo_sla_linear_combine_bf16
+ *   q [B, Lq, H, 128]          bf16, contiguous
+ *   kv, ksum                   as the state call wrote them for the same B and H
+ *   weight [128, 128], bias [128]  bf16: proj_l's Linear(128, 128), weight [out, in]
+ *   sparse [B, Lq, H, 128]     bf16: o_s; may be the same pointer as out (updated in place), must not otherwise overlap it
+ *   out [B, Lq, H, 128]        bf16: o_s + proj_l(o_l), rounded once
+ * proj_l is folded into the state: M = kv W^T (kv rounded to bf16, M rounded to bf16), then
+ * out = sparse + bias + (phi(q) M) / (1e-5 + phi(q) . ksum) with phi(q) rounded to bf16 and fp32 elsewhere (the
+ * reference rounds after every op, o_l included).
+ *
+ * Both: head_dim must be 128, every pointer 16-byte aligned, batch * heads at most 65535. */
+turbo_status turbo_sla_linear_state_bf16(
+    const void* k, const void* v, float* kv, float* ksum,
+    int batch, int heads, int kv_len, int head_dim, void* stream);
+
+turbo_status turbo_sla_linear_combine_bf16(
+    const void* q, const float* kv, const float* ksum, const void* weight, const void* bias,
+    const void* sparse, void* out, int batch, int heads, int q_len, int head_dim, void* stream);
+
 #ifdef __cplusplus
 }
 #endif
