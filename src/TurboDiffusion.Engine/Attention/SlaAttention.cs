@@ -20,23 +20,30 @@ public sealed class SlaAttention : IAttention, IDisposable
 {
     private readonly SlaProjection projection;
     private readonly ISlaSparseBranch sparseBranch;
+    private readonly ISlaLinearBranch linearBranch;
 
     /// <summary>Takes ownership of proj_l's <paramref name="projectionWeight"/> [D, D] and <paramref name="projectionBias"/> [D].</summary>
     /// <param name="sparseBranch">The sparse-branch implementation; the TorchSharp reference by default.</param>
-    public SlaAttention(Tensor projectionWeight, Tensor projectionBias, SlaOptions options, ISlaSparseBranch? sparseBranch = null)
-        : this(options ?? throw new ArgumentNullException(nameof(options)), new SlaProjection(projectionWeight, projectionBias), sparseBranch)
+    /// <param name="linearBranch">The linear branch, proj_l and the sum in <see cref="Forward"/>; the TorchSharp reference by default.</param>
+    public SlaAttention(
+        Tensor projectionWeight, Tensor projectionBias, SlaOptions options, ISlaSparseBranch? sparseBranch = null, ISlaLinearBranch? linearBranch = null)
+        : this(options ?? throw new ArgumentNullException(nameof(options)), new SlaProjection(projectionWeight, projectionBias), sparseBranch, linearBranch)
     {
     }
 
-    private SlaAttention(SlaOptions options, SlaProjection projection, ISlaSparseBranch? sparseBranch)
+    private SlaAttention(SlaOptions options, SlaProjection projection, ISlaSparseBranch? sparseBranch, ISlaLinearBranch? linearBranch)
     {
         Options = options;
         this.projection = projection;
         this.sparseBranch = sparseBranch ?? ReferenceSlaSparseBranch.Instance;
+        this.linearBranch = linearBranch ?? ReferenceSlaLinearBranch.Instance;
     }
 
     /// <summary>Which sparse-branch implementation runs ("reference", "native", "sagesla-reference").</summary>
     public string SparseBranch => sparseBranch.Name;
+
+    /// <summary>Which linear-branch implementation <see cref="Forward"/> runs ("reference" or "native"); <see cref="ForwardParts"/> always runs the reference.</summary>
+    public string LinearBranch => linearBranch.Name;
 
     public string Name => "sla";
 
@@ -52,24 +59,32 @@ public sealed class SlaAttention : IAttention, IDisposable
     /// file and key when block i is built.
     /// </summary>
     /// <param name="sparseBranch">Default: <see cref="NativeSlaSparseBranch.Best"/> for the device and precision.</param>
+    /// <param name="linearBranch">Default: <see cref="NativeSlaLinearBranch.Best"/> for the device, precision and each block's proj_l width.</param>
     public static Func<int, IAttention> ForBlocks(
-        WanCheckpoint checkpoint, SlaOptions options, WanPrecision precision, Device? device = null, ISlaSparseBranch? sparseBranch = null)
+        WanCheckpoint checkpoint, SlaOptions options, WanPrecision precision, Device? device = null, ISlaSparseBranch? sparseBranch = null,
+        ISlaLinearBranch? linearBranch = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(precision);
         device ??= CPU;
         sparseBranch ??= NativeSlaSparseBranch.Best(device, precision.Compute);
-        return block => new SlaAttention(options, SlaProjection.Load(checkpoint, block, precision.Compute, device), sparseBranch);
+        return block =>
+        {
+            var projection = SlaProjection.Load(checkpoint, block, precision.Compute, device);
+            return new SlaAttention(options, projection, sparseBranch, linearBranch ?? NativeSlaLinearBranch.Best(device, precision.Compute, projection.Features));
+        };
     }
 
     public Tensor Forward(Tensor q, Tensor k, Tensor v)
     {
+        Check(q, k, v);
         using var scope = NewDisposeScope();
-        return Compute(q, k, v).Output.MoveToOuterDisposeScope();
+        var (_, sparse) = sparseBranch.Attend(q, k, v, Options);
+        return linearBranch.Combine(q, k, v, sparse, projection.Weight, projection.Bias).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The same forward, keeping the selection and both branches (<see cref="SlaParts"/>).</summary>
+    /// <summary>The same forward with the reference linear branch, keeping the selection and both branches (<see cref="SlaParts"/>).</summary>
     public SlaParts ForwardParts(Tensor q, Tensor k, Tensor v)
     {
         using var scope = NewDisposeScope();

@@ -33,6 +33,12 @@ internal sealed class SlaProjection : IDisposable
     /// <summary>D: the head dim this projection accepts.</summary>
     public long Features => weight.shape[0];
 
+    /// <summary>W [D, D] as stored ([out, in]), for kernels that fuse the projection.</summary>
+    public Tensor Weight => weight;
+
+    /// <summary>b [D] as stored.</summary>
+    public Tensor Bias => bias;
+
     /// <summary>
     /// Reads <c>blocks.{block}.self_attn.attn_op.local_attn.proj_l.{weight, bias}</c> as <paramref name="type"/> on
     /// <paramref name="device"/>; a missing or misshapen tensor throws <see cref="CheckpointException"/> naming file and key.

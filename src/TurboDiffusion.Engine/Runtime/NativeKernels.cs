@@ -80,6 +80,21 @@ public static unsafe class NativeKernels
         Check(bound, bound.GatedResidual(x, y, gate, output, rows, dim, rowsPerBatch, gateBatchStride, IntPtr.Zero));
     }
 
+    /// <summary>turbo_sla_linear_state_bf16: kv [B, H, D, D] and ksum [B, H, D] fp32 of k, v [B, L, H, D] bf16.</summary>
+    internal static void SlaLinearState(IntPtr k, IntPtr v, IntPtr keyValue, IntPtr keySum, int batch, int heads, int keys, int headDim)
+    {
+        var bound = Require();
+        Check(bound, bound.SlaLinearState(k, v, keyValue, keySum, batch, heads, keys, headDim, IntPtr.Zero));
+    }
+
+    /// <summary>turbo_sla_linear_combine_bf16: o = o_s + proj_l(o_l) [B, L, H, D] bf16 from q, the state and proj_l.</summary>
+    internal static void SlaLinearCombine(
+        IntPtr q, IntPtr keyValue, IntPtr keySum, IntPtr weight, IntPtr bias, IntPtr sparse, IntPtr output, int batch, int heads, int queries, int headDim)
+    {
+        var bound = Require();
+        Check(bound, bound.SlaLinearCombine(q, keyValue, keySum, weight, bias, sparse, output, batch, heads, queries, headDim, IntPtr.Zero));
+    }
+
     private static Bound Require() => library ?? throw new InvalidOperationException($"Native kernels are not available: {status}");
 
     // Every entry passes stream 0: TorchSharp runs every op on the legacy default stream, so a kernel orders after the
@@ -100,7 +115,9 @@ public static unsafe class NativeKernels
         delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, int, int, int, int, float, int, IntPtr, int> sageSlaSparseAttention,
         delegate* unmanaged<IntPtr, IntPtr, int, int, IntPtr, IntPtr, float, IntPtr, IntPtr, int, long, IntPtr, int> layerNormModulate,
         delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int> rmsNormRope,
-        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> gatedResidual)
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> gatedResidual,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, IntPtr, int> slaLinearState,
+        delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, IntPtr, int> slaLinearCombine)
     {
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
 
@@ -115,6 +132,10 @@ public static unsafe class NativeKernels
         public delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int> RmsNormRope { get; } = rmsNormRope;
 
         public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int> GatedResidual { get; } = gatedResidual;
+
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, IntPtr, int> SlaLinearState { get; } = slaLinearState;
+
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, IntPtr, int> SlaLinearCombine { get; } = slaLinearCombine;
     }
 
     private static Bound? Bind(TorchRuntimeOptions options)
@@ -154,6 +175,9 @@ public static unsafe class NativeKernels
             (delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, IntPtr, float, IntPtr, IntPtr, IntPtr, int>)
                 NativeLibrary.GetExport(handle, "turbo_rms_norm_rope_bf16"),
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, long, IntPtr, int>)
-                NativeLibrary.GetExport(handle, "turbo_gated_residual_f32"));
+                NativeLibrary.GetExport(handle, "turbo_gated_residual_f32"),
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, IntPtr, int>)NativeLibrary.GetExport(handle, "turbo_sla_linear_state_bf16"),
+            (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, int, int, int, IntPtr, int>)
+                NativeLibrary.GetExport(handle, "turbo_sla_linear_combine_bf16"));
     }
 }
