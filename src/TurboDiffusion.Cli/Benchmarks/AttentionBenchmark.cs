@@ -17,9 +17,12 @@ public sealed record AttentionShape(string Name, long Tokens, long Heads)
 public sealed record AttentionTiming(string Shape, string Variant, double TopK, double MedianMs, double Tflops, double SpeedupOverDense);
 
 /// <summary>
-/// Self-attention at real shapes on CUDA, all in one run: dense SDPA (the baseline), SLA with the native sparse
-/// kernel (selection + sparse + linear branch + proj_l), and the sparse kernel and the block selection alone.
-/// FLOPs: dense 4·L²·D·H (QKᵀ and PV, 2 per multiply-add); sparse 4·L·(T·BK)·D·H for T selected key blocks of BK keys.
+/// Self-attention at real shapes on CUDA, all in one run: dense SDPA (the baseline), SLA on the native kernels
+/// (selection + sparse kernel + fused linear branch with proj_l), and the sparse kernel, the linear branch (state and
+/// combine) and the block selection alone.
+/// FLOPs: dense 4·L²·D·H (QKᵀ and PV, 2 per multiply-add); sparse 4·L·(T·BK)·D·H for T selected key blocks of BK keys,
+/// also for whole SLA so that its rows compare across versions; linear branch 6·L·D²·H (φ(K)ᵀV, φ(q)·kv and proj_l,
+/// each 2·L·D²·H).
 /// </summary>
 public static class AttentionBenchmark
 {
@@ -39,14 +42,19 @@ public static class AttentionBenchmark
             var options = new SlaOptions(topK);
             var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
             var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;
-            using var attention = new SlaAttention(randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA),
-                zeros([HeadDim], ScalarType.BFloat16, CUDA), options, NativeSlaSparseBranch.Instance);
+            var linearFlops = 6.0 * shape.Tokens * HeadDim * HeadDim * shape.Heads;
+            var weight = randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA);
+            var bias = zeros([HeadDim], ScalarType.BFloat16, CUDA);
+            using var attention = new SlaAttention(weight.clone(), bias.clone(), options, NativeSlaSparseBranch.Instance, NativeSlaLinearBranch.Instance);
             var full = Time(() => attention.Forward(q, k, v), warmup, iterations);
             var kernel = Time(() => NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options), warmup, iterations);
+            var sparse = NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options);
+            var linear = Time(() => NativeSlaLinearBranch.Instance.Combine(q, k, v, sparse, weight, bias), warmup, iterations);
             var selection = Time(() => SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options), warmup, iterations);
-            log($"{shape.Name} top-k {topK}: SLA {full:F2} ms, sparse kernel {kernel:F2} ms, selection {selection:F2} ms");
-            timings.Add(new(shape.Name, "SLA (native sparse)", topK, full, sparseFlops / full / 1e9, dense / full));
+            log($"{shape.Name} top-k {topK}: SLA ({attention.SparseBranch} sparse, {attention.LinearBranch} linear) {full:F2} ms, sparse kernel {kernel:F2} ms, linear branch {linear:F2} ms, selection {selection:F2} ms");
+            timings.Add(new(shape.Name, $"SLA ({attention.SparseBranch} sparse, {attention.LinearBranch} linear)", topK, full, sparseFlops / full / 1e9, dense / full));
             timings.Add(new(shape.Name, "sparse kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel));
+            timings.Add(new(shape.Name, "linear branch only", topK, linear, linearFlops / linear / 1e9, dense / linear));
             timings.Add(new(shape.Name, "block selection only", topK, selection, 0, dense / selection));
             timings.AddRange(SageSla(shape, q, k, v, topK, dense, generator, warmup, iterations, log));
         }
@@ -61,7 +69,7 @@ public static class AttentionBenchmark
     {
         var options = SlaOptions.Hopper(topK);
         using var attention = new SlaAttention(randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA),
-            zeros([HeadDim], ScalarType.BFloat16, CUDA), options, NativeSageSlaSparseBranch.Instance);
+            zeros([HeadDim], ScalarType.BFloat16, CUDA), options, NativeSageSlaSparseBranch.Instance, NativeSlaLinearBranch.Instance);
         using var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
         using var operands = NativeSageSlaSparseBranch.Quantize(q, k, v, options);
         var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;

@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Cli.Benchmarks;
 
 /// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
-/// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse kernel where it is loaded),
-/// "sla-reference" (the TorchSharp SLA reference) or "sagesla" (native SageSLA on 64/128 blocks), at <paramref name="TopK"/>.</param>
+/// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse and linear kernels where they are
+/// loaded), "sla-reference" (the TorchSharp SLA reference) or "sagesla" (native SageSLA on 64/128 blocks), at <paramref name="TopK"/>.</param>
 /// <param name="Fusion">Whether the blocks' elementwise glue may run on the fused native kernels.</param>
 public sealed record DitBenchmarkCase(
     WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, WanFusion Fusion = WanFusion.Auto)
@@ -88,12 +88,13 @@ public static class DitBenchmark
         var options = run.Attention == "sagesla" ? SlaOptions.Hopper(run.TopK) : new SlaOptions(run.TopK);
         var headDim = run.Config.Dim / run.Config.NumHeads;
         var sparse = SparseBranch(run, precision, device);
+        var linear = LinearBranch(run, precision, device);
         return _ =>
         {
             using var generator = new Generator(seed: 3);
             var weight = (randn([headDim, headDim], generator: generator) / Math.Sqrt(headDim)).to(precision.Compute, device);
             var bias = zeros([headDim], precision.Compute, device);
-            return new SlaAttention(weight, bias, options, sparse);
+            return new SlaAttention(weight, bias, options, sparse, linear);
         };
     }
 
@@ -104,8 +105,15 @@ public static class DitBenchmark
         _ => NativeSlaSparseBranch.Best(device, precision.Compute),
     };
 
+    private static ISlaLinearBranch LinearBranch(DitBenchmarkCase run, WanPrecision precision, Device device) =>
+        run.Attention == "sla-reference"
+            ? ReferenceSlaLinearBranch.Instance
+            : NativeSlaLinearBranch.Best(device, precision.Compute, run.Config.Dim / run.Config.NumHeads);
+
     private static string Label(DitBenchmarkCase run, WanPrecision precision, Device device) =>
-        run.Attention == "dense" ? "dense" : $"sla {run.TopK:0.##} ({SparseBranch(run, precision, device).Name})";
+        run.Attention == "dense"
+            ? "dense"
+            : $"sla {run.TopK:0.##} ({SparseBranch(run, precision, device).Name} sparse, {LinearBranch(run, precision, device).Name} linear)";
 
     private static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;

@@ -17,7 +17,7 @@ public static class BenchAttentionCommand
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
         var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => 10 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("attention", "Time dense SDPA and SLA (native sparse kernel) at real shapes, side by side.") { shapes, topKs, warmup, iterations, json };
+        var command = new Command("attention", "Time dense SDPA and SLA (native sparse and linear kernels) at real shapes, side by side.") { shapes, topKs, warmup, iterations, json };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;

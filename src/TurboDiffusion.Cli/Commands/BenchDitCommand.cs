@@ -43,7 +43,7 @@ public static class BenchDitCommand
                 r.AddError($"--frames must be 4k+1 (1, 5, ..., 81), got {f}.");
             }
         });
-        var attention = new Option<string[]>("--attention") { Description = "Self-attention backends: dense (libtorch SDPA), sla (native sparse kernel where loaded, else the reference), sla-reference (TorchSharp SLA reference), sagesla (native int8/fp8 SageSLA on Hopper tiles; needs the native kernels and an fp8-capable GPU).", DefaultValueFactory = _ => ["dense"], AllowMultipleArgumentsPerToken = true };
+        var attention = new Option<string[]>("--attention") { Description = "Self-attention backends: dense (libtorch SDPA), sla (native sparse and linear kernels where loaded, else the reference), sla-reference (TorchSharp SLA reference), sagesla (native int8/fp8 SageSLA on Hopper tiles; needs the native kernels and an fp8-capable GPU).", DefaultValueFactory = _ => ["dense"], AllowMultipleArgumentsPerToken = true };
         attention.AcceptOnlyFromAmong("dense", "sla", "sla-reference", "sagesla");
         var topK = new Option<double>("--topk") { Description = "SLA: fraction of key blocks each query block attends (0.1 default, 0.15 recommended).", DefaultValueFactory = _ => SlaOptions.DefaultRatio };
         topK.Validators.Add(r =>
