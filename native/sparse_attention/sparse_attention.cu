@@ -8,7 +8,7 @@
 #include <cuda_bf16.h>
 #include <cstdint>
 #include <string>
-#include "../src/device_primitives.cuh"
+#include "../src/mma_bf16.cuh"
 #include "../src/status.cuh"
 
 namespace turbo::sla {
@@ -29,18 +29,6 @@ struct Args {
   int heads, q_len, kv_len, block_q, block_k, topk, q_blocks;
   float scale_log2;
 };
-
-__device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ uint32_t pack(float lo, float hi) {
-  __nv_bfloat162 pair = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<uint32_t*>(&pair);
-}
 
 __device__ __forceinline__ uint32_t pair_at(const __nv_bfloat16* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
@@ -123,8 +111,8 @@ __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
           // matrices: keys n*8..+7 / +8..+15 by dims step*16..+7 / +8..+15 -> b0, b1 of key tiles n and n + 1
           uint32_t kb[4];
           ldmatrix_x4(kb, &stage.k[n * 8 + mat_row + (mat / 2) * 8][step * 16 + (mat % 2) * 8]);
-          mma(s[n], qf[step], kb[0], kb[1]);
-          mma(s[n + 1], qf[step], kb[2], kb[3]);
+          mma_bf16(s[n], qf[step], kb[0], kb[1]);
+          mma_bf16(s[n + 1], qf[step], kb[2], kb[3]);
         }
       }
 
@@ -177,8 +165,8 @@ __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
           // matrices: keys step*16..+7 / +8..+15 by dims n*8..+7 / +8..+15, transposed -> b0, b1 of dim tiles n, n + 1
           uint32_t vb[4];
           ldmatrix_x4_trans(vb, &stage.v[step * 16 + mat_row + (mat % 2) * 8][n * 8 + (mat / 2) * 8]);
-          mma(o[n], p, vb[0], vb[1]);
-          mma(o[n + 1], p, vb[2], vb[3]);
+          mma_bf16(o[n], p, vb[0], vb[1]);
+          mma_bf16(o[n + 1], p, vb[2], vb[3]);
         }
       }
     }

@@ -18,8 +18,12 @@
 #include <random>
 #include <vector>
 #include "turbo_kernels.h"
+#include "test_support.h"
 
 namespace {
+
+using turbo_test::check_cuda;
+using turbo_test::rejects;
 
 float bf16_round(float x) { return __bfloat162float(__float2bfloat16(x)); }
 
@@ -28,11 +32,6 @@ double bf16_ulp(double v) {
   int exponent;
   std::frexp(std::fabs(v), &exponent);
   return std::ldexp(1.0, exponent - 8);
-}
-
-bool check_cuda(cudaError_t error, const char* what) {
-  if (error != cudaSuccess) std::printf("FAIL %s: %s\n", what, cudaGetErrorString(error));
-  return error == cudaSuccess;
 }
 
 // A device copy of a host vector, freed with the object.
@@ -235,12 +234,6 @@ bool residual(const ResidualCase& c, std::mt19937& rng) {
   char what[160];
   std::snprintf(what, sizeof what, "residual B%d L%d D%d%s%s", c.batch, c.seq, c.dim, c.gated ? " gated" : "", c.in_place ? " in place" : "");
   return errors.report(what);
-}
-
-bool rejects(const char* what, turbo_status expected, turbo_status got) {
-  const bool pass = got == expected && turbo_kernels_last_error()[0] != '\0';
-  std::printf("%s rejects %s: %s\n", pass ? "ok  " : "FAIL", what, turbo_kernels_last_error());
-  return pass;
 }
 
 bool argument_checks() {

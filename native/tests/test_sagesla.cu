@@ -18,19 +18,18 @@
 #include <string>
 #include <vector>
 #include "turbo_kernels.h"
+#include "test_support.h"
 
 namespace {
+
+using turbo_test::check_cuda;
+using turbo_test::rejects;
 
 constexpr int kDim = 128;
 
 struct Case {
   int batch, heads, q_len, kv_len, block_q, block_k, topk;
 };
-
-bool check_cuda(cudaError_t error, const char* what) {
-  if (error != cudaSuccess) std::printf("FAIL %s: %s\n", what, cudaGetErrorString(error));
-  return error == cudaSuccess;
-}
 
 float fp8_value(uint8_t code) {
   __nv_fp8_e4m3 x;
@@ -269,12 +268,6 @@ bool run(const Case& c, turbo_tensor_core_path path, std::mt19937& rng) {
               "pools rel_l2 %.3e\n",
               pass ? "ok  " : "FAIL", path == TURBO_PATH_WGMMA ? "wgmma   " : "mma.sync", c.batch, c.heads, c.q_len, c.kv_len, c.block_q, c.block_k, c.topk, quantized.rel(), quantized.max_abs,
               exact.rel(), exact.max_abs, pools.rel());
-  return pass;
-}
-
-bool rejects(const char* what, turbo_status expected, turbo_status got) {
-  const bool pass = got == expected && turbo_kernels_last_error()[0] != '\0';
-  std::printf("%s rejects %s: %s\n", pass ? "ok  " : "FAIL", what, turbo_kernels_last_error());
   return pass;
 }
 

@@ -12,8 +12,12 @@
 #include <random>
 #include <vector>
 #include "turbo_kernels.h"
+#include "test_support.h"
 
 namespace {
+
+using turbo_test::check_cuda;
+using turbo_test::rejects;
 
 constexpr int kDim = 128;
 
@@ -21,11 +25,6 @@ struct Case {
   int batch, heads, q_len, kv_len;
   bool in_place;
 };
-
-bool check_cuda(cudaError_t error, const char* what) {
-  if (error != cudaSuccess) std::printf("FAIL %s: %s\n", what, cudaGetErrorString(error));
-  return error == cudaSuccess;
-}
 
 std::vector<__nv_bfloat16> draw(size_t n, float std, std::mt19937& rng) {
   std::normal_distribution<float> normal(0.f, std);
@@ -139,12 +138,6 @@ bool run(const Case& c, std::mt19937& rng) {
   const bool pass = rel <= 1e-2;
   std::printf("%s B%d H%d Lq%d Lk%d%s: rel_l2 %.3e max_abs %.3e\n", pass ? "ok  " : "FAIL", c.batch, c.heads, c.q_len, c.kv_len,
               c.in_place ? " in place" : "", rel, max_abs);
-  return pass;
-}
-
-bool rejects(const char* what, turbo_status expected, turbo_status got) {
-  const bool pass = got == expected && turbo_kernels_last_error()[0] != '\0';
-  std::printf("%s rejects %s: %s\n", pass ? "ok  " : "FAIL", what, turbo_kernels_last_error());
   return pass;
 }
 

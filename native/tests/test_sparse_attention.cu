@@ -10,19 +10,18 @@
 #include <random>
 #include <vector>
 #include "turbo_kernels.h"
+#include "test_support.h"
 
 namespace {
+
+using turbo_test::check_cuda;
+using turbo_test::rejects;
 
 struct Case {
   int batch, heads, q_len, kv_len, block_q, block_k, topk;
 };
 
 float bf16_round(float x) { return __bfloat162float(__float2bfloat16(x)); }
-
-bool check_cuda(cudaError_t error, const char* what) {
-  if (error != cudaSuccess) std::printf("FAIL %s: %s\n", what, cudaGetErrorString(error));
-  return error == cudaSuccess;
-}
 
 bool run(const Case& c, std::mt19937& rng) {
   const int d = 128;
@@ -100,12 +99,6 @@ bool run(const Case& c, std::mt19937& rng) {
   const bool pass = rel <= 1e-2;
   std::printf("%s B%d H%d Lq%d Lk%d blocks %d/%d topk %d: rel_l2 %.3e max_abs %.3e\n", pass ? "ok  " : "FAIL", c.batch, c.heads, c.q_len,
               c.kv_len, c.block_q, c.block_k, c.topk, rel, max_abs);
-  return pass;
-}
-
-bool rejects(const char* what, turbo_status expected, turbo_status got) {
-  const bool pass = got == expected && turbo_kernels_last_error()[0] != '\0';
-  std::printf("%s rejects %s: %s\n", pass ? "ok  " : "FAIL", what, turbo_kernels_last_error());
   return pass;
 }
 

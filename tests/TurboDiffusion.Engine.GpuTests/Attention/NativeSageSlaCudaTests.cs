@@ -27,7 +27,7 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
     [InlineData(64, 128)]
     public void Selection_from_the_pooled_block_means_is_the_official_one(int queryBlock, int keyBlock)
     {
-        RequireNativeKernels();
+        CudaDevice.RequireNativeKernels();
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
         using var scope = NewDisposeScope();
         var (q, k, v) = Inputs(fixture);
@@ -41,7 +41,7 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
     [MemberData(nameof(Paths))]
     public void Kernel_matches_the_quantized_reference(int queryBlock, int keyBlock, TensorCorePath path)
     {
-        RequireNativeKernels();
+        CudaDevice.RequireNativeKernels();
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
         using var scope = NewDisposeScope();
         var (q, k, v) = Inputs(fixture);
@@ -62,7 +62,7 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
     [InlineData(64, 128)]
     public void SageSla_output_matches_the_official_bf16_output(int queryBlock, int keyBlock)
     {
-        RequireNativeKernels();
+        CudaDevice.RequireNativeKernels();
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
         using var scope = NewDisposeScope();
         var (q, k, v) = Inputs(fixture);
@@ -81,7 +81,7 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
     [Fact]
     public void Kernel_matches_the_quantized_reference_at_the_1_3B_shape()
     {
-        RequireNativeKernels();
+        CudaDevice.RequireNativeKernels();
         var options = SlaOptions.Hopper(0.1);
         using var scope = NewDisposeScope();
         using var generator = new Generator(11);
@@ -99,10 +99,4 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
 
     private static (Tensor Q, Tensor K, Tensor V) Inputs(SlaOpFixture fixture) =>
         (fixture["q"].to(ScalarType.BFloat16, CUDA), fixture["k"].to(ScalarType.BFloat16, CUDA), fixture["v"].to(ScalarType.BFloat16, CUDA));
-
-    private static void RequireNativeKernels()
-    {
-        CudaDevice.Require();
-        Assert.True(NativeKernels.Available, $"The native kernel suite needs {NativeKernelLibrary.FileName}: {NativeKernels.Status}");
-    }
 }

@@ -16,7 +16,7 @@ public sealed class NativeSlaCudaTests(ITestOutputHelper output)
     [InlineData(64, 128)]
     public void Native_sparse_branch_matches_the_official_bf16_tensors(int queryBlock, int keyBlock)
     {
-        RequireNativeKernels();
+        CudaDevice.RequireNativeKernels();
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
         using var weight = fixture["proj_l_weight"].to(ScalarType.BFloat16, CUDA);
         using var bias = fixture["proj_l_bias"].to(ScalarType.BFloat16, CUDA);
@@ -38,7 +38,7 @@ public sealed class NativeSlaCudaTests(ITestOutputHelper output)
     [Fact]
     public void Native_sparse_branch_matches_the_reference_at_the_1_3B_shape()
     {
-        RequireNativeKernels();
+        CudaDevice.RequireNativeKernels();
         var options = new SlaOptions(0.1);
         using var generator = new Generator(5);
         using var q = randn([1, 32_760, 12, 128], generator: generator).to(ScalarType.BFloat16, CUDA);
@@ -52,11 +52,5 @@ public sealed class NativeSlaCudaTests(ITestOutputHelper output)
         var difference = TensorAssert.Compare(native, reference);
         output.WriteLine($"1.3B shape native vs reference sparse branch: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
         Assert.True(difference.RelL2 <= 1e-2, $"rel_l2 {difference.RelL2:E2}: two bf16 implementations of one function should agree within the bf16 bound 1e-2");
-    }
-
-    private static void RequireNativeKernels()
-    {
-        CudaDevice.Require();
-        Assert.True(NativeKernels.Available, $"The native kernel suite needs {NativeKernelLibrary.FileName}: {NativeKernels.Status}");
     }
 }
