@@ -45,7 +45,7 @@ internal static class DitAttention
         }
 
         return options.Mode == DitAttentionMode.SageSla
-            ? throw new NotSupportedException($"Attention sagesla cannot run {checkpoint.Path} here: {obstacle}. Attention sla (or auto) runs SLA without it.")
+            ? throw new NotSupportedException($"Attention sagesla cannot run {checkpoint.Path} here: {obstacle}. Attention sla, or auto, runs SLA without the SageSLA kernel.")
             : Sla(options, checkpoint, precision, device);
     }
 

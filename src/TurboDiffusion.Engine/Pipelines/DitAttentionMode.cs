@@ -15,6 +15,6 @@ public enum DitAttentionMode
     /// <summary>Sparse-linear attention: the native bf16 sparse kernel where it can run, else the TorchSharp reference.</summary>
     Sla,
 
-    /// <summary>SLA with the native int8/fp8 SageSLA sparse kernel: bf16 on CUDA, head dim 128, compute capability 8.9+.</summary>
+    /// <summary>SLA with the native int8/fp8 SageSLA sparse kernel: the native kernels loaded, bf16 on CUDA, head dim 128, compute capability 8.9+.</summary>
     SageSla,
 }
