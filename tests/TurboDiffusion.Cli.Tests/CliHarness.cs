@@ -9,10 +9,14 @@ namespace TurboDiffusion.Cli.Tests;
 internal static class CliHarness
 {
     /// <summary>The command's exit code and everything it wrote to standard output and error, with no configuration sources.</summary>
-    public static (int ExitCode, string Output) Run(params string[] args)
+    public static (int ExitCode, string Output) Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
+
+    /// <summary>The same with <paramref name="settings"/> as the only configuration source.</summary>
+    public static (int ExitCode, string Output) RunWith(IReadOnlyDictionary<string, string?> settings, params string[] args)
     {
         var output = new StringWriter();
-        var exitCode = TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        var exitCode = TurboCli.Create(() => new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).Parse(args)
+            .Invoke(new InvocationConfiguration { Output = output, Error = output });
         return (exitCode, output.ToString());
     }
 

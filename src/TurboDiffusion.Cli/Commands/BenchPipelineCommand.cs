@@ -31,7 +31,7 @@ public static class BenchPipelineCommand
             using var engine = new WarmVideoEngine();
             var load = System.Diagnostics.Stopwatch.StartNew();
             await engine.LoadAsync(parse.GetValue(model)!, cancellationToken: cancellationToken).ConfigureAwait(false);
-            output.WriteLine($"model {parse.GetValue(model)} loaded on {engine.Status.Device} in {load.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"model {parse.GetValue(model)} loaded on {engine.Status.Device} in {load.Elapsed.TotalSeconds:F1} s; attention: {string.Join("; ", engine.Status.Models.Select(m => m.Attention))}");
             var results = new List<PipelineRun>();
             for (var run = 1; run <= parse.GetValue(runs); run++)
             {

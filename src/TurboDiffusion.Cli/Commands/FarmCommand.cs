@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Engine.Pipelines;
 
@@ -9,6 +10,7 @@ namespace TurboDiffusion.Cli.Commands;
 public static class FarmCommand
 {
     public const int DefaultPort = 8480;
+    public const int BadSettings = 2;
 
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
@@ -17,7 +19,19 @@ public static class FarmCommand
         up.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
-            await using var farm = await EmbeddedFarm.StartAsync(configuration(), new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: false, () => new WarmVideoEngine()), cancellationToken).ConfigureAwait(false);
+            var settings = configuration();
+            DitAttentionOptions attention;
+            try
+            {
+                attention = AttentionSettings.Resolve(settings);
+            }
+            catch (FormatException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return BadSettings;
+            }
+
+            await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: false, () => new WarmVideoEngine(attention: attention)), cancellationToken).ConfigureAwait(false);
             stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1; OpenAPI at /openapi/v1.json){(farm.IsOpen ? ", open to this machine only (no API keys configured)" : "")}");
             stdout.WriteLine("press Ctrl+C to stop (the running job may finish within Turbo:Worker:DrainGracePeriod)");
             try

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Pipelines;
@@ -46,16 +47,19 @@ public static class GenerateCommand
         var frames = new Option<int>("--frames") { Description = "Frames, 4k+1 (81 = 5 s at 16 fps).", DefaultValueFactory = _ => 81 };
         var output = new Option<FileInfo>("--out") { Description = "The MP4 to write; its JSON sidecar goes beside it.", DefaultValueFactory = _ => new FileInfo("video.mp4") };
         var pngFrames = new Option<bool>("--png-frames") { Description = "Also write every frame as PNG into <out>_frames/." };
+        var attention = AttentionSettings.AttentionOption();
+        var topK = AttentionSettings.TopKOption();
 
         var command = new Command("generate", "Render one video from a prompt (and optionally a first-frame image) on this machine.")
         {
-            prompt, image, model, steps, seed, resolution, aspect, frames, output, pngFrames,
+            prompt, image, model, steps, seed, resolution, aspect, frames, output, pngFrames, attention, topK,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var modelId = parse.GetValue(model) ?? configuration()["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny;
+            var settings = configuration();
+            var modelId = parse.GetValue(model) ?? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny;
             var imagePath = parse.GetValue(image)?.FullName;
             var request = new VideoRequest(
                 parse.GetValue(prompt) ?? "",
@@ -71,7 +75,7 @@ public static class GenerateCommand
             try
             {
                 VideoRequestValidator.Validate(request);
-                using var engine = new WarmVideoEngine();
+                using var engine = new WarmVideoEngine(attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)));
                 stdout.WriteLine($"device: {engine.Status.Device}");
                 if (VideoPipelineLoader.IsUntrained(modelId))
                 {
@@ -81,6 +85,11 @@ public static class GenerateCommand
                 var result = GenerationProgressBars.Usable(stdout)
                     ? await GenerationProgressBars.RunAsync(progress => engine.GenerateAsync(request, progress, cancellationToken)).ConfigureAwait(false)
                     : await engine.GenerateAsync(request, new GenerationProgressPrinter(stdout), cancellationToken).ConfigureAwait(false);
+                foreach (var resident in engine.Status.Models)
+                {
+                    stdout.WriteLine($"attention: {resident.Attention}");
+                }
+
                 WriteSummary(stdout, result);
                 if (engine.Status is { DeviceBytesTotal: > 0 } status)
                 {
@@ -88,7 +97,7 @@ public static class GenerateCommand
                 }
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or ModelNotFoundException or CheckpointException or ImageFormatException or NotSupportedException)
+            catch (Exception e) when (e is ArgumentException or FormatException or ModelNotFoundException or CheckpointException or ImageFormatException or NotSupportedException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return BadInput;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Client;
 using TurboDiffusion.Client.Models;
@@ -34,7 +35,12 @@ public static class RenderCommand
         var frames = new Option<int?>("--frames") { Description = $"Frames of jobs that name none, 4k+1. Default: {TinyDefaultFrames} for tiny, else 81." };
         var steps = new Option<int?>("--steps") { Description = "Sampler steps (1 to 4) of jobs that name none. Default: 4." };
         var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
-        var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard.") { file, output, model, frames, steps, port };
+        var attention = AttentionSettings.AttentionOption();
+        var topK = AttentionSettings.TopKOption();
+        var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard.")
+        {
+            file, output, model, frames, steps, port, attention, topK,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -42,8 +48,10 @@ public static class RenderCommand
             var settings = configuration();
             var modelId = parse.GetValue(model) ?? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny;
             IReadOnlyList<JobRequest> requests;
+            DitAttentionOptions attentionOptions;
             try
             {
+                attentionOptions = AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK));
                 var defaultFrames = parse.GetValue(frames) ?? (modelId == VideoPipelineLoader.Tiny ? TinyDefaultFrames : null);
                 requests = [.. PromptFile.Read(parse.GetValue(file)!.FullName).Select(r => r with
                 {
@@ -63,7 +71,7 @@ public static class RenderCommand
             var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
             try
             {
-                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(), scratch, Private: true), cancellationToken).ConfigureAwait(false);
+                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(attention: attentionOptions), scratch, Private: true), cancellationToken).ConfigureAwait(false);
                 stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
                 if (VideoPipelineLoader.IsUntrained(modelId))
                 {

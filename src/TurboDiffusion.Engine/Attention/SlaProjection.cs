@@ -45,7 +45,7 @@ internal sealed class SlaProjection : IDisposable
     /// </summary>
     public static SlaProjection Load(WanCheckpoint checkpoint, int block, ScalarType type, Device device)
     {
-        var prefix = $"blocks.{block}.self_attn.attn_op.local_attn.proj_l";
+        var prefix = Prefix(block);
         var weightInfo = Require(checkpoint, $"{prefix}.weight", 2);
         var features = weightInfo.Shape[0];
         if (weightInfo.Shape[1] != features)
@@ -63,6 +63,9 @@ internal sealed class SlaProjection : IDisposable
         using var scope = NewDisposeScope();
         return new SlaProjection(checkpoint.Load(weightInfo.Name, type, device), checkpoint.Load(biasInfo.Name, type, device));
     }
+
+    /// <summary>The checkpoint name of block <paramref name="block"/>'s proj_l, without <c>.weight</c>/<c>.bias</c>.</summary>
+    public static string Prefix(int block) => $"blocks.{block}.self_attn.attn_op.local_attn.proj_l";
 
     public Tensor Forward(Tensor x)
     {

@@ -10,7 +10,9 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// Builds a pipeline for a model id: a directory of official files, or an untrained built-in model with
 /// deterministic random weights: <c>tiny</c> (small enough for a CPU; text-to-video, or image-to-video for
 /// image requests) and <c>random-1.3B</c>, <c>random-14B</c>, <c>random-A14B</c> (the real architectures,
-/// to exercise and time a GPU without downloading weights).
+/// to exercise and time a GPU without downloading weights). Each DiT's self-attention is decided once, before anything
+/// loads, from <see cref="DitAttentionOptions"/> (<see cref="DitAttention"/>); the built-in models hold no SLA weights,
+/// so they run dense.
 /// </summary>
 public static class VideoPipelineLoader
 {
@@ -30,19 +32,34 @@ public static class VideoPipelineLoader
     public static bool IsUntrained(string model) => Untrained.ContainsKey(model);
 
     /// <param name="imageToVideo">For built-in models with both variants: build the image-to-video one.</param>
-    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, VaeTiling? tiling = null)
+    /// <param name="attention">The DiT's self-attention; <see cref="DitAttentionOptions.Default"/> (auto) when null.</param>
+    /// <exception cref="CheckpointException">A file is unreadable, or SLA was asked for and a DiT lacks proj_l.</exception>
+    /// <exception cref="NotSupportedException">SageSLA was asked for and cannot run here; the message says why.</exception>
+    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, VaeTiling? tiling = null, DitAttentionOptions? attention = null)
     {
         var precision = EnginePrecision.For(device);
+        attention ??= DitAttentionOptions.Default;
         return Untrained.TryGetValue(model, out var builtIn)
-            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, tiling)
-            : LoadDirectory(ModelFiles.Resolve(model), device, precision, tiling);
+            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, tiling, attention)
+            : LoadDirectory(ModelFiles.Resolve(model), device, precision, tiling, attention);
+    }
+
+    /// <summary>One DiT checkpoint as <see cref="Load"/> loads it: in the device's precision, with the self-attention <paramref name="attention"/> decides.</summary>
+    public static WanModel LoadDit(string path, Device device, DitAttentionOptions? attention = null)
+    {
+        using var dit = PreparedDit.Open(path, attention ?? DitAttentionOptions.Default, EnginePrecision.For(device).Dit, device);
+        return dit.Load();
     }
 
     private sealed record UntrainedModel(WanConfig? TextToVideo, WanConfig? ImageToVideo, Umt5Config TextEncoder, WanVaeConfig Vae);
 
-    private static IVideoPipeline LoadUntrained(string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, VaeTiling? tiling)
+    private static IVideoPipeline LoadUntrained(
+        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, VaeTiling? tiling, DitAttentionOptions attention)
     {
         var config = (imageToVideo ? model.ImageToVideo ?? model.TextToVideo : model.TextToVideo ?? model.ImageToVideo)!;
+        var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
+        using var highNoise = PreparedDit.Random(config, experts == 1 ? 17 : 19, attention, precision.Dit, device);
+        using var lowNoise = experts == 2 ? PreparedDit.Random(config, 23, attention, precision.Dit, device) : null;
         var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(model.TextEncoder.VocabSize), "built-in vocabulary", model.TextEncoder.TextLength);
         Umt5Encoder encoder;
         using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, device))
@@ -57,23 +74,18 @@ public static class VideoPipelineLoader
             vae = WanVae.Load(vaeWeights, model.Vae, precision.Vae, device);
         }
 
-        var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
         var bytes = (WanTensorCatalog.ParameterCount(config) * experts * ElementSize(precision.Dit.Compute))
             + (WanVaeTensorCatalog.ParameterCount(model.Vae) * ElementSize(precision.Dit.Compute));
-        var description = new ResidentModel(id, $"built-in untrained {config.Name} (random weights)", bytes);
-        if (experts == 1)
+        var description = $"built-in untrained {config.Name} (random weights)";
+        var dit = highNoise.Load();
+        if (lowNoise is null)
         {
-            return new TextToVideoPipeline(text, RandomDit(config, 17, precision, device), vae, description, untrained: true, tiling);
+            return new TextToVideoPipeline(text, dit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit)), untrained: true, tiling);
         }
 
+        var lowNoiseDit = lowNoise.Load();
         return new ImageToVideoPipeline(
-            text, RandomDit(config, 19, precision, device), RandomDit(config, 23, precision, device), vae, description, untrained: true, tiling);
-    }
-
-    private static WanModel RandomDit(WanConfig config, long seed, EnginePrecision precision, Device device)
-    {
-        using var weights = new RandomWanWeights(config, seed, precision.Dit.Compute, device);
-        return WanModel.Load(weights, config, precision.Dit, device);
+            text, dit, lowNoiseDit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit, lowNoiseDit)), untrained: true, tiling);
     }
 
     private static long ElementSize(ScalarType type) => type switch
@@ -83,8 +95,10 @@ public static class VideoPipelineLoader
         _ => 2,
     };
 
-    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, VaeTiling? tiling)
+    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, VaeTiling? tiling, DitAttentionOptions attention)
     {
+        using var highNoiseFile = PreparedDit.Open(files.Dit, attention, precision.Dit, device);
+        using var lowNoiseFile = files.LowNoiseDit is { } lowNoisePath ? PreparedDit.Open(lowNoisePath, attention, precision.Dit, device) : null;
         var loaded = new List<IDisposable>();
         try
         {
@@ -95,17 +109,18 @@ public static class VideoPipelineLoader
                 vae = Keep(loaded, WanVae.Load(vaeFile, WanVaeConfig.Wan21, precision.Vae, device));
             }
 
-            var highNoise = Keep(loaded, LoadDit(files.Dit, precision.Dit, device));
+            var highNoise = Keep(loaded, highNoiseFile.Load());
             var bytes = FileBytes(files.TextEncoder, files.Vae, files.Dit, files.LowNoiseDit);
-            if (files.LowNoiseDit is null)
+            if (lowNoiseFile is null)
             {
-                var description = new ResidentModel(files.Directory, $"{highNoise.Config.Name} text-to-video", bytes);
+                var description = new ResidentModel(files.Directory, $"{highNoise.Config.Name} text-to-video", bytes, DitAttention.Describe(highNoise));
                 return new TextToVideoPipeline(text, highNoise, vae, description, untrained: false, tiling);
             }
 
-            var lowNoise = Keep(loaded, LoadDit(files.LowNoiseDit, precision.Dit, device));
+            var lowNoise = Keep(loaded, lowNoiseFile.Load());
             return new ImageToVideoPipeline(
-                text, highNoise, lowNoise, vae, new ResidentModel(files.Directory, "Wan2.2-I2V-A14B image-to-video", bytes), untrained: false, tiling);
+                text, highNoise, lowNoise, vae,
+                new ResidentModel(files.Directory, "Wan2.2-I2V-A14B image-to-video", bytes, DitAttention.Describe(highNoise, lowNoise)), untrained: false, tiling);
         }
         catch
         {
@@ -120,12 +135,6 @@ public static class VideoPipelineLoader
     {
         loaded.Add(part);
         return part;
-    }
-
-    private static WanModel LoadDit(string path, WanPrecision precision, Device device)
-    {
-        using var checkpoint = WanCheckpoint.Open(path);
-        return WanModel.Load(checkpoint, WanConfigDetector.Detect(checkpoint), precision, device);
     }
 
     private static long FileBytes(params string?[] paths) =>

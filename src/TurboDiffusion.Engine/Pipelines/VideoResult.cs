@@ -13,7 +13,9 @@ public sealed record VideoResult(
     IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings);
 
 /// <summary>A model held in memory.</summary>
-public sealed record ResidentModel(string Model, string Description, long Bytes);
+/// <param name="Attention">What its DiT's self-attention runs, as decided at load (e.g. "sla (top-k 0.1, blocks 128/64; ...)");
+/// null where an engine does not say.</param>
+public sealed record ResidentModel(string Model, string Description, long Bytes, string? Attention = null);
 
 /// <summary>What the engine holds: its device and resident models with their memory.</summary>
 /// <param name="Device">e.g. "cuda:0 (NVIDIA H100 80GB HBM3)" or "cpu".</param>

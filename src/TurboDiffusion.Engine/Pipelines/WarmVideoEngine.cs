@@ -13,16 +13,19 @@ public sealed class WarmVideoEngine : IVideoEngine
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly VaeTiling? tiling;
+    private readonly DitAttentionOptions attention;
     private IVideoPipeline? resident;
     private string? residentKey;
 
     /// <param name="device">Defaults to cuda:0 when CUDA is available, else the CPU.</param>
     /// <param name="tiling">Spatially tiled VAE decode, to fit 720P decodes into smaller cards.</param>
-    public WarmVideoEngine(Device? device = null, VaeTiling? tiling = null)
+    /// <param name="attention">The DiT's self-attention for every model it loads; auto when null. <see cref="ResidentModel.Attention"/> says what runs.</param>
+    public WarmVideoEngine(Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null)
     {
         TorchRuntime.EnsureLoaded();
         Device = device ?? (cuda.is_available() ? CUDA : CPU);
         this.tiling = tiling;
+        this.attention = attention ?? DitAttentionOptions.Default;
     }
 
     public Device Device { get; }
@@ -94,7 +97,7 @@ public sealed class WarmVideoEngine : IVideoEngine
         resident?.Dispose();
         (resident, residentKey) = (null, null);
         var clock = new StageClock(progress);
-        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, tiling));
+        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, tiling, attention));
         (resident, residentKey) = (loaded, key);
         return loaded;
     }

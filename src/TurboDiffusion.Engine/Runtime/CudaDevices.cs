@@ -61,6 +61,22 @@ internal static unsafe class CudaDevices
         return devices;
     }
 
+    /// <summary>Device <paramref name="ordinal"/>'s compute capability, read without creating a context.</summary>
+    public static ComputeCapability Capability(int ordinal)
+    {
+        var driver = NativeLibrary.Load("libcuda.so.1");
+        var init = (delegate* unmanaged<uint, int>)NativeLibrary.GetExport(driver, "cuInit");
+        var get = (delegate* unmanaged<int*, int, int>)NativeLibrary.GetExport(driver, "cuDeviceGet");
+        var attribute = (delegate* unmanaged<int*, int, int, int>)NativeLibrary.GetExport(driver, "cuDeviceGetAttribute");
+
+        Check(init(0), "cuInit");
+        int device, major, minor;
+        Check(get(&device, ordinal), "cuDeviceGet");
+        Check(attribute(&major, AttributeMajor, device), "cuDeviceGetAttribute");
+        Check(attribute(&minor, AttributeMinor, device), "cuDeviceGetAttribute");
+        return new ComputeCapability(major, minor);
+    }
+
     private static void Check(int status, string call)
     {
         if (status != 0)

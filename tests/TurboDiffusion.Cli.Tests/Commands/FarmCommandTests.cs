@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Commands;
 using TurboDiffusion.Cli.Farm;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
@@ -35,6 +36,16 @@ public sealed class FarmCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains($"farm: http://127.0.0.1:{port}/", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("stopping: draining the worker", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Farm_up_with_an_unknown_attention_setting_exits_2_naming_the_key_before_starting()
+    {
+        var (exitCode, output) = CliHarness.RunWith(new Dictionary<string, string?> { ["Turbo:Engine:Attention"] = "flash" }, "farm", "up", "--port", "0");
+
+        Assert.Equal(FarmCommand.BadSettings, exitCode);
+        Assert.Contains("Turbo:Engine:Attention must be one of auto, dense, sla, sagesla; got 'flash'.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("farm: http", output, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

@@ -15,6 +15,7 @@ public sealed class GenerateCommandTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Contains("UNTRAINED", output);
+        Assert.Contains("attention: dense (libtorch SDPA)", output);
         Assert.Contains("step 4/4", output);
         Assert.Contains("decoding frames", output);
         Assert.Contains("total", output);
@@ -87,6 +88,58 @@ public sealed class GenerateCommandTests : IDisposable
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("21:9", output);
+    }
+
+    [Theory]
+    [InlineData("--attention", "flash", "--attention must be one of auto, dense, sla, sagesla; got 'flash'.")]
+    [InlineData("--topk", "0", "--topk must be in (0, 1]; got 0.")]
+    [InlineData("--topk", "1.5", "--topk must be in (0, 1]; got 1.5.")]
+    public void Attention_options_outside_their_values_are_refused_naming_the_option_and_the_allowed_values(string option, string value, string expected)
+    {
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", option, value, "--out", Path.Combine(directory, "x.mp4"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, output);
+    }
+
+    [Theory]
+    [InlineData("sla")]
+    [InlineData("sagesla")]
+    public void Forced_sla_on_the_tiny_model_exits_with_code_2_naming_the_missing_proj_l(string attention)
+    {
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--attention", attention, "--frames", "5", "--out", Path.Combine(directory, "x.mp4"));
+
+        Assert.Equal(GenerateCommand.BadInput, exitCode);
+        Assert.Contains("random weights", output);
+        Assert.Contains("blocks.0.self_attn.attn_op.local_attn.proj_l.weight", output);
+        Assert.Contains($"attention {attention} needs every block's SLA proj_l", output);
+        Assert.False(File.Exists(Path.Combine(directory, "x.mp4")));
+    }
+
+    [Theory]
+    [InlineData("Turbo:Engine:Attention", "fast", "Turbo:Engine:Attention must be one of auto, dense, sla, sagesla; got 'fast'.")]
+    [InlineData("Turbo:Engine:TopK", "a tenth", "Turbo:Engine:TopK must be a number in (0, 1]")]
+    [InlineData("Turbo:Engine:TopK", "2", "Turbo:Engine:TopK must be a number in (0, 1]")]
+    public void A_bad_attention_setting_exits_with_code_2_naming_the_key(string key, string value, string expected)
+    {
+        var (exitCode, output) = CliHarness.RunWith(new Dictionary<string, string?> { [key] = value }, "generate", "a cat", "--out", Path.Combine(directory, "x.mp4"));
+
+        Assert.Equal(GenerateCommand.BadInput, exitCode);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public void The_attention_setting_applies_and_the_option_overrides_it()
+    {
+        var settings = new Dictionary<string, string?> { ["Turbo:Engine:Attention"] = "sla" };
+
+        var (fromSetting, settingOutput) = CliHarness.RunWith(settings, "generate", "a cat", "--frames", "5", "--steps", "1", "--out", Path.Combine(directory, "a.mp4"));
+        var (fromOption, optionOutput) = CliHarness.RunWith(settings, "generate", "a cat", "--attention", "auto", "--frames", "5", "--steps", "1", "--out", Path.Combine(directory, "b.mp4"));
+
+        Assert.Equal(GenerateCommand.BadInput, fromSetting);
+        Assert.Contains("attention sla needs every block's SLA proj_l", settingOutput);
+        Assert.Equal(0, fromOption);
+        Assert.Contains("attention: dense (libtorch SDPA)", optionOutput);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

@@ -43,6 +43,38 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Contains("jobs.jsonl:2", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Forced_sla_on_the_tiny_model_fails_every_job_with_the_missing_proj_l_in_the_summary()
+    {
+        var prompts = Path.Combine(RepositoryRoot(), "docs", "examples", "prompts.txt");
+
+        var (exitCode, text) = CliHarness.Run("render", prompts, "--attention", "sla", "--out", Path.Combine(directory, "out"));
+
+        Assert.Equal(RenderCommand.SomeFailed, exitCode);
+        Assert.Contains("done: 0 of 3 jobs succeeded", text, StringComparison.Ordinal);
+        Assert.Contains("blocks.0.self_attn.attn_op.local_attn.proj_l.weight': missing; attention sla needs every block's SLA proj_l", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_attention_is_refused_naming_the_option_and_the_allowed_values()
+    {
+        var (exitCode, text) = CliHarness.Run("render", "prompts.txt", "--attention", "flash");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--attention must be one of auto, dense, sla, sagesla; got 'flash'.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_top_k_setting_exits_with_code_2_naming_the_key()
+    {
+        var prompts = Path.Combine(RepositoryRoot(), "docs", "examples", "prompts.txt");
+
+        var (exitCode, text) = CliHarness.RunWith(new Dictionary<string, string?> { ["Turbo:Engine:TopK"] = "0" }, "render", prompts, "--out", Path.Combine(directory, "out"));
+
+        Assert.Equal(RenderCommand.BadInput, exitCode);
+        Assert.Contains("Turbo:Engine:TopK must be a number in (0, 1]", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0, 3, "A red fox, at dawn!", "01-a-red-fox-at-dawn")]
     [InlineData(99, 120, "neon", "100-neon")]
