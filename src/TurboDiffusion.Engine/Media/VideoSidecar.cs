@@ -7,6 +7,8 @@ namespace TurboDiffusion.Engine.Media;
 /// <param name="UntrainedModel">True for the built-in tiny model, whose random weights make noise, not pictures.</param>
 /// <param name="StageSeconds">Wall time per stage that ran, in seconds.</param>
 /// <param name="SoftwareVersion">The engine's informational version (with its commit when built from git).</param>
+/// <param name="Attention">The DiT's self-attention as the engine ran it (e.g. "sagesla (top-k 0.1, blocks 64/128; ...)"):
+/// SLA and SageSLA make different videos from dense attention, so a render records which one made it.</param>
 public sealed record VideoSidecar(
     string Prompt,
     long Seed,
@@ -21,7 +23,8 @@ public sealed record VideoSidecar(
     int FramesPerSecond,
     IReadOnlyDictionary<GenerationStage, double> StageSeconds,
     string SoftwareVersion,
-    DateTimeOffset CreatedUtc)
+    DateTimeOffset CreatedUtc,
+    string? Attention = null)
 {
     public static string CurrentSoftwareVersion { get; } =
         typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -36,7 +39,8 @@ public sealed record VideoSidecar(
         int framesPerSecond,
         IReadOnlyDictionary<GenerationStage, TimeSpan> stageTimings,
         bool untrainedModel,
-        DateTimeOffset created)
+        DateTimeOffset created,
+        string? attention = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(stageTimings);
@@ -54,6 +58,7 @@ public sealed record VideoSidecar(
             framesPerSecond,
             stageTimings.ToDictionary(stage => stage.Key, stage => stage.Value.TotalSeconds),
             CurrentSoftwareVersion,
-            created.ToUniversalTime());
+            created.ToUniversalTime(),
+            attention);
     }
 }

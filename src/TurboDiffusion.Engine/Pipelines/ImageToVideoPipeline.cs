@@ -38,7 +38,7 @@ public sealed class ImageToVideoPipeline(
         var latents = Denoise.Run(experts, schedule, request.Seed, geometry.LatentShape(), highNoise.Device, clock, cancellationToken);
         var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
             vae.Decode(latents, tiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
-        return VideoOutput.Write(video, request, geometry, clock, Untrained, cancellationToken);
+        return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
     }
 
     public void Dispose()

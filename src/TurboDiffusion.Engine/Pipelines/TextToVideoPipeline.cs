@@ -31,7 +31,7 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
             var latents = Denoise.Run(network, RcmSchedule.TextToVideo(request.Steps), request.Seed, geometry.LatentShape(), dit.Device, clock, cancellationToken);
             var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
                 vae.Decode(latents, tiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
-            return VideoOutput.Write(video, request, geometry, clock, Untrained, cancellationToken);
+            return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
         }
     }
 

@@ -10,7 +10,8 @@ internal static class VideoOutput
     public const int FramesPerSecond = 16;
 
     /// <param name="video">[1, 3, T, H, W] in [-1, 1].</param>
-    public static VideoResult Write(Tensor video, VideoRequest request, VideoGeometry geometry, StageClock clock, bool untrained, CancellationToken cancellationToken)
+    public static VideoResult Write(
+        Tensor video, VideoRequest request, VideoGeometry geometry, StageClock clock, ResidentModel model, bool untrained, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(request.OutputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -32,7 +33,7 @@ internal static class VideoOutput
             return frames.Length;
         });
 
-        var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow);
+        var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention);
         var sidecarPath = VideoSidecarFile.Write(path, sidecar);
         return new VideoResult(path, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings);
     }

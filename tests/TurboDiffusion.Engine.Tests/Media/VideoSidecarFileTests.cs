@@ -48,6 +48,7 @@ public sealed class VideoSidecarFileTests : IDisposable
         Assert.Equal(2.5, root.GetProperty("stageSeconds").GetProperty("Denoising").GetDouble());
         Assert.Equal(0.25, root.GetProperty("stageSeconds").GetProperty("Writing").GetDouble());
         Assert.Equal("2026-03-14T13:09:26+00:00", root.GetProperty("createdUtc").GetString());
+        Assert.Equal("dense (libtorch SDPA)", root.GetProperty("attention").GetString());
         Assert.Equal(
             typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion,
             root.GetProperty("softwareVersion").GetString());
@@ -98,6 +99,6 @@ public sealed class VideoSidecarFileTests : IDisposable
             [GenerationStage.Denoising] = TimeSpan.FromSeconds(2.5),
             [GenerationStage.Writing] = TimeSpan.FromMilliseconds(250),
         };
-        return VideoSidecar.Describe(request, 832, 480, Mp4Options.DefaultFramesPerSecond, timings, untrainedModel: true, Created);
+        return VideoSidecar.Describe(request, 832, 480, Mp4Options.DefaultFramesPerSecond, timings, untrainedModel: true, Created, "dense (libtorch SDPA)");
     }
 }

@@ -29,6 +29,7 @@ public sealed class WarmVideoEngineTests : IDisposable
         var sidecar = VideoSidecarFile.Read(result.SidecarPath);
         Assert.True(sidecar.UntrainedModel);
         Assert.Equal(request.Seed, sidecar.Seed);
+        Assert.StartsWith("dense", sidecar.Attention);
         Assert.Equal(
             [GenerationStage.LoadingModel, GenerationStage.EncodingText, GenerationStage.Denoising, GenerationStage.Decoding, GenerationStage.Writing],
             events.Select(e => e.Stage).Distinct());
