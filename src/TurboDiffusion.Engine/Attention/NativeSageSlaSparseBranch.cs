@@ -14,7 +14,8 @@ namespace TurboDiffusion.Engine.Attention;
 /// </summary>
 public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
 {
-    private const int HeadDim = 128;
+    /// <summary>The head dim the kernels are built for.</summary>
+    public const int HeadDim = 128;
 
     public static NativeSageSlaSparseBranch Instance { get; } = new();
 
@@ -65,9 +66,9 @@ public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
         using var keySum = empty([b, h, d], ScalarType.Float32, device);
         NativeKernels.SageSlaQuantize(
             TensorMemory.DataPointer(qc), TensorMemory.DataPointer(kc), TensorMemory.DataPointer(vc), (int)b, (int)h, (int)lq, (int)lk, (int)d,
-            options.QueryBlock, options.KeyBlock, Pointer(operands.QueryCodes), Pointer(operands.QueryScale), Pointer(operands.QueryPool),
-            Pointer(operands.KeyCodes), Pointer(operands.KeyScale), Pointer(operands.KeyPool), Pointer(operands.ValueCodes),
-            Pointer(keySum), Pointer(operands.ValueAbsMax));
+            options.QueryBlock, options.KeyBlock, TensorMemory.DataPointer(operands.QueryCodes), TensorMemory.DataPointer(operands.QueryScale), TensorMemory.DataPointer(operands.QueryPool),
+            TensorMemory.DataPointer(operands.KeyCodes), TensorMemory.DataPointer(operands.KeyScale), TensorMemory.DataPointer(operands.KeyPool), TensorMemory.DataPointer(operands.ValueCodes),
+            TensorMemory.DataPointer(keySum), TensorMemory.DataPointer(operands.ValueAbsMax));
         return operands.MoveToOuterDisposeScope();
     }
 
@@ -85,14 +86,12 @@ public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
         var output = empty_like(q);
         var (b, h) = (q.shape[0], q.shape[2]);
         NativeKernels.SageSlaSparseAttention(
-            Pointer(operands.QueryCodes), Pointer(operands.QueryScale), Pointer(operands.KeyCodes), Pointer(operands.KeyScale),
-            Pointer(operands.ValueCodes), Pointer(operands.ValueAbsMax), TensorMemory.DataPointer(lut), TensorMemory.DataPointer(output),
+            TensorMemory.DataPointer(operands.QueryCodes), TensorMemory.DataPointer(operands.QueryScale), TensorMemory.DataPointer(operands.KeyCodes), TensorMemory.DataPointer(operands.KeyScale),
+            TensorMemory.DataPointer(operands.ValueCodes), TensorMemory.DataPointer(operands.ValueAbsMax), TensorMemory.DataPointer(lut), TensorMemory.DataPointer(output),
             (int)b, (int)h, (int)operands.Queries, (int)operands.Keys, HeadDim, operands.Options.QueryBlock, operands.Options.KeyBlock,
             (int)lut.shape[3], (float)(1 / Math.Sqrt(HeadDim)), path);
         return output.transpose(1, 2).MoveToOuterDisposeScope();
     }
-
-    private static IntPtr Pointer(Tensor tensor) => TensorMemory.DataPointer(tensor);
 }
 
 /// <summary>

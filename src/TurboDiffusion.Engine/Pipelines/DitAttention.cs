@@ -19,8 +19,6 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// </summary>
 internal static class DitAttention
 {
-    private const int SageSlaHeadDim = 128;
-
     /// <returns>The self-attention of block i, for <see cref="WanModel.Load"/>; null for dense.</returns>
     /// <exception cref="CheckpointException">SLA was asked for (or chosen) and a block's proj_l is missing.</exception>
     /// <exception cref="NotSupportedException">SageSLA was asked for and cannot run here; the message says why.</exception>
@@ -108,9 +106,9 @@ internal static class DitAttention
             reasons.Add($"the model computes in {precision.Compute}, and SageSLA takes bf16");
         }
 
-        if (config.HeadDim != SageSlaHeadDim)
+        if (config.HeadDim != NativeSageSlaSparseBranch.HeadDim)
         {
-            reasons.Add($"{config.Name} has head dim {config.HeadDim}, and the kernel takes {SageSlaHeadDim}");
+            reasons.Add($"{config.Name} has head dim {config.HeadDim}, and the kernel takes {NativeSageSlaSparseBranch.HeadDim}");
         }
 
         return reasons.Count == 0 ? null : string.Join("; ", reasons);
