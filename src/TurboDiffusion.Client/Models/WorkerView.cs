@@ -1,7 +1,8 @@
 namespace TurboDiffusion.Client.Models;
 
-/// <summary>A GPU worker as it last reported ("idle", "busy", "loading", "draining", "unhealthy", "starting").</summary>
-/// <param name="Health">Why the worker took itself out, else null.</param>
+/// <summary>A GPU worker as it last reported ("idle", "busy", "loading", "draining", "unhealthy", "unready", "starting").</summary>
+/// <param name="Health">Why the worker took itself out or is unready (each failed check with its fix), else null.</param>
+/// <param name="Encoder">The video encoder its engine writes MP4s with, e.g. "ffmpeg (libx264)"; null where the engine does not say.</param>
 /// <param name="CurrentJob">The job it runs and how far it is.</param>
 public sealed record WorkerView(
     string Id,
@@ -14,7 +15,8 @@ public sealed record WorkerView(
     IReadOnlyList<string> LoadedModels,
     DateTimeOffset ReportedAt,
     string? Health,
-    CurrentJobView? CurrentJob);
+    CurrentJobView? CurrentJob,
+    string? Encoder = null);
 
 public sealed record CurrentJobView(string Id, string Prompt, ProgressView? Progress);
 

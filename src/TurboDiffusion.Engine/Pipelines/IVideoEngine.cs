@@ -10,6 +10,13 @@ public interface IVideoEngine : IDisposable
     /// <summary>What is resident now (models, device, memory).</summary>
     EngineStatus Status { get; }
 
+    /// <summary>
+    /// Checks everything a render needs before one is accepted: libtorch and the device, the encoder (by encoding a
+    /// tiny clip), the files of <see cref="PreflightRequest.Models"/>. Returns what is wrong, nothing when ready; a
+    /// problem it finds is returned, never thrown.
+    /// </summary>
+    Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Loads <paramref name="model"/> (a model id such as "tiny" or a model directory) if it is not resident.</summary>
     Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
 

@@ -19,4 +19,5 @@ public sealed record ResidentModel(string Model, string Description, long Bytes,
 
 /// <summary>What the engine holds: its device and resident models with their memory.</summary>
 /// <param name="Device">e.g. "cuda:0 (NVIDIA H100 80GB HBM3)" or "cpu".</param>
-public sealed record EngineStatus(string Device, IReadOnlyList<ResidentModel> Models, long DeviceBytesInUse, long DeviceBytesTotal);
+/// <param name="Encoder">The video encoder it writes MP4s with, e.g. "ffmpeg (libx264)"; null where an engine does not say.</param>
+public sealed record EngineStatus(string Device, IReadOnlyList<ResidentModel> Models, long DeviceBytesInUse, long DeviceBytesTotal, string? Encoder = null);

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
@@ -41,6 +42,9 @@ public sealed class WarmVideoEngine : IVideoEngine
         }
     }
 
+    public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default) =>
+        OnEngineThread<IReadOnlyList<PreflightProblem>>(() => EnginePreflight.Check(request, Device), cancellationToken);
+
     public async Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +74,18 @@ public sealed class WarmVideoEngine : IVideoEngine
                         : $"{pipeline.Description.Description} is text-to-video: an image needs an image-to-video model (Wan2.2 I2V-A14B).", nameof(request));
                 }
 
-                return pipeline.Generate(request, progress, cancellationToken);
+                try
+                {
+                    return pipeline.Generate(request, progress, cancellationToken);
+                }
+                catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
+                {
+                    throw new MachineFaultException($"the video encoder failed: {e.Message}", FfmpegNotFoundException.InstallHint, e);
+                }
+                catch (IOException e) when (ScratchSpace.IsDiskFull(e))
+                {
+                    throw new MachineFaultException($"the disk is full: {e.Message}", $"free space in the folder of {request.OutputPath}.", e);
+                }
             }, cancellationToken).ConfigureAwait(false);
         }
         finally

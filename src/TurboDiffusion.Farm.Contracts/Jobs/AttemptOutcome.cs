@@ -24,6 +24,12 @@ public enum AttemptOutcome
     StorageError,
 
     Canceled,
+
+    /// <summary>
+    /// The worker's machine failed (a missing tool, the encoder crashed, the disk is full, the model could not be
+    /// loaded into device memory): the worker's fault, not the job's.
+    /// </summary>
+    WorkerFault,
 }
 
 public static class AttemptOutcomeExtensions
@@ -31,7 +37,11 @@ public static class AttemptOutcomeExtensions
     /// <summary>Infrastructure failures do not consume the job's retries.</summary>
     public static bool IsInfrastructure(this AttemptOutcome outcome) =>
         outcome is AttemptOutcome.OutOfMemory or AttemptOutcome.LeaseExpired or AttemptOutcome.SiloLost
-            or AttemptOutcome.Drained or AttemptOutcome.StorageError;
+            or AttemptOutcome.Drained or AttemptOutcome.StorageError or AttemptOutcome.WorkerFault;
+
+    /// <summary>Failures that say the worker that ran the attempt is broken: they count against it, not the job.</summary>
+    public static bool BlamesWorker(this AttemptOutcome outcome) =>
+        outcome is AttemptOutcome.OutOfMemory or AttemptOutcome.StorageError or AttemptOutcome.WorkerFault;
 
     /// <summary>The Prometheus label value (snake_case).</summary>
     public static string Label(this AttemptOutcome outcome) => outcome switch
@@ -44,6 +54,7 @@ public static class AttemptOutcomeExtensions
         AttemptOutcome.Drained => "drain",
         AttemptOutcome.StorageError => "storage_error",
         AttemptOutcome.Canceled => "canceled",
+        AttemptOutcome.WorkerFault => "worker_fault",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown attempt outcome"),
     };
 }

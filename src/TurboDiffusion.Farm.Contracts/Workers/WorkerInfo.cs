@@ -13,8 +13,12 @@ public enum WorkerState
     /// <summary>Stopping: leases nothing new, finishes or hands back its job.</summary>
     Draining,
 
-    /// <summary>Took itself out after failing jobs of several tenants in a row; leases nothing.</summary>
+    /// <summary>Took itself out after failing jobs of several tenants in a row; leases nothing until restarted.</summary>
     Unhealthy,
+
+    /// <summary>A preflight check failed (encoder, scratch space, artifact store, libtorch, device, model files), or
+    /// the worker's machine failed jobs in a row: leases nothing until a new preflight passes.</summary>
+    Unready,
 }
 
 public static class WorkerStateExtensions
@@ -25,7 +29,8 @@ public static class WorkerStateExtensions
 /// <summary>A GPU worker as it last reported itself.</summary>
 /// <param name="Silo">The silo address (parsable form).</param>
 /// <param name="GpuName">The device, e.g. "cuda:0 (NVIDIA H100 80GB HBM3)" or "cpu".</param>
-/// <param name="Health">Why the worker is unhealthy, else null.</param>
+/// <param name="Health">Why the worker is unhealthy or unready, else null.</param>
+/// <param name="Encoder">The video encoder its engine writes MP4s with, e.g. "ffmpeg (libx264)"; null where the engine does not say.</param>
 [GenerateSerializer, Immutable, Alias("turbo.WorkerInfo.v1")]
 public sealed record WorkerInfo(
     [property: Id(0)] string WorkerId,
@@ -38,4 +43,5 @@ public sealed record WorkerInfo(
     [property: Id(7)] WorkerState State,
     [property: Id(8)] string? CurrentJobId,
     [property: Id(9)] DateTimeOffset ReportedAt,
-    [property: Id(10)] string? Health = null);
+    [property: Id(10)] string? Health = null,
+    [property: Id(11)] string? Encoder = null);

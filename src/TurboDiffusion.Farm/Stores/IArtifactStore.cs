@@ -10,6 +10,10 @@ namespace TurboDiffusion.Farm.Stores;
 /// </summary>
 public interface IArtifactStore
 {
+    /// <summary>Proves the store can be reached and written, before a worker takes work that ends in an upload.</summary>
+    /// <exception cref="ArtifactStoreException">It cannot; the message names the location and the fix.</exception>
+    Task CheckAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Uploads the attempt's files (MP4, sidecar, optional frames) into the attempt's folder.</summary>
     Task<ArtifactRef> UploadAsync(ArtifactUpload upload, CancellationToken cancellationToken = default);
 

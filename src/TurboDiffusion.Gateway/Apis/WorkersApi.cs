@@ -70,6 +70,6 @@ public static class WorkersApi
         }
 
         return new WorkerView(worker.WorkerId, worker.Pool, worker.Silo, worker.GpuName, worker.State.Label(), worker.MemoryTotalBytes, worker.MemoryUsedBytes,
-            worker.LoadedModels.IsDefault ? [] : worker.LoadedModels, worker.ReportedAt, worker.Health, current);
+            worker.LoadedModels.IsDefault ? [] : worker.LoadedModels, worker.ReportedAt, worker.Health, current, worker.Encoder);
     }
 }

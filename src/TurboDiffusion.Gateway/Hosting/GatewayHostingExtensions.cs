@@ -95,8 +95,8 @@ public static class GatewayHostingExtensions
         app.MapDashboard();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FarmNames.LiveTag) });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FarmNames.ReadyTag) });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FarmNames.LiveTag), ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(FarmNames.ReadyTag), ResponseWriter = HealthReportWriter.WriteAsync });
         if (!app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Any(e => e.RoutePattern.RawText == "/metrics"))
         {
             app.MapMetrics();

@@ -7,14 +7,15 @@ using TurboDiffusion.Silo.Worker;
 
 namespace TurboDiffusion.Silo.Health;
 
-/// <summary>Readiness: the worker takes work (not starting, draining or unhealthy).</summary>
+/// <summary>Readiness: the worker takes work (not starting, unready, draining or unhealthy); when not, the description says why.</summary>
 internal sealed class WorkerReadinessCheck(WorkerStatus status) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(status.State switch
         {
             WorkerState.Idle or WorkerState.Busy => HealthCheckResult.Healthy($"worker {status.State.Label()}"),
-            WorkerState.Unhealthy => HealthCheckResult.Unhealthy($"worker took itself out: {status.UnhealthyReason}"),
+            WorkerState.Unhealthy => HealthCheckResult.Unhealthy($"worker took itself out: {status.Reason}"),
+            WorkerState.Unready => HealthCheckResult.Unhealthy($"worker is unready and leases nothing until its preflight passes: {status.Reason}"),
             WorkerState.Draining => HealthCheckResult.Unhealthy("worker is draining (stopping): it leases no new jobs"),
             _ => HealthCheckResult.Unhealthy($"worker is {status.State.Label()}: not ready for jobs yet"),
         });

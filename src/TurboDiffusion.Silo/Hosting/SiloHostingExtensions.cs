@@ -97,7 +97,7 @@ public static class SiloHostingExtensions
     {
         services.AddValidatedOptions<WorkerOptions, WorkerOptionsValidator>(WorkerOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new EngineHost(engine(sp)));
+        services.AddSingleton(sp => new EngineHost(() => engine(sp)));
         services.AddSingleton<WorkerStatus>();
         services.AddSingleton(sp => new WorkerContext(
             sp.GetRequiredService<IGrainFactory>(),
@@ -120,8 +120,8 @@ public static class SiloHostingExtensions
     /// <summary>/health/live (the process and its worker loop) and /health/ready (joined the cluster, engine warm, not draining).</summary>
     public static IEndpointRouteBuilder MapTurboHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag), ResponseWriter = HealthReportWriter.WriteAsync });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReportWriter.WriteAsync });
         return endpoints;
     }
 

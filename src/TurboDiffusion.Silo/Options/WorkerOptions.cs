@@ -16,6 +16,12 @@ public sealed class WorkerOptions
     public static readonly TimeSpan DefaultLivenessTimeout = TimeSpan.FromMinutes(2);
     public const int DefaultUnhealthyAfterFailures = 3;
     public const int DefaultUnhealthyAfterTenants = 2;
+    public const int DefaultUnreadyAfterWorkerFaults = 3;
+    public static readonly TimeSpan DefaultPreflightRetryInterval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultPreflightTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>1 GiB: a 720p, 81-frame video from the built-in (uncompressed) encoder is about 110 MB, with PNG frames several times that.</summary>
+    public const long DefaultMinFreeScratchBytes = 1L << 30;
 
     /// <summary>The pool (scheduler) this worker pulls from; must match a pool of Turbo:Scheduler.</summary>
     public string Pool { get; set; } = SchedulerOptions.DefaultPoolName;
@@ -49,6 +55,21 @@ public sealed class WorkerOptions
     /// <summary>Distinct tenants among those failures: failing one tenant's jobs says the jobs are bad, failing several says the worker is.</summary>
     public int UnhealthyAfterTenants { get; set; } = DefaultUnhealthyAfterTenants;
 
+    /// <summary>
+    /// Consecutive failures of this worker's machine (encoder, disk, device memory, artifact store) after which it
+    /// marks itself unready and leases nothing until a preflight passes. These failures never spend a job's attempts.
+    /// </summary>
+    public int UnreadyAfterWorkerFaults { get; set; } = DefaultUnreadyAfterWorkerFaults;
+
+    /// <summary>How often an unready worker runs its preflight again.</summary>
+    public TimeSpan PreflightRetryInterval { get; set; } = DefaultPreflightRetryInterval;
+
+    /// <summary>How long one preflight may take (an unreachable artifact store answers slowly) before it counts as failed.</summary>
+    public TimeSpan PreflightTimeout { get; set; } = DefaultPreflightTimeout;
+
+    /// <summary>Free bytes the work directory needs before the worker leases a job: room for one video and its frames.</summary>
+    public long MinFreeScratchBytes { get; set; } = DefaultMinFreeScratchBytes;
+
     /// <summary>Where the engine writes a job's files before upload; defaults to a folder in the temp directory.</summary>
     public string? WorkDirectory { get; set; }
 
@@ -75,6 +96,10 @@ public sealed class WorkerOptionsValidator(IOptions<LeaseOptions> lease) : IVali
             .Range(nameof(options.LivenessTimeout), options.LivenessTimeout, options.HeartbeatInterval * 2, TimeSpan.FromHours(1))
             .Range(nameof(options.UnhealthyAfterFailures), options.UnhealthyAfterFailures, 1, 1000)
             .Range(nameof(options.UnhealthyAfterTenants), options.UnhealthyAfterTenants, 1, options.UnhealthyAfterFailures)
+            .Range(nameof(options.UnreadyAfterWorkerFaults), options.UnreadyAfterWorkerFaults, 1, 1000)
+            .Range(nameof(options.PreflightRetryInterval), options.PreflightRetryInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1))
+            .Range(nameof(options.PreflightTimeout), options.PreflightTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10))
+            .Range(nameof(options.MinFreeScratchBytes), options.MinFreeScratchBytes, 0L, long.MaxValue)
             .Result();
     }
 }

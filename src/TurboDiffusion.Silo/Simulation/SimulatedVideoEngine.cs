@@ -20,6 +20,18 @@ public enum SimulatedBehavior
     Hang,
 }
 
+/// <summary>How the simulated engine's encoder breaks, as a worker's machine would.</summary>
+public enum SimulatedEncoderFault
+{
+    None,
+
+    /// <summary>Every video write fails, and so does the preflight's test encode (a missing or broken encoder).</summary>
+    Always,
+
+    /// <summary>Video writes fail but the preflight's tiny test encode passes (an encoder that crashes on real frames).</summary>
+    DuringJobs,
+}
+
 /// <summary>
 /// An <see cref="IVideoEngine"/> without a GPU, for farm benchmarks and tests: it "loads" models, walks the stages
 /// with per-step progress and honours cancellation between steps like the real engine, and writes a small
@@ -31,6 +43,7 @@ public sealed class SimulatedVideoEngine : IVideoEngine
 
     private readonly ConcurrentDictionary<string, ResidentModel> resident = new(StringComparer.Ordinal);
     private int generations;
+    private int preflights;
 
     /// <summary>Time to load a model that is not resident.</summary>
     public TimeSpan LoadTime { get; init; } = TimeSpan.Zero;
@@ -49,6 +62,15 @@ public sealed class SimulatedVideoEngine : IVideoEngine
 
     public string Device { get; init; } = "simulated (no GPU)";
 
+    /// <summary>The encoder as it reports itself.</summary>
+    public string Encoder { get; init; } = "simulated (placeholder files)";
+
+    /// <summary>Makes this engine's encoder fail, as a worker's machine does.</summary>
+    public SimulatedEncoderFault EncoderFault { get; init; } = SimulatedEncoderFault.None;
+
+    /// <summary>Preflights run so far.</summary>
+    public int Preflights => preflights;
+
     /// <summary>Generations started so far.</summary>
     public int Generations => generations;
 
@@ -57,8 +79,18 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         get
         {
             var models = resident.Values.ToList();
-            return new EngineStatus(Device, models, models.Sum(m => m.Bytes), DeviceBytesTotal);
+            return new EngineStatus(Device, models, models.Sum(m => m.Bytes), DeviceBytesTotal, Encoder);
         }
+    }
+
+    public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Interlocked.Increment(ref preflights);
+        IReadOnlyList<PreflightProblem> problems = EncoderFault == SimulatedEncoderFault.Always
+            ? [new PreflightProblem("encoder", $"the {Encoder} encoder failed its test encode (simulated).", "repair or reinstall the encoder.")]
+            : [];
+        return Task.FromResult(problems);
     }
 
     public async Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -112,6 +144,11 @@ public sealed class SimulatedVideoEngine : IVideoEngine
 
         stage.Restart();
         progress?.Report(new GenerationProgress(GenerationStage.Writing, 0, 1, clock.Elapsed));
+        if (EncoderFault != SimulatedEncoderFault.None)
+        {
+            throw new MachineFaultException($"the {Encoder} encoder crashed writing {request.OutputPath} (simulated).", "repair or reinstall the encoder.");
+        }
+
         var (width, height) = Size(request);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!);
         await File.WriteAllTextAsync(request.OutputPath, $"simulated video: {request.Prompt} (seed {request.Seed}, {request.Frames} frames, {width}x{height})", cancellationToken);

@@ -1,9 +1,13 @@
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
 
 namespace TurboDiffusion.Silo.Worker;
 
-/// <summary>Which failures are the job's (engine errors, consuming retries) and which the farm's (OOM, storage).</summary>
+/// <summary>
+/// Which failures are the job's (bad input, a deterministic engine error: they spend its attempts) and which the
+/// worker's (its machine: a missing tool, the encoder, a full disk, device memory, the artifact store).
+/// </summary>
 /// <remarks>Given the engine's own exception, or an <see cref="ArtifactStoreException"/> from the upload.</remarks>
 public static class FailureClassifier
 {
@@ -14,9 +18,12 @@ public static class FailureClassifier
         {
             OutOfMemoryException => AttemptOutcome.OutOfMemory,
             ArtifactStoreException => AttemptOutcome.StorageError,
+            MachineFaultException => AttemptOutcome.WorkerFault,
+            IOException io when ScratchSpace.IsDiskFull(io) => AttemptOutcome.WorkerFault,
             // libtorch reports CUDA allocation failures as ordinary exceptions with this text.
             _ when error.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) => AttemptOutcome.OutOfMemory,
             _ => AttemptOutcome.EngineError,
         };
     }
 }
+

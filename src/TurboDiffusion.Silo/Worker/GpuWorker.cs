@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Silo.Options;
 
@@ -9,6 +10,10 @@ namespace TurboDiffusion.Silo.Worker;
 
 /// <summary>
 /// The silo's GPU worker: pulls leases from its pool's scheduler and runs one job at a time on the engine thread.
+/// Before its first lease, after a failure of its machine, and every <see cref="WorkerOptions.PreflightRetryInterval"/>
+/// while unready, it runs a <see cref="WorkerPreflight"/>; while that finds problems it is unready and leases nothing.
+/// A failure of its machine hands the job back without spending an attempt; <see cref="WorkerOptions.UnreadyAfterWorkerFaults"/>
+/// of them in a row make it unready until a preflight passes.
 /// On stop it drains: no new leases; the current job may finish within <see cref="WorkerOptions.DrainGracePeriod"/>,
 /// else it is stopped at the next step and handed back without consuming a retry. A stop with no grace left (an
 /// already-canceled token) abandons the job; its lease expires or the silo is declared dead and it is requeued.
@@ -21,7 +26,12 @@ internal sealed partial class GpuWorker(
 {
     private readonly CancellationTokenSource drain = new();
     private readonly FailureStreak streak = new(context.Options.Value.UnhealthyAfterFailures, context.Options.Value.UnhealthyAfterTenants);
+    private readonly WorkerPreflight preflight = new(context);
     private JobRun? current;
+    private bool ready;
+    private int workerFaults;
+    private DateTimeOffset nextPreflight = DateTimeOffset.MinValue;
+    private string? reportedProblems;
 
     private WorkerOptions Options => context.Options.Value;
 
@@ -62,14 +72,13 @@ internal sealed partial class GpuWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, drain.Token);
-        await PreloadAsync(stop.Token);
         var reporting = ReportLoopAsync(stop.Token);
         var scheduler = context.Grains.GetGrain<ISchedulerGrain>(Options.Pool);
         var idle = Options.IdlePollInterval;
         while (!stop.IsCancellationRequested)
         {
             context.Status.Tick();
-            if (context.Status.IsOut)
+            if (context.Status.IsOut || !await EnsureReadyAsync(stop.Token))
             {
                 await Delay(Options.MaxIdlePollInterval, stop.Token);
                 continue;
@@ -116,18 +125,95 @@ internal sealed partial class GpuWorker(
             Volatile.Write(ref current, null);
             context.Status.Idle();
         }
+
+        if (run.WorkerFault is { } fault)
+        {
+            MachineFailed(fault);
+        }
+        else
+        {
+            workerFaults = 0;
+        }
     }
 
-    private async Task PreloadAsync(CancellationToken stop)
+    /// <summary>
+    /// A failure of this machine: check it again before the next lease, at once, or after the retry interval once
+    /// failures in a row say a passing preflight does not see what breaks.
+    /// </summary>
+    private void MachineFailed(string fault)
     {
-        context.Status.Loading();
-        foreach (var model in Options.Preload)
+        ready = false;
+        workerFaults++;
+        if (workerFaults < Options.UnreadyAfterWorkerFaults)
         {
-            LogPreloading(WorkerId, model);
-            await context.Engine.LoadAsync(model, stop);
+            nextPreflight = DateTimeOffset.MinValue;
+            return;
         }
 
-        context.Status.Idle();
+        var reason = $"{workerFaults} jobs in a row failed on this worker's machine (Turbo:Worker:UnreadyAfterWorkerFaults is {Options.UnreadyAfterWorkerFaults}); the last: {fault}";
+        context.Status.Unready(reason);
+        LogUnready(WorkerId, reason);
+        reportedProblems = reason;
+        nextPreflight = context.Time.GetUtcNow() + Options.PreflightRetryInterval;
+    }
+
+    /// <summary>True when the last preflight passed and the preloads are resident; runs the preflight when it is due.</summary>
+    private async Task<bool> EnsureReadyAsync(CancellationToken stop)
+    {
+        if (ready || context.Time.GetUtcNow() < nextPreflight)
+        {
+            return ready;
+        }
+
+        var problems = await preflight.RunAsync(stop);
+        if (problems.Count == 0)
+        {
+            problems = await PreloadAsync(stop);
+        }
+
+        if (problems.Count > 0)
+        {
+            var reason = PreflightProblem.Describe(problems);
+            context.Status.Unready(reason);
+            if (reason != reportedProblems)
+            {
+                LogUnready(WorkerId, reason);
+                reportedProblems = reason;
+            }
+
+            nextPreflight = context.Time.GetUtcNow() + Options.PreflightRetryInterval;
+            return false;
+        }
+
+        if (reportedProblems is not null)
+        {
+            LogReady(WorkerId);
+            reportedProblems = null;
+        }
+
+        ready = true;
+        context.Status.Ready();
+        return true;
+    }
+
+    /// <summary>Loads the models of Turbo:Worker:Preload that are not resident; a model that does not load is the machine's problem.</summary>
+    private async Task<IReadOnlyList<PreflightProblem>> PreloadAsync(CancellationToken stop)
+    {
+        foreach (var model in Options.Preload.Where(m => !context.Engine.LoadedModels.Contains(m)))
+        {
+            context.Status.Loading();
+            LogPreloading(WorkerId, model);
+            try
+            {
+                await context.Engine.LoadAsync(model, stop);
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+            {
+                return [new PreflightProblem("preload", $"model {model} did not load: {e.Message}", "check the model files and the device's free memory (turbo doctor), or remove it from Turbo:Worker:Preload.")];
+            }
+        }
+
+        return [];
     }
 
     private async Task WhenIdleAsync(JobRun run)
@@ -159,7 +245,7 @@ internal sealed partial class GpuWorker(
     {
         var engine = context.Engine.Status;
         var info = new WorkerInfo(WorkerId, silo.SiloAddress.ToParsableString(), Options.Pool, engine.Device, engine.DeviceBytesTotal, engine.DeviceBytesInUse,
-            context.Engine.LoadedModels, context.Status.State, context.Status.CurrentJobId, context.Time.GetUtcNow(), context.Status.UnhealthyReason);
+            context.Engine.LoadedModels, context.Status.State, context.Status.CurrentJobId, context.Time.GetUtcNow(), context.Status.Reason, engine.Encoder);
         try
         {
             await context.Grains.GetGrain<IWorkerRegistryGrain>(Options.Pool).Report(info);
@@ -188,6 +274,12 @@ internal sealed partial class GpuWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} draining: job {JobId} may finish within {Grace}")]
     private partial void LogDraining(string workerId, string jobId, TimeSpan grace);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Worker {WorkerId} is unready and leases nothing until its preflight passes: {Reason}")]
+    private partial void LogUnready(string workerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} passed its preflight and is ready for jobs")]
+    private partial void LogReady(string workerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} preloading model {Model}")]
     private partial void LogPreloading(string workerId, string model);

@@ -36,6 +36,9 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
 
     public JobLease Lease => lease;
 
+    /// <summary>After <see cref="RunAsync"/>: why the worker's machine failed this attempt, when it did (the job was handed back).</summary>
+    public string? WorkerFault { get; private set; }
+
     private StopReason Reason => (StopReason)Volatile.Read(ref stopReason);
 
     private IJobGrain Job => context.Grains.GetGrain<IJobGrain>(lease.JobId);
@@ -181,8 +184,13 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         var outcome = FailureClassifier.Classify(error);
         LogFailed(lease.JobId, outcome, error);
         await DiscardUploadAsync();
-        await ReportAsync(outcome, $"{error.GetType().Name}: {error.Message}");
-        if (outcome == AttemptOutcome.EngineError && streak.Failed(lease.Spec.Tenant))
+        var detail = error is MachineFaultException fault ? $"{error.Message} Fix: {fault.Fix}" : $"{error.GetType().Name}: {error.Message}";
+        await ReportAsync(outcome, detail);
+        if (outcome.BlamesWorker())
+        {
+            WorkerFault = detail;
+        }
+        else if (outcome == AttemptOutcome.EngineError && streak.Failed(lease.Spec.Tenant))
         {
             context.Status.Unhealthy(streak.Describe());
             LogUnhealthy(streak.Describe());

@@ -24,8 +24,8 @@ public sealed class WorkerStatus(TimeProvider time, FarmMetrics metrics)
 
     public string? CurrentJobId { get; private set; }
 
-    /// <summary>Why the worker took itself out, when it did.</summary>
-    public string? UnhealthyReason { get; private set; }
+    /// <summary>Why the worker took itself out or is unready, while it is.</summary>
+    public string? Reason { get; private set; }
 
     public DateTimeOffset LastTick
     {
@@ -38,8 +38,8 @@ public sealed class WorkerStatus(TimeProvider time, FarmMetrics metrics)
         }
     }
 
-    /// <summary>True once the worker accepts no new work (draining or unhealthy).</summary>
-    public bool IsOut => State is WorkerState.Draining or WorkerState.Unhealthy;
+    /// <summary>True once the worker accepts no new work until it restarts (draining or unhealthy).</summary>
+    public bool IsOut => IsOutState(State);
 
     public void Tick()
     {
@@ -63,22 +63,47 @@ public sealed class WorkerStatus(TimeProvider time, FarmMetrics metrics)
         Move(WorkerState.Idle);
     }
 
+    /// <summary>A preflight failed or the machine failed jobs in a row: no leases until a preflight passes (<see cref="Ready"/>).</summary>
+    public void Unready(string reason)
+    {
+        if (Move(WorkerState.Unready))
+        {
+            Reason = reason;
+        }
+    }
+
+    /// <summary>A preflight passed: an unready (or starting) worker takes work again.</summary>
+    public void Ready()
+    {
+        if (Move(WorkerState.Idle))
+        {
+            Reason = null;
+        }
+    }
+
     public void Draining() => Move(WorkerState.Draining);
 
     public void Unhealthy(string reason)
     {
-        UnhealthyReason = reason;
-        Move(WorkerState.Unhealthy);
+        if (Move(WorkerState.Unhealthy))
+        {
+            Reason = reason;
+        }
     }
 
-    /// <summary>Unhealthy and draining are sticky: only a restart brings the worker back.</summary>
-    private void Move(WorkerState next)
+    /// <summary>Unhealthy and draining are sticky: only a restart brings the worker back. False when the move was refused.</summary>
+    private bool Move(WorkerState next)
     {
         lock (gate)
         {
-            if (state == next || (IsOutState(state) && !(state == WorkerState.Draining && next == WorkerState.Unhealthy)))
+            if (IsOutState(state) && !(state == WorkerState.Draining && next == WorkerState.Unhealthy))
             {
-                return;
+                return false;
+            }
+
+            if (state == next)
+            {
+                return true;
             }
 
             if (counted)
@@ -90,6 +115,7 @@ public sealed class WorkerStatus(TimeProvider time, FarmMetrics metrics)
             counted = true;
             metrics.WorkerState.WithLabels(state.Label()).Inc();
             lastTick = time.GetUtcNow();
+            return true;
         }
     }
 

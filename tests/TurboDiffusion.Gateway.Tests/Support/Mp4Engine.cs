@@ -13,6 +13,9 @@ public sealed class Mp4Engine(SimulatedVideoEngine inner) : IVideoEngine
 {
     public EngineStatus Status => inner.Status;
 
+    public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default) =>
+        inner.PreflightAsync(request, cancellationToken);
+
     public Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
         inner.LoadAsync(model, progress, cancellationToken);
 

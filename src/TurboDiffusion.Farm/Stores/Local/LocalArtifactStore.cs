@@ -14,6 +14,21 @@ public sealed class LocalArtifactStore(IOptions<LocalArtifactOptions> options) :
 
     private string Root => Path.GetFullPath(options.Value.Directory);
 
+    public async Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var probe = Path.Combine(Root, $".probe-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(Root);
+            await File.WriteAllBytesAsync(probe, [1], cancellationToken);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArtifactStoreException(Root, $"The artifact directory cannot be written: {e.Message}. Check free space and permissions of Turbo:Artifacts:Directory", e);
+        }
+    }
+
     public async Task<ArtifactRef> UploadAsync(ArtifactUpload upload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(upload);

@@ -139,7 +139,7 @@ function renderOverview(overview) {
     cell(row, pool.pool); cell(row, pool.depth); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
   }, "No pools.");
   fill("workers", overview.workers, (row, worker) => {
-    cell(row, worker.id); cell(row, worker.gpu);
+    cell(row, worker.id); cell(row, worker.gpu); cell(row, worker.encoder || "");
     cell(row, worker.state + (worker.health ? " (" + worker.health + ")" : ""), "status " + worker.state);
     cell(row, worker.loadedModels.join(", ") || "none");
     cell(row, worker.currentJob ? `${worker.currentJob.id} ${stepText(worker.currentJob.progress)}` : "");

@@ -30,6 +30,32 @@ public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
         service = new BlobServiceClient(this.options.ConnectionString, clientOptions);
     }
 
+    public async Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (options.Layout == BlobLayout.SharedContainer)
+            {
+                await Container(options.Container, cancellationToken);
+            }
+            else
+            {
+                await foreach (var _ in service.GetBlobContainersAsync(prefix: options.ContainerPrefix, cancellationToken: cancellationToken).AsPages(pageSizeHint: 1))
+                {
+                    break;
+                }
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            throw new ArtifactStoreException(service.Uri.ToString(), $"The blob service refused a check ({e.Status} {e.ErrorCode}): check Turbo:Blob:ConnectionString and the account's permissions", e);
+        }
+        catch (Exception e) when (e is AggregateException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ArtifactStoreException(service.Uri.ToString(), $"The blob service cannot be reached: {e.Message}. Check Turbo:Blob:ConnectionString and the network", e);
+        }
+    }
+
     public async Task<ArtifactRef> UploadAsync(ArtifactUpload upload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(upload);

@@ -1,0 +1,80 @@
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Pipelines;
+
+/// <summary>
+/// The engine's own checks before it takes work: the device computes, and every file of the requested model
+/// directories opens for reading. Each problem names what is wrong and the fix; nothing here throws for a problem.
+/// </summary>
+public static class EnginePreflight
+{
+    public static List<PreflightProblem> Check(PreflightRequest request, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var problems = new List<PreflightProblem>();
+        problems.AddRange(CheckDevice(device));
+        foreach (var model in request.Models.Where(m => !VideoPipelineLoader.IsUntrained(m)).Distinct(StringComparer.Ordinal))
+        {
+            problems.AddRange(CheckModelFiles(model));
+        }
+
+        return problems;
+    }
+
+    /// <summary>The files of a model directory exist and open for reading; built-in models have none.</summary>
+    public static IReadOnlyList<PreflightProblem> CheckModelFiles(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (VideoPipelineLoader.IsUntrained(model))
+        {
+            return [];
+        }
+
+        ModelFiles files;
+        try
+        {
+            files = ModelFiles.Resolve(model);
+        }
+        catch (ModelNotFoundException e)
+        {
+            return [new PreflightProblem("model files", e.Message, $"download the missing files into the directory (README, Models), or pass one of the built-in models ({string.Join(", ", VideoPipelineLoader.UntrainedModels)}).")];
+        }
+
+        var unreadable = new List<string>();
+        foreach (var file in new[] { files.Dit, files.LowNoiseDit, files.TextEncoder, files.Tokenizer, files.Vae }.OfType<string>().SelectMany(FilesOf))
+        {
+            try
+            {
+                using var stream = File.OpenRead(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable.Add($"{file} ({e.Message})");
+            }
+        }
+
+        return unreadable.Count == 0
+            ? []
+            : [new PreflightProblem("model files", $"cannot read {string.Join("; ", unreadable)}.", "give this user read access to the model directory, or copy the files again.")];
+    }
+
+    private static IEnumerable<string> FilesOf(string path) =>
+        Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories) : [path];
+
+    private static IReadOnlyList<PreflightProblem> CheckDevice(Device device)
+    {
+        try
+        {
+            using var ones = TorchSharp.torch.ones(8, device: device);
+            using var sum = ones.sum();
+            var total = sum.cpu().item<float>();
+            return total == 8
+                ? []
+                : [new PreflightProblem("device", $"{device} computed 1 x 8 = {total}.", "run `turbo doctor` and check the driver and the card.")];
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return [new PreflightProblem("device", $"{device} failed a test computation: {e.Message}", "run `turbo doctor`; check the CUDA driver (nvidia-smi) and that no other process holds the card.")];
+        }
+    }
+}
