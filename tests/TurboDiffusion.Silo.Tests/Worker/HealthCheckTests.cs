@@ -34,6 +34,40 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task An_unready_worker_is_not_ready_and_says_why_until_a_preflight_passes()
+    {
+        var status = new WorkerStatus(time, metrics);
+        var check = new WorkerReadinessCheck(status);
+
+        status.Unready("encoder: ffmpeg crashed on its test encode. Fix: reinstall ffmpeg.");
+        var unready = await check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+        var reason = status.Reason;
+        status.Ready();
+        var ready = await check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Unhealthy, unready.Status);
+        Assert.Contains("unready", unready.Description, StringComparison.Ordinal);
+        Assert.Contains("ffmpeg crashed on its test encode. Fix: reinstall ffmpeg.", unready.Description, StringComparison.Ordinal);
+        Assert.Equal("encoder: ffmpeg crashed on its test encode. Fix: reinstall ffmpeg.", reason);
+        Assert.Equal(HealthStatus.Healthy, ready.Status);
+        Assert.Null(status.Reason);
+        Assert.Equal(0, metrics.WorkerState.WithLabels("unready").Value);
+    }
+
+    [Fact]
+    public void Unready_does_not_bring_back_a_draining_or_unhealthy_worker()
+    {
+        var status = new WorkerStatus(time, metrics);
+        status.Unhealthy("3 jobs of 2 tenants failed in a row");
+
+        status.Unready("scratch space: full");
+        status.Ready();
+
+        Assert.Equal(Farm.Contracts.WorkerState.Unhealthy, status.State);
+        Assert.Equal("3 jobs of 2 tenants failed in a row", status.Reason);
+    }
+
+    [Fact]
     public async Task Liveness_fails_once_the_worker_loop_stops_advancing_for_the_timeout()
     {
         var status = new WorkerStatus(time, metrics);

@@ -48,6 +48,20 @@ public sealed class WorkerPartsTests
     }
 
     [Fact]
+    public void Machine_faults_and_a_full_disk_blame_the_worker_and_spend_no_attempt()
+    {
+        var encoder = FailureClassifier.Classify(new MachineFaultException("the video encoder failed", "install ffmpeg"));
+        var diskFull = FailureClassifier.Classify(new IOException("No space left on device", OperatingSystem.IsWindows() ? unchecked((int)0x80070070) : 28));
+        var otherIo = FailureClassifier.Classify(new IOException("the first frame is truncated"));
+
+        Assert.Equal(AttemptOutcome.WorkerFault, encoder);
+        Assert.Equal(AttemptOutcome.WorkerFault, diskFull);
+        Assert.Equal(AttemptOutcome.EngineError, otherIo);
+        Assert.True(encoder.BlamesWorker() && encoder.IsInfrastructure());
+        Assert.False(AttemptOutcome.EngineError.BlamesWorker() || AttemptOutcome.Drained.BlamesWorker());
+    }
+
+    [Fact]
     public void A_job_spec_maps_onto_the_engine_request_field_by_field()
     {
         var spec = new JobSpec("p", "tiny", JobResolution.P720, JobAspect.Portrait9x16, 49, 2, 7, JobPriority.High, "t", ImageReference: "file:///data/first.png", WriteFrames: true);
