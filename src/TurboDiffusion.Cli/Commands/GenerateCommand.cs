@@ -76,6 +76,11 @@ public static class GenerateCommand
             {
                 VideoRequestValidator.Validate(request);
                 using var engine = new WarmVideoEngine(attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)));
+                if (!await RenderPreflight.PassesAsync(engine, [modelId], Path.GetDirectoryName(request.OutputPath)!, stderr, cancellationToken).ConfigureAwait(false))
+                {
+                    return BadInput;
+                }
+
                 stdout.WriteLine($"device: {engine.Status.Device}");
                 if (VideoPipelineLoader.IsUntrained(modelId))
                 {
@@ -102,7 +107,12 @@ public static class GenerateCommand
                 stderr.WriteLine($"error: {e.Message}");
                 return BadInput;
             }
-            catch (Exception e) when (e is FfmpegException or FfmpegNotFoundException or LibTorchNotFoundException or IOException)
+            catch (LibTorchNotFoundException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return BadInput;
+            }
+            catch (Exception e) when (e is FfmpegException or FfmpegNotFoundException or MachineFaultException or IOException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return RenderFailed;

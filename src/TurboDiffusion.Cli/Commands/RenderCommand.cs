@@ -66,12 +66,21 @@ public static class RenderCommand
                 return BadInput;
             }
 
-            var outDirectory = Directory.CreateDirectory(parse.GetValue(output)!.FullName).FullName;
+            // Created by the preflight, which reports a folder that cannot be.
+            var outDirectory = parse.GetValue(output)!.FullName;
             // The farm's own copies live only as long as this command; the videos are written to --out.
             var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
             try
             {
-                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => new WarmVideoEngine(attention: attentionOptions), scratch, Private: true), cancellationToken).ConfigureAwait(false);
+                // The farm's worker takes this engine over (and disposes it); built here to check the machine first.
+                var engine = new WarmVideoEngine(attention: attentionOptions);
+                if (!await RenderPreflight.PassesAsync(engine, requests.Select(r => r.Model!), outDirectory, stderr, cancellationToken).ConfigureAwait(false))
+                {
+                    engine.Dispose();
+                    return BadInput;
+                }
+
+                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => engine, scratch, Private: true), cancellationToken).ConfigureAwait(false);
                 stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
                 if (VideoPipelineLoader.IsUntrained(modelId))
                 {
@@ -86,7 +95,12 @@ public static class RenderCommand
                 stderr.WriteLine($"error: {e.Detail ?? e.Message}");
                 return BadInput;
             }
-            catch (Exception e) when (e is LibTorchNotFoundException or TurboFarmException or IOException)
+            catch (LibTorchNotFoundException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return BadInput;
+            }
+            catch (Exception e) when (e is TurboFarmException or IOException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return SomeFailed;

@@ -1,0 +1,31 @@
+using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Silo.Options;
+
+namespace TurboDiffusion.Cli.Commands;
+
+/// <summary>
+/// The checks a farm worker runs before it leases a job, run by <c>generate</c> and <c>render</c> before the first
+/// denoising step: the output folder is writable with room for a video, the engine's device computes, the encoder
+/// encodes, and the model directories hold readable files. A failure stops the command in seconds with each problem
+/// and its fix, instead of after minutes of rendering.
+/// </summary>
+internal static class RenderPreflight
+{
+    /// <summary>Prints each problem to <paramref name="error"/>; true when there are none.</summary>
+    public static async Task<bool> PassesAsync(IVideoEngine engine, IEnumerable<string> models, string outputDirectory, TextWriter error, CancellationToken cancellationToken)
+    {
+        var problems = new List<PreflightProblem>(ScratchSpace.Check(outputDirectory, WorkerOptions.DefaultMinFreeScratchBytes));
+        if (problems.Count == 0)
+        {
+            problems.AddRange(await engine.PreflightAsync(new PreflightRequest([.. models], outputDirectory), cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (var problem in problems)
+        {
+            error.WriteLine($"error: {problem.Check}: {problem.Problem}");
+            error.WriteLine($"  fix: {problem.Fix}");
+        }
+
+        return problems.Count == 0;
+    }
+}
