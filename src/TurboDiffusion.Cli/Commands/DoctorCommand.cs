@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
+using TurboDiffusion.Silo.Options;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Cli.Commands;
@@ -32,13 +34,41 @@ public static class DoctorCommand
     {
         var report = new DoctorReport();
         report.Info(".NET", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
-        ExamineEngine(report, TurboConfiguration.EngineOptions(configuration));
+        var engineReady = ExamineEngine(report, TurboConfiguration.EngineOptions(configuration));
         ExamineFfmpeg(report);
+        if (engineReady)
+        {
+            ExamineWorkerPreflight(report, configuration);
+        }
+
         FarmSettings.Examine(report, configuration);
         return report;
     }
 
-    private static void ExamineEngine(DoctorReport report, TorchRuntimeOptions options)
+    /// <summary>The checks a GPU worker runs before it leases (scratch space, device, encoder, model files), on this machine's settings.</summary>
+    private static void ExamineWorkerPreflight(DoctorReport report, IConfigurationRoot configuration)
+    {
+        var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        string[] models = [.. new[] { configuration["Turbo:Engine:Model"] }.OfType<string>().Concat(worker.Preload)];
+        var scratch = worker.ResolveWorkDirectory();
+        using var engine = new WarmVideoEngine();
+        var problems = ScratchSpace.Check(scratch, worker.MinFreeScratchBytes)
+            .Concat(engine.PreflightAsync(new PreflightRequest(models, scratch)).GetAwaiter().GetResult())
+            .ToList();
+        foreach (var problem in problems)
+        {
+            report.Problem($"preflight: {problem.Check}", problem.Problem, problem.Fix);
+        }
+
+        if (problems.Count == 0)
+        {
+            var checkedModels = models.Length == 0 ? "no model configured" : $"models {string.Join(", ", models)}";
+            report.Ok("worker preflight", $"scratch space {scratch}, device, encoder and {checkedModels}: a worker here would take jobs");
+        }
+    }
+
+    /// <summary>False when libtorch did not load, so nothing that needs it can be examined.</summary>
+    private static bool ExamineEngine(DoctorReport report, TorchRuntimeOptions options)
     {
         RuntimeDescription description;
         try
@@ -48,7 +78,7 @@ public static class DoctorCommand
         catch (LibTorchNotFoundException e)
         {
             report.Problem("libtorch", "not loaded", e.Message);
-            return;
+            return false;
         }
 
         var libtorch = description.Runtime.LibTorch;
@@ -101,6 +131,8 @@ public static class DoctorCommand
         {
             report.Problem("compute check", $"{check.Check}: {check.Detail}", "libtorch computes wrong results: check that its version matches TorchSharp's (2.10, or 2.11 from PyTorch).");
         }
+
+        return true;
     }
 
     private static void ExamineFfmpeg(DoctorReport report)
