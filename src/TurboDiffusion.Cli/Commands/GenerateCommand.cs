@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
+using TurboDiffusion.Cli.Failures;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Pipelines;
@@ -11,6 +12,7 @@ namespace TurboDiffusion.Cli.Commands;
 /// <summary>
 /// <c>turbo generate "prompt"</c>: one video on this machine's GPU (or CPU), with stage progress and a timing
 /// summary. Exit codes: 0 written; 1 the render failed; 2 bad input (prompt, options, image, model files).
+/// A failure prints <c>error: reason</c> and, where one is known, <c>fix: ...</c>; its stack trace only with <c>--verbose</c>.
 /// </summary>
 public static class GenerateCommand
 {
@@ -49,10 +51,11 @@ public static class GenerateCommand
         var pngFrames = new Option<bool>("--png-frames") { Description = "Also write every frame as PNG into <out>_frames/." };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();
+        var verbose = new Option<bool>("--verbose") { Description = "Show the stack trace of a failure." };
 
         var command = new Command("generate", "Render one video from a prompt (and optionally a first-frame image) on this machine.")
         {
-            prompt, image, model, steps, seed, resolution, aspect, frames, output, pngFrames, attention, topK,
+            prompt, image, model, steps, seed, resolution, aspect, frames, output, pngFrames, attention, topK, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -104,17 +107,23 @@ public static class GenerateCommand
             }
             catch (Exception e) when (e is ArgumentException or FormatException or ModelNotFoundException or CheckpointException or ImageFormatException or NotSupportedException)
             {
-                stderr.WriteLine($"error: {e.Message}");
+                ErrorReport.Write(stderr, e, parse.GetValue(verbose));
                 return BadInput;
             }
             catch (LibTorchNotFoundException e)
             {
-                stderr.WriteLine($"error: {e.Message}");
+                ErrorReport.Write(stderr, e, parse.GetValue(verbose));
                 return BadInput;
             }
             catch (Exception e) when (e is FfmpegException or FfmpegNotFoundException or MachineFaultException or IOException)
             {
-                stderr.WriteLine($"error: {e.Message}");
+                ErrorReport.Write(stderr, e, parse.GetValue(verbose));
+                return RenderFailed;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever else the engine threw (libtorch, CUDA): the message is what the user can act on.
+                ErrorReport.Write(stderr, e, parse.GetValue(verbose), "run it again with --verbose for the stack trace");
                 return RenderFailed;
             }
         });

@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
+using TurboDiffusion.Cli.Failures;
 using TurboDiffusion.Cli.Farm;
+using TurboDiffusion.Cli.Logging;
 using TurboDiffusion.Client;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine.Pipelines;
@@ -14,7 +16,9 @@ namespace TurboDiffusion.Cli.Commands;
 /// <summary>
 /// <c>turbo render prompts.txt|prompts.jsonl [--out DIR]</c>: starts the farm in this process (silo, GPU worker,
 /// gateway and dashboard on loopback), submits the file as one batch through the gateway, shows each job's progress
-/// and the whole, writes each video and its sidecar as it finishes, and prints a summary.
+/// and the whole, writes each video and its sidecar as it finishes, and prints a summary with one line per job (why a
+/// failed job failed, and the fix). The farm's log goes to <c>DIR/turbo-render.log</c>; the terminal gets its errors
+/// as one line each, or with <c>--verbose</c> all of it, stack traces included.
 /// Exit codes: 0 every job succeeded; 1 some job failed or was canceled; 2 bad input (file, options).
 /// </summary>
 public static class RenderCommand
@@ -30,16 +34,17 @@ public static class RenderCommand
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
         var file = new Argument<FileInfo>("file") { Description = "Prompts: one per line (.txt), or one JSON job request per line (.jsonl)." };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Where the videos go (NN-prompt.mp4 and .json).", DefaultValueFactory = _ => new DirectoryInfo("out") };
+        var output = new Option<DirectoryInfo>("--out") { Description = $"Where the videos go (NN-prompt.mp4 and .json), and the farm's log ({RenderLog.FileName}, stack traces included).", DefaultValueFactory = _ => new DirectoryInfo("out") };
         var model = new Option<string?>("--model") { Description = "Model of jobs that name none: a model directory or a built-in model. Default: Turbo:Engine:Model, else tiny (untrained, runs on a CPU)." };
         var frames = new Option<int?>("--frames") { Description = $"Frames of jobs that name none, 4k+1. Default: {TinyDefaultFrames} for tiny, else 81." };
         var steps = new Option<int?>("--steps") { Description = "Sampler steps (1 to 4) of jobs that name none. Default: 4." };
         var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();
+        var verbose = new Option<bool>("--verbose") { Description = $"Also show the farm's log here, stack traces included (it always goes to {RenderLog.FileName} in --out)." };
         var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard.")
         {
-            file, output, model, frames, steps, port, attention, topK,
+            file, output, model, frames, steps, port, attention, topK, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,6 +54,8 @@ public static class RenderCommand
             var modelId = parse.GetValue(model) ?? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny;
             IReadOnlyList<JobRequest> requests;
             DitAttentionOptions attentionOptions;
+            string outDirectory;
+            RenderLog log;
             try
             {
                 attentionOptions = AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK));
@@ -59,6 +66,8 @@ public static class RenderCommand
                     Frames = r.Frames ?? defaultFrames,
                     Steps = r.Steps ?? parse.GetValue(steps),
                 })];
+                outDirectory = Directory.CreateDirectory(parse.GetValue(output)!.FullName).FullName;
+                log = RenderLog.Open(outDirectory, parse.GetValue(verbose));
             }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
@@ -66,69 +75,97 @@ public static class RenderCommand
                 return BadInput;
             }
 
-            // Created by the preflight, which reports a folder that cannot be.
-            var outDirectory = parse.GetValue(output)!.FullName;
-            // The farm's own copies live only as long as this command; the videos are written to --out.
-            var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
-            try
+            using (log)
             {
                 // The farm's worker takes this engine over (and disposes it); built here to check the machine first.
-                var engine = new WarmVideoEngine(attention: attentionOptions);
+                WarmVideoEngine engine;
+                try
+                {
+                    engine = new WarmVideoEngine(attention: attentionOptions);
+                }
+                catch (LibTorchNotFoundException e)
+                {
+                    ErrorReport.Write(stderr, e, parse.GetValue(verbose));
+                    return BadInput;
+                }
+
                 if (!await RenderPreflight.PassesAsync(engine, requests.Select(r => r.Model!), outDirectory, stderr, cancellationToken).ConfigureAwait(false))
                 {
                     engine.Dispose();
                     return BadInput;
                 }
 
-                await using var farm = await EmbeddedFarm.StartAsync(settings, new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => engine, scratch, Private: true), cancellationToken).ConfigureAwait(false);
-                stdout.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
-                if (VideoPipelineLoader.IsUntrained(modelId))
-                {
-                    stdout.WriteLine($"model: built-in {modelId} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
-                }
-
-                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
-                return await RenderAsync(client, requests, outDirectory, stdout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TurboFarmException e) when (e.Status == System.Net.HttpStatusCode.BadRequest)
-            {
-                stderr.WriteLine($"error: {e.Detail ?? e.Message}");
-                return BadInput;
-            }
-            catch (LibTorchNotFoundException e)
-            {
-                stderr.WriteLine($"error: {e.Message}");
-                return BadInput;
-            }
-            catch (Exception e) when (e is TurboFarmException or IOException)
-            {
-                stderr.WriteLine($"error: {e.Message}");
-                return SomeFailed;
-            }
-            finally
-            {
-                Directory.Delete(scratch, recursive: true);
+                var farmSettings = new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => engine, Private: true, Logging: log.Configure);
+                return await RunAsync(settings, farmSettings, new RenderPlan(requests, modelId, outDirectory), log, new Terminal(stdout, stderr, parse.GetValue(verbose)), cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
     }
 
-    private static async Task<int> RenderAsync(TurboFarmClient client, IReadOnlyList<JobRequest> requests, string outDirectory, TextWriter stdout, CancellationToken cancellationToken)
+    /// <summary>The jobs to render, with the defaults applied, and where their videos go.</summary>
+    private sealed record RenderPlan(IReadOnlyList<JobRequest> Requests, string ModelId, string OutDirectory);
+
+    /// <summary>Where the command writes, and whether stack traces are shown there.</summary>
+    private sealed record Terminal(TextWriter Out, TextWriter Error, bool Verbose);
+
+    private static async Task<int> RunAsync(IConfigurationRoot settings, EmbeddedFarmSettings farmSettings, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken)
     {
+        // The farm's own copies live only as long as this command; the videos are written to --out.
+        var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
+        try
+        {
+            await using var farm = await EmbeddedFarm.StartAsync(settings, farmSettings with { ArtifactsDirectory = scratch }, cancellationToken).ConfigureAwait(false);
+            terminal.Out.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
+            if (VideoPipelineLoader.IsUntrained(plan.ModelId))
+            {
+                terminal.Out.WriteLine($"model: built-in {plan.ModelId} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
+            }
+
+            using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
+            return await RenderAsync(client, plan, log, terminal, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TurboFarmException e) when (e.Status == System.Net.HttpStatusCode.BadRequest)
+        {
+            terminal.Error.WriteLine($"error: {e.Detail ?? e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is TurboFarmException or IOException)
+        {
+            log.Record(e);
+            ErrorReport.Write(terminal.Error, e, terminal.Verbose);
+            return SomeFailed;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Record(e);
+            ErrorReport.Write(terminal.Error, e, terminal.Verbose, $"the stack trace is in {log.Path}");
+            return SomeFailed;
+        }
+        finally
+        {
+            // What the farm logged for the terminal while it stopped.
+            log.Notices.WriteTo(terminal.Error);
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static async Task<int> RenderAsync(TurboFarmClient client, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var (requests, stdout) = (plan.Requests, terminal.Out);
         var clock = Stopwatch.StartNew();
         var batch = await client.SubmitBatchAsync(requests.ToAsyncEnumerable(), cancellationToken: cancellationToken).ConfigureAwait(false);
         stdout.WriteLine($"submitted {batch.Total} jobs as batch {batch.Id}");
         var names = requests.Select((r, i) => FileName(i, requests.Count, r.Prompt)).ToList();
-        var tracker = new RenderTracker(client, batch.Id, names, outDirectory);
+        var tracker = new RenderTracker(client, batch.Id, names, plan.OutDirectory);
         try
         {
             if (GenerationProgressBars.Usable(stdout))
             {
-                await RenderDisplay.RunWithBarsAsync(tracker, PollInterval, cancellationToken).ConfigureAwait(false);
+                await RenderDisplay.RunWithBarsAsync(tracker, log.Notices, PollInterval, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await RenderDisplay.RunWithLinesAsync(tracker, stdout, PollInterval, cancellationToken).ConfigureAwait(false);
+                await RenderDisplay.RunWithLinesAsync(tracker, log.Notices, stdout, terminal.Error, PollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -138,7 +175,7 @@ public static class RenderCommand
             throw;
         }
 
-        RenderDisplay.WriteSummary(stdout, tracker, clock.Elapsed);
+        RenderDisplay.WriteSummary(stdout, tracker, clock.Elapsed, log.Path);
         return tracker.Jobs.All(j => j.Status == JobStatus.Succeeded) ? 0 : SomeFailed;
     }
 

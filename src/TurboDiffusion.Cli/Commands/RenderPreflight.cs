@@ -23,7 +23,7 @@ internal static class RenderPreflight
         foreach (var problem in problems)
         {
             error.WriteLine($"error: {problem.Check}: {problem.Problem}");
-            error.WriteLine($"  fix: {problem.Fix}");
+            error.WriteLine($"fix: {problem.Fix}");
         }
 
         return problems.Count == 0;

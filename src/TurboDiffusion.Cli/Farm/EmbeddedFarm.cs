@@ -18,7 +18,8 @@ namespace TurboDiffusion.Cli.Farm;
 /// <param name="FreeClusterPorts">Take free silo/gateway ports instead of the configured ones, so it never collides with a running farm.</param>
 /// <param name="ArtifactsDirectory">Where artifacts go when Turbo:Artifacts:Directory is not configured; null keeps the farm's default.</param>
 /// <param name="Private">The farm lives only as long as one command that is its only client: its gateway takes no keys even when some are configured.</param>
-public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, bool Private = false, LogLevel LogLevel = LogLevel.Warning);
+/// <param name="Logging">Adds the providers the farm logs to; null logs to the console, one line per entry.</param>
+public sealed record EmbeddedFarmSettings(int Port, bool FreeClusterPorts, Func<IVideoEngine> Engine, string? ArtifactsDirectory = null, bool Private = false, LogLevel LogLevel = LogLevel.Warning, Action<ILoggingBuilder>? Logging = null);
 
 /// <summary>
 /// The whole farm in one process: a silo (localhost clustering, job state in memory, artifacts in a local directory
@@ -49,11 +50,20 @@ public sealed class EmbeddedFarm : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(configuration.AsEnumerable());
         builder.Configuration.AddInMemoryCollection(Overrides(configuration, settings));
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel)
+        builder.Logging.ClearProviders().SetMinimumLevel(settings.LogLevel)
             // Start-up notes (server GC advice, the watchdog's first check against the machine's uptime) are not
             // actionable for a farm inside a CLI process.
             .AddFilter("Orleans.Runtime.Silo", LogLevel.Error)
             .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        if (settings.Logging is { } logging)
+        {
+            logging(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port.ToString(CultureInfo.InvariantCulture)}");
         builder.AddTurboSilo();
         builder.Services.AddGpuWorker(_ => settings.Engine());

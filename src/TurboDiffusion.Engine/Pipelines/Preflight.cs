@@ -4,7 +4,7 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// <param name="Check">e.g. "encoder", "scratch space", "model files".</param>
 public sealed record PreflightProblem(string Check, string Problem, string Fix)
 {
-    public override string ToString() => $"{Check}: {Problem} Fix: {Fix}";
+    public override string ToString() => $"{Check}: {Problem}{MachineFaultException.FixSeparator}{Fix}";
 
     /// <summary>All problems on one line, for a status field or a log entry.</summary>
     public static string Describe(IEnumerable<PreflightProblem> problems) => string.Join("; ", problems);
@@ -21,6 +21,12 @@ public sealed record PreflightRequest(IReadOnlyCollection<string> Models, string
 /// </summary>
 public sealed class MachineFaultException(string message, string fix, Exception? innerException = null) : Exception(message, innerException)
 {
+    /// <summary>Between the problem and its fix in <see cref="Describe"/>, so a reader of the one line can split them again.</summary>
+    public const string FixSeparator = " Fix: ";
+
     /// <summary>What an operator does about it.</summary>
     public string Fix { get; } = fix;
+
+    /// <summary>"problem Fix: fix", one line for a job's record.</summary>
+    public string Describe() => Message + FixSeparator + Fix;
 }

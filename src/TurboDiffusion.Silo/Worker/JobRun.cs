@@ -184,7 +184,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         var outcome = FailureClassifier.Classify(error);
         LogFailed(lease.JobId, outcome, error);
         await DiscardUploadAsync();
-        var detail = error is MachineFaultException fault ? $"{error.Message} Fix: {fault.Fix}" : $"{error.GetType().Name}: {error.Message}";
+        var detail = error is MachineFaultException fault ? fault.Describe() : $"{error.GetType().Name}: {error.Message}";
         await ReportAsync(outcome, detail);
         if (outcome.BlamesWorker())
         {

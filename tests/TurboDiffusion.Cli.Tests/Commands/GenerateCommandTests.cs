@@ -142,6 +142,37 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.Contains("attention: dense (libtorch SDPA)", optionOutput);
     }
 
+    [Fact]
+    public void A_render_that_fails_prints_the_error_and_the_fix_without_a_stack_trace_and_exits_with_code_1()
+    {
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--frames", "5", "--steps", "1", "--out", UnwritableVideo());
+
+        Assert.Equal(GenerateCommand.RenderFailed, exitCode);
+        Assert.Contains("error: The file '", output);
+        Assert.Contains("fix: check that the path it names can be created and written", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("IOException", output);
+    }
+
+    [Fact]
+    public void With_verbose_a_failure_shows_its_stack_trace()
+    {
+        var (exitCode, output) = CliHarness.Run("generate", "a cat", "--frames", "5", "--steps", "1", "--verbose", "--out", UnwritableVideo());
+
+        Assert.Equal(GenerateCommand.RenderFailed, exitCode);
+        Assert.Contains("error: The file '", output);
+        Assert.Contains("System.IO.IOException: The file '", output);
+        Assert.Contains("   at ", output);
+    }
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    /// <summary>A video whose folder cannot be created: a file already holds its name.</summary>
+    private string UnwritableVideo()
+    {
+        var file = Path.Combine(directory, "taken");
+        File.WriteAllText(file, "");
+        return Path.Combine(file, "x.mp4");
+    }
 
 }

@@ -1,4 +1,5 @@
 using TurboDiffusion.Cli.Commands;
+using TurboDiffusion.Cli.Logging;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
 
@@ -44,15 +45,39 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
-    public void Forced_sla_on_the_tiny_model_fails_every_job_with_the_missing_proj_l_in_the_summary()
+    public void Forced_sla_on_the_tiny_model_fails_every_job_with_one_readable_line_each_and_the_stack_traces_in_the_log()
     {
         var prompts = Path.Combine(RepositoryRoot(), "docs", "examples", "prompts.txt");
+        var output = Path.Combine(directory, "out");
+        var log = Path.Combine(output, RenderLog.FileName);
 
-        var (exitCode, text) = CliHarness.Run("render", prompts, "--attention", "sla", "--out", Path.Combine(directory, "out"));
+        var (exitCode, text) = CliHarness.Run("render", prompts, "--attention", "sla", "--out", output);
 
         Assert.Equal(RenderCommand.SomeFailed, exitCode);
         Assert.Contains("done: 0 of 3 jobs succeeded", text, StringComparison.Ordinal);
-        Assert.Contains("blocks.0.self_attn.attn_op.local_attn.proj_l.weight': missing; attention sla needs every block's SLA proj_l", text, StringComparison.Ordinal);
+        Assert.Contains($"log (stack traces included) in {log}", text, StringComparison.Ordinal);
+        var failures = Lines(text).Where(l => l.Contains("proj_l", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.All(failures, line => Assert.Matches(@"^  0[1-3]-\S+ +failed +[0-9.]+ s  random weights \(tiny.*tensor 'blocks\.0\.self_attn\.attn_op\.local_attn\.proj_l\.weight': missing; attention sla needs every block's SLA proj_l.*\(attempt 3 of 3\)$", line));
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+        var logged = File.ReadAllText(log);
+        Assert.Contains("TurboDiffusion.Engine.Checkpoints.CheckpointException: random weights (tiny", logged, StringComparison.Ordinal);
+        Assert.Contains("   at TurboDiffusion.Engine.Pipelines.DitAttention.RequireProjections", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_verbose_the_farms_log_and_a_failing_jobs_stack_trace_are_shown_too()
+    {
+        var prompts = Path.Combine(RepositoryRoot(), "docs", "examples", "prompts.txt");
+
+        var (exitCode, text) = CliHarness.Run("render", prompts, "--attention", "sla", "--verbose", "--out", Path.Combine(directory, "out"));
+
+        Assert.Equal(RenderCommand.SomeFailed, exitCode);
+        Assert.Contains("failed (EngineError)", text, StringComparison.Ordinal);
+        Assert.Contains("TurboDiffusion.Engine.Checkpoints.CheckpointException: random weights (tiny", text, StringComparison.Ordinal);
+        Assert.Contains("   at TurboDiffusion.Engine.Pipelines.DitAttention.RequireProjections", text, StringComparison.Ordinal);
+        Assert.Contains("done: 0 of 3 jobs succeeded", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,6 +107,8 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Equal(expected, RenderCommand.FileName(index, count, prompt));
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private static string[] Lines(string text) => text.Split(Environment.NewLine);
 
     internal static string RepositoryRoot()
     {
