@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace TurboDiffusion.Engine.Media;
@@ -36,7 +37,7 @@ public static class FfmpegLocator
         }
 
         var start = new ProcessStartInfo(path, "-hide_banner -version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start);
+        using var process = TryStart(start);
         if (process is null)
         {
             return null;
@@ -56,6 +57,19 @@ public static class FfmpegLocator
         }
 
         return Locate(searchPath)?.Path ?? throw new FfmpegNotFoundException("ffmpeg was not found on PATH.");
+    }
+
+    /// <summary>Null where the file cannot be run (not executable, another architecture): that is no ffmpeg.</summary>
+    private static Process? TryStart(ProcessStartInfo start)
+    {
+        try
+        {
+            return Process.Start(start);
+        }
+        catch (Win32Exception)
+        {
+            return null;
+        }
     }
 
     private static string ExecutableName(string tool) => OperatingSystem.IsWindows() ? tool + ".exe" : tool;

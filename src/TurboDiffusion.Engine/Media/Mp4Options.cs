@@ -1,6 +1,9 @@
 namespace TurboDiffusion.Engine.Media;
 
-/// <summary>How <see cref="Mp4Writer"/> encodes: H.264 (libx264), yuv420p, BT.709, moov atom first.</summary>
+/// <summary>
+/// How videos are encoded: H.264, yuv420p, BT.709 limited range, moov atom first, by ffmpeg (libx264) or by the
+/// built-in uncompressed writer (<see cref="Encoder"/>). The x264 settings apply to ffmpeg only.
+/// </summary>
 public sealed record Mp4Options
 {
     /// <summary>Wan2.1 and Wan2.2 generate 16 frames per second (81 frames = 5 s).</summary>
@@ -10,6 +13,9 @@ public sealed record Mp4Options
     public const int DefaultConstantRateFactor = 18;
 
     public int FramesPerSecond { get; init; } = DefaultFramesPerSecond;
+
+    /// <summary>Which encoder <see cref="VideoEncoders"/> picks; by default ffmpeg when installed, else the built-in one.</summary>
+    public VideoEncoderPreference Encoder { get; init; } = VideoEncoderPreference.Auto;
 
     /// <summary>0 (lossless) to 51 (worst); lower is larger and better.</summary>
     public int ConstantRateFactor { get; init; } = DefaultConstantRateFactor;
@@ -32,6 +38,11 @@ public sealed record Mp4Options
         if (ConstantRateFactor is < 0 or > 51)
         {
             throw new ArgumentException($"Mp4Options.ConstantRateFactor must be 0 to 51 (x264's range), got {ConstantRateFactor}.");
+        }
+
+        if (!Enum.IsDefined(Encoder))
+        {
+            throw new ArgumentException($"Mp4Options.Encoder {(int)Encoder} is not a video encoder preference.");
         }
 
         if (!Enum.IsDefined(Preset))

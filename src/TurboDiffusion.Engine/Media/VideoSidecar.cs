@@ -9,6 +9,8 @@ namespace TurboDiffusion.Engine.Media;
 /// <param name="SoftwareVersion">The engine's informational version (with its commit when built from git).</param>
 /// <param name="Attention">The DiT's self-attention as the engine ran it (e.g. "sagesla (top-k 0.1, blocks 64/128; ...)"):
 /// SLA and SageSLA make different videos from dense attention, so a render records which one made it.</param>
+/// <param name="Encoder">What wrote the MP4 (a <see cref="VideoEncoderChoice.Name"/>): the built-in encoder's files are
+/// uncompressed and far larger, which this explains.</param>
 public sealed record VideoSidecar(
     string Prompt,
     long Seed,
@@ -24,7 +26,8 @@ public sealed record VideoSidecar(
     IReadOnlyDictionary<GenerationStage, double> StageSeconds,
     string SoftwareVersion,
     DateTimeOffset CreatedUtc,
-    string? Attention = null)
+    string? Attention = null,
+    string? Encoder = null)
 {
     public static string CurrentSoftwareVersion { get; } =
         typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -40,7 +43,8 @@ public sealed record VideoSidecar(
         IReadOnlyDictionary<GenerationStage, TimeSpan> stageTimings,
         bool untrainedModel,
         DateTimeOffset created,
-        string? attention = null)
+        string? attention = null,
+        string? encoder = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(stageTimings);
@@ -59,6 +63,7 @@ public sealed record VideoSidecar(
             stageTimings.ToDictionary(stage => stage.Key, stage => stage.Value.TotalSeconds),
             CurrentSoftwareVersion,
             created.ToUniversalTime(),
-            attention);
+            attention,
+            encoder);
     }
 }

@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Pipelines;
 
-/// <summary>The Writing stage: decoded video to MP4 (streamed to ffmpeg), optional PNG frames, and the JSON sidecar.</summary>
+/// <summary>
+/// The Writing stage: decoded video to MP4 (by ffmpeg where installed, else the built-in encoder), optional PNG frames,
+/// and the JSON sidecar, which names the encoder.
+/// </summary>
 internal static class VideoOutput
 {
     public const int FramesPerSecond = 16;
@@ -16,11 +19,13 @@ internal static class VideoOutput
         var path = Path.GetFullPath(request.OutputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var framesDirectory = request.WriteFrames ? Path.ChangeExtension(path, null) + "_frames" : null;
+        var options = new Mp4Options { FramesPerSecond = FramesPerSecond };
+        var encoder = VideoEncoders.Choose(options);
         clock.Run(GenerationStage.Writing, geometry.Frames, report =>
         {
             var frames = VideoFrames.ToRgb24(video);
             var png = framesDirectory is null ? null : new PngFrameWriter(framesDirectory, geometry.Width, geometry.Height);
-            using var mp4 = Mp4Writer.Start(path, geometry.Width, geometry.Height, new Mp4Options { FramesPerSecond = FramesPerSecond });
+            using var mp4 = VideoEncoders.Start(encoder, path, geometry.Width, geometry.Height, options);
             for (var i = 0; i < frames.Length; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -33,8 +38,8 @@ internal static class VideoOutput
             return frames.Length;
         });
 
-        var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention);
+        var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention, encoder.Name);
         var sidecarPath = VideoSidecarFile.Write(path, sidecar);
-        return new VideoResult(path, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings);
+        return new VideoResult(path, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings, encoder.Name);
     }
 }

@@ -3,6 +3,7 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// <summary>What one generation produced and how long each stage took.</summary>
 /// <param name="FramesDirectory">PNG frames, when requested.</param>
 /// <param name="StageTimings">Wall time per stage that ran.</param>
+/// <param name="Encoder">What wrote the video (a <see cref="Media.VideoEncoderChoice.Name"/>); null where an engine does not say.</param>
 public sealed record VideoResult(
     string VideoPath,
     string SidecarPath,
@@ -10,7 +11,8 @@ public sealed record VideoResult(
     int Width,
     int Height,
     int Frames,
-    IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings);
+    IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings,
+    string? Encoder = null);
 
 /// <summary>A model held in memory.</summary>
 /// <param name="Attention">What its DiT's self-attention runs, as decided at load (e.g. "sla (top-k 0.1, blocks 128/64; ...)");

@@ -23,6 +23,9 @@ internal static class Ffmpeg
     /// <summary>The single frame of an image file (or lavfi source) decoded by ffmpeg to rgb24.</summary>
     public static byte[] DecodeToRgb24(params string[] input) => Run([.. input, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
 
+    /// <summary>Every frame of a video decoded by ffmpeg to rgb24, one after another.</summary>
+    public static byte[] DecodeAllToRgb24(string path) => Run("-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1");
+
     private static byte[] Execute(string executable, string[] arguments)
     {
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Pipelines;
 
@@ -49,6 +50,7 @@ public sealed class VideoSidecarFileTests : IDisposable
         Assert.Equal(0.25, root.GetProperty("stageSeconds").GetProperty("Writing").GetDouble());
         Assert.Equal("2026-03-14T13:09:26+00:00", root.GetProperty("createdUtc").GetString());
         Assert.Equal("dense (libtorch SDPA)", root.GetProperty("attention").GetString());
+        Assert.Equal("built-in (H.264 I_PCM, uncompressed)", root.GetProperty("encoder").GetString());
         Assert.Equal(
             typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion,
             root.GetProperty("softwareVersion").GetString());
@@ -78,6 +80,20 @@ public sealed class VideoSidecarFileTests : IDisposable
     }
 
     [Fact]
+    public void A_sidecar_written_before_encoders_were_recorded_reads_with_no_encoder()
+    {
+        var path = VideoSidecarFile.Write(directory.File("cat.mp4"), Describe(directory.File("cat.mp4")));
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        Assert.True(json.Remove("encoder"));
+        File.WriteAllText(path, json.ToJsonString());
+
+        var read = VideoSidecarFile.Read(path);
+
+        Assert.Null(read.Encoder);
+        Assert.Equal("a cat on a skateboard", read.Prompt);
+    }
+
+    [Fact]
     public void A_sidecar_missing_a_field_is_rejected_naming_the_file()
     {
         var path = directory.File("cat.json");
@@ -99,6 +115,6 @@ public sealed class VideoSidecarFileTests : IDisposable
             [GenerationStage.Denoising] = TimeSpan.FromSeconds(2.5),
             [GenerationStage.Writing] = TimeSpan.FromMilliseconds(250),
         };
-        return VideoSidecar.Describe(request, 832, 480, Mp4Options.DefaultFramesPerSecond, timings, untrainedModel: true, Created, "dense (libtorch SDPA)");
+        return VideoSidecar.Describe(request, 832, 480, Mp4Options.DefaultFramesPerSecond, timings, untrainedModel: true, Created, "dense (libtorch SDPA)", VideoEncoderChoice.BuiltInName);
     }
 }

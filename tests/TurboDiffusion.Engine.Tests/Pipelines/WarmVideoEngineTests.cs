@@ -30,6 +30,8 @@ public sealed class WarmVideoEngineTests : IDisposable
         Assert.True(sidecar.UntrainedModel);
         Assert.Equal(request.Seed, sidecar.Seed);
         Assert.StartsWith("dense", sidecar.Attention);
+        Assert.Equal(VideoEncoderChoice.FfmpegName, sidecar.Encoder);
+        Assert.Equal(sidecar.Encoder, result.Encoder);
         Assert.Equal(
             [GenerationStage.LoadingModel, GenerationStage.EncodingText, GenerationStage.Denoising, GenerationStage.Decoding, GenerationStage.Writing],
             events.Select(e => e.Stage).Distinct());

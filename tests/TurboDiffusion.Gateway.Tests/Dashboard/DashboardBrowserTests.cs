@@ -4,6 +4,7 @@ using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
 using TurboDiffusion.Client.Models;
+using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Gateway.Tests.Support;
 using TurboDiffusion.Silo.Simulation;
 
@@ -11,7 +12,7 @@ namespace TurboDiffusion.Gateway.Tests.Dashboard;
 
 /// <summary>
 /// The dashboard in Debian's headless Chromium (driven by Debian's chromedriver): it loads, shows the worker, follows a
-/// submitted job to done, plays its video, and shows a batch's progress.
+/// submitted job to done, plays its video (from ffmpeg and from the built-in encoder), and shows a batch's progress.
 /// </summary>
 public sealed class DashboardBrowserTests : IAsyncLifetime
 {
@@ -25,14 +26,13 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     private ChromeDriver Browser => browser!;
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         if (!File.Exists(Chromium) || !File.Exists(ChromeDriver))
         {
             throw new InvalidOperationException($"The dashboard test needs Debian's chromium and chromedriver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (or run .ci/run).");
         }
 
-        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }));
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
@@ -40,6 +40,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required", "--window-size=1366,900");
         browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
@@ -52,9 +53,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task The_dashboard_follows_a_submitted_job_to_done_and_plays_its_video()
+    [Theory]
+    [InlineData(VideoEncoderPreference.Ffmpeg)]
+    [InlineData(VideoEncoderPreference.BuiltIn)]
+    public async Task The_dashboard_follows_a_submitted_job_to_done_and_plays_its_video(VideoEncoderPreference encoder)
     {
+        await StartHostAsync(encoder);
         using var http = Host.Client("viewer");
         Browser.Navigate().GoToUrl(new Uri(Host.BaseAddress, $"/#key={GatewayHost.KeyOf("viewer")}"));
         Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
@@ -79,11 +83,14 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Contains("rendering", Browser.FindElement(By.Id("detail-timings")).Text, StringComparison.Ordinal);
         Until(() => Browser.FindElement(By.Id("detail-stages")).Text.Contains("denoising", StringComparison.Ordinal), "seconds per engine stage from the sidecar");
         Assert.Contains("succeeded", Browser.FindElement(By.Id("detail-attempts")).Text, StringComparison.Ordinal);
+        var sidecar = await http.GetFromJsonAsync<Dictionary<string, object>>($"/v1/jobs/{job.Id}/sidecar", Api.Token);
+        Assert.Equal(encoder == VideoEncoderPreference.BuiltIn ? VideoEncoderChoice.BuiltInName : VideoEncoderChoice.FfmpegName, sidecar!["encoder"].ToString());
     }
 
     [Fact]
     public async Task The_dashboard_shows_a_batch_progressing_to_finished()
     {
+        await StartHostAsync(VideoEncoderPreference.Ffmpeg);
         using var http = Host.Client("viewer");
         Browser.Navigate().GoToUrl(new Uri(Host.BaseAddress, $"/#key={GatewayHost.KeyOf("viewer")}"));
         Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
@@ -99,6 +106,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Until(() => Browser.FindElements(By.CssSelector($"#batches [data-batch='{batch.Id}']")).Count == 1, "the batch to appear");
         Until(() => Browser.FindElement(By.CssSelector($"#batches [data-batch='{batch.Id}']")).Text.Contains("2 of 2 finished", StringComparison.Ordinal), "the batch to finish");
     }
+
+    private async Task StartHostAsync(VideoEncoderPreference encoder) =>
+        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }, encoder));
 
     private void Until(Func<bool> condition, string what)
     {

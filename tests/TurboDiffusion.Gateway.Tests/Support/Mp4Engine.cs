@@ -1,15 +1,15 @@
-using System.Diagnostics;
+using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Silo.Simulation;
 
 namespace TurboDiffusion.Gateway.Tests.Support;
 
 /// <summary>
-/// The simulated engine's stages and steps, but a real H.264 MP4 as output (ffmpeg's test pattern at the request's
-/// size and frame count), so a browser can play what the farm produced, and a sidecar with seconds per stage as the
-/// real engine writes it.
+/// The simulated engine's stages and steps, but a real H.264 MP4 as output (a moving colour pattern at the request's
+/// size and frame count, written by the encoder asked for), so a browser can play what the farm produced, and a
+/// sidecar with seconds per stage as the real engine writes it.
 /// </summary>
-public sealed class Mp4Engine(SimulatedVideoEngine inner) : IVideoEngine
+public sealed class Mp4Engine(SimulatedVideoEngine inner, VideoEncoderPreference encoder = VideoEncoderPreference.Ffmpeg) : IVideoEngine
 {
     public EngineStatus Status => inner.Status;
 
@@ -22,27 +22,42 @@ public sealed class Mp4Engine(SimulatedVideoEngine inner) : IVideoEngine
     public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var result = await inner.GenerateAsync(request, progress, cancellationToken);
-        var start = new ProcessStartInfo("ffmpeg",
-        [
-            "-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc=size={result.Width}x{result.Height}:rate=16",
-            "-frames:v", result.Frames.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-pix_fmt", "yuv420p", "-c:v", "libx264", "-movflags", "+faststart", "-f", "mp4", result.VideoPath,
-        ])
+        string encoderName;
+        await using (var writer = VideoEncoders.Start(result.VideoPath, result.Width, result.Height, new Mp4Options { Encoder = encoder }))
         {
-            RedirectStandardError = true,
-        };
-        using var ffmpeg = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg did not start; install it (apt-get install ffmpeg).");
-        var errors = await ffmpeg.StandardError.ReadToEndAsync(cancellationToken);
-        await ffmpeg.WaitForExitAsync(cancellationToken);
-        if (ffmpeg.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ffmpeg failed ({ffmpeg.ExitCode}): {errors}");
+            for (var frame = 0; frame < result.Frames; frame++)
+            {
+                await writer.WriteFrameAsync(Pattern(result.Width, result.Height, frame), cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+            encoderName = writer.Encoder.Name;
         }
 
         var stages = result.StageTimings.ToDictionary(t => t.Key.ToString(), t => t.Value.TotalSeconds);
-        await File.WriteAllTextAsync(result.SidecarPath, System.Text.Json.JsonSerializer.Serialize(new { prompt = request.Prompt, stageSeconds = stages }), cancellationToken);
-        return result;
+        var sidecar = new { prompt = request.Prompt, stageSeconds = stages, encoder = encoderName };
+        await File.WriteAllTextAsync(result.SidecarPath, System.Text.Json.JsonSerializer.Serialize(sidecar), cancellationToken);
+        return result with { Encoder = encoderName };
     }
 
     public void Dispose() => inner.Dispose();
+
+    /// <summary>Diagonal colour bands that move 4 pixels a frame.</summary>
+    private static byte[] Pattern(int width, int height, int frame)
+    {
+        var rgb = new byte[width * height * 3];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = ((y * width) + x) * 3;
+                var band = (x + y + (4 * frame)) % 96;
+                rgb[i] = (byte)(band * 8 / 3);
+                rgb[i + 1] = (byte)(y * 255 / height);
+                rgb[i + 2] = (byte)(255 - (x * 255 / width));
+            }
+        }
+
+        return rgb;
+    }
 }

@@ -3,18 +3,10 @@ using System.Diagnostics;
 namespace TurboDiffusion.Engine.Media;
 
 /// <summary>
-/// Encodes frames to an H.264 MP4 as they are decoded: each frame is RGB24, HWC, <c>[H, W, 3]</c>
-/// bytes, streamed to ffmpeg's stdin. ffmpeg writes a hidden temporary file beside the target, and
-/// <see cref="CompleteAsync"/> renames it onto <see cref="OutputPath"/>; a failure, a cancellation
-/// or disposal before completion kills ffmpeg and deletes that file, so the target never holds half
-/// a video (and a file already there survives).
+/// An <see cref="IMp4Writer"/> that streams the frames to ffmpeg's stdin for libx264 to compress. ffmpeg writes the
+/// hidden temporary file; a failure, a cancellation or disposal before completion kills it and deletes that file.
 /// </summary>
-/// <remarks>
-/// Width and height must be even, because yuv420p keeps one chroma sample per 2x2 block. Every Wan
-/// size is a multiple of 16, so an odd size means a bug upstream; padding it would hide the bug and
-/// make the video disagree with the size its sidecar records.
-/// </remarks>
-public sealed class Mp4Writer : IAsyncDisposable, IDisposable
+public sealed class FfmpegMp4Writer : IMp4Writer
 {
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(10);
 
@@ -25,8 +17,9 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
     private bool open = true;
     private bool disposed;
 
-    private Mp4Writer(Process ffmpeg, ErrorTail errors, string temporaryPath, string outputPath, int width, int height)
+    private FfmpegMp4Writer(Process ffmpeg, string executable, ErrorTail errors, string temporaryPath, string outputPath, int width, int height)
     {
+        Encoder = VideoEncoderChoice.ForFfmpeg(executable);
         this.ffmpeg = ffmpeg;
         this.errors = errors;
         this.temporaryPath = temporaryPath;
@@ -35,6 +28,8 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
         Width = width;
         Height = height;
     }
+
+    public VideoEncoderChoice Encoder { get; }
 
     public string OutputPath { get; }
 
@@ -50,19 +45,10 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
     /// <summary>Starts ffmpeg for a video of <paramref name="width"/> x <paramref name="height"/>.</summary>
     /// <exception cref="ArgumentException">A size that is not positive and even, or invalid options.</exception>
     /// <exception cref="FfmpegNotFoundException">ffmpeg is not installed.</exception>
-    public static Mp4Writer Start(string outputPath, int width, int height, Mp4Options? options = null)
+    public static FfmpegMp4Writer Start(string outputPath, int width, int height, Mp4Options? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
-        if (width <= 0 || height <= 0 || width % 2 != 0 || height % 2 != 0)
-        {
-            throw new ArgumentException($"An H.264 yuv420p video needs a positive, even width and height; got {width}x{height}. Crop or pad the frames to even sizes.");
-        }
-
-        if ((long)width * height * 3 > Array.MaxLength)
-        {
-            throw new ArgumentException($"A frame of {width}x{height} does not fit in one buffer.");
-        }
-
+        Rgb24FrameSize.Validate(width, height);
         options ??= new Mp4Options();
         options.Validate();
         var executable = FfmpegLocator.Require(options.FfmpegPath);
@@ -73,11 +59,10 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
         // ffmpeg writes nothing to stdout when its output is a file; drained so that it can never block.
         process.OutputDataReceived += (_, e) => errors.Add(e.Data);
         process.BeginOutputReadLine();
-        return new Mp4Writer(process, errors, temporary, Path.GetFullPath(outputPath), width, height);
+        return new FfmpegMp4Writer(process, executable, errors, temporary, Path.GetFullPath(outputPath), width, height);
     }
 
-    /// <exception cref="ArgumentException">The frame is not <see cref="FrameBytes"/> long.</exception>
-    /// <exception cref="FfmpegException">ffmpeg stopped; the partial file is deleted.</exception>
+    /// <inheritdoc/>
     public void WriteFrame(ReadOnlySpan<byte> rgb)
     {
         EnsureOpen();
@@ -94,8 +79,7 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
         FramesWritten++;
     }
 
-    /// <inheritdoc cref="WriteFrame"/>
-    /// <exception cref="OperationCanceledException">Cancelled: ffmpeg is killed and the partial file deleted.</exception>
+    /// <inheritdoc/>
     public async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> rgb, CancellationToken cancellationToken = default)
     {
         EnsureOpen();
@@ -121,9 +105,7 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Ends the stream, waits for ffmpeg to finish the file and renames it onto <see cref="OutputPath"/>.</summary>
-    /// <exception cref="InvalidOperationException">No frame was written.</exception>
-    /// <exception cref="FfmpegException">ffmpeg failed; the partial file is deleted.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled: ffmpeg is killed and the partial file deleted.</exception>
+    /// <inheritdoc/>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         EnsureOpen();
@@ -192,13 +174,7 @@ public sealed class Mp4Writer : IAsyncDisposable, IDisposable
         }
     }
 
-    private void EnsureFrameSize(int found, string parameter)
-    {
-        if (found != FrameBytes)
-        {
-            throw new ArgumentException($"A frame of {Width}x{Height} RGB24 is {FrameBytes} bytes (H x W x 3); found {found} bytes.", parameter);
-        }
-    }
+    private void EnsureFrameSize(int found, string parameter) => Rgb24FrameSize.EnsureFrameLength(found, Width, Height, parameter);
 
     private OperationCanceledException Cancelled(Exception cause, CancellationToken cancellationToken)
     {

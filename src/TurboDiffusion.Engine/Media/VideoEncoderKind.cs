@@ -1,0 +1,11 @@
+namespace TurboDiffusion.Engine.Media;
+
+/// <summary>What turns frames into an MP4.</summary>
+public enum VideoEncoderKind
+{
+    /// <summary>ffmpeg with libx264: small files; needs ffmpeg installed.</summary>
+    Ffmpeg,
+
+    /// <summary>The engine's own writer of uncompressed H.264 (I_PCM): needs nothing, but files are large.</summary>
+    BuiltIn,
+}
