@@ -12,7 +12,8 @@ namespace TurboDiffusion.Cli.Commands;
 
 /// <summary>
 /// <c>turbo doctor</c>: what this machine gives the engine and the farm (libtorch, CUDA devices, native
-/// kernels, ffmpeg, farm settings and where each came from). Exit code 1 when something required is missing.
+/// kernels, the video encoder, the checks a worker runs before it takes jobs, farm settings and where each came
+/// from). Exit code 1 when something required is missing.
 /// </summary>
 public static class DoctorCommand
 {
@@ -20,7 +21,7 @@ public static class DoctorCommand
 
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
-        var command = new Command("doctor", "Check this machine: libtorch, CUDA devices, native kernels, ffmpeg and the farm settings in effect.");
+        var command = new Command("doctor", "Check this machine: libtorch, CUDA devices, native kernels, the video encoder, a worker's preflight and the farm settings in effect.");
         command.SetAction(parse =>
         {
             var report = Examine(configuration());
@@ -137,13 +138,16 @@ public static class DoctorCommand
 
     private static void ExamineFfmpeg(DoctorReport report)
     {
+        var encoder = VideoEncoders.Choose(new Mp4Options());
         if (FfmpegLocator.Locate() is { } ffmpeg)
         {
             report.Ok("ffmpeg", $"{ffmpeg.Version} ({ffmpeg.Path})");
+            report.Ok("video encoder", encoder.Name);
         }
         else
         {
-            report.Problem("ffmpeg", "not found on PATH", $"MP4 output needs ffmpeg: {FfmpegNotFoundException.InstallHint}");
+            report.Info("ffmpeg", "not found on PATH: JPEG first frames cannot be read");
+            report.Info("video encoder", $"{encoder.Name}: MP4s are uncompressed and many times larger; {VideoEncoders.InstallHint}");
         }
     }
 

@@ -79,7 +79,7 @@ public static class GenerateCommand
             {
                 VideoRequestValidator.Validate(request);
                 using var engine = new WarmVideoEngine(attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)));
-                if (!await RenderPreflight.PassesAsync(engine, [modelId], Path.GetDirectoryName(request.OutputPath)!, stderr, cancellationToken).ConfigureAwait(false))
+                if (!await RenderPreflight.PassesAsync(engine, [modelId], Path.GetDirectoryName(request.OutputPath)!, stdout, stderr, cancellationToken).ConfigureAwait(false))
                 {
                     return BadInput;
                 }

@@ -89,7 +89,7 @@ public static class RenderCommand
                     return BadInput;
                 }
 
-                if (!await RenderPreflight.PassesAsync(engine, requests.Select(r => r.Model!), outDirectory, stderr, cancellationToken).ConfigureAwait(false))
+                if (!await RenderPreflight.PassesAsync(engine, requests.Select(r => r.Model!), outDirectory, stdout, stderr, cancellationToken).ConfigureAwait(false))
                 {
                     engine.Dispose();
                     return BadInput;

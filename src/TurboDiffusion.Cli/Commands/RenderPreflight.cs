@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Silo.Options;
 
@@ -11,8 +12,8 @@ namespace TurboDiffusion.Cli.Commands;
 /// </summary>
 internal static class RenderPreflight
 {
-    /// <summary>Prints each problem to <paramref name="error"/>; true when there are none.</summary>
-    public static async Task<bool> PassesAsync(IVideoEngine engine, IEnumerable<string> models, string outputDirectory, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Prints each problem to <paramref name="error"/>; true when there are none, and then the encoder in use to <paramref name="output"/>.</summary>
+    public static async Task<bool> PassesAsync(IVideoEngine engine, IEnumerable<string> models, string outputDirectory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var problems = new List<PreflightProblem>(ScratchSpace.Check(outputDirectory, WorkerOptions.DefaultMinFreeScratchBytes));
         if (problems.Count == 0)
@@ -24,6 +25,13 @@ internal static class RenderPreflight
         {
             error.WriteLine($"error: {problem.Check}: {problem.Problem}");
             error.WriteLine($"fix: {problem.Fix}");
+        }
+
+        if (problems.Count == 0)
+        {
+            output.WriteLine(engine.Status.Encoder == VideoEncoderChoice.BuiltInName
+                ? $"encoder: {VideoEncoderChoice.BuiltInName}: ffmpeg was not found, so the videos are uncompressed and many times larger; {VideoEncoders.InstallHint}."
+                : $"encoder: {engine.Status.Encoder}");
         }
 
         return problems.Count == 0;

@@ -1,18 +1,21 @@
+using TurboDiffusion.Engine.Media;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
-/// The engine's own checks before it takes work: the device computes, and every file of the requested model
-/// directories opens for reading. Each problem names what is wrong and the fix; nothing here throws for a problem.
+/// The engine's own checks before it takes work: the device computes, the encoder encodes a tiny clip, and every file
+/// of the requested model directories opens for reading. Each problem names what is wrong and the fix; nothing here
+/// throws for a problem.
 /// </summary>
 public static class EnginePreflight
 {
-    public static List<PreflightProblem> Check(PreflightRequest request, Device device)
+    public static List<PreflightProblem> Check(PreflightRequest request, Device device, VideoEncoderChoice encoder)
     {
         ArgumentNullException.ThrowIfNull(request);
         var problems = new List<PreflightProblem>();
         problems.AddRange(CheckDevice(device));
+        problems.AddRange(CheckEncoder(encoder, request.ScratchDirectory));
         foreach (var model in request.Models.Where(m => !VideoPipelineLoader.IsUntrained(m)).Distinct(StringComparer.Ordinal))
         {
             problems.AddRange(CheckModelFiles(model));
@@ -56,6 +59,25 @@ public static class EnginePreflight
         return unreadable.Count == 0
             ? []
             : [new PreflightProblem("model files", $"cannot read {string.Join("; ", unreadable)}.", "give this user read access to the model directory, or copy the files again.")];
+    }
+
+    /// <summary>The encoder writes and finishes a 2-frame clip in the scratch folder.</summary>
+    public static IReadOnlyList<PreflightProblem> CheckEncoder(VideoEncoderChoice encoder, string scratchDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        try
+        {
+            Directory.CreateDirectory(scratchDirectory);
+            VideoEncoders.SelfTest(encoder, scratchDirectory);
+            return [];
+        }
+        catch (Exception e) when (e is FfmpegException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            var fix = encoder.Kind == VideoEncoderKind.Ffmpeg
+                ? $"reinstall ffmpeg with the libx264 encoder ({encoder.ExecutablePath}), or take it off PATH so the built-in encoder writes the videos."
+                : "check that the scratch folder can be written and has space.";
+            return [new PreflightProblem("encoder", $"{encoder.Name} failed its test encode: {e.Message.ReplaceLineEndings(" ")}", fix)];
+        }
     }
 
     private static IEnumerable<string> FilesOf(string path) =>

@@ -17,6 +17,7 @@ public sealed class WarmVideoEngine : IVideoEngine
     private readonly DitAttentionOptions attention;
     private IVideoPipeline? resident;
     private string? residentKey;
+    private VideoEncoderChoice encoder = VideoEncoders.Choose(new Mp4Options());
 
     /// <param name="device">Defaults to cuda:0 when CUDA is available, else the CPU.</param>
     /// <param name="tiling">Spatially tiled VAE decode, to fit 720P decodes into smaller cards.</param>
@@ -31,6 +32,9 @@ public sealed class WarmVideoEngine : IVideoEngine
 
     public Device Device { get; }
 
+    /// <summary>What writes this engine's videos, as its last preflight found it (ffmpeg where installed, else the built-in encoder).</summary>
+    public VideoEncoderChoice Encoder => encoder;
+
     public EngineStatus Status
     {
         get
@@ -38,12 +42,18 @@ public sealed class WarmVideoEngine : IVideoEngine
             var gpu = Device.type == DeviceType.CUDA ? CudaDevices.List().FirstOrDefault(d => d.Index == Math.Max(0, Device.index)) : null;
             var name = gpu is null ? Device.ToString() : $"{Device} ({gpu.Name})";
             var models = resident is { } pipeline ? new[] { pipeline.Description } : [];
-            return new EngineStatus(name, models, gpu is null ? 0 : gpu.TotalBytes - gpu.FreeBytes, gpu?.TotalBytes ?? 0);
+            return new EngineStatus(name, models, gpu is null ? 0 : gpu.TotalBytes - gpu.FreeBytes, gpu?.TotalBytes ?? 0, encoder.Name);
         }
     }
 
     public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default) =>
-        OnEngineThread<IReadOnlyList<PreflightProblem>>(() => EnginePreflight.Check(request, Device), cancellationToken);
+        OnEngineThread<IReadOnlyList<PreflightProblem>>(() =>
+        {
+            // Checked anew each time: ffmpeg may have been installed or removed since the last preflight.
+            var chosen = VideoEncoders.Choose(new Mp4Options());
+            encoder = chosen;
+            return EnginePreflight.Check(request, Device, chosen);
+        }, cancellationToken);
 
     public async Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
+using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Cli.Tests.Commands;
 
@@ -19,7 +21,8 @@ public sealed class DoctorCommandTests : IDisposable
         Assert.Contains("[ok] compute check", output);
         Assert.Contains("float64 matmul on cpu: exact", output);
         Assert.Contains("using the TorchSharp reference kernels", output);
-        Assert.Equal(output.Contains("[!!] ffmpeg", StringComparison.Ordinal) ? DoctorCommand.ProblemsFound : 0, exitCode);
+        Assert.Contains("[ok] worker preflight", output);
+        Assert.Equal(0, exitCode);
     }
 
     [Fact]
@@ -53,14 +56,29 @@ public sealed class DoctorCommandTests : IDisposable
     }
 
     [Fact]
-    public void Missing_ffmpeg_fails_with_exit_code_1_and_says_how_to_install_it()
+    public void Without_ffmpeg_the_built_in_encoder_is_named_with_how_to_install_ffmpeg_and_nothing_required_is_missing()
     {
         var (exitCode, output) = RunTurbo(("PATH", directory));
 
-        Assert.Equal(DoctorCommand.ProblemsFound, exitCode);
-        Assert.Contains("[!!] ffmpeg", output);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("[--] ffmpeg", output);
+        Assert.Matches($@"\[--\] video encoder +{System.Text.RegularExpressions.Regex.Escape(VideoEncoderChoice.BuiltInName)}", output);
         Assert.Contains("apt-get install ffmpeg", output);
         Assert.Contains("[ok] libtorch", output);
+        Assert.Contains("[ok] worker preflight", output);
+    }
+
+    [Fact]
+    public void A_worker_preflight_problem_is_reported_with_its_fix_and_exit_code_1()
+    {
+        var model = Directory.CreateDirectory(Path.Combine(directory, "model")).FullName;
+
+        var (exitCode, output) = RunTurbo(("Turbo__Engine__Model", model));
+
+        Assert.Equal(DoctorCommand.ProblemsFound, exitCode);
+        Assert.Contains("[!!] preflight: model files", output);
+        Assert.Contains(ModelFiles.VaeFile, output);
+        Assert.Contains("fix: download the missing files", output);
     }
 
     [Fact]

@@ -148,7 +148,7 @@ public sealed class GenerateCommandTests : IDisposable
         var (exitCode, output) = CliHarness.Run("generate", "a cat", "--frames", "5", "--steps", "1", "--out", UnwritableVideo());
 
         Assert.Equal(GenerateCommand.RenderFailed, exitCode);
-        Assert.Contains("error: The file '", output);
+        Assert.Contains("error: The finished video could not be moved onto", output);
         Assert.Contains("fix: check that the path it names can be created and written", output);
         Assert.DoesNotContain("   at ", output);
         Assert.DoesNotContain("IOException", output);
@@ -160,19 +160,17 @@ public sealed class GenerateCommandTests : IDisposable
         var (exitCode, output) = CliHarness.Run("generate", "a cat", "--frames", "5", "--steps", "1", "--verbose", "--out", UnwritableVideo());
 
         Assert.Equal(GenerateCommand.RenderFailed, exitCode);
-        Assert.Contains("error: The file '", output);
-        Assert.Contains("System.IO.IOException: The file '", output);
+        Assert.Contains("error: The finished video could not be moved onto", output);
+        Assert.Contains("System.IO.IOException: The finished video could not be moved onto", output);
         Assert.Contains("   at ", output);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    /// <summary>A video whose folder cannot be created: a file already holds its name.</summary>
-    private string UnwritableVideo()
-    {
-        var file = Path.Combine(directory, "taken");
-        File.WriteAllText(file, "");
-        return Path.Combine(file, "x.mp4");
-    }
+    /// <summary>
+    /// A video whose name a folder already holds: its folder is writable, so the checks before rendering pass, and
+    /// only moving the finished video into place fails.
+    /// </summary>
+    private string UnwritableVideo() => Directory.CreateDirectory(Path.Combine(directory, "taken.mp4")).FullName;
 
 }
