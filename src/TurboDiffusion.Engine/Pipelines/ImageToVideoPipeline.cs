@@ -34,7 +34,7 @@ public sealed class ImageToVideoPipeline(
         using var highPrompt = highNoise.PrepareContext(embedded);
         using var lowPrompt = lowNoise.PrepareContext(embedded);
         var schedule = RcmSchedule.ImageToVideo(request.Steps);
-        var experts = new NoiseExpertPair(new WanVelocityNetwork(highNoise, highPrompt, y), new WanVelocityNetwork(lowNoise, lowPrompt, y), schedule);
+        var experts = new NoiseExperts([new WanVelocityNetwork(highNoise, highPrompt, y), new WanVelocityNetwork(lowNoise, lowPrompt, y)], schedule);
         var latents = Denoise.Run(experts, schedule, request.Seed, geometry.LatentShape(), highNoise.Device, clock, cancellationToken);
         var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
             vae.Decode(latents, tiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
