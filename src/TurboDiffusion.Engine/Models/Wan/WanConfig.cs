@@ -42,6 +42,9 @@ public sealed record WanConfig(
     int TextLen = 512,
     double Eps = 1e-6)
 {
+    /// <summary>The head width of every released Wan DiT (num_heads = dim / 128).</summary>
+    public const int StandardHeadDim = 128;
+
     public WanPatchSize PatchSize { get; init; } = new(1, 2, 2);
 
     public int HeadDim => Dim / NumHeads;
