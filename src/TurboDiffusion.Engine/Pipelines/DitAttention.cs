@@ -15,7 +15,8 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// <para>Forced sla or sagesla never falls back: a checkpoint without proj_l fails naming file and key, and sagesla
 /// where it cannot run fails with the reason.</para>
 /// <para>Blocks: SLA takes 128-token query and 64-token key blocks (the Triton kernel's); SageSLA 64/128 on Hopper
-/// (compute capability 9.x) and 128/64 elsewhere, as TurboDiffusion picks them per architecture.</para>
+/// (compute capability 9.x) and 128/64 elsewhere, as TurboDiffusion picks them per architecture; blocks given in the
+/// options replace these.</para>
 /// </summary>
 internal static class DitAttention
 {
@@ -38,7 +39,7 @@ internal static class DitAttention
         ComputeCapability? capability = device.type == DeviceType.CUDA ? CudaDevices.Capability(Math.Max(0, device.index)) : null;
         if (SageSlaObstacle(config, precision, device, capability) is not { } obstacle)
         {
-            var tiles = capability?.Major == 9 ? SlaOptions.Hopper(options.TopK) : new SlaOptions(options.TopK);
+            var tiles = options.Sla(capability?.Major == 9 ? SlaOptions.Hopper() : SlaOptions.Default);
             return SlaAttention.ForBlocks(checkpoint, tiles, precision, device, NativeSageSlaSparseBranch.Instance);
         }
 
@@ -65,7 +66,7 @@ internal static class DitAttention
     };
 
     private static Func<int, IAttention> Sla(DitAttentionOptions options, WanCheckpoint checkpoint, WanPrecision precision, Device device) =>
-        SlaAttention.ForBlocks(checkpoint, new SlaOptions(options.TopK), precision, device);
+        SlaAttention.ForBlocks(checkpoint, options.Sla(SlaOptions.Default), precision, device);
 
     /// <summary>Checked before the load starts: a missing proj_l would otherwise surface halfway through it.</summary>
     private static void RequireProjections(DitAttentionMode mode, WanCheckpoint checkpoint, WanConfig config)

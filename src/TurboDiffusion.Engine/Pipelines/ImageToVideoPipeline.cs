@@ -9,8 +9,8 @@ namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
 /// Wan2.2 A14B image-to-video: the first frame is resized to the adaptive size, encoded by the VAE as frame 0
-/// of an otherwise grey video, and given to both experts as y = mask (4 channels, 1 on latent frame 0) ‖ latent
-/// (16 channels). The high-noise expert runs while t ≥ 0.9, then the low-noise expert.
+/// of an otherwise grey video, and given to both experts as y = mask (one channel per video frame of a latent frame,
+/// 4; 1 on latent frame 0) ‖ latent (16 channels). The high-noise expert runs while t ≥ 0.9, then the low-noise expert.
 /// </summary>
 public sealed class ImageToVideoPipeline(
     TextEncoder text, WanModel highNoise, WanModel lowNoise, WanVae vae, ResidentModel description, bool untrained, VaeTiling? tiling = null)
@@ -34,7 +34,7 @@ public sealed class ImageToVideoPipeline(
         using var highPrompt = highNoise.PrepareContext(embedded);
         using var lowPrompt = lowNoise.PrepareContext(embedded);
         var schedule = RcmSchedule.ImageToVideo(request.Steps);
-        var experts = new NoiseExpertPair(new WanVelocityNetwork(highNoise, highPrompt, y), new WanVelocityNetwork(lowNoise, lowPrompt, y), schedule);
+        var experts = new NoiseExperts([new WanVelocityNetwork(highNoise, highPrompt, y), new WanVelocityNetwork(lowNoise, lowPrompt, y)], schedule);
         var latents = Denoise.Run(experts, schedule, request.Seed, geometry.LatentShape(), highNoise.Device, clock, cancellationToken);
         var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
             vae.Decode(latents, tiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
@@ -58,7 +58,7 @@ public sealed class ImageToVideoPipeline(
         var resized = nn.functional.interpolate(pixels, [geometry.Height, geometry.Width], mode: InterpolationMode.Bicubic, align_corners: false);
         var frame = (resized / 127.5 - 1).clamp(-1, 1).to(vae.Device);
         var latent = vae.EncodeImage(frame, geometry.Frames, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken);
-        var mask = zeros([1, 4, geometry.LatentFrames, geometry.LatentHeight, geometry.LatentWidth], latent.dtype, latent.device);
+        var mask = zeros([1, vae.Config.TemporalStride, geometry.LatentFrames, geometry.LatentHeight, geometry.LatentWidth], latent.dtype, latent.device);
         mask[.., .., 0] = 1;
         return cat([mask, latent], 1).to(highNoise.Precision.Compute).MoveToOuterDisposeScope();
     }

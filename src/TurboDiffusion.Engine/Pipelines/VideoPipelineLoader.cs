@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
-/// Builds a pipeline for a model id: a directory of official files, or an untrained built-in model with
+/// Builds a pipeline for a model id: a directory of official files, whose DiTs may be of any Wan-family size
+/// (<see cref="WanConfigDetector"/> reads it from their shapes), or an untrained built-in model with
 /// deterministic random weights: <c>tiny</c> (small enough for a CPU; text-to-video, or image-to-video for
 /// image requests) and <c>random-1.3B</c>, <c>random-14B</c>, <c>random-A14B</c> (the real architectures,
 /// to exercise and time a GPU without downloading weights). Each DiT's self-attention is decided once, before anything
@@ -99,6 +100,7 @@ public static class VideoPipelineLoader
     {
         using var highNoiseFile = PreparedDit.Open(files.Dit, attention, precision.Dit, device);
         using var lowNoiseFile = files.LowNoiseDit is { } lowNoisePath ? PreparedDit.Open(lowNoisePath, attention, precision.Dit, device) : null;
+        RequireFit(files, highNoiseFile.Config, lowNoiseFile?.Config, Umt5Config.Xxl, WanVaeConfig.Wan21);
         var loaded = new List<IDisposable>();
         try
         {
@@ -120,7 +122,7 @@ public static class VideoPipelineLoader
             var lowNoise = Keep(loaded, lowNoiseFile.Load());
             return new ImageToVideoPipeline(
                 text, highNoise, lowNoise, vae,
-                new ResidentModel(files.Directory, "Wan2.2-I2V-A14B image-to-video", bytes, DitAttention.Describe(highNoise, lowNoise)), untrained: false, tiling);
+                new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, DitAttention.Describe(highNoise, lowNoise)), untrained: false, tiling);
         }
         catch
         {
@@ -129,6 +131,30 @@ public static class VideoPipelineLoader
             throw;
         }
     }
+
+    /// <summary>
+    /// The DiTs' architectures are read from their files, so any Wan-family DiT gets this far; checked here, before the
+    /// text encoder and VAE load, that they fit those and the pipeline the directory's files ask for.
+    /// </summary>
+    private static void RequireFit(ModelFiles files, WanConfig dit, WanConfig? lowNoise, Umt5Config text, WanVaeConfig vae)
+    {
+        var problem =
+            dit.TextDim != text.Dim ? $"takes text of width {dit.TextDim}, but {text.Name} gives {text.Dim}"
+            : dit.OutDim != vae.ZDim ? $"predicts {dit.OutDim} latent channels, but the {vae.Name} has {vae.ZDim}"
+            : lowNoise is null && dit.Task != WanTask.TextToVideo ? $"is an image-to-video DiT ({dit.InDim} input channels) without its low-noise expert beside it"
+            : lowNoise is not null && dit.Task != WanTask.ImageToVideo ? "is a text-to-video DiT, but the directory holds image-to-video experts"
+            : dit.Task == WanTask.ImageToVideo && dit.ConditionDim != vae.TemporalStride + vae.ZDim
+                ? $"takes a condition of {dit.ConditionDim} channels, but image-to-video builds {vae.TemporalStride} mask + {vae.ZDim} latent channels"
+            : lowNoise is not null && lowNoise != (dit with { Name = lowNoise.Name }) ? $"differs from the low-noise expert {files.LowNoiseDit} ({lowNoise.Name})"
+            : null;
+        if (problem is not null)
+        {
+            throw new CheckpointException(files.Dit, null, $"the DiT ({dit.Name}) {problem}.");
+        }
+    }
+
+    private static string ExpertsName(WanConfig highNoise) =>
+        highNoise == WanConfig.Wan22I2VA14BHighNoise ? "Wan2.2-I2V-A14B" : highNoise.Name;
 
     private static T Keep<T>(List<IDisposable> loaded, T part)
         where T : IDisposable

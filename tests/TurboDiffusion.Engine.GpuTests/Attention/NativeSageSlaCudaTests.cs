@@ -14,17 +14,11 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
 {
     private const string Bf16Tolerance = "bf16 implementation vs official *_bf16 tensors";
 
-    public static TheoryData<int, int, TensorCorePath> Paths() => new()
-    {
-        { 128, 64, TensorCorePath.MmaSync },
-        { 64, 128, TensorCorePath.MmaSync },
-        { 128, 64, TensorCorePath.Wgmma },
-        { 64, 128, TensorCorePath.Wgmma },
-    };
+    public static TheoryData<int, int, TensorCorePath> Paths() =>
+        [.. new[] { TensorCorePath.MmaSync, TensorCorePath.Wgmma }.SelectMany(path => SlaOpFixture.Configurations().Select(o => (o.QueryBlock, o.KeyBlock, path)))];
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void Selection_from_the_pooled_block_means_is_the_official_one(int queryBlock, int keyBlock)
     {
         CudaDevice.RequireNativeKernels();
@@ -58,8 +52,7 @@ public sealed class NativeSageSlaCudaTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void SageSla_output_matches_the_official_bf16_output(int queryBlock, int keyBlock)
     {
         CudaDevice.RequireNativeKernels();

@@ -12,8 +12,7 @@ public sealed class NativeSlaCudaTests(ITestOutputHelper output)
     private const string Bf16Tolerance = "bf16 implementation vs official *_bf16 tensors";
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void Native_sparse_branch_matches_the_official_bf16_tensors(int queryBlock, int keyBlock)
     {
         CudaDevice.RequireNativeKernels();

@@ -12,22 +12,25 @@ namespace TurboDiffusion.Engine.GpuTests.Pipelines;
 /// <summary>dit_t2v_tiny's turbo.pth loaded as the pipelines load it on a GPU: SLA and SageSLA on the native kernels.</summary>
 public sealed class DitAttentionCudaTests(ITestOutputHelper output)
 {
-    private const string SlaBf16Tolerance = "SLA (topk 0.5) bf16 implementation vs out_sla_fp64";
+    // The manifest's key carries the run's top-k in parentheses; the lookup leaves such remarks out.
+    private const string SlaBf16Tolerance = "SLA bf16 implementation vs out_sla_fp64";
 
     [Fact]
     public void Forced_sla_runs_the_turbo_pth_on_the_native_kernels_and_matches_out_sla_fp64()
     {
         CudaDevice.RequireNativeKernels();
         using var fixture = WanFixture.T2V();
+        var run = fixture.Golden.Manifest.DitSlaOptions();
 
-        using var model = VideoPipelineLoader.LoadDit(fixture.Golden.PathOf("turbo.pth"), CUDA, new DitAttentionOptions(DitAttentionMode.Sla, TopK(fixture)));
+        using var model = VideoPipelineLoader.LoadDit(
+            fixture.Golden.PathOf("turbo.pth"), CUDA, new DitAttentionOptions(DitAttentionMode.Sla, run.Ratio, run.QueryBlock, run.KeyBlock));
         using var velocity = Forward(model, fixture);
 
         Assert.All(model.SelfAttention, attention =>
         {
             var sla = Assert.IsType<SlaAttention>(attention);
             Assert.Equal(("native", "native"), (sla.SparseBranch, sla.LinearBranch));
-            Assert.Equal((128, 64), (sla.Options.QueryBlock, sla.Options.KeyBlock));
+            Assert.Equal(run, sla.Options);
         });
         using var outputs = fixture.Golden.Tensors("outputs.safetensors");
         using var expected = outputs.Load("out_sla_fp64");
@@ -44,14 +47,15 @@ public sealed class DitAttentionCudaTests(ITestOutputHelper output)
         using var fixture = WanFixture.T2V();
         var path = fixture.Golden.PathOf("turbo.pth");
 
-        using var sageSla = VideoPipelineLoader.LoadDit(path, CUDA, new DitAttentionOptions(topK: TopK(fixture)));
+        using var sageSla = VideoPipelineLoader.LoadDit(path, CUDA, new DitAttentionOptions(topK: fixture.Golden.Manifest.DitSlaOptions().Ratio));
         var tiles = Assert.IsType<SlaAttention>(sageSla.SelfAttention[0]).Options;
         using var checkpoint = WanCheckpoint.Open(path);
         using var sla = WanModel.Load(checkpoint, fixture.Config, WanPrecision.Bf16, CUDA, SlaAttention.ForBlocks(checkpoint, tiles, WanPrecision.Bf16, CUDA));
         using var quantized = Forward(sageSla, fixture);
         using var unquantized = Forward(sla, fixture);
 
-        Assert.Equal(capability.Major == 9 ? (64, 128) : (128, 64), (tiles.QueryBlock, tiles.KeyBlock));
+        var kernelTiles = capability.Major == 9 ? SlaOptions.Hopper() : SlaOptions.Default;
+        Assert.Equal((kernelTiles.QueryBlock, kernelTiles.KeyBlock), (tiles.QueryBlock, tiles.KeyBlock));
         Assert.All(sageSla.SelfAttention, attention => Assert.Equal("sagesla", Assert.IsType<SlaAttention>(attention).SparseBranch));
         var difference = TensorAssert.Compare(quantized, unquantized);
         output.WriteLine($"sagesla vs native sla, blocks {tiles.QueryBlock}/{tiles.KeyBlock}, on {capability}: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
@@ -60,8 +64,6 @@ public sealed class DitAttentionCudaTests(ITestOutputHelper output)
             $"sagesla vs sla rel_l2 {difference.RelL2:E2}: both select the same blocks, so only SageSLA's int8 Q/K and fp8 P/V differ; they cost o_s 1.3e-2 " +
             "on the sla_op fixture (docs/gpu.md), and the velocity mixes o_s with the linear branch and the residual stream");
     }
-
-    private static double TopK(WanFixture fixture) => fixture.Golden.Manifest.RootElement.GetProperty("sla_gpu").GetProperty("topk_ratio").GetDouble();
 
     private static Tensor Forward(WanModel model, WanFixture fixture)
     {

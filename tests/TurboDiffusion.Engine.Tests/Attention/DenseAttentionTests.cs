@@ -53,8 +53,10 @@ public sealed class DenseAttentionTests
         using var context = model.PrepareContext(fixture.Context);
         using var velocity = model.Forward(fixture.X, fixture.Timestep, context);
 
-        Assert.Equal([0, 1], kernels.Select(k => k.Block));
-        Assert.All(kernels, k => Assert.Equal(new long[] { 1, 256, 2, 128 }, Assert.Single(k.QueryShapes)));
+        var (config, x) = (fixture.Config, fixture.X);
+        var tokens = x.shape[2] / config.PatchSize.T * (x.shape[3] / config.PatchSize.H) * (x.shape[4] / config.PatchSize.W);
+        Assert.Equal(Enumerable.Range(0, config.NumLayers), kernels.Select(k => k.Block));
+        Assert.All(kernels, k => Assert.Equal(new long[] { x.shape[0], tokens, config.NumHeads, config.HeadDim }, Assert.Single(k.QueryShapes)));
         Assert.Equal(kernels, model.SelfAttention);
         TensorAssert.Close(velocity, fixture.OutFp64, fixture.Golden.Tolerance("float32 implementation vs out_fp64"), "fp32 through a plugged kernel");
     }

@@ -17,8 +17,7 @@ public sealed class SageSlaFixtureTests(ITestOutputHelper output)
     private const string Bf16Tolerance = "bf16 implementation vs official *_bf16 tensors";
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void Without_quantization_o_s_matches_the_float64_reference(int queryBlock, int keyBlock)
     {
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
@@ -32,8 +31,7 @@ public sealed class SageSlaFixtureTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void Quantized_o_s_stays_within_the_fp8_bound_of_each_value_channel(int queryBlock, int keyBlock)
     {
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
@@ -61,8 +59,7 @@ public sealed class SageSlaFixtureTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void In_bf16_sla_attention_only_the_sparse_branch_changes(int queryBlock, int keyBlock)
     {
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);

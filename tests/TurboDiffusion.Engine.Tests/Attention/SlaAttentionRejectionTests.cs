@@ -53,10 +53,11 @@ public sealed class SlaAttentionRejectionTests
     [Fact]
     public void An_official_wan_checkpoint_has_no_proj_l_and_sla_says_which_key_is_missing()
     {
-        var fixture = GoldenFixture.Open("dit_t2v_tiny");
+        var fixture = GoldenFixture.Open(WanFixture.TextToVideoSet);
         using var checkpoint = WanCheckpoint.Open(fixture.PathOf("wan_native.safetensors"));
 
-        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(checkpoint, WanConfig.Tiny, WanPrecision.Fp32, selfAttention: SlaAttention.ForBlocks(checkpoint, SlaOptions.Default, WanPrecision.Fp32)));
+        var error = Assert.Throws<CheckpointException>(() =>
+            WanModel.Load(checkpoint, fixture.Manifest.WanConfig(), WanPrecision.Fp32, selfAttention: SlaAttention.ForBlocks(checkpoint, SlaOptions.Default, WanPrecision.Fp32)));
 
         Assert.Equal("blocks.0.self_attn.attn_op.local_attn.proj_l.weight", error.Key);
         Assert.Equal(fixture.PathOf("wan_native.safetensors"), error.FilePath);
@@ -66,12 +67,14 @@ public sealed class SlaAttentionRejectionTests
     [Fact]
     public void A_missing_proj_l_fails_the_load_naming_file_and_key_and_frees_what_was_read()
     {
-        var fixture = GoldenFixture.Open("dit_t2v_tiny");
-        const string missing = "blocks.1.self_attn.attn_op.local_attn.proj_l.bias";
+        var fixture = GoldenFixture.Open(WanFixture.TextToVideoSet);
+        var config = fixture.Manifest.WanConfig();
+        var missing = $"blocks.{config.NumLayers - 1}.self_attn.attn_op.local_attn.proj_l.bias";
         using var checkpoint = WanCheckpoint.Over(new ComposedTensorReader(EditedPath).Layer(CheckpointFile.Open(fixture.PathOf("turbo.pth"))).Without(missing));
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(checkpoint, WanConfig.Tiny, WanPrecision.Fp32, selfAttention: SlaAttention.ForBlocks(checkpoint, SlaOptions.Default, WanPrecision.Fp32)));
+        var error = Assert.Throws<CheckpointException>(() =>
+            WanModel.Load(checkpoint, config, WanPrecision.Fp32, selfAttention: SlaAttention.ForBlocks(checkpoint, SlaOptions.Default, WanPrecision.Fp32)));
 
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         Assert.Equal(missing, error.Key);

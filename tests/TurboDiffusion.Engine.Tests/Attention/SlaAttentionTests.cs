@@ -13,8 +13,7 @@ public sealed class SlaAttentionTests(ITestOutputHelper output)
     private const string Bf16Tolerance = "bf16 implementation vs official *_bf16 tensors";
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void Float64_selection_equals_the_official_and_the_float64_luts(int queryBlock, int keyBlock)
     {
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
@@ -30,11 +29,11 @@ public sealed class SlaAttentionTests(ITestOutputHelper output)
         TensorAssert.Close(lut, fixture["lut_sorted_fp64"], exact, $"{fixture.Configuration} fp64 lut vs float64 reference");
     }
 
+    public static TheoryData<int, int, ScalarType> BlockConfigurationsInFloat64AndFloat32() =>
+        [.. SlaOpFixture.Configurations().SelectMany(o => new[] { ScalarType.Float64, ScalarType.Float32 }.Select(type => (o.QueryBlock, o.KeyBlock, type)))];
+
     [Theory]
-    [InlineData(128, 64, ScalarType.Float64)]
-    [InlineData(64, 128, ScalarType.Float64)]
-    [InlineData(128, 64, ScalarType.Float32)]
-    [InlineData(64, 128, ScalarType.Float32)]
+    [MemberData(nameof(BlockConfigurationsInFloat64AndFloat32))]
     public void Branches_and_output_match_the_float64_reference(int queryBlock, int keyBlock, ScalarType type)
     {
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
@@ -57,8 +56,7 @@ public sealed class SlaAttentionTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(128, 64)]
-    [InlineData(64, 128)]
+    [MemberData(nameof(SlaOpFixture.BlockConfigurations), MemberType = typeof(SlaOpFixture))]
     public void Bf16_matches_the_official_bf16_tensors(int queryBlock, int keyBlock)
     {
         using var fixture = SlaOpFixture.Open(queryBlock, keyBlock);
@@ -82,7 +80,7 @@ public sealed class SlaAttentionTests(ITestOutputHelper output)
     [Fact]
     public void Forward_returns_the_output_of_the_parts_and_leaves_no_tensor_behind()
     {
-        using var fixture = SlaOpFixture.Open(128, 64);
+        using var fixture = SlaOpFixture.OpenFirst();
         using var attention = fixture.Attention();
         var (q, k, v) = (fixture["q"], fixture["k"], fixture["v"]);
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;

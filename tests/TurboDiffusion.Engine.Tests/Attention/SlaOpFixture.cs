@@ -5,33 +5,42 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Tests.Attention;
 
 /// <summary>
-/// The sla_op golden set: q, k, v [1, 1024, 2, 128] bf16 and proj_l, the official SLA outputs for one block
-/// configuration (<c>q{BQ}_k{BK}</c>) and the linear branch shared by both, with their float64 references.
+/// The sla_op golden set: q, k, v [B, L, H, D] bf16 and proj_l, the official SLA outputs for one block configuration
+/// (<c>q{BQ}_k{BK}</c>) and the linear branch shared by all, with their float64 references.
 /// </summary>
 internal sealed class SlaOpFixture : IDisposable
 {
+    private const string Set = "sla_op";
+
     private readonly Dictionary<string, Tensor> tensors;
 
-    private SlaOpFixture(GoldenFixture golden, string configuration, SlaOptions options, Dictionary<string, Tensor> tensors)
+    private SlaOpFixture(GoldenFixture golden, SlaOptions options, Dictionary<string, Tensor> tensors)
     {
-        (Golden, Configuration, Options, this.tensors) = (golden, configuration, options, tensors);
+        (Golden, Options, this.tensors) = (golden, options, tensors);
     }
 
     public GoldenFixture Golden { get; }
 
-    /// <summary>"q128_k64" or "q64_k128", the prefix of the configuration's outputs.</summary>
-    public string Configuration { get; }
+    /// <summary>"q{BQ}_k{BK}", the prefix of the configuration's outputs.</summary>
+    public string Configuration => Name(Options);
 
     /// <summary>The manifest's ratio with this configuration's blocks.</summary>
     public SlaOptions Options { get; }
 
+    /// <summary>Every block configuration the manifest lists, with its ratio.</summary>
+    public static IReadOnlyList<SlaOptions> Configurations() => GoldenFixture.Open(Set).Manifest.SlaBlockConfigurations();
+
+    /// <summary><see cref="Configurations"/> as (query block, key block) theory rows.</summary>
+    public static TheoryData<int, int> BlockConfigurations() => [.. Configurations().Select(o => (o.QueryBlock, o.KeyBlock))];
+
+    /// <summary>The first configuration the manifest lists, for tests that need one.</summary>
+    public static SlaOpFixture OpenFirst() => Open(Configurations()[0].QueryBlock, Configurations()[0].KeyBlock);
+
     public static SlaOpFixture Open(int queryBlock, int keyBlock)
     {
-        var golden = GoldenFixture.Open("sla_op");
-        var config = golden.Manifest.RootElement.GetProperty("config");
-        var listed = config.GetProperty("blocks").EnumerateArray().Select(b => (b[0].GetInt32(), b[1].GetInt32()));
-        Assert.Contains((queryBlock, keyBlock), listed);
-        var configuration = $"q{queryBlock}_k{keyBlock}";
+        var golden = GoldenFixture.Open(Set);
+        var options = Assert.Single(golden.Manifest.SlaBlockConfigurations(), o => (o.QueryBlock, o.KeyBlock) == (queryBlock, keyBlock));
+        var configuration = Name(options);
         var tensors = new Dictionary<string, Tensor>();
         foreach (var file in new[] { "inputs.safetensors", $"outputs_{configuration}.safetensors", "outputs_linear_branch.safetensors" })
         {
@@ -42,7 +51,7 @@ internal sealed class SlaOpFixture : IDisposable
             }
         }
 
-        return new SlaOpFixture(golden, configuration, new SlaOptions(config.GetProperty("ratio").GetDouble(), queryBlock, keyBlock), tensors);
+        return new SlaOpFixture(golden, options, tensors);
     }
 
     /// <summary>A tensor by its name without the configuration prefix: "q", "o_s_ref", "lut_sorted", "o_l_bf16".</summary>
@@ -59,4 +68,6 @@ internal sealed class SlaOpFixture : IDisposable
             tensor.Dispose();
         }
     }
+
+    private static string Name(SlaOptions options) => $"q{options.QueryBlock}_k{options.KeyBlock}";
 }

@@ -1,5 +1,6 @@
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Tests.Fixtures;
+using TurboDiffusion.Engine.Tests.Models.Wan;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Checkpoints;
@@ -7,16 +8,17 @@ namespace TurboDiffusion.Engine.Tests.Checkpoints;
 public sealed class SafetensorsFileTests
 {
     [Fact]
-    public void Reads_fixture_tensors_with_their_shapes_and_dtypes()
+    public void Reads_fixture_tensors_with_the_shapes_and_values_the_manifest_records()
     {
-        var fixture = GoldenFixture.Open("dit_t2v_tiny");
+        var fixture = GoldenFixture.Open(WanFixture.TextToVideoSet);
         using var file = fixture.Tensors("inputs.safetensors");
 
         using var x = file.Load("x");
         using var timestep = file.Load("timestep");
 
-        Assert.Equal(new long[] { 1, 16, 4, 16, 16 }, x.shape);
-        Assert.Equal(988.0, timestep.to(ScalarType.Float64).item<double>());
-        Assert.True(x.abs().sum().item<float>() > 0);
+        Assert.Equal(fixture.Manifest.Shape("inputs.safetensors", "x"), x.shape);
+        Assert.Equal(fixture.Manifest.Statistic("inputs.safetensors", "x", "absmax"), x.abs().max().to(ScalarType.Float64).item<double>());
+        Assert.Equal(fixture.Manifest.Statistic("inputs.safetensors", "timestep", "max"), timestep.to(ScalarType.Float64).max().item<double>());
+        Assert.Equal(fixture.Manifest.Statistic("inputs.safetensors", "timestep", "min"), timestep.to(ScalarType.Float64).min().item<double>());
     }
 }

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Tests.Fixtures;
+using TurboDiffusion.Engine.Tests.Models.Wan;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Checkpoints;
 
 public sealed class WanCheckpointTests
 {
-    private readonly GoldenFixture fixture = GoldenFixture.Open("dit_t2v_tiny");
+    private readonly GoldenFixture fixture = GoldenFixture.Open(WanFixture.TextToVideoSet);
 
     [Fact]
     public void Official_safetensors_are_read_as_they_are()
@@ -20,13 +21,14 @@ public sealed class WanCheckpointTests
         Assert.Equal(native.Names.Order(), checkpoint.Names.Order());
         Assert.Empty(checkpoint.SlaNames);
         Assert.Empty(checkpoint.QuantizedLayers);
-        Assert.Equal(new long[] { 256, 16, 1, 2, 2 }, checkpoint.Info("patch_embedding.weight").Shape);
+        var config = fixture.Manifest.WanConfig();
+        Assert.Equal([config.Dim, config.InDim, config.PatchSize.T, config.PatchSize.H, config.PatchSize.W], checkpoint.Info("patch_embedding.weight").Shape);
     }
 
     [Fact]
     public void Turbo_pth_gives_the_official_tensors_where_the_fixture_says_they_are_identical()
     {
-        var mismatches = fixture.Manifest.RootElement.GetProperty("turbo_pth_value_mismatches").EnumerateArray().Select(e => e.GetString()).ToHashSet();
+        var mismatches = fixture.Manifest.Section("turbo_pth_value_mismatches").EnumerateArray().Select(e => e.GetString()).ToHashSet();
         using var native = fixture.Tensors("wan_native.safetensors");
         using var scope = NewDisposeScope();
 
@@ -62,7 +64,7 @@ public sealed class WanCheckpointTests
     [Fact]
     public void Quant_pth_equals_turbo_pth_outside_its_int8_layers()
     {
-        var recorded = fixture.Manifest.RootElement.GetProperty("turbo_quant_pth_keys").EnumerateObject()
+        var recorded = fixture.Manifest.Section("turbo_quant_pth_keys").EnumerateObject()
             .Where(k => k.Name.EndsWith(".int8_weight", StringComparison.Ordinal)).Select(k => k.Name[..^".int8_weight".Length]);
         using var turbo = WanCheckpoint.Open(fixture.PathOf("turbo.pth"));
         using var scope = NewDisposeScope();
@@ -82,6 +84,7 @@ public sealed class WanCheckpointTests
     [Fact]
     public void Dequantized_weights_are_int8_times_the_scale_of_their_tile()
     {
+        var tile = KernelReciprocals.Open().Tile;
         using var quant = WanCheckpoint.Open(fixture.PathOf("turbo-quant.pth"));
         using var scope = NewDisposeScope();
 
@@ -92,7 +95,7 @@ public sealed class WanCheckpointTests
 
             Assert.Equal(ScalarType.Int8, stored.Int8Weight.dtype);
             Assert.Equal(quant.Info(layer + ".weight").Shape, stored.Int8Weight.shape);
-            TensorAssert.Identical(dequantized, TileProduct(stored.Int8Weight, stored.Scale), layer);
+            TensorAssert.Identical(dequantized, TileProduct(stored.Int8Weight, stored.Scale, tile), layer);
             TensorAssert.Identical(quant.Load(layer + ".bias"), stored.Bias!, layer + ".bias");
         }
     }
@@ -129,7 +132,7 @@ public sealed class WanCheckpointTests
     }
 
     /// <summary>Element by element, independent of the tensor ops the reader uses.</summary>
-    private static Tensor TileProduct(Tensor int8, Tensor scale)
+    private static Tensor TileProduct(Tensor int8, Tensor scale, int tile)
     {
         var (rows, columns) = ((int)int8.shape[0], (int)int8.shape[1]);
         var q = int8.data<sbyte>().ToArray();
@@ -140,7 +143,7 @@ public sealed class WanCheckpointTests
         {
             for (var j = 0; j < columns; j++)
             {
-                w[(i * columns) + j] = q[(i * columns) + j] * (double)s[(i / 128 * tilesPerRow) + (j / 128)];
+                w[(i * columns) + j] = q[(i * columns) + j] * (double)s[(i / tile * tilesPerRow) + (j / tile)];
             }
         }
 

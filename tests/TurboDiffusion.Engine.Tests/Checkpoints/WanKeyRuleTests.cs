@@ -2,6 +2,7 @@ using System.Text.Json;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Fixtures;
+using TurboDiffusion.Engine.Tests.Models.Wan;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Checkpoints;
@@ -84,7 +85,7 @@ public sealed class WanKeyRuleTests
     [Fact]
     public void Sharded_official_checkpoint_reads_like_the_single_file()
     {
-        var fixture = GoldenFixture.Open("dit_t2v_tiny");
+        var fixture = GoldenFixture.Open(WanFixture.TextToVideoSet);
         using var scratch = new ScratchDirectory();
         using var native = fixture.Tensors("wan_native.safetensors");
         using var scope = NewDisposeScope();

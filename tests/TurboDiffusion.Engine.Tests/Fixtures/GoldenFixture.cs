@@ -1,18 +1,17 @@
-using System.Text.Json;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Runtime;
-using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Fixtures;
 
 /// <summary>
 /// One folder of golden data from the official reference code (<c>../shared/fixtures/NAME</c> beside the
 /// repository, or under <c>TURBO_FIXTURES</c> where the fixtures travel with a published test bundle).
-/// Tolerances are read from the folder's <c>fixture.json</c>, never written into tests.
+/// Shapes, settings and tolerances are read from the folder's <c>fixture.json</c> (<see cref="Manifest"/>) and its tensor
+/// files, never written into tests.
 /// </summary>
-public sealed partial class GoldenFixture
+public sealed class GoldenFixture
 {
-    private GoldenFixture(string directory, JsonDocument manifest)
+    private GoldenFixture(string directory, FixtureManifest manifest)
     {
         Directory = directory;
         Manifest = manifest;
@@ -20,7 +19,7 @@ public sealed partial class GoldenFixture
 
     public string Directory { get; }
 
-    public JsonDocument Manifest { get; }
+    public FixtureManifest Manifest { get; }
 
     public static GoldenFixture Open(string name)
     {
@@ -32,27 +31,15 @@ public sealed partial class GoldenFixture
             throw new FileNotFoundException($"Fixture '{name}' not found at {directory}. Fixtures live in ../shared/fixtures beside the repository (or set TURBO_FIXTURES).", manifest);
         }
 
-        return new GoldenFixture(directory, JsonDocument.Parse(File.ReadAllBytes(manifest)));
+        return new GoldenFixture(directory, FixtureManifest.Read(manifest));
     }
 
     public string PathOf(string file) => Path.Combine(Directory, file);
 
     public SafetensorsFile Tensors(string file) => SafetensorsFile.Open(PathOf(file));
 
-    /// <summary>The tolerance the manifest states under <c>tolerance[key]</c>; see <see cref="Fixtures.Tolerance.Parse"/>.</summary>
-    public Tolerance Tolerance(string key, string? kind = null)
-    {
-        var text = Manifest.RootElement.GetProperty("tolerance").GetProperty(key).GetString()
-            ?? throw new InvalidOperationException($"tolerance '{key}' is not a string");
-        try
-        {
-            return Fixtures.Tolerance.Parse(text, kind);
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidOperationException($"{Path.Combine(Directory, "fixture.json")}: tolerance '{key}': {e.Message}", e);
-        }
-    }
+    /// <summary>The tolerance the manifest states under <c>tolerance[key]</c>; see <see cref="FixtureManifest.Tolerance"/>.</summary>
+    public Tolerance Tolerance(string key, string? kind = null) => Manifest.Tolerance(key, kind);
 
     private static string Root()
     {

@@ -1,34 +1,44 @@
+using System.Globalization;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Fixtures;
 
 /// <summary>
-/// TurboDiffusion's int8 weight quantization as the int8_linear fixture states it: 128x128 tiles, amax = max(1e-8, max|w|),
-/// q = round-half-even(fp32(w * s)) saturated to [-128, 127] with s the quant kernel's measured fp32 value of 128/amax
-/// (rcp_table.safetensors), stored scale amax/128.
+/// TurboDiffusion's int8 weight quantization as the int8_linear fixture states it: tiles of <see cref="Tile"/> x
+/// <see cref="Tile"/> (<c>config.block</c>), amax = max(a, max|w|) with a the floor its reciprocal table is named after
+/// (<c>scale_inv_kernel_amax_1e-8</c>), q = round-half-even(fp32(w * s)) saturated to [-128, 127] with s the quant kernel's
+/// measured fp32 value of 128/amax (rcp_table.safetensors), stored scale amax/128.
 /// </summary>
 public sealed class KernelReciprocals
 {
-    private const int Tile = 128;
-    private const float EmptyTileAmax = 1e-8f;
+    private const string EmptyTilePrefix = "scale_inv_kernel_amax_";
 
     private readonly Dictionary<int, float> byBf16Bits;
+    private readonly float emptyTileAmax;
     private readonly float emptyTile;
 
-    private KernelReciprocals(Dictionary<int, float> byBf16Bits, float emptyTile)
+    private KernelReciprocals(int tile, Dictionary<int, float> byBf16Bits, float emptyTileAmax, float emptyTile)
     {
+        Tile = tile;
         this.byBf16Bits = byBf16Bits;
+        this.emptyTileAmax = emptyTileAmax;
         this.emptyTile = emptyTile;
     }
 
+    /// <summary>Rows and columns of one quantization tile.</summary>
+    public int Tile { get; }
+
     public static KernelReciprocals Open()
     {
-        using var file = GoldenFixture.Open("int8_linear").Tensors("rcp_table.safetensors");
+        var fixture = GoldenFixture.Open("int8_linear");
+        using var file = fixture.Tensors("rcp_table.safetensors");
         using var bits = file.Load("bf16_bits");
         using var reciprocals = file.Load("scale_inv_kernel");
-        using var empty = file.Load("scale_inv_kernel_amax_1e-8");
+        var emptyName = file.Names.Single(n => n.StartsWith(EmptyTilePrefix, StringComparison.Ordinal));
+        using var empty = file.Load(emptyName);
         var table = bits.data<int>().ToArray().Zip(reciprocals.data<float>().ToArray()).ToDictionary(p => p.First, p => p.Second);
-        return new KernelReciprocals(table, empty.item<float>());
+        var emptyTileAmax = float.Parse(emptyName[EmptyTilePrefix.Length..], CultureInfo.InvariantCulture);
+        return new KernelReciprocals(fixture.Manifest.QuantizationTile(), table, emptyTileAmax, empty.item<float>());
     }
 
     /// <summary>Quantizes a bf16-valued [rows, columns] weight held in fp32.</summary>
@@ -45,7 +55,7 @@ public sealed class KernelReciprocals
             {
                 var cells = Cells(ti, tj, rows, columns).ToList();
                 var max = cells.Max(c => MathF.Abs(w[c]));
-                var amax = MathF.Max(EmptyTileAmax, max);
+                var amax = MathF.Max(emptyTileAmax, max);
                 var reciprocal = max == 0 ? emptyTile : byBf16Bits[BitConverter.SingleToInt32Bits(amax) >> 16];
                 scales[(ti * tileColumns) + tj] = amax / Tile;
                 foreach (var c in cells)
@@ -58,7 +68,7 @@ public sealed class KernelReciprocals
         return (tensor(q, [rows, columns]), tensor(scales, [tileRows, tileColumns]));
     }
 
-    private static IEnumerable<int> Cells(int ti, int tj, int rows, int columns)
+    private IEnumerable<int> Cells(int ti, int tj, int rows, int columns)
     {
         for (var i = ti * Tile; i < Math.Min(rows, (ti + 1) * Tile); i++)
         {

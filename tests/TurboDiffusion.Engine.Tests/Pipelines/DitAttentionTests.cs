@@ -18,9 +18,9 @@ public sealed class DitAttentionTests(ITestOutputHelper output)
     public void Auto_runs_the_turbo_pth_with_sla_in_every_block_on_the_cpu_and_matches_out_sla_fp64()
     {
         using var fixture = WanFixture.T2V();
-        var official = fixture.Golden.Manifest.RootElement.GetProperty("sla_gpu");
+        var run = fixture.Golden.Manifest.DitSlaOptions();
 
-        using var model = VideoPipelineLoader.LoadDit(fixture.Golden.PathOf("turbo.pth"), CPU, new DitAttentionOptions(topK: official.GetProperty("topk_ratio").GetDouble()));
+        using var model = VideoPipelineLoader.LoadDit(fixture.Golden.PathOf("turbo.pth"), CPU, new DitAttentionOptions(topK: run.Ratio, queryBlock: run.QueryBlock, keyBlock: run.KeyBlock));
 
         Assert.Equal(fixture.Config.NumLayers, model.SelfAttention.Count);
         Assert.All(model.SelfAttention, attention =>
@@ -28,15 +28,25 @@ public sealed class DitAttentionTests(ITestOutputHelper output)
             var sla = Assert.IsType<SlaAttention>(attention);
             Assert.Equal("reference", sla.SparseBranch);
             Assert.Equal("reference", sla.LinearBranch);
-            Assert.Equal(new SlaOptions(official.GetProperty("topk_ratio").GetDouble(), official.GetProperty("BLKQ").GetInt32(), official.GetProperty("BLKK").GetInt32()), sla.Options);
+            Assert.Equal(run, sla.Options);
         });
-        Assert.Equal("sla (top-k 0.5, blocks 128/64; sparse branch reference, linear branch reference)", DitAttention.Describe(model));
+        Assert.Equal($"sla (top-k {run.Ratio}, blocks {run.QueryBlock}/{run.KeyBlock}; sparse branch reference, linear branch reference)", DitAttention.Describe(model));
         using var context = model.PrepareContext(fixture.Context);
         using var velocity = model.Forward(fixture.X, fixture.Timestep, context);
         using var outputs = fixture.Golden.Tensors("outputs.safetensors");
         using var expected = outputs.Load("out_sla_fp64");
         var difference = TensorAssert.Close(velocity, expected, fixture.Golden.Tolerance(Float32Tolerance), "pipeline DiT, auto attention, fp32 CPU vs out_sla_fp64");
         output.WriteLine($"max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
+    }
+
+    [Fact]
+    public void Sla_without_blocks_in_the_options_takes_the_kernel_blocks()
+    {
+        using var fixture = WanFixture.T2V();
+
+        using var model = VideoPipelineLoader.LoadDit(fixture.Golden.PathOf("turbo.pth"), CPU, new DitAttentionOptions(DitAttentionMode.Sla));
+
+        Assert.All(model.SelfAttention, attention => Assert.Equal(SlaOptions.Default, Assert.IsType<SlaAttention>(attention).Options));
     }
 
     [Fact]
@@ -115,5 +125,16 @@ public sealed class DitAttentionTests(ITestOutputHelper output)
 
         Assert.Equal("topK", error.ParamName);
         Assert.Contains("(0, 1]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, 64, "queryBlock")]
+    [InlineData(128, -64, "keyBlock")]
+    public void A_block_that_is_not_a_positive_token_count_is_refused(int queryBlock, int keyBlock, string parameter)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new DitAttentionOptions(queryBlock: queryBlock, keyBlock: keyBlock));
+
+        Assert.Equal(parameter, error.ParamName);
+        Assert.Contains("positive token counts", error.Message, StringComparison.Ordinal);
     }
 }

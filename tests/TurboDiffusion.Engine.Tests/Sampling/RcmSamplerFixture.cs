@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using TurboDiffusion.Engine.Sampling;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -11,7 +9,7 @@ namespace TurboDiffusion.Engine.Tests.Sampling;
 /// The <c>rcm_sampler</c> fixture: schedules <c>sigma{S}_steps{n}</c> and trajectories
 /// <c>{t2v|i2v|i2v_ode}_sigma{S}_steps{n}_{exact|netinputs}</c>, driven by the recorded noise or the seeded generator.
 /// </summary>
-internal static partial class RcmSamplerFixture
+internal static class RcmSamplerFixture
 {
     public const string TensorFile = "sampler.safetensors";
 
@@ -31,30 +29,43 @@ internal static partial class RcmSamplerFixture
     public static TheoryData<string, FixtureNoise> TrajectoriesWithEachNoise() =>
         [.. Section("trajectories").EnumerateObject().SelectMany(p => Enum.GetValues<FixtureNoise>().Select(noise => (p.Name, noise)))];
 
-    public static JsonElement Section(string name) => Open().Manifest.RootElement.GetProperty(name);
+    public static JsonElement Section(string name) => Open().Manifest.Section(name);
 
-    public static IReadOnlyList<double> Boundaries() =>
-        [.. Section("config").GetProperty("boundaries").EnumerateArray().Select(b => b.GetDouble())];
+    public static SamplerSettings Settings() => Open().Manifest.SamplerSettings();
 
+    /// <summary>
+    /// The schedule <c>sigma{S}_steps{n}</c>: S is one of the manifest's sigma_max, written as there; n is the number of
+    /// timesteps the manifest records for it.
+    /// </summary>
     public static RcmSchedule Schedule(string name)
     {
-        var match = ScheduleName().Match(name);
-        Assert.True(match.Success, $"unknown schedule name '{name}' in the rcm_sampler manifest");
-        return RcmSchedule.Create(int.Parse(match.Groups["steps"].Value, CultureInfo.InvariantCulture), double.Parse(match.Groups["sigma"].Value, CultureInfo.InvariantCulture));
+        var sigma = Assert.Single(Settings().SigmaMax, s => name.StartsWith($"sigma{s.Label}_steps", StringComparison.Ordinal));
+        var steps = Section("schedules").GetProperty(name).GetProperty("timesteps_bf16").GetArrayLength();
+        Assert.Equal($"sigma{sigma.Label}_steps{steps}", name);
+        return RcmSchedule.Create(steps, sigma.Value);
     }
 
+    /// <summary>
+    /// The trajectory <c>{mode}_sigma{S}_steps{n}_{exact|netinputs}</c> of one of the manifest's runs, n its number of
+    /// recorded experts. <c>t2v</c> runs one network; <c>i2v</c> the experts; an <c>_ode</c> mode the ODE solver.
+    /// </summary>
     public static Trajectory Run(string name)
     {
-        var match = TrajectoryName().Match(name);
-        Assert.True(match.Success, $"unknown trajectory name '{name}' in the rcm_sampler manifest");
-        var mode = match.Groups["mode"].Value;
-        var schedule = RcmSchedule.Create(int.Parse(match.Groups["steps"].Value, CultureInfo.InvariantCulture), double.Parse(match.Groups["sigma"].Value, CultureInfo.InvariantCulture));
+        var run = Assert.Single(Settings().Runs, r => name.StartsWith(Prefix(r), StringComparison.Ordinal));
+        var steps = Section("trajectories").GetProperty(name).GetProperty("experts").GetArrayLength();
+        var variant = name[$"{Prefix(run)}{steps}_".Length..];
+        Assert.Equal($"{Prefix(run)}{steps}_{variant}", name);
         return new Trajectory(
             name,
-            schedule,
-            mode.EndsWith("_ode", StringComparison.Ordinal) ? RcmSolver.Ode : RcmSolver.Sde,
-            UsesExperts: mode.StartsWith("i2v", StringComparison.Ordinal),
-            match.Groups["variant"].Value == "exact" ? ToyInputs.Exact : ToyInputs.NetworkInputs);
+            RcmSchedule.Create(steps, run.Sigma.Value),
+            run.Mode.EndsWith("_ode", StringComparison.Ordinal) ? RcmSolver.Ode : RcmSolver.Sde,
+            UsesExperts: run.Mode.StartsWith("i2v", StringComparison.Ordinal),
+            variant switch
+            {
+                "exact" => ToyInputs.Exact,
+                "netinputs" => ToyInputs.NetworkInputs,
+                _ => throw new InvalidOperationException($"trajectory '{name}': unknown toy-network variant '{variant}'"),
+            });
     }
 
     /// <summary>Replays <c>init_noise</c>, then <c>step_noises[i]</c> for step i.</summary>
@@ -68,7 +79,7 @@ internal static partial class RcmSamplerFixture
     /// The seed of the recorded noise. A TorchSharp CPU generator with this seed replays every recorded draw;
     /// the manifest speaks of a CUDA generator, but a PyTorch CUDA generator seeded alike draws other values.
     /// </summary>
-    public static ulong Seed() => Section("config").GetProperty("seed").GetUInt64();
+    public static ulong Seed() => Settings().Seed;
 
     /// <summary>The initial draw plus one per step of the longest run.</summary>
     public static int RecordedDraws()
@@ -77,8 +88,7 @@ internal static partial class RcmSamplerFixture
         return 1 + (int)file.Info("step_noises").Shape[0];
     }
 
-    public static long[] LatentShape() =>
-        [.. Section("config").GetProperty("latent_shape").EnumerateArray().Select(size => size.GetInt64())];
+    public static long[] LatentShape() => Settings().LatentShape;
 
     public static Tensor Load(string tensor)
     {
@@ -86,13 +96,9 @@ internal static partial class RcmSamplerFixture
         return file.Load(tensor);
     }
 
-    [GeneratedRegex(@"^sigma(?<sigma>\d+)_steps(?<steps>\d+)$")]
-    private static partial Regex ScheduleName();
-
-    [GeneratedRegex(@"^(?<mode>t2v|i2v|i2v_ode)_sigma(?<sigma>\d+)_steps(?<steps>\d+)_(?<variant>exact|netinputs)$")]
-    private static partial Regex TrajectoryName();
+    private static string Prefix(SamplerRun run) => $"{run.Mode}_sigma{run.Sigma.Label}_steps";
 }
 
 /// <summary>One recorded run of the reference loop.</summary>
-/// <param name="UsesExperts">I2V: the high/low-noise expert pair with the fixture's boundary.</param>
+/// <param name="UsesExperts">I2V: the experts with the fixture's boundaries.</param>
 internal sealed record Trajectory(string Name, RcmSchedule Schedule, RcmSolver Solver, bool UsesExperts, ToyInputs Inputs);

@@ -19,7 +19,7 @@ public sealed class RcmSamplerTests
         using var scope = NewDisposeScope();
         var tolerance = RcmSamplerFixture.Open().Tolerance(RcmSamplerFixture.Float64ToleranceKey, "trajectories");
         var run = RcmSamplerFixture.Run(name);
-        var (network, _, _) = ToyNetwork(run);
+        var (network, _) = ToyNetwork(run);
         using var recorder = new RecordingNetwork(network);
         using var noise = new FixtureNoiseSource(source);
 
@@ -43,16 +43,15 @@ public sealed class RcmSamplerTests
         using var scope = NewDisposeScope();
         var reference = RcmSamplerFixture.Section("trajectories").GetProperty(name);
         var run = RcmSamplerFixture.Run(name);
-        var (network, highNoise, lowNoise) = ToyNetwork(run);
+        var (network, experts) = ToyNetwork(run);
         using var recorder = new RecordingNetwork(network);
         using var noise = RcmSamplerFixture.RecordedNoise();
 
         new RcmSampler(run.Schedule, run.Solver).Sample(recorder, noise, RcmSamplerFixture.LatentShape(), cancellationToken: TestContext.Current.CancellationToken);
 
-        var experts = Enumerable.Range(0, run.Schedule.Steps)
-            .Select(step => highNoise.Steps.Contains(step) ? NoiseExpert.HighNoise : lowNoise.Steps.Contains(step) ? NoiseExpert.LowNoise : (NoiseExpert?)null);
-        Assert.Equal(reference.GetProperty("experts").EnumerateArray().Select(e => (NoiseExpert?)e.GetInt32()), experts);
-        Assert.Equal(run.Schedule.Steps, highNoise.Steps.Count + lowNoise.Steps.Count);
+        var served = Enumerable.Range(0, run.Schedule.Steps).Select(step => experts.Select((expert, index) => (expert, index)).Single(e => e.expert.Steps.Contains(step)).index);
+        Assert.Equal(reference.GetProperty("experts").EnumerateArray().Select(e => e.GetInt32()), served);
+        Assert.Equal(run.Schedule.Steps, experts.Sum(e => e.Steps.Count));
         Assert.Equal(reference.GetProperty("timesteps_bf16").EnumerateArray().Select(t => t.GetSingle()), recorder.Timesteps.Select(t => t.to(ScalarType.Float32).item<float>()));
         Assert.Equal(run.Solver == RcmSolver.Sde ? run.Schedule.Steps + 1 : 1, noise.Draws);
     }
@@ -136,7 +135,7 @@ public sealed class RcmSamplerTests
     public void Sampling_leaves_no_tensor_alive_but_the_result(RcmSolver solver)
     {
         var schedule = RcmSchedule.TextToVideo();
-        var network = ToyVelocity.HighNoise(ToyInputs.NetworkInputs, schedule);
+        var network = ToyVelocity.Experts(ToyInputs.NetworkInputs, schedule)[0];
         using var noise = new SeededNoiseSource(1);
         var statistics = DisposeScopeManager.Statistics.TensorStatistics;
         var before = statistics.ThreadTotalLiveCount;
@@ -174,15 +173,19 @@ public sealed class RcmSamplerTests
         Assert.Contains("Float32", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>T2V runs one toy network; I2V the expert pair at the fixture's boundary.</summary>
-    private static (IVelocityNetwork Network, ToyVelocity HighNoise, ToyVelocity LowNoise) ToyNetwork(Trajectory run)
+    /// <summary>T2V runs the first toy network; I2V one per expert, switched at the fixture's boundaries.</summary>
+    private static (IVelocityNetwork Network, IReadOnlyList<ToyVelocity> Experts) ToyNetwork(Trajectory run)
     {
-        var highNoise = ToyVelocity.HighNoise(run.Inputs, run.Schedule);
-        var lowNoise = ToyVelocity.LowNoise(run.Inputs, run.Schedule);
-        IVelocityNetwork network = run.UsesExperts
-            ? new NoiseExpertPair(highNoise, lowNoise, run.Schedule, Assert.Single(RcmSamplerFixture.Boundaries()))
-            : highNoise;
-        return (network, highNoise, lowNoise);
+        var boundaries = RcmSamplerFixture.Settings().Boundaries;
+        var toys = ToyVelocity.Experts(run.Inputs, run.Schedule);
+        if (!run.UsesExperts)
+        {
+            return (toys[0], toys.Take(1).ToList());
+        }
+
+        var experts = toys.Take(boundaries.Count + 1).ToList();
+        Assert.True(experts.Count == boundaries.Count + 1, $"{boundaries.Count} boundaries need {boundaries.Count + 1} toy experts; the notes give {toys.Count}");
+        return (new NoiseExperts([.. experts], run.Schedule, boundaries), experts);
     }
 
     private sealed class DoublePrecisionNoise : INoiseSource

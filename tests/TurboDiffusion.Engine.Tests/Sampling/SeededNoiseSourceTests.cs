@@ -7,7 +7,7 @@ namespace TurboDiffusion.Engine.Tests.Sampling;
 
 public sealed class SeededNoiseSourceTests
 {
-    private static readonly long[] Shape = [1, 16, 2, 4, 4];
+    private static readonly long[] Shape = [1, 4, 2, 4, 4];
 
     public SeededNoiseSourceTests() => TorchRuntime.EnsureLoaded();
 
@@ -15,8 +15,8 @@ public sealed class SeededNoiseSourceTests
     public void Same_seed_draws_the_same_sequence()
     {
         using var scope = NewDisposeScope();
-        using var first = new SeededNoiseSource(707);
-        using var second = new SeededNoiseSource(707);
+        using var first = new SeededNoiseSource(31);
+        using var second = new SeededNoiseSource(31);
 
         var a = Enumerable.Range(0, 3).Select(_ => first.Draw(Shape)).ToList();
         var b = Enumerable.Range(0, 3).Select(_ => second.Draw(Shape)).ToList();
@@ -46,8 +46,8 @@ public sealed class SeededNoiseSourceTests
     public void Different_seeds_draw_different_noise()
     {
         using var scope = NewDisposeScope();
-        using var first = new SeededNoiseSource(707);
-        using var second = new SeededNoiseSource(708);
+        using var first = new SeededNoiseSource(31);
+        using var second = new SeededNoiseSource(32);
 
         var a = first.Draw(Shape);
         var b = second.Draw(Shape);
@@ -61,11 +61,11 @@ public sealed class SeededNoiseSourceTests
         using var scope = NewDisposeScope();
         var schedule = RcmSchedule.TextToVideo();
         var sampler = new RcmSampler(schedule);
-        var network = ToyVelocity.HighNoise(ToyInputs.NetworkInputs, schedule);
+        var network = ToyVelocity.Experts(ToyInputs.NetworkInputs, schedule)[0];
 
-        var once = Sample(sampler, network, 707);
-        var again = Sample(sampler, network, 707);
-        var other = Sample(sampler, network, 708);
+        var once = Sample(sampler, network, 31);
+        var again = Sample(sampler, network, 31);
+        var other = Sample(sampler, network, 32);
 
         Assert.True(once.equal(again).all().item<bool>());
         Assert.False(once.equal(other).all().item<bool>());

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Sampling;
+using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Sampling;
@@ -13,13 +14,15 @@ internal enum ToyInputs
     NetworkInputs,
 }
 
-/// <summary>The fixture's stand-in for a DiT; it remembers which steps it served.</summary>
-internal sealed class ToyVelocity(double a, double b, ToyInputs inputs, RcmSchedule schedule) : IVelocityNetwork
+/// <summary>The fixture's stand-in for a DiT, <c>v = a·x − b·t</c>; it remembers which steps it served.</summary>
+internal sealed class ToyVelocity(ToyExpert coefficients, ToyInputs inputs, RcmSchedule schedule) : IVelocityNetwork
 {
-    /// <summary>The fixture's coefficients for T2V and the high-noise expert.</summary>
-    public static ToyVelocity HighNoise(ToyInputs inputs, RcmSchedule schedule) => new(0.3, 0.1, inputs, schedule);
+    private readonly double a = coefficients.A;
+    private readonly double b = coefficients.B;
 
-    public static ToyVelocity LowNoise(ToyInputs inputs, RcmSchedule schedule) => new(0.25, 0.05, inputs, schedule);
+    /// <summary>One per expert the fixture gives coefficients for, from the highest noise level down; the first also serves T2V.</summary>
+    public static IReadOnlyList<ToyVelocity> Experts(ToyInputs inputs, RcmSchedule schedule) =>
+        [.. RcmSamplerFixture.Settings().ToyExperts.Select(coefficients => new ToyVelocity(coefficients, inputs, schedule))];
 
     public List<int> Steps { get; } = [];
 

@@ -23,7 +23,7 @@ public sealed record Umt5Config(
     /// <summary>umT5-XXL as Wan uses it (<c>models_t5_umt5-xxl-enc-bf16.pth</c>), 512 context rows.</summary>
     public static Umt5Config Xxl { get; } = new("umt5-xxl", 256_384, 4096, 4096, 10_240, 64, 24, 32, 128, 1e-6, 512);
 
-    /// <summary>The <c>umt5_tiny</c> fixture's encoder; its prompts are 24 tokens long.</summary>
+    /// <summary>The built-in demo encoder: umT5's code paths at toy width, 24 context rows.</summary>
     public static Umt5Config Tiny { get; } = new("umt5-tiny", 512, 64, 64, 128, 4, 2, 32, 128, 1e-6, 24);
 
     public int HeadDim => DimAttn / Heads;

@@ -42,6 +42,9 @@ public sealed record WanConfig(
     int TextLen = 512,
     double Eps = 1e-6)
 {
+    /// <summary>The head width of every released Wan DiT (num_heads = dim / 128).</summary>
+    public const int StandardHeadDim = 128;
+
     public WanPatchSize PatchSize { get; init; } = new(1, 2, 2);
 
     public int HeadDim => Dim / NumHeads;
@@ -59,10 +62,10 @@ public sealed record WanConfig(
     /// <summary>The Wan2.2 I2V-A14B expert for low noise (same architecture as the high-noise one, other weights).</summary>
     public static WanConfig Wan22I2VA14BLowNoise { get; } = Wan22I2VA14BHighNoise with { Name = "Wan2.2-I2V-A14B-low-noise" };
 
-    /// <summary>The golden-fixture network (dit_t2v_tiny): every code path of the real models at toy width.</summary>
+    /// <summary>The built-in demo network: every code path of the real models at toy width.</summary>
     public static WanConfig Tiny { get; } = new("tiny", WanTask.TextToVideo, Dim: 256, FfnDim: 512, NumHeads: 2, NumLayers: 2, InDim: 16, TextDim: 64, TextLen: 32);
 
-    /// <summary>The I2V golden-fixture network (dit_i2v_tiny): <see cref="Tiny"/> with 36 input channels.</summary>
+    /// <summary>The built-in image-to-video demo network: <see cref="Tiny"/> with 36 input channels.</summary>
     public static WanConfig TinyI2V { get; } = Tiny with { Name = "tiny-i2v", Task = WanTask.ImageToVideo, InDim = 36 };
 
     public static IReadOnlyList<WanConfig> Presets { get; } =

@@ -21,7 +21,7 @@ public sealed record WanVaeConfig(
     /// <summary><c>Wan2.1_VAE.pth</c>, also used by Wan2.2 A14B: 126.9 M parameters, 194 tensors.</summary>
     public static WanVaeConfig Wan21 { get; } = new("Wan2.1 VAE", 96, 16, [1, 2, 4, 4], 2, [false, true, true], LatentNormalization.Wan21);
 
-    /// <summary>The <c>vae_tiny</c> fixture: the real architecture at base width 8, with the real latent statistics.</summary>
+    /// <summary>The built-in demo VAE: the real architecture at base width 8, with the real latent statistics.</summary>
     public static WanVaeConfig Tiny { get; } = new("tiny Wan VAE", 8, 16, [1, 2, 4, 4], 2, [false, true, true], LatentNormalization.Wan21);
 
     /// <summary>Channels entering each encoder level, then leaving the last: [96, 96, 192, 384, 384] for the real model.</summary>

@@ -17,7 +17,7 @@ public sealed class Umt5EncoderCudaTests(ITestOutputHelper output)
         var fixture = Umt5Fixture.Open();
         using var scope = NewDisposeScope();
         using var reader = PthFile.Open(fixture.Golden.PathOf("umt5.pth"));
-        using var encoder = Umt5Encoder.Load(reader, Umt5Config.Tiny, Umt5Precision.Bf16, CUDA);
+        using var encoder = Umt5Encoder.Load(reader, fixture.Config, Umt5Precision.Bf16, CUDA);
         var n = fixture.ValidTokens();
 
         var encoded = encoder.Forward(fixture.Input("ids").cuda(), fixture.Input("mask").cuda());

@@ -18,7 +18,7 @@ public sealed class WanVaeCudaTests(ITestOutputHelper output)
         CudaDevice.Require();
         using var scope = NewDisposeScope();
         using var weights = VaeTinyFixture.PthWeights();
-        using var vae = Engine.Models.WanVae.WanVae.Load(weights, WanVaeConfig.Tiny, VaePrecision.Bf16, CUDA);
+        using var vae = Engine.Models.WanVae.WanVae.Load(weights, VaeTinyFixture.Config, VaePrecision.Bf16, CUDA);
         var tolerance = VaeTinyFixture.Tolerance(VaeTinyFixture.BFloat16);
 
         var video = vae.Decode(VaeTinyFixture.Input("z").cuda(), cancellationToken: TestContext.Current.CancellationToken);

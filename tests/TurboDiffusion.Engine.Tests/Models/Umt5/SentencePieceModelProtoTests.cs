@@ -8,12 +8,17 @@ public sealed class SentencePieceModelProtoTests
     private readonly byte[] model = File.ReadAllBytes(TokenizerFixture.Instance.ModelPath);
 
     [Fact]
-    public void A_t5_style_model_has_no_bos_and_pad_eos_unk_0_1_2()
+    public void The_model_has_the_special_ids_and_piece_count_it_was_trained_with()
     {
+        var trained = TokenizerFixture.Instance.Settings;
+
         var proto = SentencePieceModelProto.Parse(model);
 
-        Assert.Equal(1000, proto.PieceCount);
-        Assert.Equal((-1, 0, 1, 2), (proto.BeginningOfSentenceId, proto.PadId, proto.EndOfSentenceId, proto.UnknownId));
+        Assert.Equal(trained.VocabularySize, proto.PieceCount);
+        // SentencePiece stores an id the model lacks as -1.
+        Assert.Equal(
+            (trained.BeginningOfSentenceId ?? -1, trained.PadId, trained.EndOfSentenceId, trained.UnknownId),
+            (proto.BeginningOfSentenceId, proto.PadId, proto.EndOfSentenceId, proto.UnknownId));
         Assert.False(proto.PrecompiledCharsMap.IsEmpty);
     }
 

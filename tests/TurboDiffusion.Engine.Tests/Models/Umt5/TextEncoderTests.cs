@@ -6,12 +6,15 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Models.Umt5;
 
-/// <summary>The fixture tokenizer (1000 pieces, 32 ids) on a tiny random-weight encoder whose vocabulary covers it.</summary>
+/// <summary>The fixture tokenizer on a tiny random-weight encoder whose vocabulary is its pieces and whose text length is its ids per prompt.</summary>
 public sealed class TextEncoderTests
 {
-    private static readonly Umt5Config Config = Umt5Config.Tiny with { Name = "umt5-tiny-1024", VocabSize = 1024, TextLength = 32 };
-
     private readonly TokenizerFixture fixture = TokenizerFixture.Instance;
+
+    private Umt5Config Config => Umt5Config.Tiny with
+    {
+        Name = "umt5-tiny-covering", VocabSize = fixture.Tokenizer.PieceCount, TextLength = fixture.MaxLength,
+    };
 
     [Fact]
     public void A_prompt_becomes_its_encoded_tokens_zero_padded_to_the_text_length()
@@ -74,12 +77,13 @@ public sealed class TextEncoderTests
     [Fact]
     public void A_tokenizer_whose_ids_exceed_the_vocabulary_is_refused()
     {
-        using var weights = new RandomUmt5Weights(Umt5Config.Tiny with { TextLength = 32 }, seed: 1);
-        using var encoder = Umt5Encoder.Load(weights, Umt5Config.Tiny with { TextLength = 32 }, Umt5Precision.Fp32);
+        var tooSmall = Config with { VocabSize = fixture.Tokenizer.PieceCount - 1 };
+        using var weights = new RandomUmt5Weights(tooSmall, seed: 1);
+        using var encoder = Umt5Encoder.Load(weights, tooSmall, Umt5Precision.Fp32);
 
         var error = Assert.Throws<ArgumentException>(() => new TextEncoder(fixture.Tokenizer, encoder, "tiny"));
 
-        Assert.Contains("1000 pieces", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{fixture.Tokenizer.PieceCount} pieces", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -104,10 +108,11 @@ public sealed class TextEncoderTests
     public void Loading_a_mismatched_pair_fails_and_frees_the_encoder()
     {
         var umt5 = Umt5Fixture.Open();
+        var config = umt5.Config with { TextLength = fixture.MaxLength };
+        Assert.True(config.VocabSize < fixture.Tokenizer.PieceCount, $"the pair must mismatch: umt5_tiny's {config.VocabSize} ids cover the tokenizer's {fixture.Tokenizer.PieceCount} pieces");
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-        Assert.Throws<ArgumentException>(() => TextEncoder.Load(
-            umt5.Golden.PathOf("umt5.pth"), fixture.ModelPath, Umt5Config.Tiny with { TextLength = 32 }, Umt5Precision.Bf16));
+        Assert.Throws<ArgumentException>(() => TextEncoder.Load(umt5.Golden.PathOf("umt5.pth"), fixture.ModelPath, config, Umt5Precision.Bf16));
 
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }

@@ -4,7 +4,7 @@ using TurboDiffusion.Engine.Tests.Fixtures;
 
 namespace TurboDiffusion.Engine.Tests.Models.Umt5;
 
-/// <summary>The <c>tokenizer_t5style</c> fixture: a T5-style <c>spiece.model</c> and 16 prompts with their reference ids.</summary>
+/// <summary>The <c>tokenizer_t5style</c> fixture: a T5-style <c>spiece.model</c>, what its manifest states about it, and prompts with their reference ids.</summary>
 internal sealed class TokenizerFixture
 {
     private static readonly Lazy<TokenizerFixture> Shared = new(() => new TokenizerFixture(GoldenFixture.Open("tokenizer_t5style")));
@@ -12,10 +12,9 @@ internal sealed class TokenizerFixture
     private TokenizerFixture(GoldenFixture golden)
     {
         Golden = golden;
+        Settings = golden.Manifest.TokenizerSettings();
         using var document = JsonDocument.Parse(File.ReadAllBytes(golden.PathOf("expected.json")));
-        var root = document.RootElement;
-        MaxLength = root.GetProperty("max_length").GetInt32();
-        Prompts = root.GetProperty("prompts").EnumerateArray().Select(ExpectedPrompt.Read).ToList();
+        Prompts = document.RootElement.GetProperty("prompts").EnumerateArray().Select(ExpectedPrompt.Read).ToList();
         Tokenizer = Umt5Tokenizer.Load(ModelPath, MaxLength);
     }
 
@@ -25,7 +24,10 @@ internal sealed class TokenizerFixture
 
     public string ModelPath => Golden.PathOf("spiece.model");
 
-    public int MaxLength { get; }
+    public TokenizerSettings Settings { get; }
+
+    /// <summary>Ids per prompt: pieces truncated to one less, then EOS, then padding.</summary>
+    public int MaxLength => Settings.MaxLength;
 
     public IReadOnlyList<ExpectedPrompt> Prompts { get; }
 
@@ -39,6 +41,7 @@ internal sealed record ExpectedPrompt(
     string Raw,
     string Cleaned,
     string CleanedWithoutFtfy,
+    bool FtfyChangesResult,
     int[] SpmIdsRawText,
     int[] SpmIdsCleaned,
     int[] InputIds,
@@ -48,6 +51,7 @@ internal sealed record ExpectedPrompt(
         prompt.GetProperty("raw").GetString()!,
         prompt.GetProperty("cleaned").GetString()!,
         prompt.GetProperty("cleaned_without_ftfy").GetString()!,
+        prompt.GetProperty("ftfy_changes_result").GetBoolean(),
         Ints(prompt, "spm_ids_raw_text"),
         Ints(prompt, "spm_ids_cleaned"),
         Ints(prompt, "input_ids"),

@@ -16,46 +16,51 @@ public sealed class Umt5EncoderLoadingTests(ITestOutputHelper output)
     [Fact]
     public void A_missing_tensor_fails_naming_file_key_and_expected_shape_and_frees_what_was_read()
     {
-        using var weights = Edited().Without("blocks.1.ffn.fc2.weight");
+        var config = fixture.Config;
+        var missing = $"blocks.{config.Layers - 1}.ffn.fc2.weight";
+        using var weights = Edited().Without(missing);
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, Umt5Config.Tiny, Umt5Precision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, config, Umt5Precision.Fp32));
 
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         Assert.Equal(EditedPath, error.FilePath);
-        Assert.Equal("blocks.1.ffn.fc2.weight", error.Key);
+        Assert.Equal(missing, error.Key);
         Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);
-        Assert.Contains("'blocks.1.ffn.fc2.weight'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("missing; expected a floating-point tensor of shape [64, 128]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{missing}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"missing; expected a floating-point tensor of shape [{config.Dim}, {config.DimFfn}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_tensor_of_the_wrong_shape_fails_naming_expected_and_found()
     {
+        var config = fixture.Config;
         using var weights = Edited().Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
         {
-            ["blocks.0.pos_embedding.embedding.weight"] = zeros(32, 8),
+            ["blocks.0.pos_embedding.embedding.weight"] = zeros(config.Buckets, 2 * config.Heads),
         }));
 
-        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, Umt5Config.Tiny, Umt5Precision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, config, Umt5Precision.Fp32));
 
         Assert.Equal("blocks.0.pos_embedding.embedding.weight", error.Key);
         Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);
-        Assert.Contains("expected a floating-point tensor of shape [32, 4], found Float32 [32, 8]", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"expected a floating-point tensor of shape [{config.Buckets}, {config.Heads}], found Float32 [{config.Buckets}, {2 * config.Heads}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_tensor_of_a_non_float_dtype_fails_naming_the_dtype_found()
     {
+        var config = fixture.Config;
         using var weights = Edited().Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
         {
-            ["token_embedding.weight"] = zeros([512, 64], ScalarType.Int64),
+            ["token_embedding.weight"] = zeros([config.VocabSize, config.Dim], ScalarType.Int64),
         }));
 
-        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, Umt5Config.Tiny, Umt5Precision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, config, Umt5Precision.Fp32));
 
         Assert.Equal("token_embedding.weight", error.Key);
-        Assert.Contains("found Int64 [512, 64]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found Int64 [{config.VocabSize}, {config.Dim}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,10 +68,12 @@ public sealed class Umt5EncoderLoadingTests(ITestOutputHelper output)
     {
         using var weights = Edited();
 
-        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, Umt5Config.Xxl, Umt5Precision.Bf16));
+        var (xxl, tiny) = (Umt5Config.Xxl, fixture.Config);
+
+        var error = Assert.Throws<CheckpointException>(() => Umt5Encoder.Load(weights, xxl, Umt5Precision.Bf16));
 
         Assert.Equal("token_embedding.weight", error.Key);
-        Assert.Contains("[256384, 4096], found Float32 [512, 64]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"[{xxl.VocabSize}, {xxl.Dim}], found Float32 [{tiny.VocabSize}, {tiny.Dim}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,7 +82,7 @@ public sealed class Umt5EncoderLoadingTests(ITestOutputHelper output)
         var tolerance = fixture.Golden.Tolerance("float64 implementation vs out_fp64 (valid rows)");
         using var scope = NewDisposeScope();
         using var reader = PthFile.Open(fixture.Golden.PathOf("umt5.pth"));
-        using var encoder = Umt5Encoder.Load(reader, Umt5Config.Tiny, Umt5Precision.Fp64);
+        using var encoder = Umt5Encoder.Load(reader, fixture.Config, Umt5Precision.Fp64);
         var n = fixture.ValidTokens();
 
         var encoded = encoder.Forward(fixture.Input("ids"), fixture.Input("mask"));
@@ -85,11 +92,11 @@ public sealed class Umt5EncoderLoadingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_catalog_lists_exactly_the_fixture_checkpoints_tensors()
+    public void The_catalog_of_the_fixture_config_lists_exactly_the_fixture_checkpoints_tensors()
     {
         using var reader = SafetensorsFile.Open(fixture.WeightsPath);
 
-        var catalog = Umt5TensorCatalog.Tensors(Umt5Config.Tiny, ScalarType.Float32).ToList();
+        var catalog = Umt5TensorCatalog.Tensors(fixture.Config, ScalarType.Float32).ToList();
 
         Assert.Equal(reader.Names.Order(StringComparer.Ordinal), catalog.Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.All(catalog, t => Assert.Equal(reader.Info(t.Name).Shape, t.Shape));

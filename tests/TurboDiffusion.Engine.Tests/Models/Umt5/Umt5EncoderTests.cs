@@ -75,7 +75,7 @@ public sealed class Umt5EncoderTests(ITestOutputHelper output)
 
         var context = encoder.Context(tokens);
 
-        Assert.Equal(new long[] { 1, Umt5Config.Tiny.TextLength, Umt5Config.Tiny.Dim }, context.shape);
+        Assert.Equal(new long[] { 1, fixture.Config.TextLength, fixture.Config.Dim }, context.shape);
         Check(context, fixture.Output("context_zero_padded_fp64"), tolerance, "umT5 context, trimmed and zero-padded");
         Assert.Equal(0.0, context[.., n..].abs().max().item<double>());
     }
@@ -87,9 +87,9 @@ public sealed class Umt5EncoderTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var encoder = fixture.LoadEncoder(Umt5Precision.Fp64);
 
-        for (var layer = 0; layer < Umt5Config.Tiny.Layers; layer++)
+        for (var layer = 0; layer < fixture.Config.Layers; layer++)
         {
-            var bias = encoder.PositionBias(layer, Umt5Config.Tiny.TextLength);
+            var bias = encoder.PositionBias(layer, fixture.Config.TextLength);
 
             Check(bias, fixture.Output($"pos_bias_layer{layer}"), exact, $"position bias of layer {layer}");
         }
@@ -99,22 +99,22 @@ public sealed class Umt5EncoderTests(ITestOutputHelper output)
     public void Prompts_longer_than_the_text_length_are_refused()
     {
         using var encoder = fixture.LoadEncoder(Umt5Precision.Fp32);
-        var tokens = Enumerable.Repeat(5, Umt5Config.Tiny.TextLength + 1).ToList();
+        var tokens = Enumerable.Repeat(5, fixture.Config.TextLength + 1).ToList();
 
         var error = Assert.Throws<ArgumentException>(() => encoder.Context(tokens));
 
-        Assert.Contains($"1 to {Umt5Config.Tiny.TextLength} tokens", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"1 to {fixture.Config.TextLength} tokens", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Ids_outside_the_vocabulary_are_refused()
     {
         using var encoder = fixture.LoadEncoder(Umt5Precision.Fp32);
-        using var ids = tensor(new long[] { 3, Umt5Config.Tiny.VocabSize }, [1, 2], ScalarType.Int64);
+        using var ids = tensor(new long[] { 3, fixture.Config.VocabSize }, [1, 2], ScalarType.Int64);
 
         var error = Assert.Throws<ArgumentException>(() => encoder.Forward(ids));
 
-        Assert.Contains($"[0, {Umt5Config.Tiny.VocabSize})", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"[0, {fixture.Config.VocabSize})", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

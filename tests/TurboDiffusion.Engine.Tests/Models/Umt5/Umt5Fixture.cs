@@ -5,15 +5,19 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Models.Umt5;
 
-/// <summary>The <c>umt5_tiny</c> fixture: weights, the 24-token input with 17 real tokens, and the reference outputs.</summary>
+/// <summary>The <c>umt5_tiny</c> fixture: its encoder's configuration, weights, the input ids and mask, and the reference outputs.</summary>
 internal sealed class Umt5Fixture
 {
     private Umt5Fixture(GoldenFixture golden)
     {
         Golden = golden;
+        Config = golden.Manifest.Umt5Config();
     }
 
     public GoldenFixture Golden { get; }
+
+    /// <summary>The encoder the manifest describes; its text length is the length of the fixture's input.</summary>
+    public Umt5Config Config { get; }
 
     public string WeightsPath => Golden.PathOf("umt5.safetensors");
 
@@ -22,7 +26,7 @@ internal sealed class Umt5Fixture
     public Umt5Encoder LoadEncoder(Umt5Precision precision)
     {
         using var reader = SafetensorsFile.Open(WeightsPath);
-        return Umt5Encoder.Load(reader, Umt5Config.Tiny, precision);
+        return Umt5Encoder.Load(reader, Config, precision);
     }
 
     public Tensor Input(string name)

@@ -42,13 +42,15 @@ public sealed class Umt5TokenizerTests
     }
 
     [Fact]
-    public void The_model_reports_t5_special_ids_and_its_piece_count()
+    public void The_model_reports_the_special_ids_and_piece_count_it_was_trained_with()
     {
         var tokenizer = fixture.Tokenizer;
+        var trained = fixture.Settings;
 
-        Assert.Equal((0, 1, 2), (tokenizer.PadId, tokenizer.EndOfSentenceId, tokenizer.UnknownId));
-        Assert.Equal(1000, tokenizer.PieceCount);
+        Assert.Equal((trained.PadId, trained.EndOfSentenceId, trained.UnknownId), (tokenizer.PadId, tokenizer.EndOfSentenceId, tokenizer.UnknownId));
+        Assert.Equal(trained.VocabularySize, tokenizer.PieceCount);
         Assert.Equal(fixture.MaxLength, tokenizer.TextLength);
+        Assert.Equal(trained.Prompts, fixture.Prompts.Count);
     }
 
     [Fact]
@@ -57,20 +59,21 @@ public sealed class Umt5TokenizerTests
         var tokenized = fixture.Tokenizer.Tokenize("  \t ");
 
         Assert.Equal(1, tokenized.Length);
-        Assert.Equal([1], tokenized.Tokens);
-        Assert.All(tokenized.InputIds.Skip(1), id => Assert.Equal(0, id));
+        Assert.Equal([fixture.Settings.EndOfSentenceId], tokenized.Tokens);
+        Assert.All(tokenized.InputIds.Skip(1), id => Assert.Equal(fixture.Settings.PadId, id));
     }
 
     [Fact]
     public void Long_prompts_keep_text_length_minus_one_pieces_then_eos()
     {
-        var prompt = string.Join(' ', Enumerable.Repeat("the quick brown fox", 40));
+        var prompt = string.Join(' ', Enumerable.Repeat("the quick brown fox", fixture.MaxLength));
         var pieces = fixture.Tokenizer.Pieces(prompt);
 
         var tokenized = fixture.Tokenizer.Tokenize(prompt);
 
+        Assert.True(pieces.Count > fixture.MaxLength, $"the prompt has {pieces.Count} pieces, not more than {fixture.MaxLength}");
         Assert.Equal(fixture.MaxLength, tokenized.Length);
-        Assert.Equal(pieces.Take(fixture.MaxLength - 1).Append(1), tokenized.InputIds);
+        Assert.Equal(pieces.Take(fixture.MaxLength - 1).Append(fixture.Settings.EndOfSentenceId), tokenized.InputIds);
     }
 
     [Fact]

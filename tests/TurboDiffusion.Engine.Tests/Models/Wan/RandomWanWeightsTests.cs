@@ -10,11 +10,11 @@ public sealed class RandomWanWeightsTests
     public RandomWanWeightsTests() => TorchRuntime.EnsureLoaded();
 
     [Fact]
-    public void Tiny_layout_has_exactly_the_names_and_shapes_of_the_official_checkpoint()
+    public void The_layout_of_the_fixture_config_has_exactly_the_names_and_shapes_of_its_official_checkpoint()
     {
-        var fixture = GoldenFixture.Open("dit_t2v_tiny");
+        var fixture = GoldenFixture.Open(WanFixture.TextToVideoSet);
         using var native = fixture.Tensors("wan_native.safetensors");
-        using var random = new RandomWanWeights(WanConfig.Tiny, seed: 1);
+        using var random = new RandomWanWeights(fixture.Manifest.WanConfig(), seed: 1);
 
         var expected = native.Names.Order(StringComparer.Ordinal).Select(n => $"{n} [{string.Join(", ", native.Info(n).Shape)}]");
         var actual = random.Names.Order(StringComparer.Ordinal).Select(n => $"{n} [{string.Join(", ", random.Info(n).Shape)}]");

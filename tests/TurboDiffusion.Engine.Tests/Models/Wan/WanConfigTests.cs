@@ -19,7 +19,7 @@ public sealed class WanConfigTests
     }
 
     [Fact]
-    public void Tiny_presets_are_the_fixture_networks()
+    public void Tiny_presets_are_the_built_in_demo_networks()
     {
         Assert.Equal((256, 512, 2, 128, 2, 64, 32, 16), Shape(WanConfig.Tiny));
         Assert.Equal((256, 512, 2, 128, 2, 64, 32, 36), Shape(WanConfig.TinyI2V));

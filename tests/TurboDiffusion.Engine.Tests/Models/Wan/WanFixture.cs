@@ -10,17 +10,23 @@ namespace TurboDiffusion.Engine.Tests.Models.Wan;
 /// </summary>
 internal sealed class WanFixture : IDisposable
 {
+    /// <summary>The T2V set, which also holds every weight of the I2V set but its patch embedding.</summary>
+    public const string TextToVideoSet = "dit_t2v_tiny";
+
+    public const string ImageToVideoSet = "dit_i2v_tiny";
+
     private readonly Dictionary<string, Tensor> inputs;
     private readonly Dictionary<string, Tensor> references;
 
-    private WanFixture(GoldenFixture golden, WanConfig config, ComposedTensorReader weights, Dictionary<string, Tensor> inputs, Dictionary<string, Tensor> references)
+    private WanFixture(GoldenFixture golden, ComposedTensorReader weights, Dictionary<string, Tensor> inputs, Dictionary<string, Tensor> references)
     {
-        (Golden, Config, Weights) = (golden, config, weights);
+        (Golden, Config, Weights) = (golden, golden.Manifest.WanConfig(), weights);
         (this.inputs, this.references) = (inputs, references);
     }
 
     public GoldenFixture Golden { get; }
 
+    /// <summary>The set's network, from its manifest.</summary>
     public WanConfig Config { get; }
 
     public ComposedTensorReader Weights { get; }
@@ -37,9 +43,9 @@ internal sealed class WanFixture : IDisposable
 
     public IEnumerable<string> IntermediateNames => references.Keys.Where(n => n != "out_fp64");
 
-    public static WanFixture T2V() => Open("dit_t2v_tiny", WanConfig.Tiny, i2v: false);
+    public static WanFixture T2V() => Open(TextToVideoSet);
 
-    public static WanFixture I2V() => Open("dit_i2v_tiny", WanConfig.TinyI2V, i2v: true);
+    public static WanFixture I2V() => Open(ImageToVideoSet);
 
     public Tensor Reference(string name) => references[name];
 
@@ -54,10 +60,11 @@ internal sealed class WanFixture : IDisposable
         }
     }
 
-    private static WanFixture Open(string name, WanConfig config, bool i2v)
+    private static WanFixture Open(string name)
     {
         var golden = GoldenFixture.Open(name);
-        var shared = GoldenFixture.Open("dit_t2v_tiny");
+        var shared = GoldenFixture.Open(TextToVideoSet);
+        var i2v = golden.Manifest.WanConfig().Task == WanTask.ImageToVideo;
         var weights = new ComposedTensorReader($"{shared.PathOf("wan_native.safetensors")}{(i2v ? " + " + golden.PathOf("i2v_patch_embedding.safetensors") : "")}")
             .Layer(shared.Tensors("wan_native.safetensors"));
         if (i2v)
@@ -67,7 +74,7 @@ internal sealed class WanFixture : IDisposable
 
         var references = ReadAll(golden, "intermediates.safetensors", n => !n.StartsWith("sla_", StringComparison.Ordinal) && n != "rope_angles_fp32_official");
         references["out_fp64"] = ReadAll(golden, "outputs.safetensors", n => n == "out_fp64")["out_fp64"];
-        return new WanFixture(golden, config, weights, ReadAll(golden, "inputs.safetensors", _ => true), references);
+        return new WanFixture(golden, weights, ReadAll(golden, "inputs.safetensors", _ => true), references);
     }
 
     private static Dictionary<string, Tensor> ReadAll(GoldenFixture golden, string file, Func<string, bool> keep)

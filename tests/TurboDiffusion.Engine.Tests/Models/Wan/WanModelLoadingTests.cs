@@ -14,59 +14,66 @@ public sealed class WanModelLoadingTests
     [Fact]
     public void A_missing_tensor_fails_naming_file_key_and_expected_shape_and_frees_what_was_read()
     {
-        using var weights = NativeTiny().Without("blocks.1.cross_attn.norm_k.weight");
+        var config = Fixture().Manifest.WanConfig();
+        var missing = $"blocks.{config.NumLayers - 1}.cross_attn.norm_k.weight";
+        using var weights = NativeWeights().Without(missing);
         var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, WanConfig.Tiny, WanPrecision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, config, WanPrecision.Fp32));
 
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        Assert.Equal("blocks.1.cross_attn.norm_k.weight", error.Key);
+        Assert.Equal(missing, error.Key);
         Assert.Equal(EditedPath, error.FilePath);
         Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);
-        Assert.Contains("blocks.1.cross_attn.norm_k.weight", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
         Assert.Contains("missing", error.Message, StringComparison.Ordinal);
-        Assert.Contains("[256]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"[{config.Dim}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_tensor_of_the_wrong_shape_fails_naming_expected_and_found_shape_and_dtype()
     {
-        using var weights = NativeTiny().Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
+        var config = Fixture().Manifest.WanConfig();
+        using var weights = NativeWeights().Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
         {
-            ["blocks.0.ffn.0.weight"] = zeros(511, 256),
+            ["blocks.0.ffn.0.weight"] = zeros(config.FfnDim - 1, config.Dim),
         }));
 
-        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, WanConfig.Tiny, WanPrecision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, config, WanPrecision.Fp32));
 
         Assert.Equal("blocks.0.ffn.0.weight", error.Key);
         Assert.Contains(EditedPath, error.Message, StringComparison.Ordinal);
-        Assert.Contains("expected a floating-point tensor of shape [512, 256], found Float32 [511, 256]", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"expected a floating-point tensor of shape [{config.FfnDim}, {config.Dim}], found Float32 [{config.FfnDim - 1}, {config.Dim}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_tensor_of_a_non_float_dtype_fails_naming_the_dtype_found()
     {
-        using var weights = NativeTiny().Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
+        var config = Fixture().Manifest.WanConfig();
+        using var weights = NativeWeights().Layer(new InMemoryTensorReader("patch.safetensors", new Dictionary<string, Tensor>
         {
-            ["blocks.0.self_attn.q.weight"] = zeros([256, 256], ScalarType.Int8),
+            ["blocks.0.self_attn.q.weight"] = zeros([config.Dim, config.Dim], ScalarType.Int8),
         }));
 
-        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, WanConfig.Tiny, WanPrecision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, config, WanPrecision.Fp32));
 
         Assert.Equal("blocks.0.self_attn.q.weight", error.Key);
-        Assert.Contains("found Int8 [256, 256]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found Int8 [{config.Dim}, {config.Dim}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void An_i2v_checkpoint_with_a_t2v_patch_embedding_is_rejected()
     {
-        using var weights = NativeTiny();
+        var textToVideo = Fixture().Manifest.WanConfig();
+        var imageToVideo = GoldenFixture.Open(WanFixture.ImageToVideoSet).Manifest.WanConfig();
+        using var weights = NativeWeights();
 
-        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, WanConfig.TinyI2V, WanPrecision.Fp32));
+        var error = Assert.Throws<CheckpointException>(() => WanModel.Load(weights, imageToVideo, WanPrecision.Fp32));
 
         Assert.Equal("patch_embedding.weight", error.Key);
-        Assert.Contains("[256, 36, 1, 2, 2]", error.Message, StringComparison.Ordinal);
-        Assert.Contains("[256, 16, 1, 2, 2]", error.Message, StringComparison.Ordinal);
+        Assert.Contains(PatchShape(imageToVideo), error.Message, StringComparison.Ordinal);
+        Assert.Contains(PatchShape(textToVideo), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,9 +100,10 @@ public sealed class WanModelLoadingTests
         Assert.Equal(new long[] { 1, 16, 2, 4, 4 }, output.shape);
     }
 
-    private static ComposedTensorReader NativeTiny()
-    {
-        var fixture = GoldenFixture.Open("dit_t2v_tiny");
-        return new ComposedTensorReader(EditedPath).Layer(fixture.Tensors("wan_native.safetensors"));
-    }
+    private static GoldenFixture Fixture() => GoldenFixture.Open(WanFixture.TextToVideoSet);
+
+    private static ComposedTensorReader NativeWeights() => new ComposedTensorReader(EditedPath).Layer(Fixture().Tensors("wan_native.safetensors"));
+
+    private static string PatchShape(WanConfig config) =>
+        $"[{config.Dim}, {config.InDim}, {config.PatchSize.T}, {config.PatchSize.H}, {config.PatchSize.W}]";
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Tests.Fixtures;
@@ -5,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Models.WanVae;
 
-/// <summary>The <c>vae_tiny</c> fixture: weights, inputs, float64 references and the manifest's tolerances.</summary>
+/// <summary>The <c>vae_tiny</c> fixture: the VAE its manifest describes, weights, inputs, float64 references and the manifest's tolerances.</summary>
 internal static class VaeTinyFixture
 {
     public const string Float64 = "float64 implementation";
@@ -14,7 +15,12 @@ internal static class VaeTinyFixture
 
     private static readonly Lazy<GoldenFixture> Fixture = new(() => GoldenFixture.Open("vae_tiny"));
 
+    private static readonly Lazy<WanVaeConfig> VaeConfig = new(() => Open().Manifest.VaeConfig(new LatentNormalization(Constants("latent_mean"), Constants("latent_std"))));
+
     public static GoldenFixture Open() => Fixture.Value;
+
+    /// <summary>The manifest's VAE with the latent statistics of the fixture's inputs.</summary>
+    public static WanVaeConfig Config => VaeConfig.Value;
 
     public static Tolerance Tolerance(string key) => Open().Tolerance(key);
 
@@ -26,12 +32,22 @@ internal static class VaeTinyFixture
     public static Engine.Models.WanVae.WanVae Load(VaePrecision precision)
     {
         using var weights = Weights();
-        return Engine.Models.WanVae.WanVae.Load(weights, WanVaeConfig.Tiny, precision);
+        return Engine.Models.WanVae.WanVae.Load(weights, Config, precision);
     }
 
     public static Tensor Input(string name) => Read("inputs.safetensors", name);
 
     public static Tensor Output(string name) => Read("outputs.safetensors", name);
+
+    /// <summary>
+    /// The reference used the constants as written (-0.7571, ...); the file holds their float32 roundings, whose
+    /// shortest round-trip text gives those decimals back.
+    /// </summary>
+    private static double[] Constants(string name)
+    {
+        using var values = Input(name);
+        return [.. values.data<float>().ToArray().Select(v => double.Parse(v.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture))];
+    }
 
     private static Tensor Read(string file, string name)
     {

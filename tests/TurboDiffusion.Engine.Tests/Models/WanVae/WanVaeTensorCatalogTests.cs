@@ -10,11 +10,11 @@ public sealed class WanVaeTensorCatalogTests
     public WanVaeTensorCatalogTests() => TorchRuntime.EnsureLoaded();
 
     [Fact]
-    public void The_tiny_catalog_is_the_fixture_checkpoint_key_for_key_in_order()
+    public void The_catalog_of_the_fixture_config_is_the_fixture_checkpoint_key_for_key_in_order()
     {
         using var weights = VaeTinyFixture.Weights();
 
-        var catalog = WanVaeTensorCatalog.Tensors(WanVaeConfig.Tiny);
+        var catalog = WanVaeTensorCatalog.Tensors(VaeTinyFixture.Config);
 
         Assert.Equal(weights.Entries.Values.OrderBy(e => e.Begin).Select(e => (e.Name, string.Join(",", e.Shape))), catalog.Select(t => (t.Name, string.Join(",", t.Shape))));
     }
