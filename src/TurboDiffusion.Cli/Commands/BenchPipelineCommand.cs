@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using TurboDiffusion.Cli.Benchmarks;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Cli.Commands;

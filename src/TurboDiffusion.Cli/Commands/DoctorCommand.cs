@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Silo.Options;

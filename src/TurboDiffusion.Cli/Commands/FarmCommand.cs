@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Farm;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Cli.Commands;

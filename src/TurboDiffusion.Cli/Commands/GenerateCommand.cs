@@ -4,6 +4,7 @@ using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Failures;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 

@@ -1,5 +1,5 @@
 using Spectre.Console;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Cli.Commands;
 

@@ -8,6 +8,7 @@ using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Cli.Logging;
 using TurboDiffusion.Client;
 using TurboDiffusion.Client.Models;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 

@@ -1,5 +1,5 @@
 using TurboDiffusion.Engine.Media;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Silo.Options;
 
 namespace TurboDiffusion.Cli.Commands;

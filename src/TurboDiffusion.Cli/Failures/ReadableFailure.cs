@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using TurboDiffusion.Client.Models;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Silo.Worker;
 

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Gateway.Hosting;
 using TurboDiffusion.Gateway.Options;
 using TurboDiffusion.Silo.Hosting;

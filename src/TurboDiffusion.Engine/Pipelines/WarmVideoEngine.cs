@@ -7,13 +7,14 @@ namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
 /// The engine a worker keeps warm: one model set resident at a time (loaded on first use, kept across requests,
-/// replaced when a request names another), one generation at a time on a dedicated thread, the GPU when there
-/// is one and the CPU otherwise.
+/// replaced when a request names another), every call on one dedicated <see cref="EngineThread"/> in the order
+/// given, the GPU when there is one and the CPU otherwise.
 /// </summary>
 public sealed class WarmVideoEngine : IVideoEngine
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly EngineThread thread = new("turbo-engine");
     private readonly VaeTiling? tiling;
+    private bool disposed;
     private readonly DitAttentionOptions attention;
     private IVideoPipeline? resident;
     private string? residentKey;
@@ -47,7 +48,7 @@ public sealed class WarmVideoEngine : IVideoEngine
     }
 
     public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default) =>
-        OnEngineThread<IReadOnlyList<PreflightProblem>>(() =>
+        thread.RunAsync<IReadOnlyList<PreflightProblem>>(() =>
         {
             // Checked anew each time: ffmpeg may have been installed or removed since the last preflight.
             var chosen = VideoEncoders.Choose(new Mp4Options());
@@ -55,59 +56,53 @@ public sealed class WarmVideoEngine : IVideoEngine
             return EnginePreflight.Check(request, Device, chosen);
         }, cancellationToken);
 
-    public async Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await OnEngineThread(() => Resident(model, imageToVideo: false, progress), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        thread.RunAsync(() => Resident(model, imageToVideo: false, progress), cancellationToken);
 
-    public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         VideoRequestValidator.Validate(request);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return thread.RunAsync(() =>
         {
-            return await OnEngineThread(() =>
+            var pipeline = Resident(request.Model, request.ImagePath is not null, progress);
+            if (pipeline.TakesImage != request.ImagePath is not null)
             {
-                var pipeline = Resident(request.Model, request.ImagePath is not null, progress);
-                if (pipeline.TakesImage != request.ImagePath is not null)
-                {
-                    throw new ArgumentException(pipeline.TakesImage
-                        ? $"{pipeline.Description.Description} is image-to-video: give a first-frame image."
-                        : $"{pipeline.Description.Description} is text-to-video: an image needs an image-to-video model (Wan2.2 I2V-A14B).", nameof(request));
-                }
+                throw new ArgumentException(pipeline.TakesImage
+                    ? $"{pipeline.Description.Description} is image-to-video: give a first-frame image."
+                    : $"{pipeline.Description.Description} is text-to-video: an image needs an image-to-video model (Wan2.2 I2V-A14B).", nameof(request));
+            }
 
-                try
-                {
-                    return pipeline.Generate(request, progress, cancellationToken);
-                }
-                catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
-                {
-                    throw new MachineFaultException($"the video encoder failed: {e.Message}", FfmpegNotFoundException.InstallHint, e);
-                }
-                catch (IOException e) when (ScratchSpace.IsDiskFull(e))
-                {
-                    throw new MachineFaultException($"the disk is full: {e.Message}", $"free space in the folder of {request.OutputPath}.", e);
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+            try
+            {
+                return pipeline.Generate(request, progress, cancellationToken);
+            }
+            catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
+            {
+                throw new MachineFaultException($"the video encoder failed: {e.Message}", FfmpegNotFoundException.InstallHint, e);
+            }
+            catch (IOException e) when (ScratchSpace.IsDiskFull(e))
+            {
+                throw new MachineFaultException($"the disk is full: {e.Message}", $"free space in the folder of {request.OutputPath}.", e);
+            }
+        }, cancellationToken);
     }
 
+    /// <summary>Frees the resident models on the engine thread, then stops it.</summary>
     public void Dispose()
     {
-        resident?.Dispose();
-        gate.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        thread.RunAsync(() =>
+        {
+            resident?.Dispose();
+            resident = null;
+            return true;
+        }).GetAwaiter().GetResult();
+        thread.Dispose();
     }
 
     private IVideoPipeline Resident(string model, bool imageToVideo, IProgress<GenerationProgress>? progress)
@@ -126,8 +121,4 @@ public sealed class WarmVideoEngine : IVideoEngine
         (resident, residentKey) = (loaded, key);
         return loaded;
     }
-
-    /// <summary>Model work runs on a thread of its own, never a thread-pool thread or a grain turn.</summary>
-    private static Task<T> OnEngineThread<T>(Func<T> work, CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

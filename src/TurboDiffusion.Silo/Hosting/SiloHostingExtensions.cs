@@ -11,7 +11,7 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Prometheus;
 using StackExchange.Redis;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Metrics;
 using TurboDiffusion.Farm.Progress;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Silo.Simulation;
 

@@ -1,4 +1,4 @@
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Metrics;
 using TurboDiffusion.Farm.Progress;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Cli.Tests.Commands;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TurboDiffusion.Cli.Commands;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Cli.Tests.Commands;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Cli.Tests.Configuration;

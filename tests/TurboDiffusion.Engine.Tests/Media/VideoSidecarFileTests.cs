@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TurboDiffusion.Engine.Media;
-using TurboDiffusion.Engine.Pipelines;
 
 namespace TurboDiffusion.Engine.Tests.Media;
 

@@ -1,4 +1,4 @@
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Silo.Engine;
@@ -69,19 +69,5 @@ public sealed class WorkerPartsTests
         var request = VideoRequestMapper.Map(spec, "/work/out.mp4");
 
         Assert.Equal(new VideoRequest("p", "tiny", VideoResolution.P720, AspectRatio.Portrait9x16, 49, 2, 7, "/work/out.mp4", "/data/first.png", true), request);
-    }
-
-    [Fact]
-    public async Task Engine_calls_run_on_one_dedicated_thread_and_their_exceptions_reach_the_caller()
-    {
-        using var thread = new EngineThread("test-engine");
-
-        var first = await thread.RunAsync(() => Task.FromResult(Environment.CurrentManagedThreadId));
-        var second = await thread.RunAsync(() => Task.FromResult(Thread.CurrentThread.Name));
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => thread.RunAsync(() => Task.FromException<int>(new InvalidOperationException("boom"))));
-
-        Assert.NotEqual(Environment.CurrentManagedThreadId, first);
-        Assert.Equal("test-engine", second);
-        Assert.Equal("boom", error.Message);
     }
 }

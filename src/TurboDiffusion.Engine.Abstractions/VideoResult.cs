@@ -1,9 +1,9 @@
-namespace TurboDiffusion.Engine.Pipelines;
+namespace TurboDiffusion.Engine;
 
 /// <summary>What one generation produced and how long each stage took.</summary>
 /// <param name="FramesDirectory">PNG frames, when requested.</param>
 /// <param name="StageTimings">Wall time per stage that ran.</param>
-/// <param name="Encoder">What wrote the video (a <see cref="Media.VideoEncoderChoice.Name"/>); null where an engine does not say.</param>
+/// <param name="Encoder">What wrote the video, e.g. "ffmpeg (libx264)"; null where an engine does not say.</param>
 public sealed record VideoResult(
     string VideoPath,
     string SidecarPath,

@@ -1,4 +1,4 @@
-namespace TurboDiffusion.Engine.Pipelines;
+namespace TurboDiffusion.Engine;
 
 /// <summary>
 /// A warm video engine: loads models once, then turns requests into MP4 files. The farm's GPU worker

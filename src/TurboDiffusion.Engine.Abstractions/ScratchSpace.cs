@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TurboDiffusion.Engine.Pipelines;
+namespace TurboDiffusion.Engine;
 
 /// <summary>The folder a render writes into: it must be writable and have room for one video.</summary>
 public static class ScratchSpace

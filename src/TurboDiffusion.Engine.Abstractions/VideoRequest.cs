@@ -1,4 +1,4 @@
-namespace TurboDiffusion.Engine.Pipelines;
+namespace TurboDiffusion.Engine;
 
 /// <summary>Output resolution class: the short side of the frame.</summary>
 public enum VideoResolution

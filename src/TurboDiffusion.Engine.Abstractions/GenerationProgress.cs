@@ -1,4 +1,4 @@
-namespace TurboDiffusion.Engine.Pipelines;
+namespace TurboDiffusion.Engine;
 
 /// <summary>The stages of one generation, in order.</summary>
 public enum GenerationStage

@@ -1,4 +1,4 @@
-namespace TurboDiffusion.Engine.Pipelines;
+namespace TurboDiffusion.Engine;
 
 /// <summary>One thing that stops this machine from rendering: the check that found it, what is wrong and how to fix it.</summary>
 /// <param name="Check">e.g. "encoder", "scratch space", "model files".</param>
