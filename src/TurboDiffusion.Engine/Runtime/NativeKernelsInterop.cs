@@ -13,7 +13,8 @@ internal static partial class NativeKernelsInterop
 {
     private static IntPtr library;
 
-    // Explicit so that the resolver is registered before any entry point below can be resolved.
+    // An explicit static constructor runs before the first call of any method here (a field initializer need not), so
+    // the resolver is in place before any entry point resolves. An assembly takes one resolver: this is the engine's.
     static NativeKernelsInterop() => NativeLibrary.SetDllImportResolver(typeof(NativeKernelsInterop).Assembly, (name, _, _) => Resolve(name));
 
     /// <summary>Binds the entry points to <paramref name="handle"/>, the library loaded by path.</summary>
