@@ -29,16 +29,7 @@ __global__ void __launch_bounds__(kMaxThreads) layer_norm_modulate_kernel(LayerN
   const float* x = a.x + row * a.dim;
 
   Chunk v[Chunks];
-  float sum = 0.f;
-#pragma unroll
-  for (int i = 0; i < Chunks; ++i) {
-    const int k = threadIdx.x + i * blockDim.x;
-    if (k < chunks) {
-      load(v[i], x + k * kChunk);
-#pragma unroll
-      for (int j = 0; j < kChunk; ++j) sum += v[i].v[j];
-    }
-  }
+  const float sum = load_row(v, x, chunks, [](float e) { return e; });
   const float mean = __fdiv_rn(block_sum(sum, scratch), static_cast<float>(a.dim));
 
   float squares = 0.f;
@@ -99,15 +90,11 @@ extern "C" turbo_status turbo_layer_norm_modulate_f32_bf16(
   if (!x || !out) return fail(TURBO_INVALID_ARGUMENT, entry + "x and out must not be null");
   if (rows < 1) return fail(TURBO_INVALID_ARGUMENT, entry + "rows must be positive, got " + std::to_string(rows));
   if (const std::string problem = fused::dim_problem(dim); !problem.empty()) return fail(TURBO_UNSUPPORTED, entry + problem);
-  if (!std::isfinite(eps) || eps < 0.f) return fail(TURBO_INVALID_ARGUMENT, entry + "eps must be finite and non-negative, got " + std::to_string(eps));
+  if (const std::string problem = fused::eps_problem(eps); !problem.empty()) return fail(TURBO_INVALID_ARGUMENT, entry + problem);
   const bool modulated = shift || scale;
-  if (modulated && (rows_per_batch < 1 || rows % rows_per_batch != 0)) {
-    return fail(TURBO_INVALID_ARGUMENT, entry + "rows_per_batch must be positive and divide rows " + std::to_string(rows) + " (whole batches), got " +
-                                            std::to_string(rows_per_batch));
-  }
-  if (modulated && (modulation_batch_stride < 0 || modulation_batch_stride % 4 != 0)) {
-    return fail(TURBO_INVALID_ARGUMENT, entry + "modulation_batch_stride must be a non-negative multiple of 4 elements (16-byte aligned rows), got " +
-                                            std::to_string(modulation_batch_stride));
+  if (modulated) {
+    const std::string problem = fused::per_batch_problem(rows, rows_per_batch, modulation_batch_stride, "modulation_batch_stride");
+    if (!problem.empty()) return fail(TURBO_INVALID_ARGUMENT, entry + problem);
   }
   if (const char* name = fused::misaligned({{"x", x}, {"out", out}, {"weight", weight}, {"bias", bias}, {"shift", shift}, {"scale", scale}})) {
     return fail(TURBO_INVALID_ARGUMENT, entry + name + " must be 16-byte aligned");

@@ -51,13 +51,9 @@ extern "C" turbo_status turbo_gated_residual_f32(
   if (!x || !y || !out) return fail(TURBO_INVALID_ARGUMENT, entry + "x, y and out must not be null");
   if (rows < 1) return fail(TURBO_INVALID_ARGUMENT, entry + "rows must be positive, got " + std::to_string(rows));
   if (const std::string problem = fused::dim_problem(dim); !problem.empty()) return fail(TURBO_UNSUPPORTED, entry + problem);
-  if (gate && (rows_per_batch < 1 || rows % rows_per_batch != 0)) {
-    return fail(TURBO_INVALID_ARGUMENT, entry + "rows_per_batch must be positive and divide rows " + std::to_string(rows) + " (whole batches), got " +
-                                            std::to_string(rows_per_batch));
-  }
-  if (gate && (gate_batch_stride < 0 || gate_batch_stride % 4 != 0)) {
-    return fail(TURBO_INVALID_ARGUMENT, entry + "gate_batch_stride must be a non-negative multiple of 4 elements (16-byte aligned rows), got " +
-                                            std::to_string(gate_batch_stride));
+  if (gate) {
+    const std::string problem = fused::per_batch_problem(rows, rows_per_batch, gate_batch_stride, "gate_batch_stride");
+    if (!problem.empty()) return fail(TURBO_INVALID_ARGUMENT, entry + problem);
   }
   if (const char* name = fused::misaligned({{"x", x}, {"y", y}, {"gate", gate}, {"out", out}})) {
     return fail(TURBO_INVALID_ARGUMENT, entry + name + " must be 16-byte aligned");

@@ -30,16 +30,7 @@ __global__ void __launch_bounds__(kMaxThreads) rms_norm_rope_kernel(RmsNormRopeA
   const __nv_bfloat16* x = a.x + row * a.dim;
 
   Chunk v[Chunks];
-  float squares = 0.f;
-#pragma unroll
-  for (int i = 0; i < Chunks; ++i) {
-    const int k = threadIdx.x + i * blockDim.x;
-    if (k < chunks) {
-      load(v[i], x + k * kChunk);
-#pragma unroll
-      for (int j = 0; j < kChunk; ++j) squares += v[i].v[j] * v[i].v[j];
-    }
-  }
+  const float squares = load_row(v, x, chunks, [](float e) { return e * e; });
   const float inv_rms = rsqrtf(__fdiv_rn(block_sum(squares, scratch), static_cast<float>(a.dim)) + a.eps);
 
   const int half = a.head_dim / 2;
@@ -93,7 +84,7 @@ extern "C" turbo_status turbo_rms_norm_rope_bf16(
     return fail(TURBO_UNSUPPORTED, entry + "the rotation needs head_dim (dim / heads) a multiple of " + std::to_string(fused::kChunk) + ", got " +
                                        std::to_string(head_dim));
   }
-  if (!std::isfinite(eps) || eps < 0.f) return fail(TURBO_INVALID_ARGUMENT, entry + "eps must be finite and non-negative, got " + std::to_string(eps));
+  if (const std::string problem = fused::eps_problem(eps); !problem.empty()) return fail(TURBO_INVALID_ARGUMENT, entry + problem);
   if (const char* name = fused::misaligned({{"x", x}, {"out", out}, {"weight", weight}, {"cos", cos}, {"sin", sin}})) {
     return fail(TURBO_INVALID_ARGUMENT, entry + name + " must be 16-byte aligned");
   }

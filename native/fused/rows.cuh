@@ -10,7 +10,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include "../src/status.cuh"
+#include "status.cuh"
 
 namespace turbo::fused {
 
@@ -74,6 +74,24 @@ __device__ __forceinline__ float block_sum(float value, float (&scratch)[kMaxThr
   return value;
 }
 
+// Loads this thread's chunks of a row of `chunks` chunks into registers (chunk i of the thread is chunk
+// threadIdx.x + i * blockDim.x of the row) and returns the sum of term(value) over them, the thread's share of a
+// reduction over the row.
+template <int Chunks, typename T, typename Term>
+__device__ __forceinline__ float load_row(Chunk (&v)[Chunks], const T* x, int chunks, Term term) {
+  float partial = 0.f;
+#pragma unroll
+  for (int i = 0; i < Chunks; ++i) {
+    const int k = threadIdx.x + i * blockDim.x;
+    if (k < chunks) {
+      load(v[i], x + k * kChunk);
+#pragma unroll
+      for (int j = 0; j < kChunk; ++j) partial += term(v[i].v[j]);
+    }
+  }
+  return partial;
+}
+
 // How a row of `dim` elements spreads over one CTA: the fewest chunks per thread (1, 2, 4 or 8) that keep the
 // row within kMaxThreads threads, and the threads that takes, rounded up to whole warps. Thread t holds chunks
 // t, t + threads, ... so each warp's accesses are contiguous.
@@ -105,7 +123,7 @@ void dispatch_chunks(int chunks_per_thread, Launch&& launch) {
 // The first of the named pointers that is not 16-byte aligned (null counts as aligned), or nullptr.
 inline const char* misaligned(std::initializer_list<std::pair<const char*, const void*>> pointers) {
   for (const auto& [name, p] : pointers) {
-    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return name;
+    if (turbo::misaligned(p)) return name;
   }
   return nullptr;
 }
@@ -115,6 +133,24 @@ inline std::string dim_problem(int dim) {
   if (dim >= kChunk && dim % kChunk == 0 && dim <= kMaxDim) return "";
   return "dim must be a multiple of " + std::to_string(kChunk) + " in [" + std::to_string(kChunk) + ", " + std::to_string(kMaxDim) +
          "], got " + std::to_string(dim);
+}
+
+// Why an eps does not fit ("" when it does).
+inline std::string eps_problem(float eps) {
+  if (std::isfinite(eps) && eps >= 0.f) return "";
+  return "eps must be finite and non-negative, got " + std::to_string(eps);
+}
+
+// Why a per-batch operand (the modulation, the gate), whose row for token row r starts at (r / rows_per_batch) * stride,
+// does not fit ("" when it does); stride_name names the stride argument.
+inline std::string per_batch_problem(int rows, int rows_per_batch, int64_t stride, const char* stride_name) {
+  if (rows_per_batch < 1 || rows % rows_per_batch != 0) {
+    return "rows_per_batch must be positive and divide rows " + std::to_string(rows) + " (whole batches), got " + std::to_string(rows_per_batch);
+  }
+  if (stride < 0 || stride % 4 != 0) {
+    return std::string(stride_name) + " must be a non-negative multiple of 4 elements (16-byte aligned rows), got " + std::to_string(stride);
+  }
+  return "";
 }
 
 }  // namespace turbo::fused

@@ -11,15 +11,15 @@
 #include <cuda_fp8.h>
 #include <cstdint>
 #include <string>
-#include "../src/status.cuh"
 #include "sagesla.cuh"
+#include "status.cuh"
 
 namespace turbo::sagesla {
 
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int kLanesPerToken = kDim / 8;              // 16 threads read one token's 128 channels, 8 each
+constexpr int kLanesPerToken = kHeadDim / 8;              // 16 threads read one token's 128 channels, 8 each
 constexpr int kTokensPerPass = kThreads / kLanesPerToken;  // 16
 constexpr int kStatsTokens = 512;                      // tokens per CTA of the statistics pass
 
@@ -34,14 +34,14 @@ __device__ __forceinline__ void load8(const __nv_bfloat16* p, float (&x)[8]) {
   }
 }
 
-// Sums the per-thread partials of kTokensPerPass token rows into one value per channel (threads < kDim hold it).
-__device__ __forceinline__ float reduce_rows(float (&partial)[8], float (*scratch)[kDim], bool take_max) {
+// Sums the per-thread partials of kTokensPerPass token rows into one value per channel (threads < kHeadDim hold it).
+__device__ __forceinline__ float reduce_rows(float (&partial)[8], float (*scratch)[kHeadDim], bool take_max) {
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
 #pragma unroll
   for (int i = 0; i < 8; ++i) scratch[row][lane * 8 + i] = partial[i];
   __syncthreads();
   float total = 0.f;
-  if (threadIdx.x < kDim) {
+  if (threadIdx.x < kHeadDim) {
     for (int r = 0; r < kTokensPerPass; ++r) {
       total = take_max ? fmaxf(total, scratch[r][threadIdx.x]) : total + scratch[r][threadIdx.x];
     }
@@ -64,11 +64,11 @@ __device__ __forceinline__ float block_max(float value, float* scratch) {
 
 // Pass 1, CTA `chunk` of ceil(L / kStatsTokens) for head bh = blockIdx.y. k_sum and v_absmax are zeroed by the host first.
 __device__ void channel_stats(int chunk, const __nv_bfloat16* k, const __nv_bfloat16* v, int heads, int len, float* k_sum, float* v_absmax) {
-  __shared__ float scratch[kTokensPerPass][kDim];
+  __shared__ float scratch[kTokensPerPass][kHeadDim];
   const int bh = blockIdx.y, b = bh / heads, h = bh % heads;
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
-  const long stride = static_cast<long>(heads) * kDim;
-  const long base = static_cast<long>(b) * len * stride + h * kDim + lane * 8;
+  const long stride = static_cast<long>(heads) * kHeadDim;
+  const long base = static_cast<long>(b) * len * stride + h * kHeadDim + lane * 8;
   float sum[8] = {}, amax[8] = {};
   const int first = chunk * kStatsTokens, last = min(len, first + kStatsTokens);
   for (int token = first + row; token < last; token += kTokensPerPass) {
@@ -83,28 +83,28 @@ __device__ void channel_stats(int chunk, const __nv_bfloat16* k, const __nv_bflo
   }
   const float channel_sum = reduce_rows(sum, scratch, false);
   const float channel_max = reduce_rows(amax, scratch, true);
-  if (threadIdx.x < kDim) {
-    atomicAdd(k_sum + static_cast<long>(bh) * kDim + threadIdx.x, channel_sum);
+  if (threadIdx.x < kHeadDim) {
+    atomicAdd(k_sum + static_cast<long>(bh) * kHeadDim + threadIdx.x, channel_sum);
     // Non-negative floats order like their bit patterns, so an integer max is a float max.
-    atomicMax(reinterpret_cast<int*>(v_absmax) + static_cast<long>(bh) * kDim + threadIdx.x, __float_as_int(channel_max));
+    atomicMax(reinterpret_cast<int*>(v_absmax) + static_cast<long>(bh) * kHeadDim + threadIdx.x, __float_as_int(channel_max));
   }
 }
 
 // Pass 2, one CTA per block `index` of `blocks` blocks of `block` tokens. mean_sum (k's channel sums) is null for Q.
 __device__ void quantize_block(int index, int blocks, const __nv_bfloat16* x, int heads, int len, int block, const float* mean_sum,
                                int8_t* codes, float* scales, __nv_bfloat16* pooled) {
-  __shared__ float scratch[kTokensPerPass][kDim];
+  __shared__ float scratch[kTokensPerPass][kHeadDim];
   __shared__ float warp_max[kThreads / 32];
   const int bh = blockIdx.y, b = bh / heads, h = bh % heads;
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
-  const long stride = static_cast<long>(heads) * kDim;
-  const long base = static_cast<long>(b) * len * stride + h * kDim + lane * 8;
+  const long stride = static_cast<long>(heads) * kHeadDim;
+  const long base = static_cast<long>(b) * len * stride + h * kHeadDim + lane * 8;
   const int first = index * block, count = min(block, len - first);
 
   float mean[8] = {};
   if (mean_sum != nullptr) {
 #pragma unroll
-    for (int i = 0; i < 8; ++i) mean[i] = mean_sum[static_cast<long>(bh) * kDim + lane * 8 + i] / static_cast<float>(len);
+    for (int i = 0; i < 8; ++i) mean[i] = mean_sum[static_cast<long>(bh) * kHeadDim + lane * 8 + i] / static_cast<float>(len);
   }
 
   float sum[8] = {}, amax = 0.f;
@@ -119,15 +119,15 @@ __device__ void quantize_block(int index, int blocks, const __nv_bfloat16* x, in
     }
   }
   const float channel_sum = reduce_rows(sum, scratch, false);
-  if (threadIdx.x < kDim) {
-    pooled[(static_cast<long>(bh) * blocks + index) * kDim + threadIdx.x] = __float2bfloat16(channel_sum / static_cast<float>(count));
+  if (threadIdx.x < kHeadDim) {
+    pooled[(static_cast<long>(bh) * blocks + index) * kHeadDim + threadIdx.x] = __float2bfloat16(channel_sum / static_cast<float>(count));
   }
   const float absmax = block_max(amax, warp_max);
   // IEEE divisions (not --use_fast_math's approximations): the codes are then reproducible on the host.
   const float inverse = absmax > 0.f ? __fdiv_rn(127.f, absmax) : 0.f;
   if (threadIdx.x == 0) scales[static_cast<long>(bh) * blocks + index] = __fdiv_rn(absmax, 127.f);
 
-  int8_t* out = codes + (static_cast<long>(bh) * blocks * block + first) * kDim + lane * 8;
+  int8_t* out = codes + (static_cast<long>(bh) * blocks * block + first) * kHeadDim + lane * 8;
   for (int token = row; token < block; token += kTokensPerPass) {
     uint2 packed = make_uint2(0u, 0u);
     if (token < count) {
@@ -141,7 +141,7 @@ __device__ void quantize_block(int index, int blocks, const __nv_bfloat16* x, in
       }
       packed = make_uint2(words[0], words[1]);
     }
-    *reinterpret_cast<uint2*>(out + token * kDim) = packed;
+    *reinterpret_cast<uint2*>(out + token * kHeadDim) = packed;
   }
 }
 
@@ -151,20 +151,20 @@ __device__ __forceinline__ int permuted_position(int tau) { return 4 * ((tau % 8
 
 // Pass 3, tile `index` of padded_len / kKeyTile: one [128 channel][64 token] fp8 tile of V^T.
 __device__ void quantize_values(int index, const __nv_bfloat16* v, int heads, int len, int padded_len, const float* v_absmax, uint8_t* values_t) {
-  __shared__ __align__(16) uint8_t tile[kDim][kKeyTile];
+  __shared__ __align__(16) uint8_t tile[kHeadDim][kKeyTile];
   const int bh = blockIdx.y, b = bh / heads, h = bh % heads;
   const int lane = threadIdx.x % kLanesPerToken, row = threadIdx.x / kLanesPerToken;
-  const long stride = static_cast<long>(heads) * kDim;
+  const long stride = static_cast<long>(heads) * kHeadDim;
   const int first = index * kKeyTile;
   float inverse[8];
 #pragma unroll
   for (int i = 0; i < 8; ++i) {
-    const float absmax = v_absmax[static_cast<long>(bh) * kDim + lane * 8 + i];
+    const float absmax = v_absmax[static_cast<long>(bh) * kHeadDim + lane * 8 + i];
     inverse[i] = absmax > 0.f ? __fdiv_rn(kValueRange, absmax) : 0.f;
   }
   for (int token = row; token < kKeyTile; token += kTokensPerPass) {
     float xs[8] = {};
-    if (first + token < len) load8(v + static_cast<long>(b) * len * stride + (first + token) * stride + h * kDim + lane * 8, xs);
+    if (first + token < len) load8(v + static_cast<long>(b) * len * stride + (first + token) * stride + h * kHeadDim + lane * 8, xs);
     const int position = (token / 16) * 16 + permuted_position(token % 16);
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
@@ -174,7 +174,7 @@ __device__ void quantize_values(int index, const __nv_bfloat16* v, int heads, in
   __syncthreads();
   // 128 rows of 64 bytes: two 32-byte halves per thread.
   const int channel = threadIdx.x / 2, half = threadIdx.x % 2;
-  uint8_t* out = values_t + (static_cast<long>(bh) * kDim + channel) * padded_len + first + half * 32;
+  uint8_t* out = values_t + (static_cast<long>(bh) * kHeadDim + channel) * padded_len + first + half * 32;
   const uint4* source = reinterpret_cast<const uint4*>(&tile[channel][half * 32]);
   reinterpret_cast<uint4*>(out)[0] = source[0];
   reinterpret_cast<uint4*>(out)[1] = source[1];
@@ -207,7 +207,7 @@ __global__ void __launch_bounds__(kThreads) keys_and_values_kernel(QuantizeArgs 
 turbo_status quantize(const QuantizeArgs& a, cudaStream_t stream) {
   const int q_blocks = (a.q_len + a.block_q - 1) / a.block_q, k_blocks = (a.kv_len + a.block_k - 1) / a.block_k;
   const int bh = a.batch * a.heads;
-  const size_t stats_bytes = static_cast<size_t>(bh) * kDim * sizeof(float);
+  const size_t stats_bytes = static_cast<size_t>(bh) * kHeadDim * sizeof(float);
   for (float* statistics : {a.k_sum, a.v_absmax}) {
     const cudaError_t error = cudaMemsetAsync(statistics, 0, stats_bytes, stream);
     if (error != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string("sagesla quantize: clearing the statistics: ") + cudaGetErrorString(error));

@@ -1,7 +1,7 @@
 // The SageSLA entry points: argument checks with messages that name the problem, then the kernels.
 #include <string>
-#include "../src/status.cuh"
 #include "sagesla.cuh"
+#include "status.cuh"
 
 namespace {
 
@@ -13,14 +13,12 @@ std::string sizes(int batch, int heads, int q_len, int kv_len) {
 }
 
 turbo_status check_shape(const char* what, int batch, int heads, int q_len, int kv_len, int head_dim, int block_q, int block_k) {
-  if (head_dim != sagesla::kDim) {
-    return fail(TURBO_UNSUPPORTED, std::string(what) + ": head dim must be " + std::to_string(sagesla::kDim) + ", got " + std::to_string(head_dim));
-  }
+  if (const turbo_status status = turbo::check_head_dim(what, head_dim); status != TURBO_OK) return status;
   if (batch < 1 || heads < 1 || q_len < 1 || kv_len < 1) {
     return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": batch, heads and lengths must be positive, got " + sizes(batch, heads, q_len, kv_len));
   }
-  if (block_q < 1 || block_k < 1 || block_q % sagesla::kKeyTile != 0 || block_k % sagesla::kKeyTile != 0) {
-    return fail(TURBO_UNSUPPORTED, std::string(what) + ": block sizes must be positive multiples of " + std::to_string(sagesla::kKeyTile) +
+  if (block_q < 1 || block_k < 1 || block_q % turbo::kKeyTile != 0 || block_k % turbo::kKeyTile != 0) {
+    return fail(TURBO_UNSUPPORTED, std::string(what) + ": block sizes must be positive multiples of " + std::to_string(turbo::kKeyTile) +
                                        ", got block_q " + std::to_string(block_q) + ", block_k " + std::to_string(block_k));
   }
   return TURBO_OK;

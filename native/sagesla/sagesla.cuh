@@ -3,12 +3,11 @@
 // operands, sparse_attention_int8.cu attends; the host entry points in sagesla.cu check arguments.
 #include <cuda_runtime.h>
 #include <cstdint>
+#include "attention.cuh"
 #include "turbo_kernels.h"
 
 namespace turbo::sagesla {
 
-constexpr int kDim = 128;             // head dim
-constexpr int kKeyTile = 64;          // keys per staged tile; block sizes must be multiples of it
 constexpr float kValueRange = 2.25f;  // V is scaled per channel so that max |v| maps to this fp8 value
 constexpr float kProbabilityLog2 = 8.f;  // P in (0, 1] is stored as fp8(2^8 P): a power of two, clear of subnormals
 

@@ -21,9 +21,10 @@
 #include <climits>
 #include <cstdint>
 #include <string>
-#include "../src/device_primitives.cuh"
-#include "../src/status.cuh"
+#include "device_primitives.cuh"
+#include "fragments.cuh"
 #include "sagesla.cuh"
+#include "status.cuh"
 
 namespace turbo::sagesla {
 
@@ -35,7 +36,6 @@ constexpr int kRows = 16 * kWarps;  // query rows per CTA; block_q must be a mul
 // Resident CTAs per SM the register budget is cut for: latency hiding needs warps more than registers here.
 constexpr int kMinBlocks = 3;
 constexpr int kStages = 3;
-constexpr float kLog2e = 1.4426950408889634f;
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define TURBO_SAGESLA_WGMMA 1
@@ -46,16 +46,15 @@ constexpr float kLog2e = 1.4426950408889634f;
 
 // Per-warp accumulators: S of a 64-key tile (int32) and O over the 128 channels (fp32).
 using Scores = int[kKeyTile / 8][4];
-using Output = float[kDim / 8][4];
+using Output = float[kHeadDim / 8][4];
 using Fragment = uint32_t[4];
 
 // ---- Ada: mma.sync over padded shared rows --------------------------------------------------------------------
 
 struct SyncPath {
-  static constexpr int kPad = 16;  // bytes per shared row: spreads the 8 rows of an ldmatrix over all banks
   struct Stage {
-    int8_t k[kKeyTile][kDim + kPad];    // [key][channel]
-    uint8_t v[kDim][kKeyTile + kPad];   // [channel][permuted key]
+    int8_t k[kKeyTile][kHeadDim + kRowPadBytes];   // [key][channel]
+    uint8_t v[kHeadDim][kKeyTile + kRowPadBytes];  // [channel][permuted key]
   };
   static constexpr size_t kSharedBytes = sizeof(Stage) * kStages;
 
@@ -82,14 +81,14 @@ struct SyncPath {
 #endif
   }
 
-  static __device__ void scores(Scores& acc, const Fragment (&qf)[kDim / 32], const Stage& stage, int lane) {
+  static __device__ void scores(Scores& acc, const Fragment (&qf)[kHeadDim / 32], const Stage& stage, int lane) {
     const int mat = lane / 8, mat_row = lane % 8;  // ldmatrix: lane l addresses row l % 8 of matrix l / 8
 #pragma unroll
     for (int n = 0; n < kKeyTile / 8; n += 2) {
       acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0;
       acc[n + 1][0] = acc[n + 1][1] = acc[n + 1][2] = acc[n + 1][3] = 0;
 #pragma unroll
-      for (int step = 0; step < kDim / 32; ++step) {
+      for (int step = 0; step < kHeadDim / 32; ++step) {
         // matrices: keys n*8..+7 / +8..+15 by channels step*32..+15 / +16..+31 -> b0, b1 of key tiles n, n + 1
         uint32_t kb[4];
         ldmatrix_x4(kb, &stage.k[n * 8 + mat_row + (mat / 2) * 8][step * 32 + (mat % 2) * 16]);
@@ -104,7 +103,7 @@ struct SyncPath {
 #pragma unroll
     for (int step = 0; step < kKeyTile / 32; ++step) {
 #pragma unroll
-      for (int n = 0; n < kDim / 8; n += 2) {
+      for (int n = 0; n < kHeadDim / 8; n += 2) {
         // matrices: channels n*8..+7 / +8..+15 by keys step*32..+15 / +16..+31 -> b0, b1 of channel tiles n, n + 1
         uint32_t vb[4];
         ldmatrix_x4(vb, &stage.v[n * 8 + mat_row + (mat / 2) * 8][step * 32 + (mat % 2) * 16]);
@@ -121,8 +120,8 @@ struct WgmmaPath {
   // K rows are 128 bytes (128B swizzle: 16-byte chunk c of row r at c ^ (r % 8)); V^T rows are 64 bytes (64B
   // swizzle: chunk c of row r at c ^ (r / 2 % 4)). Both tiles are 8 KB; swizzle atoms need 1024-byte alignment.
   struct alignas(1024) Stage {
-    uint8_t k[kKeyTile * kDim];
-    uint8_t v[kDim * kKeyTile];
+    uint8_t k[kKeyTile * kHeadDim];
+    uint8_t v[kHeadDim * kKeyTile];
   };
   static constexpr size_t kSharedBytes = sizeof(Stage) * kStages + 1024;  // + room to align the dynamic base
 
@@ -130,7 +129,7 @@ struct WgmmaPath {
     const uintptr_t base = (reinterpret_cast<uintptr_t>(shared) + 1023) & ~uintptr_t{1023};
     return reinterpret_cast<Stage*>(base);
   }
-  static __device__ void* key_chunk(Stage& s, int key, int chunk) { return &s.k[key * kDim + ((chunk ^ (key % 8)) * 16)]; }
+  static __device__ void* key_chunk(Stage& s, int key, int chunk) { return &s.k[key * kHeadDim + ((chunk ^ (key % 8)) * 16)]; }
   static __device__ void* value_chunk(Stage& s, int channel, int chunk) {
     return &s.v[channel * kKeyTile + ((chunk ^ (channel / 2 % 4)) * 16)];
   }
@@ -201,11 +200,11 @@ struct WgmmaPath {
 #undef TURBO_R4
 #undef TURBO_F4
 
-  static __device__ void scores(Scores& acc, const Fragment (&qf)[kDim / 32], const Stage& stage, int) {
-    const uint64_t keys = descriptor(stage.k, 1, 8 * kDim);
+  static __device__ void scores(Scores& acc, const Fragment (&qf)[kHeadDim / 32], const Stage& stage, int) {
+    const uint64_t keys = descriptor(stage.k, 1, 8 * kHeadDim);
     fence();
 #pragma unroll
-    for (int step = 0; step < kDim / 32; ++step) wgmma_qk(acc, qf[step], keys + 2 * step, step);  // +32 bytes along K
+    for (int step = 0; step < kHeadDim / 32; ++step) wgmma_qk(acc, qf[step], keys + 2 * step, step);  // +32 bytes along K
     commit_and_wait();
   }
 
@@ -230,8 +229,6 @@ __device__ __forceinline__ uint32_t pack_fp8(float p0, float p1, float p2, float
 // 2^e for an integer e <= 0, exactly; 0 for -inf (the first tile) and anything below the fp32 normal range.
 __device__ __forceinline__ float exact_exp2(float e) { return e < -126.f ? 0.f : __int_as_float((127 + static_cast<int>(e)) << 23); }
 
-__device__ __forceinline__ uint32_t word_at(const int8_t* p) { return *reinterpret_cast<const uint32_t*>(p); }
-
 // Softmax state of a thread's two rows (g and g + 8): integer running maximum (log2 units) and denominator.
 struct RowState {
   float m_lo = -INFINITY, m_hi = -INFINITY, l_lo = 0.f, l_hi = 0.f;
@@ -255,11 +252,8 @@ struct RowState {
       top_lo = max(top_lo, max(acc[n][0], acc[n][1]));
       top_hi = max(top_hi, max(acc[n][2], acc[n][3]));
     }
-#pragma unroll
-    for (int offset = 1; offset < 4; offset <<= 1) {
-      top_lo = max(top_lo, __shfl_xor_sync(0xffffffffu, top_lo, offset));
-      top_hi = max(top_hi, __shfl_xor_sync(0xffffffffu, top_hi, offset));
-    }
+    top_lo = quad_max(top_lo);
+    top_hi = quad_max(top_hi);
     const float new_lo = fmaxf(m_lo, ceilf(static_cast<float>(top_lo) * factor));
     const float new_hi = fmaxf(m_hi, ceilf(static_cast<float>(top_hi) * factor));
     // The integer maximum seldom moves after the first tiles: skip the rescale when no row of the warp needs it.
@@ -267,13 +261,7 @@ struct RowState {
       const float alpha_lo = exact_exp2(m_lo - new_lo), alpha_hi = exact_exp2(m_hi - new_hi);
       l_lo *= alpha_lo;
       l_hi *= alpha_hi;
-#pragma unroll
-      for (int n = 0; n < kDim / 8; ++n) {
-        o[n][0] *= alpha_lo;
-        o[n][1] *= alpha_lo;
-        o[n][2] *= alpha_hi;
-        o[n][3] *= alpha_hi;
-      }
+      scale_rows(o, alpha_lo, alpha_hi);
       m_lo = new_lo;
       m_hi = new_hi;
     }
@@ -325,9 +313,9 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks) sparse_attention_int8_ke
   const long q_padded = static_cast<long>(q_blocks) * a.block_q, k_padded = static_cast<long>(k_blocks) * a.block_k;
   const int row0 = blockIdx.x * kRows, q_block = row0 / a.block_q;
 
-  const int8_t* q = a.q_codes + (bh * q_padded + row0 + warp * 16) * kDim;
-  const int8_t* k = a.k_codes + bh * k_padded * kDim;
-  const uint8_t* vt = a.v_codes_t + bh * kDim * k_padded;
+  const int8_t* q = a.q_codes + (bh * q_padded + row0 + warp * 16) * kHeadDim;
+  const int8_t* k = a.k_codes + bh * k_padded * kHeadDim;
+  const uint8_t* vt = a.v_codes_t + bh * kHeadDim * k_padded;
   const int32_t* lut = a.lut + (static_cast<long>(bh) * q_blocks + q_block) * a.topk;
   const float* k_scale = a.k_scale + static_cast<long>(bh) * k_blocks;
   const float q_factor = a.q_scale[static_cast<long>(bh) * q_blocks + q_block] * a.scale * kLog2e;
@@ -338,27 +326,26 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks) sparse_attention_int8_ke
   auto stage_tile = [&](int tile, typename Path::Stage& stage) {
     const int key0 = tile_start(tile);
     // K: 64 rows of 128 bytes, V^T: 128 rows of 64 bytes; 512 16-byte chunks each. Padding makes every row real.
-    for (int i = threadIdx.x; i < kKeyTile * kDim / 16; i += kThreads) {
-      const int key = i / (kDim / 16), kc = i % (kDim / 16);
-      copy_async(Path::key_chunk(stage, key, kc), k + static_cast<long>(key0 + key) * kDim + kc * 16, 16);
+    for (int i = threadIdx.x; i < kKeyTile * kHeadDim / 16; i += kThreads) {
+      const int key = i / (kHeadDim / 16), kc = i % (kHeadDim / 16);
+      copy_async(Path::key_chunk(stage, key, kc), k + static_cast<long>(key0 + key) * kHeadDim + kc * 16, 16);
       const int channel = i / (kKeyTile / 16), vc = i % (kKeyTile / 16);
       copy_async(Path::value_chunk(stage, channel, vc), vt + channel * k_padded + key0 + vc * 16, 16);
     }
   };
 
-  Fragment qf[kDim / 32];
+  Fragment qf[kHeadDim / 32];
 #pragma unroll
-  for (int s = 0; s < kDim / 32; ++s) {
+  for (int s = 0; s < kHeadDim / 32; ++s) {
     const int c = s * 32 + 4 * t;
-    qf[s][0] = word_at(q + g * kDim + c);
-    qf[s][1] = word_at(q + (g + 8) * kDim + c);
-    qf[s][2] = word_at(q + g * kDim + c + 16);
-    qf[s][3] = word_at(q + (g + 8) * kDim + c + 16);
+    qf[s][0] = word_at(q + g * kHeadDim + c);
+    qf[s][1] = word_at(q + (g + 8) * kHeadDim + c);
+    qf[s][2] = word_at(q + g * kHeadDim + c + 16);
+    qf[s][3] = word_at(q + (g + 8) * kHeadDim + c + 16);
   }
 
   Output o;
-#pragma unroll
-  for (int n = 0; n < kDim / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  clear(o);
   RowState state;
 
   // Prologue: the first kStages - 1 tiles in flight. Every iteration commits one group (empty past the end), so
@@ -387,19 +374,14 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks) sparse_attention_int8_ke
   }
   copy_wait<0>();
 
-  float l_lo = state.l_lo, l_hi = state.l_hi;
-#pragma unroll
-  for (int offset = 1; offset < 4; offset <<= 1) {
-    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, offset);
-    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, offset);
-  }
-  const long stride = static_cast<long>(a.heads) * kDim;
-  __nv_bfloat16* out = static_cast<__nv_bfloat16*>(a.out) + static_cast<long>(b) * a.q_len * stride + h * kDim;
-  const float* v_absmax = a.v_absmax + static_cast<long>(bh) * kDim;
+  const float l_lo = quad_sum(state.l_lo), l_hi = quad_sum(state.l_hi);
+  const long stride = static_cast<long>(a.heads) * kHeadDim;
+  __nv_bfloat16* out = static_cast<__nv_bfloat16*>(a.out) + static_cast<long>(b) * a.q_len * stride + h * kHeadDim;
+  const float* v_absmax = a.v_absmax + static_cast<long>(bh) * kHeadDim;
   const int r_lo = row0 + warp * 16 + g, r_hi = r_lo + 8;
   const float norm_lo = 1.f / (kValueRange * l_lo), norm_hi = 1.f / (kValueRange * l_hi);
 #pragma unroll
-  for (int n = 0; n < kDim / 8; ++n) {
+  for (int n = 0; n < kHeadDim / 8; ++n) {
     const int c = n * 8 + 2 * t;
     const float v0 = v_absmax[c], v1 = v_absmax[c + 1];
     if (r_lo < a.q_len) {
@@ -415,8 +397,7 @@ template <class Path>
 turbo_status launch(const AttentionArgs& a, cudaStream_t stream) {
   const dim3 grid((a.q_len + kRows - 1) / kRows, a.batch * a.heads);
   const auto kernel = sparse_attention_int8_kernel<Path>;
-  const cudaError_t attribute = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(Path::kSharedBytes));
-  if (attribute != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string("sagesla sparse attention: shared memory: ") + cudaGetErrorString(attribute));
+  if (const turbo_status status = allow_shared_memory(kernel, Path::kSharedBytes, "sagesla sparse attention"); status != TURBO_OK) return status;
   kernel<<<grid, kThreads, Path::kSharedBytes, stream>>>(a);
   return check_launch("sagesla sparse attention");
 }

@@ -19,24 +19,22 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
-#include "../src/mma_bf16.cuh"
-#include "../src/status.cuh"
+#include "attention.cuh"
+#include "fragments.cuh"
+#include "mma_bf16.cuh"
+#include "status.cuh"
 
 namespace turbo::sla_linear {
 
-constexpr int kDim = 128;                // head dim
-constexpr int kPad = 8;                  // bf16 padding per shared row: 8 consecutive rows of an ldmatrix hit distinct banks
-constexpr int kWarps = 8;                // both kernels
+constexpr int kWarps = 8;  // both kernels
 constexpr int kThreads = kWarps * 32;
 // Both kernels hide memory latency with other warps, not with deep pipelines: two CTAs (16 warps) per multiprocessor
 // caps registers at 128 a thread.
 constexpr int kCtasPerMultiprocessor = 2;
-constexpr int kTileTokens = 64;          // state: tokens per staged K/V tile
-constexpr int kRowsPerWarp = kTileTokens / kWarps;  // state: K rows each warp turns into phi(K), two at a time
-constexpr int kTileRows = 16;            // combine: query rows per warp tile
-constexpr float kLog2e = 1.4426950408889634f;
-constexpr float kEpsilon = 1e-5f;        // SLA's calc_linear: o_l = num / (eps + phi(q) . ksum)
-constexpr uint32_t kOnes = 0x3F803F80u;  // a bf16 pair (1, 1)
+constexpr int kRowsPerWarp = kKeyTile / kWarps;  // state: K rows each warp turns into phi(K), two at a time
+constexpr int kTileRows = 16;                    // combine: query rows per warp tile
+constexpr float kEpsilon = 1e-5f;                // SLA's calc_linear: o_l = num / (eps + phi(q) . ksum)
+constexpr uint32_t kOnes = 0x3F803F80u;          // a bf16 pair (1, 1)
 
 struct StateArgs {
   const __nv_bfloat16* k;
@@ -57,20 +55,13 @@ struct CombineArgs {
   int heads, len;
 };
 
-struct StateStage {
-  __nv_bfloat16 k[kTileTokens][kDim + kPad];  // K, then phi(K) in place
-  __nv_bfloat16 v[kTileTokens][kDim + kPad];
-};
-constexpr int kStages = 2;
-constexpr size_t kStateShared = sizeof(StateStage) * kStages;
-
 struct CombineShared {
   // Row k holds kv row q_dim(k) (the A operand of kv W^T), then M row q_dim(k) with its columns in out_feature order
   // (the B operand of phi(q) M, through ldmatrix .trans).
-  __nv_bfloat16 kv[kDim][kDim + kPad];
-  __nv_bfloat16 weight[kDim][kDim + kPad];  // row n = W row out_feature(n), the B operand of kv W^T (plain ldmatrix)
-  float ksum[kDim];                         // natural order
-  float bias[kDim];                         // natural order
+  __nv_bfloat16 kv[kHeadDim][kHeadDim + kRowPadBf16];
+  __nv_bfloat16 weight[kHeadDim][kHeadDim + kRowPadBf16];  // row n = W row out_feature(n), the B operand of kv W^T (plain ldmatrix)
+  float ksum[kHeadDim];                                    // natural order
+  float bias[kHeadDim];                                    // natural order
 };
 constexpr size_t kCombineShared = sizeof(CombineShared);
 
@@ -88,69 +79,41 @@ __device__ __forceinline__ int out_feature(int n) {
   return 32 * (tile / 4) + 8 * (column / 2) + 2 * (tile % 4) + column % 2;
 }
 
-// Reductions over the 4 lanes of a quad: one fragment row lives in the 4 lanes that share g.
-__device__ __forceinline__ float quad_max(float x) {
-  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
-  return fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
-}
-
-__device__ __forceinline__ float quad_sum(float x) {
-  x += __shfl_xor_sync(0xffffffffu, x, 1);
-  return x + __shfl_xor_sync(0xffffffffu, x, 2);
-}
-
 __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) state_kernel(StateArgs a) {
   extern __shared__ __align__(16) unsigned char shared_bytes[];
-  StateStage* stages = reinterpret_cast<StateStage*>(shared_bytes);
+  KeyValueTile* stages = reinterpret_cast<KeyValueTile*>(shared_bytes);  // each tile's K turns into phi(K) in place
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;
   const int mat = lane / 8, mat_row = lane % 8;  // ldmatrix lane roles
   const int b = blockIdx.y / a.heads, h = blockIdx.y % a.heads;
-  const long stride = static_cast<long>(a.heads) * kDim;
-  const __nv_bfloat16* k = a.k + static_cast<long>(b) * a.len * stride + h * kDim;
-  const __nv_bfloat16* v = a.v + static_cast<long>(b) * a.len * stride + h * kDim;
+  const long stride = static_cast<long>(a.heads) * kHeadDim;
+  const __nv_bfloat16* k = a.k + static_cast<long>(b) * a.len * stride + h * kHeadDim;
+  const __nv_bfloat16* v = a.v + static_cast<long>(b) * a.len * stride + h * kHeadDim;
   const int first = blockIdx.x * a.chunk, end = min(a.len, first + a.chunk);
-  const int tiles = (end - first + kTileTokens - 1) / kTileTokens;
+  const int tiles = (end - first + kKeyTile - 1) / kKeyTile;
 
   // Tokens past the chunk are zero-filled, not loaded: they belong to another CTA (or to no one past L).
-  auto stage_tile = [&](int tile, StateStage& stage) {
-    const int token0 = first + tile * kTileTokens;
-    for (int i = threadIdx.x; i < kTileTokens * kDim / 8; i += kThreads) {
-      const int row = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
-      const bool inside = token0 + row < end;
-      const long offset = inside ? (token0 + row) * stride + d : 0;
-      copy_async(&stage.k[row][d], k + offset, inside ? 16 : 0);
-      copy_async(&stage.v[row][d], v + offset, inside ? 16 : 0);
-    }
-    copy_commit();
+  auto stage_tile = [&](int tile) {
+    stage_key_value_tile<kThreads>(stages[tile % kKeyValueStages], k, v, stride, first + tile * kKeyTile, end);
   };
 
   // Warp (wm, wn) owns kv rows (phi(K) dims) wm*32 .. +31 and columns (V dims) wn*64 .. +63; the wn = 0 warps also
   // own ksum for their rows.
   const int wm = warp / 2, wn = warp % 2;
   float acc[2][8][4], ksum[2][4];
-#pragma unroll
-  for (int mi = 0; mi < 2; ++mi) {
-#pragma unroll
-    for (int n = 0; n < 8; ++n) acc[mi][n][0] = acc[mi][n][1] = acc[mi][n][2] = acc[mi][n][3] = 0.f;
-    ksum[mi][0] = ksum[mi][1] = ksum[mi][2] = ksum[mi][3] = 0.f;
-  }
+  clear(acc[0]);
+  clear(acc[1]);
+  clear(ksum);
 
   // phi(K) rows: half-warp half = lane / 16 takes rows row0 + 2i + half, lane % 16 owning dims 8 (lane % 16) .. +7.
   const int half = lane / 16, dims = 8 * (lane % 16);
   const int row0 = warp * kRowsPerWarp + half;
 
-  stage_tile(0, stages[0]);
+  stage_tile(0);
   for (int tile = 0; tile < tiles; ++tile) {
-    if (tile + 1 < tiles) {
-      stage_tile(tile + 1, stages[(tile + 1) % kStages]);
-      copy_wait<1>();
-    } else {
-      copy_wait<0>();
-    }
-    __syncthreads();
-    StateStage& stage = stages[tile % kStages];
+    stage_next_and_wait(tile, tiles, stage_tile);
+    KeyValueTile& stage = stages[tile % kKeyValueStages];
 
     // All of the warp's rows are read before the first is written back, so the loads overlap.
     uint4 raw[kRowsPerWarp / 2];
@@ -177,14 +140,14 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) state_kernel
 #pragma unroll
       for (int offset = 8; offset > 0; offset >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
       // A token outside the chunk gets phi = 0, so it adds nothing to kv or ksum.
-      const float scale = first + tile * kTileTokens + row0 + 2 * i < end ? 1.f / sum : 0.f;
+      const float scale = first + tile * kKeyTile + row0 + 2 * i < end ? 1.f / sum : 0.f;
       *reinterpret_cast<uint4*>(&stage.k[row0 + 2 * i][dims]) = make_uint4(
           pack(x[0] * scale, x[1] * scale), pack(x[2] * scale, x[3] * scale), pack(x[4] * scale, x[5] * scale), pack(x[6] * scale, x[7] * scale));
     }
     __syncthreads();
 
 #pragma unroll
-    for (int step = 0; step < kTileTokens / 16; ++step) {
+    for (int step = 0; step < kKeyTile / 16; ++step) {
       // A = phi(K)^T: matrices (tokens +0 / +8) x (dims +0 / +8), transposed -> a[0] dims lo, a[1] dims hi, a[2], a[3] tokens +8
       uint32_t pa[2][4];
 #pragma unroll
@@ -212,7 +175,7 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) state_kernel
     __syncthreads();
   }
 
-  float* kv = a.kv + static_cast<long>(blockIdx.y) * kDim * kDim;
+  float* kv = a.kv + static_cast<long>(blockIdx.y) * kHeadDim * kHeadDim;
 #pragma unroll
   for (int mi = 0; mi < 2; ++mi) {
 #pragma unroll
@@ -220,19 +183,19 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) state_kernel
       const int row = wm * 32 + mi * 16 + g, col = wn * 64 + n * 8 + 2 * t;
 #if __CUDA_ARCH__ >= 900
       // Half the atomic operations: the L2 serves every CTA's partial sums at once, when the CTAs finish together.
-      atomicAdd(reinterpret_cast<float2*>(kv + row * kDim + col), make_float2(acc[mi][n][0], acc[mi][n][1]));
-      atomicAdd(reinterpret_cast<float2*>(kv + (row + 8) * kDim + col), make_float2(acc[mi][n][2], acc[mi][n][3]));
+      atomicAdd(reinterpret_cast<float2*>(kv + row * kHeadDim + col), make_float2(acc[mi][n][0], acc[mi][n][1]));
+      atomicAdd(reinterpret_cast<float2*>(kv + (row + 8) * kHeadDim + col), make_float2(acc[mi][n][2], acc[mi][n][3]));
 #else
-      atomicAdd(kv + row * kDim + col, acc[mi][n][0]);
-      atomicAdd(kv + row * kDim + col + 1, acc[mi][n][1]);
-      atomicAdd(kv + (row + 8) * kDim + col, acc[mi][n][2]);
-      atomicAdd(kv + (row + 8) * kDim + col + 1, acc[mi][n][3]);
+      atomicAdd(kv + row * kHeadDim + col, acc[mi][n][0]);
+      atomicAdd(kv + row * kHeadDim + col + 1, acc[mi][n][1]);
+      atomicAdd(kv + (row + 8) * kHeadDim + col, acc[mi][n][2]);
+      atomicAdd(kv + (row + 8) * kHeadDim + col + 1, acc[mi][n][3]);
 #endif
     }
   }
   // Every column of phi(K)^T 1 is ksum: column 0 (lanes t = 0) goes out.
   if (wn == 0 && t == 0) {
-    float* ksum_out = a.ksum + static_cast<long>(blockIdx.y) * kDim;
+    float* ksum_out = a.ksum + static_cast<long>(blockIdx.y) * kHeadDim;
 #pragma unroll
     for (int mi = 0; mi < 2; ++mi) {
       atomicAdd(ksum_out + wm * 32 + mi * 16 + g, ksum[mi][0]);
@@ -250,18 +213,18 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
   const int mat = lane / 8, mat_row = lane % 8;
   const int b = blockIdx.y / a.heads, h = blockIdx.y % a.heads;
 
-  const float* kv = a.kv + static_cast<long>(blockIdx.y) * kDim * kDim;
-  for (int i = threadIdx.x; i < kDim * kDim / 4; i += kThreads) {
-    const int k = i / (kDim / 4), j = (i % (kDim / 4)) * 4;
-    const float4 x = *reinterpret_cast<const float4*>(kv + q_dim(k) * kDim + j);
+  const float* kv = a.kv + static_cast<long>(blockIdx.y) * kHeadDim * kHeadDim;
+  for (int i = threadIdx.x; i < kHeadDim * kHeadDim / 4; i += kThreads) {
+    const int k = i / (kHeadDim / 4), j = (i % (kHeadDim / 4)) * 4;
+    const float4 x = *reinterpret_cast<const float4*>(kv + q_dim(k) * kHeadDim + j);
     *reinterpret_cast<uint2*>(&s.kv[k][j]) = make_uint2(pack(x.x, x.y), pack(x.z, x.w));
   }
-  for (int i = threadIdx.x; i < kDim * kDim / 8; i += kThreads) {
-    const int n = i / (kDim / 8), j = (i % (kDim / 8)) * 8;
-    *reinterpret_cast<uint4*>(&s.weight[n][j]) = *reinterpret_cast<const uint4*>(a.weight + out_feature(n) * kDim + j);
+  for (int i = threadIdx.x; i < kHeadDim * kHeadDim / 8; i += kThreads) {
+    const int n = i / (kHeadDim / 8), j = (i % (kHeadDim / 8)) * 8;
+    *reinterpret_cast<uint4*>(&s.weight[n][j]) = *reinterpret_cast<const uint4*>(a.weight + out_feature(n) * kHeadDim + j);
   }
-  for (int i = threadIdx.x; i < kDim; i += kThreads) {
-    s.ksum[i] = a.ksum[static_cast<long>(blockIdx.y) * kDim + i];
+  for (int i = threadIdx.x; i < kHeadDim; i += kThreads) {
+    s.ksum[i] = a.ksum[static_cast<long>(blockIdx.y) * kHeadDim + i];
     s.bias[i] = __bfloat162float(a.bias[i]);
   }
   __syncthreads();
@@ -269,16 +232,15 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
   // M = kv W^T: warp w computes rows 16w .. +15 (A = kv rows, plain ldmatrix; B = W^T as in the main loop's layout)
   // and writes them over the kv rows that only it reads.
   {
-    float m[kDim / 8][4];
+    float m[kHeadDim / 8][4];
+    clear(m);
 #pragma unroll
-    for (int n = 0; n < kDim / 8; ++n) m[n][0] = m[n][1] = m[n][2] = m[n][3] = 0.f;
-#pragma unroll
-    for (int step = 0; step < kDim / 16; ++step) {
+    for (int step = 0; step < kHeadDim / 16; ++step) {
       // A = kv: matrices rows +0 / +8 by columns +0 / +8 -> a[0] .. a[3]
       uint32_t ka[4];
       ldmatrix_x4(ka, &s.kv[16 * warp + (mat % 2) * 8 + mat_row][step * 16 + (mat / 2) * 8]);
 #pragma unroll
-      for (int n = 0; n < kDim / 8; n += 2) {
+      for (int n = 0; n < kHeadDim / 8; n += 2) {
         // B = W^T, W [out][in] row-major: matrices out n*8 / n*8+8 by in +0 / +8 -> b0, b1 of column tiles n and n + 1
         uint32_t wb[4];
         ldmatrix_x4(wb, &s.weight[n * 8 + (mat / 2) * 8 + mat_row][step * 16 + (mat % 2) * 8]);
@@ -288,15 +250,15 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
     }
     __syncwarp();
 #pragma unroll
-    for (int n = 0; n < kDim / 8; ++n) {
+    for (int n = 0; n < kHeadDim / 8; ++n) {
       *reinterpret_cast<uint32_t*>(&s.kv[16 * warp + g][n * 8 + 2 * t]) = pack(m[n][0], m[n][1]);
       *reinterpret_cast<uint32_t*>(&s.kv[16 * warp + g + 8][n * 8 + 2 * t]) = pack(m[n][2], m[n][3]);
     }
   }
   __syncthreads();
 
-  const long stride = static_cast<long>(a.heads) * kDim;
-  const long base = static_cast<long>(b) * a.len * stride + h * kDim;
+  const long stride = static_cast<long>(a.heads) * kHeadDim;
+  const long base = static_cast<long>(b) * a.len * stride + h * kHeadDim;
   const __nv_bfloat16* q = a.q + base;
   const __nv_bfloat16* sparse = a.sparse + base;
   __nv_bfloat16* out = a.out + base;
@@ -307,9 +269,9 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
     const bool lo = r_lo < a.len, hi = r_hi < a.len;
 
     // q rows in the A-fragment layout (a[0], a[2] lo row, a[1], a[3] hi row): dims 32p + 8t .. +7 fill steps 2p, 2p + 1.
-    uint32_t phi[kDim / 16][4];
+    uint32_t phi[kHeadDim / 16][4];
 #pragma unroll
-    for (int p = 0; p < kDim / 32; ++p) {
+    for (int p = 0; p < kHeadDim / 32; ++p) {
       const uint4 x_lo = lo ? *reinterpret_cast<const uint4*>(q + r_lo * stride + 32 * p + 8 * t) : make_uint4(0u, 0u, 0u, 0u);
       const uint4 x_hi = hi ? *reinterpret_cast<const uint4*>(q + r_hi * stride + 32 * p + 8 * t) : make_uint4(0u, 0u, 0u, 0u);
       phi[2 * p][0] = x_lo.x;
@@ -326,7 +288,7 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
     // denominator, so o_l W^T = (e M) / (eps * sum(e) + e . ksum), with e rounded to bf16 in both.
     float m_lo = -INFINITY, m_hi = -INFINITY;
 #pragma unroll
-    for (int step = 0; step < kDim / 16; ++step) {
+    for (int step = 0; step < kHeadDim / 16; ++step) {
       const float2 a0 = unpack(phi[step][0]), a1 = unpack(phi[step][1]), a2 = unpack(phi[step][2]), a3 = unpack(phi[step][3]);
       m_lo = fmaxf(m_lo, fmaxf(fmaxf(a0.x, a0.y), fmaxf(a2.x, a2.y)));
       m_hi = fmaxf(m_hi, fmaxf(fmaxf(a1.x, a1.y), fmaxf(a3.x, a3.y)));
@@ -335,7 +297,7 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
     m_hi = quad_max(m_hi) * kLog2e;
     float sum_lo = 0.f, sum_hi = 0.f, dot_lo = 0.f, dot_hi = 0.f;
 #pragma unroll
-    for (int step = 0; step < kDim / 16; ++step) {
+    for (int step = 0; step < kHeadDim / 16; ++step) {
       // a[0], a[1] hold dims c, c + 1 and a[2], a[3] dims c + 2, c + 3 (q_dim).
       const int c = 32 * (step / 2) + 8 * t + 4 * (step % 2);
       const float2 ks01 = *reinterpret_cast<const float2*>(&s.ksum[c]), ks23 = *reinterpret_cast<const float2*>(&s.ksum[c + 2]);
@@ -360,20 +322,19 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
 
     // The tile's o_s loads go out before the MMAs, which hide their latency, and before the first store: with sparse
     // and out possibly one buffer, a load placed after a store could not be moved ahead of it.
-    uint4 os_lo[kDim / 32], os_hi[kDim / 32];
+    uint4 os_lo[kHeadDim / 32], os_hi[kHeadDim / 32];
 #pragma unroll
-    for (int p = 0; p < kDim / 32; ++p) {
+    for (int p = 0; p < kHeadDim / 32; ++p) {
       os_lo[p] = lo ? *reinterpret_cast<const uint4*>(sparse + r_lo * stride + 32 * p + 8 * t) : make_uint4(0u, 0u, 0u, 0u);
       os_hi[p] = hi ? *reinterpret_cast<const uint4*>(sparse + r_hi * stride + 32 * p + 8 * t) : make_uint4(0u, 0u, 0u, 0u);
     }
 
-    float acc[kDim / 8][4];
+    float acc[kHeadDim / 8][4];
+    clear(acc);
 #pragma unroll
-    for (int n = 0; n < kDim / 8; ++n) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
+    for (int step = 0; step < kHeadDim / 16; ++step) {
 #pragma unroll
-    for (int step = 0; step < kDim / 16; ++step) {
-#pragma unroll
-      for (int n = 0; n < kDim / 8; n += 2) {
+      for (int n = 0; n < kHeadDim / 8; n += 2) {
         // B = M [k][n]: matrices k +0 / +8 by n n*8 / n*8+8, transposed -> b0, b1 of column tiles n and n + 1
         uint32_t mb[4];
         ldmatrix_x4_trans(mb, &s.kv[step * 16 + (mat % 2) * 8 + mat_row][n * 8 + (mat / 2) * 8]);
@@ -383,7 +344,7 @@ __global__ void __launch_bounds__(kThreads, kCtasPerMultiprocessor) combine_kern
     }
 
 #pragma unroll
-    for (int p = 0; p < kDim / 32; ++p) {
+    for (int p = 0; p < kHeadDim / 32; ++p) {
       // Column tile 4p + u holds features 32p + 8t + 2u, +1 (out_feature): word u of the 16-byte vector.
       uint32_t y_lo[4], y_hi[4];
       const uint32_t s_lo[4] = {os_lo[p].x, os_lo[p].y, os_lo[p].z, os_lo[p].w}, s_hi[4] = {os_hi[p].x, os_hi[p].y, os_hi[p].z, os_hi[p].w};
@@ -427,8 +388,6 @@ turbo_status resident_ctas(Kernel kernel, size_t shared, const char* what, int& 
   return TURBO_OK;
 }
 
-bool misaligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 != 0; }
-
 bool overlap(const void* a, const void* b, size_t bytes) {
   const auto x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
   return x < y + bytes && y < x + bytes;
@@ -436,7 +395,7 @@ bool overlap(const void* a, const void* b, size_t bytes) {
 
 // The checks both entries share; names the first problem.
 turbo_status check_shape(const char* what, int batch, int heads, int len, int head_dim) {
-  if (head_dim != kDim) return fail(TURBO_UNSUPPORTED, std::string(what) + ": head dim must be " + std::to_string(kDim) + ", got " + std::to_string(head_dim));
+  if (const turbo_status status = check_head_dim(what, head_dim); status != TURBO_OK) return status;
   if (batch < 1 || heads < 1 || len < 1) {
     return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": batch, heads and length must be positive, got B " + std::to_string(batch) + ", H " +
                                             std::to_string(heads) + ", L " + std::to_string(len));
@@ -466,21 +425,21 @@ extern "C" turbo_status turbo_sla_linear_state_bf16(
   turbo_status status = check_pointers(what, {{"k", k}, {"v", v}, {"kv", kv}, {"ksum", ksum}});
   if (status == TURBO_OK) status = check_shape(what, batch, heads, kv_len, head_dim);
   int ctas = 0;
-  if (status == TURBO_OK) status = resident_ctas(state_kernel, kStateShared, what, ctas);
+  if (status == TURBO_OK) status = resident_ctas(state_kernel, kKeyValueSharedBytes, what, ctas);
   if (status != TURBO_OK) return status;
 
   // Chunks of whole tiles, as many per (batch, head) as fill the GPU once.
   const int pairs = batch * heads;
-  const int tiles = (kv_len + kTileTokens - 1) / kTileTokens;
+  const int tiles = (kv_len + kKeyTile - 1) / kKeyTile;
   const int splits = std::max(1, std::min(tiles, (ctas + pairs - 1) / pairs));
-  const int chunk = (tiles + splits - 1) / splits * kTileTokens;
+  const int chunk = (tiles + splits - 1) / splits * kKeyTile;
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
-  cudaError_t error = cudaMemsetAsync(kv, 0, sizeof(float) * pairs * kDim * kDim, s);
-  if (error == cudaSuccess) error = cudaMemsetAsync(ksum, 0, sizeof(float) * pairs * kDim, s);
+  cudaError_t error = cudaMemsetAsync(kv, 0, sizeof(float) * pairs * kHeadDim * kHeadDim, s);
+  if (error == cudaSuccess) error = cudaMemsetAsync(ksum, 0, sizeof(float) * pairs * kHeadDim, s);
   if (error != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string(what) + ": zeroing kv and ksum: " + cudaGetErrorString(error));
 
   const StateArgs args{static_cast<const __nv_bfloat16*>(k), static_cast<const __nv_bfloat16*>(v), kv, ksum, heads, kv_len, chunk};
-  state_kernel<<<dim3((kv_len + chunk - 1) / chunk, pairs), kThreads, kStateShared, s>>>(args);
+  state_kernel<<<dim3((kv_len + chunk - 1) / chunk, pairs), kThreads, kKeyValueSharedBytes, s>>>(args);
   return check_launch(what);
 }
 
@@ -494,7 +453,7 @@ extern "C" turbo_status turbo_sla_linear_combine_bf16(
       what, {{"q", q}, {"kv", kv}, {"ksum", ksum}, {"weight", weight}, {"bias", bias}, {"sparse", sparse}, {"out", out}});
   if (status == TURBO_OK) status = check_shape(what, batch, heads, q_len, head_dim);
   if (status != TURBO_OK) return status;
-  const size_t bytes = sizeof(__nv_bfloat16) * batch * static_cast<size_t>(q_len) * heads * kDim;
+  const size_t bytes = sizeof(__nv_bfloat16) * batch * static_cast<size_t>(q_len) * heads * kHeadDim;
   if (sparse != out && overlap(sparse, out, bytes)) {
     return fail(TURBO_INVALID_ARGUMENT, std::string(what) + ": sparse and out overlap without being the same tensor");
   }

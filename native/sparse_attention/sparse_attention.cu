@@ -8,17 +8,16 @@
 #include <cuda_bf16.h>
 #include <cstdint>
 #include <string>
-#include "../src/mma_bf16.cuh"
-#include "../src/status.cuh"
+#include "attention.cuh"
+#include "fragments.cuh"
+#include "mma_bf16.cuh"
+#include "status.cuh"
 
 namespace turbo::sla {
 
 // A CTA runs Warps warps of 16 query rows each: 8 (128 rows) where the query block allows, sharing each staged
 // K/V tile between twice the rows; 4 (64 rows) otherwise. These are the only two variants.
-constexpr int kMinRows = 64;        // query rows per CTA of the smallest variant; block_q must be a multiple
-constexpr int kKeys = 64;           // keys per staged tile
-constexpr int kDim = 128;           // head dim
-constexpr int kPad = 8;             // bf16 padding per shared row: spreads rows over banks
+constexpr int kMinRows = 64;  // query rows per CTA of the smallest variant; block_q must be a multiple
 
 struct Args {
   const __nv_bfloat16* q;
@@ -30,84 +29,59 @@ struct Args {
   float scale_log2;
 };
 
-__device__ __forceinline__ uint32_t pair_at(const __nv_bfloat16* p) { return *reinterpret_cast<const uint32_t*>(p); }
-
-// One pipeline stage: a 64-key tile of K and of V, both row-major [key][dim] with padded rows.
-struct Stage {
-  __nv_bfloat16 k[kKeys][kDim + kPad];
-  __nv_bfloat16 v[kKeys][kDim + kPad];
-};
-constexpr int kStages = 2;
-constexpr size_t kSharedBytes = sizeof(Stage) * kStages;
-
 template <int Warps>
 __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
   constexpr int kRows = 16 * Warps;
   extern __shared__ __align__(16) unsigned char shared_bytes[];
-  Stage* stages = reinterpret_cast<Stage*>(shared_bytes);
+  KeyValueTile* stages = reinterpret_cast<KeyValueTile*>(shared_bytes);
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;  // mma fragment coordinates: row group, pair within the group
   const int b = blockIdx.y / a.heads, h = blockIdx.y % a.heads;
   const int row0 = blockIdx.x * kRows;
-  const long stride = static_cast<long>(a.heads) * kDim;
-  const __nv_bfloat16* q = a.q + static_cast<long>(b) * a.q_len * stride + h * kDim;
-  const __nv_bfloat16* k = a.k + static_cast<long>(b) * a.kv_len * stride + h * kDim;
-  const __nv_bfloat16* v = a.v + static_cast<long>(b) * a.kv_len * stride + h * kDim;
+  const long stride = static_cast<long>(a.heads) * kHeadDim;
+  const __nv_bfloat16* q = a.q + static_cast<long>(b) * a.q_len * stride + h * kHeadDim;
+  const __nv_bfloat16* k = a.k + static_cast<long>(b) * a.kv_len * stride + h * kHeadDim;
+  const __nv_bfloat16* v = a.v + static_cast<long>(b) * a.kv_len * stride + h * kHeadDim;
   const int r_lo = row0 + warp * 16 + g, r_hi = r_lo + 8;
 
   const int32_t* lut = a.lut + ((static_cast<long>(b) * a.heads + h) * a.q_blocks + row0 / a.block_q) * a.topk;
-  const int per_block = a.block_k / kKeys;
+  const int per_block = a.block_k / kKeyTile;
   const int tiles = a.topk * per_block;
-  auto tile_start = [&](int tile) { return lut[tile / per_block] * a.block_k + (tile % per_block) * kKeys; };
-  auto stage_tile = [&](int tile, Stage& stage) {
-    const int key0 = tile_start(tile);
-    for (int i = threadIdx.x; i < kKeys * kDim / 8; i += Warps * 32) {
-      const int key = i / (kDim / 8), d = (i % (kDim / 8)) * 8;
-      const bool inside = key0 + key < a.kv_len;
-      const long offset = inside ? (key0 + key) * stride + d : 0;
-      copy_async(&stage.k[key][d], k + offset, inside ? 16 : 0);
-      copy_async(&stage.v[key][d], v + offset, inside ? 16 : 0);
-    }
-    copy_commit();
+  auto tile_start = [&](int tile) { return lut[tile / per_block] * a.block_k + (tile % per_block) * kKeyTile; };
+  auto stage_tile = [&](int tile) {
+    stage_key_value_tile<Warps * 32>(stages[tile % kKeyValueStages], k, v, stride, tile_start(tile), a.kv_len);
   };
 
-  uint32_t qf[kDim / 16][4];
+  uint32_t qf[kHeadDim / 16][4];
 #pragma unroll
-  for (int s = 0; s < kDim / 16; ++s) {
+  for (int s = 0; s < kHeadDim / 16; ++s) {
     const int c = s * 16 + 2 * t;
-    qf[s][0] = r_lo < a.q_len ? pair_at(q + r_lo * stride + c) : 0u;
-    qf[s][1] = r_hi < a.q_len ? pair_at(q + r_hi * stride + c) : 0u;
-    qf[s][2] = r_lo < a.q_len ? pair_at(q + r_lo * stride + c + 8) : 0u;
-    qf[s][3] = r_hi < a.q_len ? pair_at(q + r_hi * stride + c + 8) : 0u;
+    qf[s][0] = r_lo < a.q_len ? word_at(q + r_lo * stride + c) : 0u;
+    qf[s][1] = r_hi < a.q_len ? word_at(q + r_hi * stride + c) : 0u;
+    qf[s][2] = r_lo < a.q_len ? word_at(q + r_lo * stride + c + 8) : 0u;
+    qf[s][3] = r_hi < a.q_len ? word_at(q + r_hi * stride + c + 8) : 0u;
   }
 
-  float o[kDim / 8][4];
-#pragma unroll
-  for (int n = 0; n < kDim / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float o[kHeadDim / 8][4];
+  clear(o);
   float m_lo = -INFINITY, m_hi = -INFINITY, l_lo = 0.f, l_hi = 0.f;
 
   // ldmatrix lane roles: lane l addresses row (l % 8) of 8x8 matrix l / 8.
   const int mat = lane / 8, mat_row = lane % 8;
-  stage_tile(0, stages[0]);
+  stage_tile(0);
   for (int tile = 0; tile < tiles; ++tile) {
     const int key0 = tile_start(tile);
-    if (tile + 1 < tiles) {
-      stage_tile(tile + 1, stages[(tile + 1) % kStages]);
-      copy_wait<1>();
-    } else {
-      copy_wait<0>();
-    }
-    __syncthreads();
-    const Stage& stage = stages[tile % kStages];
+    stage_next_and_wait(tile, tiles, stage_tile);
+    const KeyValueTile& stage = stages[tile % kKeyValueStages];
     if (key0 < a.kv_len) {
-      float s[kKeys / 8][4];
+      float s[kKeyTile / 8][4];
 #pragma unroll
-      for (int n = 0; n < kKeys / 8; n += 2) {
+      for (int n = 0; n < kKeyTile / 8; n += 2) {
         s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
         s[n + 1][0] = s[n + 1][1] = s[n + 1][2] = s[n + 1][3] = 0.f;
 #pragma unroll
-        for (int step = 0; step < kDim / 16; ++step) {
+        for (int step = 0; step < kHeadDim / 16; ++step) {
           // matrices: keys n*8..+7 / +8..+15 by dims step*16..+7 / +8..+15 -> b0, b1 of key tiles n and n + 1
           uint32_t kb[4];
           ldmatrix_x4(kb, &stage.k[n * 8 + mat_row + (mat / 2) * 8][step * 16 + (mat % 2) * 8]);
@@ -118,7 +92,7 @@ __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
 
       float max_lo = -INFINITY, max_hi = -INFINITY;
 #pragma unroll
-      for (int n = 0; n < kKeys / 8; ++n) {
+      for (int n = 0; n < kKeyTile / 8; ++n) {
 #pragma unroll
         for (int j = 0; j < 2; ++j) {
           const bool valid = key0 + n * 8 + 2 * t + j < a.kv_len;
@@ -128,26 +102,17 @@ __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
           max_hi = fmaxf(max_hi, s[n][j + 2]);
         }
       }
-#pragma unroll
-      for (int offset = 1; offset < 4; offset <<= 1) {
-        max_lo = fmaxf(max_lo, __shfl_xor_sync(0xffffffffu, max_lo, offset));
-        max_hi = fmaxf(max_hi, __shfl_xor_sync(0xffffffffu, max_hi, offset));
-      }
+      max_lo = quad_max(max_lo);
+      max_hi = quad_max(max_hi);
       const float new_lo = fmaxf(m_lo, max_lo), new_hi = fmaxf(m_hi, max_hi);
       const float alpha_lo = exp2f(m_lo - new_lo), alpha_hi = exp2f(m_hi - new_hi);
       m_lo = new_lo;
       m_hi = new_hi;
       l_lo *= alpha_lo;
       l_hi *= alpha_hi;
+      scale_rows(o, alpha_lo, alpha_hi);
 #pragma unroll
-      for (int n = 0; n < kDim / 8; ++n) {
-        o[n][0] *= alpha_lo;
-        o[n][1] *= alpha_lo;
-        o[n][2] *= alpha_hi;
-        o[n][3] *= alpha_hi;
-      }
-#pragma unroll
-      for (int n = 0; n < kKeys / 8; ++n) {
+      for (int n = 0; n < kKeyTile / 8; ++n) {
         s[n][0] = exp2f(s[n][0] - m_lo);
         s[n][1] = exp2f(s[n][1] - m_lo);
         s[n][2] = exp2f(s[n][2] - m_hi);
@@ -157,11 +122,11 @@ __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
       }
 
 #pragma unroll
-      for (int step = 0; step < kKeys / 16; ++step) {
+      for (int step = 0; step < kKeyTile / 16; ++step) {
         const uint32_t p[4] = {pack(s[2 * step][0], s[2 * step][1]), pack(s[2 * step][2], s[2 * step][3]),
                                pack(s[2 * step + 1][0], s[2 * step + 1][1]), pack(s[2 * step + 1][2], s[2 * step + 1][3])};
 #pragma unroll
-        for (int n = 0; n < kDim / 8; n += 2) {
+        for (int n = 0; n < kHeadDim / 8; n += 2) {
           // matrices: keys step*16..+7 / +8..+15 by dims n*8..+7 / +8..+15, transposed -> b0, b1 of dim tiles n, n + 1
           uint32_t vb[4];
           ldmatrix_x4_trans(vb, &stage.v[step * 16 + mat_row + (mat % 2) * 8][n * 8 + (mat / 2) * 8]);
@@ -173,14 +138,11 @@ __global__ void __launch_bounds__(Warps * 32) sparse_attention_kernel(Args a) {
     __syncthreads();
   }
 
+  l_lo = quad_sum(l_lo);
+  l_hi = quad_sum(l_hi);
+  __nv_bfloat16* out = a.out + static_cast<long>(b) * a.q_len * stride + h * kHeadDim;
 #pragma unroll
-  for (int offset = 1; offset < 4; offset <<= 1) {
-    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, offset);
-    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, offset);
-  }
-  __nv_bfloat16* out = a.out + static_cast<long>(b) * a.q_len * stride + h * kDim;
-#pragma unroll
-  for (int n = 0; n < kDim / 8; ++n) {
+  for (int n = 0; n < kHeadDim / 8; ++n) {
     const int c = n * 8 + 2 * t;
     if (r_lo < a.q_len) *reinterpret_cast<uint32_t*>(out + r_lo * stride + c) = pack(o[n][0] / l_lo, o[n][1] / l_lo);
     if (r_hi < a.q_len) *reinterpret_cast<uint32_t*>(out + r_hi * stride + c) = pack(o[n][2] / l_hi, o[n][3] / l_hi);
@@ -195,15 +157,13 @@ extern "C" turbo_status turbo_sla_sparse_attention_bf16(
     int block_q, int block_k, int topk, float scale, void* stream) {
   using namespace turbo;
   if (!q || !k || !v || !lut || !out) return fail(TURBO_INVALID_ARGUMENT, "sla sparse attention: a tensor pointer is null");
-  if (head_dim != sla::kDim) {
-    return fail(TURBO_UNSUPPORTED, "sla sparse attention: head dim must be " + std::to_string(sla::kDim) + ", got " + std::to_string(head_dim));
-  }
+  if (const turbo_status status = check_head_dim("sla sparse attention", head_dim); status != TURBO_OK) return status;
   if (batch < 1 || heads < 1 || q_len < 1 || kv_len < 1 || topk < 1) {
     return fail(TURBO_INVALID_ARGUMENT, "sla sparse attention: batch, heads, lengths and topk must be positive, got B " + std::to_string(batch) +
                                             ", H " + std::to_string(heads) + ", Lq " + std::to_string(q_len) + ", Lk " + std::to_string(kv_len) +
                                             ", topk " + std::to_string(topk));
   }
-  if (block_q % sla::kMinRows != 0 || block_k % sla::kKeys != 0) {
+  if (block_q % sla::kMinRows != 0 || block_k % kKeyTile != 0) {
     return fail(TURBO_UNSUPPORTED, "sla sparse attention: block sizes must be multiples of 64, got block_q " + std::to_string(block_q) +
                                        ", block_k " + std::to_string(block_k));
   }
@@ -213,13 +173,12 @@ extern "C" turbo_status turbo_sla_sparse_attention_bf16(
   }
   sla::Args args{static_cast<const __nv_bfloat16*>(q), static_cast<const __nv_bfloat16*>(k), static_cast<const __nv_bfloat16*>(v), lut,
                  static_cast<__nv_bfloat16*>(out), heads, q_len, kv_len, block_q, block_k, topk, (q_len + block_q - 1) / block_q,
-                 scale * 1.4426950408889634f};
+                 scale * kLog2e};
   const bool wide = block_q % 128 == 0;
   const dim3 grid((q_len + (wide ? 127 : 63)) / (wide ? 128 : 64), batch * heads);
   const auto kernel = wide ? sla::sparse_attention_kernel<8> : sla::sparse_attention_kernel<4>;
   // Two pipeline stages need more than the default 48 KB of dynamic shared memory.
-  const cudaError_t attribute = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sla::kSharedBytes));
-  if (attribute != cudaSuccess) return fail(TURBO_CUDA_ERROR, std::string("sla sparse attention: shared memory: ") + cudaGetErrorString(attribute));
-  kernel<<<grid, (wide ? 8 : 4) * 32, sla::kSharedBytes, static_cast<cudaStream_t>(stream)>>>(args);
+  if (const turbo_status status = allow_shared_memory(kernel, kKeyValueSharedBytes, "sla sparse attention"); status != TURBO_OK) return status;
+  kernel<<<grid, (wide ? 8 : 4) * 32, kKeyValueSharedBytes, static_cast<cudaStream_t>(stream)>>>(args);
   return check_launch("sla sparse attention");
 }

@@ -3,12 +3,13 @@
 // device_primitives.cuh's ldmatrix and cp.async. Fragment coordinates, for lane = 4 g + t:
 //   A 16x16: a[0] (row g, cols 2t, 2t+1), a[1] (row g+8, same cols), a[2] (row g, cols 2t+8, 2t+9), a[3] (row g+8, those)
 //   B 16x8:  b0 (rows 2t, 2t+1, col g), b1 (rows 2t+8, 2t+9, col g)
-//   C 16x8:  c[0], c[1] (row g, cols 2t, 2t+1), c[2], c[3] (row g+8, same cols)
+//   C 16x8:  c[0], c[1] (row g, cols 2t, 2t+1), c[2], c[3] (row g+8, same cols), as fragments.cuh describes
 // so accumulator pairs re-pack as the A operand of a following MMA without moving between lanes; ldmatrix_x4 of a
 // row-major [k][n] tile gives B through its _trans form, of a row-major [n][k] tile through the plain one.
 #include <cuda_bf16.h>
 #include <cstdint>
 #include "device_primitives.cuh"
+#include "fragments.cuh"
 
 namespace turbo {
 

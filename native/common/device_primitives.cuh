@@ -1,5 +1,6 @@
 #pragma once
-// Warp-level building blocks the tensor-core kernels share: shared-memory addressing, ldmatrix and cp.async.
+// Warp-level building blocks the tensor-core kernels share: shared-memory addressing, ldmatrix, cp.async and the
+// 32-bit loads that fill MMA operand registers straight from global memory.
 #include <cstdint>
 
 namespace turbo {
@@ -26,5 +27,9 @@ __device__ __forceinline__ void copy_commit() { asm volatile("cp.async.commit_gr
 
 template <int Pending>
 __device__ __forceinline__ void copy_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending)); }
+
+// One operand register of adjacent elements (a bf16 pair, four int8 codes); p must be 4-byte aligned.
+template <typename T>
+__device__ __forceinline__ uint32_t word_at(const T* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
 }  // namespace turbo
