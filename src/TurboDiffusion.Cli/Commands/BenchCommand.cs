@@ -1,19 +1,16 @@
 using System.CommandLine;
-using Microsoft.Extensions.Configuration;
-using TurboDiffusion.Cli.Commands.Bench;
 
 namespace TurboDiffusion.Cli.Commands;
 
 /// <summary><c>turbo bench</c>: measurements that print a table and write JSON, one subcommand per subject.</summary>
 public static class BenchCommand
 {
-    public static Command Create(Func<IConfigurationRoot> configuration)
+    public static Command Create()
     {
         var bench = new Command("bench", "Measure a part of TurboDiffusion and print a table (and JSON with --json).");
         bench.Subcommands.Add(BenchDitCommand.Create());
         bench.Subcommands.Add(BenchPipelineCommand.Create());
         bench.Subcommands.Add(BenchAttentionCommand.Create());
-        bench.Subcommands.Add(FarmBenchCommand.Create(configuration));
         return bench;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
+using TurboDiffusion.Farm.Options;
 
 namespace TurboDiffusion.Cli.Configuration;
 
@@ -9,7 +10,7 @@ public static class FarmSettings
     public const string Redis = "Turbo:Redis:ConnectionString";
     public const string Blob = "Turbo:Blob:ConnectionString";
     public const string Artifacts = "Turbo:Artifacts:Directory";
-    public const string ClusterId = "Turbo:Cluster:ClusterId";
+    public static readonly string ClusterId = TurboClusterOptions.Key(nameof(TurboClusterOptions.ClusterId));
     public const string DefaultArtifacts = "artifacts";
     public const string DefaultClusterId = TurboDiffusion.Farm.Hosting.FarmNames.DefaultClusterId;
 

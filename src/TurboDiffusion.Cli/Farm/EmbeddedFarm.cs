@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TurboDiffusion.Engine;
+using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Gateway.Hosting;
 using TurboDiffusion.Gateway.Options;
 using TurboDiffusion.Silo.Hosting;
@@ -110,8 +111,8 @@ public sealed class EmbeddedFarm : IAsyncDisposable
         if (settings.FreeClusterPorts)
         {
             var ports = LoopbackPorts.Take(2);
-            overrides["Turbo:Cluster:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture);
-            overrides["Turbo:Cluster:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture);
+            overrides[TurboClusterOptions.Key(nameof(TurboClusterOptions.SiloPort))] = ports[0].ToString(CultureInfo.InvariantCulture);
+            overrides[TurboClusterOptions.Key(nameof(TurboClusterOptions.GatewayPort))] = ports[1].ToString(CultureInfo.InvariantCulture);
         }
 
         return overrides;

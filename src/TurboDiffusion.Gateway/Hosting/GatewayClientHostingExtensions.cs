@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using StackExchange.Redis;
 using TurboDiffusion.Farm.Hosting;
+using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Stores.Blob;
 using TurboDiffusion.Farm.Stores.Redis;
 
@@ -32,12 +33,13 @@ public static class GatewayClientHostingExtensions
                 [$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)} is not set; a gateway apart from the silos finds the cluster and the job state through Redis. Set it, or host the gateway in a silo (AddTurboSilo)."]);
         }
 
+        var cluster = TurboClusterOptions.Read(configuration);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = configuration["Turbo:Cluster:ClusterId"] ?? FarmNames.DefaultClusterId;
-                o.ServiceId = configuration["Turbo:Cluster:ServiceId"] ?? FarmNames.DefaultClusterId;
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
             });
             client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
         });

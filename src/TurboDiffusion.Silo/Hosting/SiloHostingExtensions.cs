@@ -14,6 +14,7 @@ using StackExchange.Redis;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Metrics;
+using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Progress;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Farm.Stores.Blob;
@@ -47,12 +48,7 @@ public static class SiloHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
-        var cluster = configuration.GetSection(TurboClusterOptions.Section).Get<TurboClusterOptions>() ?? new TurboClusterOptions();
-        var problems = new TurboClusterOptionsValidator().Validate(null, cluster);
-        if (problems.Failed)
-        {
-            throw new OptionsValidationException(TurboClusterOptions.Section, typeof(TurboClusterOptions), problems.Failures);
-        }
+        var cluster = TurboClusterOptions.Read(configuration);
 
         var redis = configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"];
         var blob = configuration[$"{BlobArtifactOptions.Section}:{nameof(BlobArtifactOptions.ConnectionString)}"];

@@ -5,7 +5,7 @@ using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Farm.Stores.InMemory;
 using TurboDiffusion.Farm.Stores.Redis;
 
-namespace TurboDiffusion.Cli.Commands.Bench;
+namespace TurboDiffusion.FarmBench;
 
 /// <summary>The job store a benchmark run uses; a Redis one lives under its own key prefix, removed when the run ends.</summary>
 internal sealed class BenchJobState : IAsyncDisposable

@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
-namespace TurboDiffusion.Cli.Commands.Bench;
+namespace TurboDiffusion.FarmBench;
 
 /// <summary>
-/// <c>turbo bench farm</c>: N in-process silos with simulated engines take M jobs; reports submission rate,
+/// <c>turbo-farm-bench</c>: N in-process silos with simulated engines take M jobs; reports submission rate,
 /// scheduling overhead per job, completion throughput and the time to requeue a job after its silo is killed.
 /// Farm settings (Turbo:Lease, Turbo:Scheduler, Turbo:Worker ...) come from the usual configuration.
 /// </summary>
@@ -13,7 +13,7 @@ public static class FarmBenchCommand
 {
     public const int UsageError = 1;
 
-    public static Command Create(Func<IConfigurationRoot> configuration)
+    public static RootCommand Create(Func<IConfigurationRoot> configuration)
     {
         var silos = new Option<int>("--silos") { Description = "In-process silos, each with one GPU worker (simulated engine).", DefaultValueFactory = _ => 4 };
         var jobs = new Option<int>("--jobs") { Description = "Jobs to submit.", DefaultValueFactory = _ => 10_000 };
@@ -34,7 +34,7 @@ public static class FarmBenchCommand
             });
         }
 
-        var command = new Command("farm", "Benchmark the farm core: in-process silos with simulated engines (no GPU), thousands of jobs, silo kills.")
+        var command = new RootCommand("Benchmark the farm core: in-process silos with simulated engines (no GPU), thousands of jobs, silo kills.")
         {
             silos, jobs, tenants, models, kills, concurrency, store, json,
         };

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace TurboDiffusion.Cli.Commands.Bench;
+namespace TurboDiffusion.FarmBench;
 
 /// <summary>Where the benchmark keeps job state.</summary>
 public enum BenchStore
@@ -79,7 +79,7 @@ public sealed record FarmBenchResult(
 
         rows.Add(("lease duration", LeaseDuration));
         var width = rows.Max(r => r.Item1.Length);
-        output.WriteLine("turbo bench farm");
+        output.WriteLine("turbo-farm-bench");
         foreach (var (name, value) in rows)
         {
             output.WriteLine($"  {name.PadRight(width)}  {value}");

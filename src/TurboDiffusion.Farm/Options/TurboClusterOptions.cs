@@ -1,10 +1,13 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using TurboDiffusion.Farm.Hosting;
-using TurboDiffusion.Farm.Options;
 
-namespace TurboDiffusion.Silo.Options;
+namespace TurboDiffusion.Farm.Options;
 
-/// <summary>The Orleans cluster a silo joins (section <c>Turbo:Cluster</c>); membership is Redis when Turbo:Redis:ConnectionString is set, else localhost.</summary>
+/// <summary>
+/// The Orleans cluster a silo joins and a gateway connects to (section <c>Turbo:Cluster</c>); membership is Redis when
+/// Turbo:Redis:ConnectionString is set, else localhost.
+/// </summary>
 public sealed class TurboClusterOptions
 {
     public const string Section = "Turbo:Cluster";
@@ -22,6 +25,19 @@ public sealed class TurboClusterOptions
     public int SiloPort { get; set; } = DefaultSiloPort;
 
     public int GatewayPort { get; set; } = DefaultGatewayPort;
+
+    /// <summary>The section's settings, validated: both the silo and the gateway read the cluster through this.</summary>
+    /// <exception cref="OptionsValidationException">A setting is wrong; the message names the key and the fix.</exception>
+    public static TurboClusterOptions Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var cluster = configuration.GetSection(Section).Get<TurboClusterOptions>() ?? new TurboClusterOptions();
+        var problems = new TurboClusterOptionsValidator().Validate(null, cluster);
+        return problems.Failed ? throw new OptionsValidationException(Section, typeof(TurboClusterOptions), problems.Failures) : cluster;
+    }
+
+    /// <summary>The configuration key of one of its settings, e.g. <c>Turbo:Cluster:SiloPort</c>.</summary>
+    public static string Key(string setting) => $"{Section}:{setting}";
 }
 
 public sealed class TurboClusterOptionsValidator : IValidateOptions<TurboClusterOptions>

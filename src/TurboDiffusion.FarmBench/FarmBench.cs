@@ -12,7 +12,7 @@ using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Silo.Hosting;
 using TurboDiffusion.Silo.Simulation;
 
-namespace TurboDiffusion.Cli.Commands.Bench;
+namespace TurboDiffusion.FarmBench;
 
 /// <summary>
 /// The farm benchmark: an in-process cluster (Orleans TestingHost, in-memory transport) of silos sharing one job

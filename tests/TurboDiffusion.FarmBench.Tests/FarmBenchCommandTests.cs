@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
-namespace TurboDiffusion.Cli.Tests.Commands;
+namespace TurboDiffusion.FarmBench.Tests;
 
-public sealed class BenchCommandTests : IDisposable
+/// <summary>The farm benchmark end to end on two in-process silos.</summary>
+public sealed class FarmBenchCommandTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("bench-").FullName;
 
@@ -19,10 +20,10 @@ public sealed class BenchCommandTests : IDisposable
             ["Turbo:Worker:ReportInterval"] = "00:00:01",
         }).Build();
 
-        var (exitCode, output) = await RunAsync(configuration, "bench", "farm", "--silos", "2", "--jobs", "40", "--kills", "1", "--json", json);
+        var (exitCode, output) = await RunAsync(configuration, "--silos", "2", "--jobs", "40", "--kills", "1", "--json", json);
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("turbo bench farm", output);
+        Assert.Contains("turbo-farm-bench", output);
         Assert.Contains("2 silos, 40 jobs", output);
         Assert.Contains("kill Silo_", output);
         using var result = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
@@ -38,7 +39,7 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task Bench_farm_refuses_to_kill_every_silo()
     {
-        var (exitCode, output) = await RunAsync(new ConfigurationBuilder().Build(), "bench", "farm", "--silos", "2", "--kills", "2");
+        var (exitCode, output) = await RunAsync(new ConfigurationBuilder().Build(), "--silos", "2", "--kills", "2");
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("--kills must be between 0 and --silos - 1 (1)", output);
@@ -50,7 +51,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var output = new StringWriter();
 
-        var exitCode = await TurboCli.Create(() => configuration).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, TestContext.Current.CancellationToken);
+        var exitCode = await FarmBenchCommand.Create(() => configuration).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, TestContext.Current.CancellationToken);
 
         return (exitCode, output.ToString());
     }

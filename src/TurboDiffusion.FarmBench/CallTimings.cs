@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using TurboDiffusion.Farm.Contracts;
 
-namespace TurboDiffusion.Cli.Commands.Bench;
+namespace TurboDiffusion.FarmBench;
 
 /// <summary>
 /// An outgoing grain-call filter on every bench silo that times the calls a GPU worker makes for a job (lease,
