@@ -59,4 +59,6 @@ export Turbo__Test__Redis="127.0.0.1:$redis_port"
 export Turbo__Test__Blob="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;"
 
 echo "== tests"
-dotnet test "$@"
+# One test project at a time: the farm, gateway and CLI suites run real farms and renders with time limits, and on
+# a two-core machine five of them side by side starve each other into timeouts.
+dotnet test --max-parallel-test-modules 1 "$@"

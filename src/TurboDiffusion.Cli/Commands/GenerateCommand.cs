@@ -79,6 +79,11 @@ public static class GenerateCommand
             try
             {
                 VideoRequestValidator.Validate(request);
+                if (!RenderPreflight.InputsPass([modelId], Path.GetDirectoryName(request.OutputPath)!, stderr))
+                {
+                    return BadInput;
+                }
+
                 using var engine = new WarmVideoEngine(attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)));
                 if (!await RenderPreflight.PassesAsync(engine, [modelId], Path.GetDirectoryName(request.OutputPath)!, stdout, stderr, cancellationToken).ConfigureAwait(false))
                 {

@@ -78,6 +78,11 @@ public static class RenderCommand
 
             using (log)
             {
+                if (!RenderPreflight.InputsPass(requests.Select(r => r.Model!), outDirectory, stderr))
+                {
+                    return BadInput;
+                }
+
                 // The farm's worker takes this engine over (and disposes it); built here to check the machine first.
                 WarmVideoEngine engine;
                 try

@@ -1,5 +1,6 @@
-using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine;
+using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Silo.Options;
 
 namespace TurboDiffusion.Cli.Commands;
@@ -12,6 +13,19 @@ namespace TurboDiffusion.Cli.Commands;
 /// </summary>
 internal static class RenderPreflight
 {
+    /// <summary>
+    /// The checks that need no engine (the output folder, the model files), before libtorch loads, so that a typo in
+    /// a path fails at once. Prints each problem to <paramref name="error"/>; true when there are none.
+    /// </summary>
+    public static bool InputsPass(IEnumerable<string> models, string outputDirectory, TextWriter error)
+    {
+        var problems = ScratchSpace.Check(outputDirectory, WorkerOptions.DefaultMinFreeScratchBytes)
+            .Concat(models.Distinct(StringComparer.Ordinal).SelectMany(EnginePreflight.CheckModelFiles))
+            .ToList();
+        Print(problems, error);
+        return problems.Count == 0;
+    }
+
     /// <summary>Prints each problem to <paramref name="error"/>; true when there are none, and then the encoder in use to <paramref name="output"/>.</summary>
     public static async Task<bool> PassesAsync(IVideoEngine engine, IEnumerable<string> models, string outputDirectory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -21,12 +35,7 @@ internal static class RenderPreflight
             problems.AddRange(await engine.PreflightAsync(new PreflightRequest([.. models], outputDirectory), cancellationToken).ConfigureAwait(false));
         }
 
-        foreach (var problem in problems)
-        {
-            error.WriteLine($"error: {problem.Check}: {problem.Problem}");
-            error.WriteLine($"fix: {problem.Fix}");
-        }
-
+        Print(problems, error);
         if (problems.Count == 0)
         {
             output.WriteLine(engine.Status.Encoder == VideoEncoderChoice.BuiltInName
@@ -35,5 +44,14 @@ internal static class RenderPreflight
         }
 
         return problems.Count == 0;
+    }
+
+    private static void Print(IEnumerable<PreflightProblem> problems, TextWriter error)
+    {
+        foreach (var problem in problems)
+        {
+            error.WriteLine($"error: {problem.Check}: {problem.Problem}");
+            error.WriteLine($"fix: {problem.Fix}");
+        }
     }
 }

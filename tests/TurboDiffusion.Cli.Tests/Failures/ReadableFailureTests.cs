@@ -37,7 +37,7 @@ public sealed class ReadableFailureTests
     {
         var failure = ReadableFailure.From(new FailureView("engine_error", $"{nameof(FfmpegNotFoundException)}: {new FfmpegNotFoundException("ffmpeg was not found on PATH.").Message}"));
 
-        Assert.StartsWith("ffmpeg was not found on PATH. MP4 output and JPEG input need ffmpeg: install it", failure.Message, StringComparison.Ordinal);
+        Assert.StartsWith("ffmpeg was not found on PATH. JPEG input and the ffmpeg video encoder need ffmpeg: install it", failure.Message, StringComparison.Ordinal);
         Assert.Null(failure.Fix);
         Assert.Equal(failure.Message, failure.ToString());
     }

@@ -66,7 +66,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
         var job = await http.SubmitOkAsync(new JobRequest { Prompt = "a lighthouse beam sweeping fog", Frames = 17, Steps = 4 });
         Until(() => Browser.FindElements(By.CssSelector($"#jobs tr[data-job='{job.Id}']")).Count == 1, "the job to appear in the jobs table");
-        Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{job.Id}']")).Click();
+        // The table is redrawn on every overview event, so a row found a moment ago may be gone when clicked.
+        Until(() =>
+        {
+            Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{job.Id}']")).Click();
+            return true;
+        }, "the job's row to take a click");
         Until(() => Browser.FindElement(By.Id("detail-step")).Text.StartsWith("denoising", StringComparison.Ordinal), "live step progress in the job detail");
         Until(() => Browser.FindElement(By.Id("detail-status")).Text == "succeeded", "the job to succeed");
         Until(() => Convert.ToInt64(Browser.ExecuteScript("return document.getElementById('detail-video').readyState;"), System.Globalization.CultureInfo.InvariantCulture) >= 2, "the video to load");
