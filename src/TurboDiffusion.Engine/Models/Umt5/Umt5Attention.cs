@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -25,12 +26,12 @@ internal sealed class Umt5Attention
         this.softmaxType = softmaxType;
     }
 
-    /// <summary>Reads <c>{prefix}.{q,k,v}.weight</c> [C_attn, C] and <c>{prefix}.o.weight</c> [C, C_attn].</summary>
-    public static Umt5Attention Load(Umt5WeightLoader weights, string prefix, Umt5Config config, Umt5Precision precision) => new(
-        weights.Load($"{prefix}.q.weight", config.DimAttn, config.Dim),
-        weights.Load($"{prefix}.k.weight", config.DimAttn, config.Dim),
-        weights.Load($"{prefix}.v.weight", config.DimAttn, config.Dim),
-        weights.Load($"{prefix}.o.weight", config.Dim, config.DimAttn),
+    /// <summary>Reads <c>{q,k,v}.weight</c> [C_attn, C] and <c>o.weight</c> [C, C_attn].</summary>
+    public static Umt5Attention Load(WeightLoader weights, Umt5Config config, Umt5Precision precision) => new(
+        weights.Load("q.weight", [config.DimAttn, config.Dim], precision.Weights),
+        weights.Load("k.weight", [config.DimAttn, config.Dim], precision.Weights),
+        weights.Load("v.weight", [config.DimAttn, config.Dim], precision.Weights),
+        weights.Load("o.weight", [config.Dim, config.DimAttn], precision.Weights),
         config.Heads,
         precision.Norm);
 

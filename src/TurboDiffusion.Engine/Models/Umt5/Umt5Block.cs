@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Umt5;
@@ -21,15 +22,15 @@ internal sealed class Umt5Block
     }
 
     /// <summary>Reads <c>blocks.{index}.{norm1, attn, norm2, ffn, pos_embedding}</c>.</summary>
-    public static Umt5Block Load(Umt5WeightLoader weights, int index, Umt5Config config, Umt5Precision precision)
+    public static Umt5Block Load(WeightLoader weights, int index, Umt5Config config, Umt5Precision precision)
     {
-        var prefix = $"blocks.{index}";
+        var block = weights.Scope($"blocks.{index}");
         return new Umt5Block(
-            Umt5RmsNorm.Load(weights, $"{prefix}.norm1.weight", config, precision),
-            Umt5Attention.Load(weights, $"{prefix}.attn", config, precision),
-            Umt5RmsNorm.Load(weights, $"{prefix}.norm2.weight", config, precision),
-            Umt5FeedForward.Load(weights, $"{prefix}.ffn", config),
-            Umt5RelativeBias.Load(weights, $"{prefix}.pos_embedding", config));
+            Umt5RmsNorm.Load(block, "norm1", config, precision),
+            Umt5Attention.Load(block.Scope("attn"), config, precision),
+            Umt5RmsNorm.Load(block, "norm2", config, precision),
+            Umt5FeedForward.Load(block.Scope("ffn"), config, precision),
+            Umt5RelativeBias.Load(block.Scope("pos_embedding"), config, precision));
     }
 
     /// <summary>The bias this layer adds to its logits, before masking: [1, H, Lq, Lk].</summary>

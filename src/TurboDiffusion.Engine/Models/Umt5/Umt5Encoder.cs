@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Umt5;
@@ -14,13 +15,12 @@ public sealed class Umt5Encoder : IDisposable
     private readonly Tensor tokenEmbedding;
     private readonly IReadOnlyList<Umt5Block> blocks;
     private readonly Umt5RmsNorm norm;
-    private readonly IReadOnlyList<Tensor> owned;
     private bool disposed;
 
-    private Umt5Encoder(Umt5Config config, Umt5Precision precision, Device device, Tensor tokenEmbedding, IReadOnlyList<Umt5Block> blocks, Umt5RmsNorm norm, IReadOnlyList<Tensor> owned)
+    private Umt5Encoder(Umt5Config config, Umt5Precision precision, Device device, WeightSet weights, Tensor tokenEmbedding, IReadOnlyList<Umt5Block> blocks, Umt5RmsNorm norm)
     {
-        (Config, Precision, Device) = (config, precision, device);
-        (this.tokenEmbedding, this.blocks, this.norm, this.owned) = (tokenEmbedding, blocks, norm, owned);
+        (Config, Precision, Device, Weights) = (config, precision, device, weights);
+        (this.tokenEmbedding, this.blocks, this.norm) = (tokenEmbedding, blocks, norm);
     }
 
     public Umt5Config Config { get; }
@@ -28,6 +28,9 @@ public sealed class Umt5Encoder : IDisposable
     public Umt5Precision Precision { get; }
 
     public Device Device { get; }
+
+    /// <summary>Every tensor the modules declared, owned by the encoder.</summary>
+    internal WeightSet Weights { get; }
 
     /// <summary>Reads every weight from <paramref name="reader"/> into the precision's weight dtype on <paramref name="device"/> (CPU when null).</summary>
     /// <exception cref="CheckpointException">A tensor is missing or has the wrong dtype or shape; nothing read stays allocated.</exception>
@@ -37,20 +40,16 @@ public sealed class Umt5Encoder : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(precision);
         config.Validate();
-        device ??= CPU;
-        var weights = new Umt5WeightLoader(reader, precision.Weights, device);
-        try
-        {
-            var embedding = weights.Load("token_embedding.weight", config.VocabSize, config.Dim);
-            var blocks = Enumerable.Range(0, config.Layers).Select(i => Umt5Block.Load(weights, i, config, precision)).ToList();
-            var norm = Umt5RmsNorm.Load(weights, "norm.weight", config, precision);
-            return new Umt5Encoder(config, precision, device, embedding, blocks, norm, weights.Owned.ToList());
-        }
-        catch
-        {
-            weights.DisposeOwned();
-            throw;
-        }
+        return WeightLoader.Build(new CheckpointWeightSource(reader, device ?? CPU), weights => Build(weights, config, precision));
+    }
+
+    /// <summary>Builds every module, each declaring its tensors to <paramref name="weights"/>, in file order.</summary>
+    internal static Umt5Encoder Build(WeightLoader weights, Umt5Config config, Umt5Precision precision)
+    {
+        var embedding = weights.Load("token_embedding.weight", [config.VocabSize, config.Dim], precision.Weights);
+        var blocks = Enumerable.Range(0, config.Layers).Select(i => Umt5Block.Load(weights, i, config, precision)).ToList();
+        var norm = Umt5RmsNorm.Load(weights, "norm", config, precision);
+        return new Umt5Encoder(config, precision, weights.Device, weights.Owner, embedding, blocks, norm);
     }
 
     /// <summary>
@@ -106,9 +105,6 @@ public sealed class Umt5Encoder : IDisposable
     public void Dispose()
     {
         disposed = true;
-        foreach (var tensor in owned)
-        {
-            tensor.Dispose();
-        }
+        Weights.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -20,11 +21,11 @@ internal sealed class Umt5FeedForward
         (this.gate, this.fc1, this.fc2) = (gate, fc1, fc2);
     }
 
-    /// <summary>Reads <c>{prefix}.gate.0.weight</c>, <c>fc1.weight</c> [C_ffn, C] and <c>fc2.weight</c> [C, C_ffn].</summary>
-    public static Umt5FeedForward Load(Umt5WeightLoader weights, string prefix, Umt5Config config) => new(
-        weights.Load($"{prefix}.gate.0.weight", config.DimFfn, config.Dim),
-        weights.Load($"{prefix}.fc1.weight", config.DimFfn, config.Dim),
-        weights.Load($"{prefix}.fc2.weight", config.Dim, config.DimFfn));
+    /// <summary>Reads <c>gate.0.weight</c>, <c>fc1.weight</c> [C_ffn, C] and <c>fc2.weight</c> [C, C_ffn].</summary>
+    public static Umt5FeedForward Load(WeightLoader weights, Umt5Config config, Umt5Precision precision) => new(
+        weights.Load("gate.0.weight", [config.DimFfn, config.Dim], precision.Weights),
+        weights.Load("fc1.weight", [config.DimFfn, config.Dim], precision.Weights),
+        weights.Load("fc2.weight", [config.Dim, config.DimFfn], precision.Weights));
 
     public Tensor Forward(Tensor x)
     {

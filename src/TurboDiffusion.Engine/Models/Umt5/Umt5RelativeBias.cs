@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Umt5;
@@ -15,9 +16,9 @@ internal sealed class Umt5RelativeBias
         this.table = table;
     }
 
-    /// <summary>Reads <c>{prefix}.embedding.weight</c> [Buckets, Heads].</summary>
-    public static Umt5RelativeBias Load(Umt5WeightLoader weights, string prefix, Umt5Config config) =>
-        new(weights.Load($"{prefix}.embedding.weight", config.Buckets, config.Heads));
+    /// <summary>Reads <c>embedding.weight</c> [Buckets, Heads].</summary>
+    public static Umt5RelativeBias Load(WeightLoader weights, Umt5Config config, Umt5Precision precision) =>
+        new(weights.Load("embedding.weight", [config.Buckets, config.Heads], precision.Weights));
 
     public Tensor Forward(Tensor buckets)
     {

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Umt5;
@@ -20,8 +21,9 @@ internal sealed class Umt5RmsNorm
         this.eps = eps;
     }
 
-    public static Umt5RmsNorm Load(Umt5WeightLoader weights, string key, Umt5Config config, Umt5Precision precision) =>
-        new(weights.Load(key, config.Dim), precision.Norm, config.Eps);
+    /// <summary>Reads <c>{name}.weight</c> [C].</summary>
+    public static Umt5RmsNorm Load(WeightLoader weights, string name, Umt5Config config, Umt5Precision precision) =>
+        new(weights.Load($"{name}.weight", [config.Dim], precision.Weights), precision.Norm, config.Eps);
 
     public Tensor Forward(Tensor x)
     {

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
@@ -8,7 +9,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// [D, C, pt, ph, pw] flattened) and token order (f, h, w) → tokens [B, L, D].
 /// The GEMM runs in the compute dtype; tokens come back in the stream dtype, the start of the residual stream.
 /// </summary>
-internal sealed class PatchEmbedding : IDisposable
+internal sealed class PatchEmbedding
 {
     private readonly WanLinear projection;
     private readonly WanPatchSize patch;
@@ -22,7 +23,7 @@ internal sealed class PatchEmbedding : IDisposable
     }
 
     /// <summary>Reads <c>patch_embedding.weight</c> as the official Conv3d [D, C, pt, ph, pw] and <c>patch_embedding.bias</c> [D].</summary>
-    public static PatchEmbedding Load(WanWeightLoader weights, WanConfig config, WanPrecision precision)
+    public static PatchEmbedding Load(WeightLoader weights, WanConfig config, WanPrecision precision)
     {
         var p = config.PatchSize;
         long[] convShape = [config.Dim, config.InDim, p.T, p.H, p.W];
@@ -59,6 +60,4 @@ internal sealed class PatchEmbedding : IDisposable
         using var scope = NewDisposeScope();
         return projection.Forward(patches).to(streamType).MoveToOuterDisposeScope();
     }
-
-    public void Dispose() => projection.Dispose();
 }

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -8,7 +9,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// text_embedding.0(ctx))) [B, Lc, D]. Zero pad rows come out as the non-zero bias path and stay attended.
 /// Runs in the compute dtype, like the other big GEMMs.
 /// </summary>
-internal sealed class TextEmbedding : IDisposable
+internal sealed class TextEmbedding
 {
     private readonly WanLinear embedding0;
     private readonly WanLinear embedding2;
@@ -20,7 +21,7 @@ internal sealed class TextEmbedding : IDisposable
     }
 
     /// <summary>Reads <c>text_embedding.0</c> [D, text_dim] and <c>text_embedding.2</c> [D, D].</summary>
-    public static TextEmbedding Load(WanWeightLoader weights, WanConfig config, ScalarType computeType) =>
+    public static TextEmbedding Load(WeightLoader weights, WanConfig config, ScalarType computeType) =>
         new(WanLinear.Load(weights, "text_embedding.0", config.TextDim, config.Dim, computeType),
             WanLinear.Load(weights, "text_embedding.2", config.Dim, config.Dim, computeType));
 
@@ -28,11 +29,5 @@ internal sealed class TextEmbedding : IDisposable
     {
         using var scope = NewDisposeScope();
         return embedding2.Forward(gelu(embedding0.Forward(context), TorchSharp.Modules.GELU.Approximate.tanh)).MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        embedding0.Dispose();
-        embedding2.Dispose();
     }
 }

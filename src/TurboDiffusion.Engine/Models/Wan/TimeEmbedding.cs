@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -10,7 +11,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// t is used as given: the rCM sampler already feeds bf16(t·1000) (988, 932, 852, 608), and the reference
 /// embeds that rounded value.
 /// </summary>
-internal sealed class TimeEmbedding : IDisposable
+internal sealed class TimeEmbedding
 {
     private readonly WanLinear embedding0;
     private readonly WanLinear embedding2;
@@ -28,7 +29,7 @@ internal sealed class TimeEmbedding : IDisposable
     }
 
     /// <summary>Reads <c>time_embedding.{0,2}</c> and <c>time_projection.1</c>.</summary>
-    public static TimeEmbedding Load(WanWeightLoader weights, WanConfig config, ScalarType streamType)
+    public static TimeEmbedding Load(WeightLoader weights, WanConfig config, ScalarType streamType)
     {
         var embedding0 = WanLinear.Load(weights, "time_embedding.0", config.FreqDim, config.Dim, streamType);
         var embedding2 = WanLinear.Load(weights, "time_embedding.2", config.Dim, config.Dim, streamType);
@@ -57,12 +58,5 @@ internal sealed class TimeEmbedding : IDisposable
         observe?.Invoke("time_embedding_e", e);
         observe?.Invoke("time_projection_e0", e0);
         return (e.MoveToOuterDisposeScope(), e0.MoveToOuterDisposeScope());
-    }
-
-    public void Dispose()
-    {
-        embedding0.Dispose();
-        embedding2.Dispose();
-        projection.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -13,7 +14,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// Modulation, norms and the residual adds run in the stream dtype; projections, attention and the FFN in the compute dtype.
 /// The elementwise steps (norm + modulation, residual adds, q/k norm + RoPE) go through the model's <see cref="IWanBlockOps"/>.
 /// </summary>
-internal sealed class WanAttentionBlock : IDisposable
+internal sealed class WanAttentionBlock
 {
     private readonly Tensor modulation;
     private readonly WanLayerNorm norm1;
@@ -37,7 +38,7 @@ internal sealed class WanAttentionBlock : IDisposable
     }
 
     /// <summary>Reads <c>blocks.{index}.*</c>; <paramref name="attention"/> is this block's self-attention kernel.</summary>
-    public static WanAttentionBlock Load(WanWeightLoader weights, int index, WanConfig config, WanPrecision precision, IAttention attention, IWanBlockOps ops)
+    public static WanAttentionBlock Load(WeightLoader weights, int index, WanConfig config, WanPrecision precision, IAttention attention, IWanBlockOps ops)
     {
         var name = $"block{index}";
         var scoped = weights.Scope($"blocks.{index}");
@@ -45,7 +46,7 @@ internal sealed class WanAttentionBlock : IDisposable
         return new WanAttentionBlock(
             name,
             s,
-            scoped.Load("modulation", s, [1, 6, d]),
+            scoped.Load("modulation", [1, 6, d], s),
             WanLayerNorm.Plain(d, config.Eps, s),
             WanSelfAttention.Load(scoped.Scope("self_attn"), config, precision, attention, ops),
             WanLayerNorm.LoadAffine(scoped, "norm3", d, config.Eps, s),
@@ -84,17 +85,5 @@ internal sealed class WanAttentionBlock : IDisposable
         x = ops.GatedResidual(x, f, gateMlp);
         observe?.Invoke($"{name}_out", x);
         return x.MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        modulation.Dispose();
-        norm1.Dispose();
-        selfAttn.Dispose();
-        norm3.Dispose();
-        crossAttn.Dispose();
-        norm2.Dispose();
-        ffn0.Dispose();
-        ffn2.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
@@ -10,7 +11,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// softmax(q kᵀ/√d) v over all Lc rows (the zero-padded ones too: no mask) → o(·) [B, L, D]. No RoPE here.
 /// Projections and attention in the compute dtype, RMSNorms in the stream dtype; output in the compute dtype.
 /// </summary>
-internal sealed class WanCrossAttention : IDisposable
+internal sealed class WanCrossAttention
 {
     private readonly WanLinear q;
     private readonly WanLinear k;
@@ -30,7 +31,7 @@ internal sealed class WanCrossAttention : IDisposable
     }
 
     /// <summary>Reads <c>{q,k,v,o}.{weight,bias}</c> and <c>norm_{q,k}.weight</c> under <paramref name="weights"/>' scope.</summary>
-    public static WanCrossAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision, IWanBlockOps ops)
+    public static WanCrossAttention Load(WeightLoader weights, WanConfig config, WanPrecision precision, IWanBlockOps ops)
     {
         var d = config.Dim;
         return new WanCrossAttention(
@@ -62,16 +63,5 @@ internal sealed class WanCrossAttention : IDisposable
         var qh = ops.RmsNormRope(normQ, q.Forward(x), heads);
         var y = DenseAttention.Instance.Forward(qh, context.Keys, context.Values).reshape(b, l, d);
         return o.Forward(y).MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        foreach (var layer in new[] { q, k, v, o })
-        {
-            layer.Dispose();
-        }
-
-        normQ.Dispose();
-        normK.Dispose();
     }
 }

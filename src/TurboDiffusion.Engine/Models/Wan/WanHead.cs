@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
@@ -8,7 +9,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// ordered (pt, ph, pw, c) with c fastest, the reverse of the patch embedding's input. Everything here is in
 /// the stream dtype (the reference runs its head in fp32 even under bf16 autocast).
 /// </summary>
-internal sealed class WanHead : IDisposable
+internal sealed class WanHead
 {
     private readonly WanLayerNorm norm;
     private readonly Tensor modulation;
@@ -26,10 +27,10 @@ internal sealed class WanHead : IDisposable
     }
 
     /// <summary>Reads <c>head.modulation</c> [1, 2, D] and <c>head.head</c> [pt·ph·pw·C_out, D].</summary>
-    public static WanHead Load(WanWeightLoader weights, WanConfig config, ScalarType streamType)
+    public static WanHead Load(WeightLoader weights, WanConfig config, ScalarType streamType)
     {
         var scoped = weights.Scope("head");
-        var modulation = scoped.Load("modulation", streamType, [1, 2, config.Dim]);
+        var modulation = scoped.Load("modulation", [1, 2, config.Dim], streamType);
         var head = WanLinear.Load(scoped, "head", config.Dim, (long)config.PatchSize.Volume * config.OutDim, streamType);
         return new WanHead(WanLayerNorm.Plain(config.Dim, config.Eps, streamType), modulation, head, config.PatchSize, config.OutDim);
     }
@@ -56,12 +57,5 @@ internal sealed class WanHead : IDisposable
         var blocks = tokens.reshape(b, grid.F, grid.H, grid.W, patch.T, patch.H, patch.W, outDim);
         var latent = blocks.permute(0, 7, 1, 4, 2, 5, 3, 6).reshape(b, outDim, grid.F * patch.T, grid.H * patch.H, grid.W * patch.W);
         return latent.MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        norm.Dispose();
-        modulation.Dispose();
-        head.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -8,7 +9,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// <c>norm1</c>, <c>norm2</c> and the head's norm have no parameters; <c>norm3</c> (before cross-attention)
 /// is affine. Always computed and returned in the stream dtype (fp32 for bf16 inference), as the reference does.
 /// </summary>
-internal sealed class WanLayerNorm : IDisposable
+internal sealed class WanLayerNorm
 {
     private readonly long dim;
     private readonly double eps;
@@ -29,8 +30,8 @@ internal sealed class WanLayerNorm : IDisposable
     public static WanLayerNorm Plain(long dim, double eps, ScalarType streamType) => new(dim, eps, streamType, null, null);
 
     /// <summary>An affine LayerNorm reading <c>{name}.weight</c> and <c>{name}.bias</c> [D].</summary>
-    public static WanLayerNorm LoadAffine(WanWeightLoader weights, string name, long dim, double eps, ScalarType streamType) =>
-        new(dim, eps, streamType, weights.Load($"{name}.weight", streamType, [dim]), weights.Load($"{name}.bias", streamType, [dim]));
+    public static WanLayerNorm LoadAffine(WeightLoader weights, string name, long dim, double eps, ScalarType streamType) =>
+        new(dim, eps, streamType, weights.Load($"{name}.weight", [dim], streamType), weights.Load($"{name}.bias", [dim], streamType));
 
     public double Eps => eps;
 
@@ -44,11 +45,5 @@ internal sealed class WanLayerNorm : IDisposable
     {
         using var scope = NewDisposeScope();
         return layer_norm(x.to(streamType), [dim], weight, bias, eps).MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        weight?.Dispose();
-        bias?.Dispose();
     }
 }

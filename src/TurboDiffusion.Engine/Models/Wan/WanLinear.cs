@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -7,7 +8,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// A Linear layer over loaded tensors: x [..., in] → x Wᵀ + b [..., out], with W [out, in] and b [out].
 /// The GEMM runs in the weights' dtype (x is cast to it), so the dtype a layer was loaded in is its precision.
 /// </summary>
-internal sealed class WanLinear : IDisposable
+internal sealed class WanLinear
 {
     private readonly Tensor weight;
     private readonly Tensor bias;
@@ -19,13 +20,13 @@ internal sealed class WanLinear : IDisposable
     }
 
     /// <summary>Reads <c>{name}.weight</c> [out, in] (or <paramref name="storedWeightShape"/>, flattened to it) and <c>{name}.bias</c> [out].</summary>
-    public static WanLinear Load(WanWeightLoader weights, string name, long inFeatures, long outFeatures, ScalarType type, long[]? storedWeightShape = null)
+    public static WanLinear Load(WeightLoader weights, string name, long inFeatures, long outFeatures, ScalarType type, long[]? storedWeightShape = null)
     {
         long[] shape = [outFeatures, inFeatures];
         var weight = storedWeightShape is null
-            ? weights.Load($"{name}.weight", type, shape)
-            : weights.Load($"{name}.weight", type, storedWeightShape, viewAs: shape);
-        return new WanLinear(weight, weights.Load($"{name}.bias", type, [outFeatures]));
+            ? weights.Load($"{name}.weight", shape, type)
+            : weights.Load($"{name}.weight", storedWeightShape, type, viewAs: shape);
+        return new WanLinear(weight, weights.Load($"{name}.bias", [outFeatures], type));
     }
 
     public ScalarType Type => weight.dtype;
@@ -34,11 +35,5 @@ internal sealed class WanLinear : IDisposable
     {
         using var scope = NewDisposeScope();
         return linear(x.to(weight.dtype), weight, bias).MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        weight.Dispose();
-        bias.Dispose();
     }
 }

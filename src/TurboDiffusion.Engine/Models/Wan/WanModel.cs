@@ -1,5 +1,6 @@
 using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
@@ -21,10 +22,10 @@ public sealed class WanModel : IDisposable
     private readonly Rope3d rope;
 
     private WanModel(
-        WanConfig config, WanPrecision precision, Device device, PatchEmbedding patchEmbedding,
+        WanConfig config, WanPrecision precision, Device device, WeightSet weights, PatchEmbedding patchEmbedding,
         TextEmbedding textEmbedding, TimeEmbedding timeEmbedding, WanAttentionBlock[] blocks, WanHead head, bool fusedElementwise)
     {
-        (Config, Precision, Device, FusedElementwise) = (config, precision, device, fusedElementwise);
+        (Config, Precision, Device, Weights, FusedElementwise) = (config, precision, device, weights, fusedElementwise);
         (this.patchEmbedding, this.textEmbedding, this.timeEmbedding) = (patchEmbedding, textEmbedding, timeEmbedding);
         (this.blocks, this.head) = (blocks, head);
         rope = new Rope3d(config.HeadDim);
@@ -41,6 +42,9 @@ public sealed class WanModel : IDisposable
 
     /// <summary>The self-attention kernel of each block, as chosen at load.</summary>
     public IReadOnlyList<IAttention> SelfAttention => [.. blocks.Select(b => b.SelfAttentionKernel)];
+
+    /// <summary>Every tensor the modules declared, owned by the model.</summary>
+    internal WeightSet Weights { get; }
 
     /// <summary>
     /// Builds the model from a checkpoint with the official Wan key names, reading each tensor straight into
@@ -60,33 +64,38 @@ public sealed class WanModel : IDisposable
         device ??= CPU;
         selfAttention ??= _ => DenseAttention.Instance;
         var ops = FusedWanBlockOps.Choose(config, precision, device, fusion);
-        var loader = new WanWeightLoader(weights, device);
         var kernels = new List<IAttention>(config.NumLayers);
         try
         {
-            var patch = PatchEmbedding.Load(loader, config, precision);
-            var text = TextEmbedding.Load(loader, config, precision.Compute);
-            var time = TimeEmbedding.Load(loader, config, precision.Stream);
-            var blocks = new WanAttentionBlock[config.NumLayers];
-            for (var i = 0; i < blocks.Length; i++)
-            {
-                kernels.Add(selfAttention(i));
-                blocks[i] = WanAttentionBlock.Load(loader, i, config, precision, kernels[i], ops);
-            }
-
-            var head = WanHead.Load(loader, config, precision.Stream);
-            return new WanModel(config, precision, device, patch, text, time, blocks, head, ops is FusedWanBlockOps);
+            return WeightLoader.Build(new CheckpointWeightSource(weights, device), loader => Build(loader, config, precision, Kernel, ops));
         }
         catch
         {
-            loader.DisposeLoaded();
-            foreach (var owned in kernels.OfType<IDisposable>().Distinct())
-            {
-                owned.Dispose();
-            }
-
+            DisposeKernels(kernels);
             throw;
         }
+
+        IAttention Kernel(int block)
+        {
+            kernels.Add(selfAttention(block));
+            return kernels[^1];
+        }
+    }
+
+    /// <summary>Builds every module, each declaring its tensors to <paramref name="weights"/>, in the reference's module order.</summary>
+    internal static WanModel Build(WeightLoader weights, WanConfig config, WanPrecision precision, Func<int, IAttention> selfAttention, IWanBlockOps ops)
+    {
+        var patch = PatchEmbedding.Load(weights, config, precision);
+        var text = TextEmbedding.Load(weights, config, precision.Compute);
+        var time = TimeEmbedding.Load(weights, config, precision.Stream);
+        var blocks = new WanAttentionBlock[config.NumLayers];
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = WanAttentionBlock.Load(weights, i, config, precision, selfAttention(i), ops);
+        }
+
+        var head = WanHead.Load(weights, config, precision.Stream);
+        return new WanModel(config, precision, weights.Device, weights.Owner, patch, text, time, blocks, head, ops is FusedWanBlockOps);
     }
 
     /// <summary>
@@ -162,16 +171,18 @@ public sealed class WanModel : IDisposable
         return head.Unpatchify(output, grid).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Frees every weight and the disposable attention kernels (each once, however many blocks share it).</summary>
     public void Dispose()
     {
-        patchEmbedding.Dispose();
-        textEmbedding.Dispose();
-        timeEmbedding.Dispose();
-        foreach (var block in blocks)
-        {
-            block.Dispose();
-        }
+        Weights.Dispose();
+        DisposeKernels(SelfAttention);
+    }
 
-        head.Dispose();
+    private static void DisposeKernels(IEnumerable<IAttention> kernels)
+    {
+        foreach (var owned in kernels.OfType<IDisposable>().Distinct())
+        {
+            owned.Dispose();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
@@ -7,7 +8,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// Wan's q/k norm spans all heads at once (D = heads · head_dim), not each head.
 /// Computed in the weight's dtype (the precision's stream dtype, fp32 for bf16 inference); returned in x's dtype.
 /// </summary>
-internal sealed class WanRmsNorm : IDisposable
+internal sealed class WanRmsNorm
 {
     private readonly Tensor weight;
     private readonly double eps;
@@ -18,8 +19,8 @@ internal sealed class WanRmsNorm : IDisposable
         this.eps = eps;
     }
 
-    public static WanRmsNorm Load(WanWeightLoader weights, string name, long dim, double eps, ScalarType streamType) =>
-        new(weights.Load($"{name}.weight", streamType, [dim]), eps);
+    public static WanRmsNorm Load(WeightLoader weights, string name, long dim, double eps, ScalarType streamType) =>
+        new(weights.Load($"{name}.weight", [dim], streamType), eps);
 
     public double Eps => eps;
 
@@ -33,6 +34,4 @@ internal sealed class WanRmsNorm : IDisposable
         var normalized = xs * (xs.square().mean([-1L], keepdim: true) + eps).rsqrt();
         return (normalized * weight).to(x.dtype).MoveToOuterDisposeScope();
     }
-
-    public void Dispose() => weight.Dispose();
 }

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Wan;
@@ -10,7 +11,7 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// Projections and attention run in the compute dtype; norms and RoPE in the stream dtype; y comes back in
 /// the compute dtype (the block applies the gate in the stream dtype).
 /// </summary>
-internal sealed class WanSelfAttention : IDisposable
+internal sealed class WanSelfAttention
 {
     private readonly WanLinear q;
     private readonly WanLinear k;
@@ -31,7 +32,7 @@ internal sealed class WanSelfAttention : IDisposable
     }
 
     /// <summary>Reads <c>{q,k,v,o}.{weight,bias}</c> and <c>norm_{q,k}.weight</c> under <paramref name="weights"/>' scope.</summary>
-    public static WanSelfAttention Load(WanWeightLoader weights, WanConfig config, WanPrecision precision, IAttention attention, IWanBlockOps ops)
+    public static WanSelfAttention Load(WeightLoader weights, WanConfig config, WanPrecision precision, IAttention attention, IWanBlockOps ops)
     {
         var d = config.Dim;
         return new WanSelfAttention(
@@ -58,20 +59,5 @@ internal sealed class WanSelfAttention : IDisposable
         var vh = v.Forward(x).view(b, l, heads, d / heads);
         var y = attention.Forward(qh, kh, vh).reshape(b, l, d);
         return o.Forward(y).MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        foreach (var layer in new[] { q, k, v, o })
-        {
-            layer.Dispose();
-        }
-
-        normQ.Dispose();
-        normK.Dispose();
-        if (attention is IDisposable owned)
-        {
-            owned.Dispose();
-        }
     }
 }

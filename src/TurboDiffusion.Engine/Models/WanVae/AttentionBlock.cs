@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -19,7 +20,7 @@ internal sealed class AttentionBlock : IVaeLayer
         (this.norm, this.toQkv, this.proj) = (norm, toQkv, proj);
     }
 
-    public static AttentionBlock Load(VaeWeightLoader weights, string name, long channels, VaePrecision precision)
+    public static AttentionBlock Load(WeightLoader weights, string name, long channels, VaePrecision precision)
     {
         var scoped = weights.Scope(name);
         var compute = precision.ComputeType();

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -31,7 +32,7 @@ internal sealed class CausalConv3d
     /// <param name="kernel">(kt, kh, kw).</param>
     /// <param name="stride">(st, sh, sw); default 1.</param>
     /// <param name="padding">(pt, ph, pw) as declared; the time part becomes 2·pt frames in front.</param>
-    public static CausalConv3d Load(VaeWeightLoader weights, string name, long inChannels, long outChannels, long[] kernel, long[]? stride, long[] padding, ScalarType type)
+    public static CausalConv3d Load(WeightLoader weights, string name, long inChannels, long outChannels, long[] kernel, long[]? stride, long[] padding, ScalarType type)
     {
         var scoped = weights.Scope(name);
         return new CausalConv3d(
@@ -43,11 +44,11 @@ internal sealed class CausalConv3d
     }
 
     /// <summary>The common 3×3×3 conv with padding 1.</summary>
-    public static CausalConv3d Load3(VaeWeightLoader weights, string name, long inChannels, long outChannels, ScalarType type) =>
+    public static CausalConv3d Load3(WeightLoader weights, string name, long inChannels, long outChannels, ScalarType type) =>
         Load(weights, name, inChannels, outChannels, [3, 3, 3], null, [1, 1, 1], type);
 
     /// <summary>A 1×1×1 conv (a per-position linear map: the shortcut and the quant convs); it keeps no history.</summary>
-    public static CausalConv3d Load1(VaeWeightLoader weights, string name, long inChannels, long outChannels, ScalarType type) =>
+    public static CausalConv3d Load1(WeightLoader weights, string name, long inChannels, long outChannels, ScalarType type) =>
         Load(weights, name, inChannels, outChannels, [1, 1, 1], null, [0, 0, 0], type);
 
     /// <summary>Convolves the next chunk x [B, Cin, T, H, W] after this conv's history, then keeps the new history.</summary>

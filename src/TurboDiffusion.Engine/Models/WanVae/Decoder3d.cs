@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
@@ -21,7 +22,7 @@ internal sealed class Decoder3d
         (this.conv1, this.middle, this.upsamples, this.head) = (conv1, middle, upsamples, head);
     }
 
-    public static Decoder3d Load(VaeWeightLoader weights, WanVaeConfig config, VaePrecision precision)
+    public static Decoder3d Load(WeightLoader weights, WanVaeConfig config, VaePrecision precision)
     {
         var decoder = weights.Scope("decoder");
         var dims = config.DecoderDims;

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
@@ -20,7 +21,7 @@ internal sealed class Encoder3d
         (this.conv1, this.downsamples, this.middle, this.head) = (conv1, downsamples, middle, head);
     }
 
-    public static Encoder3d Load(VaeWeightLoader weights, WanVaeConfig config, VaePrecision precision)
+    public static Encoder3d Load(WeightLoader weights, WanVaeConfig config, VaePrecision precision)
     {
         var encoder = weights.Scope("encoder");
         var dims = config.EncoderDims;

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -22,7 +23,7 @@ internal sealed class FrameConv2d
         this.padding = [0, padding, padding];
     }
 
-    public static FrameConv2d Load(VaeWeightLoader weights, string name, long inChannels, long outChannels, long kernel, long stride, long padding, ScalarType type)
+    public static FrameConv2d Load(WeightLoader weights, string name, long inChannels, long outChannels, long kernel, long stride, long padding, ScalarType type)
     {
         var scoped = weights.Scope(name);
         var weight = scoped.Load("weight", [outChannels, inChannels, kernel, kernel], type, viewAs: [outChannels, inChannels, 1, kernel, kernel]);

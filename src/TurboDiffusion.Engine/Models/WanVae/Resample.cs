@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -23,7 +24,7 @@ internal sealed class Resample : IVaeLayer
         (this.mode, this.resample, this.timeConv) = (mode, resample, timeConv);
     }
 
-    public static Resample Load(VaeWeightLoader weights, string name, long channels, ResampleMode mode, ScalarType type)
+    public static Resample Load(WeightLoader weights, string name, long channels, ResampleMode mode, ScalarType type)
     {
         var scoped = weights.Scope(name);
         return mode switch

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
@@ -20,7 +21,7 @@ internal sealed class ResidualBlock : IVaeLayer
         (this.norm1, this.conv1, this.norm2, this.conv2, this.shortcut) = (norm1, conv1, norm2, conv2, shortcut);
     }
 
-    public static ResidualBlock Load(VaeWeightLoader weights, string name, long inChannels, long outChannels, VaePrecision precision)
+    public static ResidualBlock Load(WeightLoader weights, string name, long inChannels, long outChannels, VaePrecision precision)
     {
         var scoped = weights.Scope(name);
         var residual = scoped.Scope("residual");

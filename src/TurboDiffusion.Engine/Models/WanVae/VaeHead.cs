@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
@@ -10,7 +11,7 @@ internal sealed class VaeHead
 
     private VaeHead(VaeRmsNorm norm, CausalConv3d conv) => (this.norm, this.conv) = (norm, conv);
 
-    public static VaeHead Load(VaeWeightLoader weights, long inChannels, long outChannels, VaePrecision precision)
+    public static VaeHead Load(WeightLoader weights, long inChannels, long outChannels, VaePrecision precision)
     {
         var head = weights.Scope("head");
         return new VaeHead(

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
@@ -12,7 +13,7 @@ internal sealed class VaeMiddle
 
     private VaeMiddle(IVaeLayer[] layers) => this.layers = layers;
 
-    public static VaeMiddle Load(VaeWeightLoader weights, long channels, VaePrecision precision)
+    public static VaeMiddle Load(WeightLoader weights, long channels, VaePrecision precision)
     {
         var middle = weights.Scope("middle");
         return new VaeMiddle(

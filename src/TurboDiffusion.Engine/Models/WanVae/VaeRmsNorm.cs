@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -21,7 +22,7 @@ internal sealed class VaeRmsNorm
     }
 
     /// <param name="stored">The checkpoint's γ shape after C: [1, 1, 1] or [1, 1].</param>
-    public static VaeRmsNorm Load(VaeWeightLoader weights, string name, long channels, long[] stored, ScalarType type)
+    public static VaeRmsNorm Load(WeightLoader weights, string name, long channels, long[] stored, ScalarType type)
     {
         var gamma = weights.Scope(name).Load("gamma", [channels, .. stored], type, viewAs: [channels, 1, 1, 1]);
         return new VaeRmsNorm(gamma, channels);

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
@@ -11,26 +12,27 @@ namespace TurboDiffusion.Engine.Models.WanVae;
 /// </summary>
 internal sealed class WanVaeModel : IDisposable
 {
-    private readonly IReadOnlyList<Tensor> weights;
     private readonly Encoder3d encoder;
     private readonly CausalConv3d conv1;
     private readonly CausalConv3d conv2;
     private readonly Decoder3d decoder;
 
-    private WanVaeModel(WanVaeConfig config, IReadOnlyList<Tensor> weights, Encoder3d encoder, CausalConv3d conv1, CausalConv3d conv2, Decoder3d decoder)
+    private WanVaeModel(WanVaeConfig config, WeightSet weights, Encoder3d encoder, CausalConv3d conv1, CausalConv3d conv2, Decoder3d decoder)
     {
-        Config = config;
-        (this.weights, this.encoder, this.conv1, this.conv2, this.decoder) = (weights, encoder, conv1, conv2, decoder);
+        (Config, Weights) = (config, weights);
+        (this.encoder, this.conv1, this.conv2, this.decoder) = (encoder, conv1, conv2, decoder);
     }
 
     public WanVaeConfig Config { get; }
 
+    /// <summary>Every tensor the modules declared, owned by the model.</summary>
+    public WeightSet Weights { get; }
+
     /// <exception cref="CheckpointException">A tensor is missing, has another shape, or is not part of this config; nothing stays allocated.</exception>
     public static WanVaeModel Load(ITensorReader reader, WanVaeConfig config, VaePrecision precision, Device device)
     {
-        var loader = new VaeWeightLoader(VaeWeightLoader.FromCheckpoint(reader, device));
-        var model = Build(loader, config, precision);
-        var unexpected = reader.UnexpectedKeys(loader.Keys);
+        var model = WeightLoader.Build(new CheckpointWeightSource(reader, device), weights => Build(weights, config, precision));
+        var unexpected = reader.UnexpectedKeys(model.Weights.Keys);
         if (unexpected.Count > 0)
         {
             model.Dispose();
@@ -42,24 +44,16 @@ internal sealed class WanVaeModel : IDisposable
         return model;
     }
 
-    /// <summary>Builds every module, taking its tensors from <paramref name="loader"/> in the reference's module order.</summary>
-    public static WanVaeModel Build(VaeWeightLoader loader, WanVaeConfig config, VaePrecision precision)
+    /// <summary>Builds every module, each declaring its tensors to <paramref name="weights"/>, in the reference's module order.</summary>
+    public static WanVaeModel Build(WeightLoader weights, WanVaeConfig config, VaePrecision precision)
     {
         config.Validate();
-        try
-        {
-            var z = config.ZDim;
-            var encoder = Encoder3d.Load(loader, config, precision);
-            var conv1 = CausalConv3d.Load1(loader, "conv1", 2 * z, 2 * z, precision.ComputeType());
-            var conv2 = CausalConv3d.Load1(loader, "conv2", z, z, precision.ComputeType());
-            var decoder = Decoder3d.Load(loader, config, precision);
-            return new WanVaeModel(config, [.. loader.Loaded], encoder, conv1, conv2, decoder);
-        }
-        catch
-        {
-            loader.DisposeLoaded();
-            throw;
-        }
+        var z = config.ZDim;
+        var encoder = Encoder3d.Load(weights, config, precision);
+        var conv1 = CausalConv3d.Load1(weights, "conv1", 2 * z, 2 * z, precision.ComputeType());
+        var conv2 = CausalConv3d.Load1(weights, "conv2", z, z, precision.ComputeType());
+        var decoder = Decoder3d.Load(weights, config, precision);
+        return new WanVaeModel(config, weights.Owner, encoder, conv1, conv2, decoder);
     }
 
     /// <summary>The next video chunk [B, 3, n, H, W] (n = 1 first, then 4) → its latent mean mu [B, z, 1, H/8, W/8], unnormalised.</summary>
@@ -80,11 +74,5 @@ internal sealed class WanVaeModel : IDisposable
     /// <summary>Stem features [B, C, 1, h, w] (or a crop) → unclamped video [B, 3, n, 8h, 8w].</summary>
     public Tensor DecodeUpsample(Tensor features, FrameCache cache) => decoder.Upsample(features, cache);
 
-    public void Dispose()
-    {
-        foreach (var tensor in weights)
-        {
-            tensor.Dispose();
-        }
-    }
+    public void Dispose() => Weights.Dispose();
 }

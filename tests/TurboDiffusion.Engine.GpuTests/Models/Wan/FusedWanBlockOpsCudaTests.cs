@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Models.Weights;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
 
@@ -29,7 +30,7 @@ public sealed class FusedWanBlockOpsCudaTests(ITestOutputHelper output)
     {
         CudaDevice.RequireNativeKernels();
         using var scope = NewDisposeScope();
-        using var norm = WanLayerNorm.Plain(dim, ConfigOf(dim).Eps, ScalarType.Float32);
+        var norm = WanLayerNorm.Plain(dim, ConfigOf(dim).Eps, ScalarType.Float32);
         var x = Stream(batch, dim);
         var m = Modulation(batch, dim).chunk(6, 1);
 
@@ -49,7 +50,8 @@ public sealed class FusedWanBlockOpsCudaTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var config = ConfigOf(dim);
         using var weights = new RandomWanWeights(config, seed: 3, ScalarType.Float32, CUDA);
-        using var norm3 = WanLayerNorm.LoadAffine(new WanWeightLoader(weights, CUDA).Scope("blocks.0"), "norm3", dim, config.Eps, ScalarType.Float32);
+        using var owner = new WeightSet();
+        var norm3 = WanLayerNorm.LoadAffine(new WeightLoader(new CheckpointWeightSource(weights, CUDA), owner).Scope("blocks.0"), "norm3", dim, config.Eps, ScalarType.Float32);
         var x = Stream(2, dim);
 
         var fused = FusedWanBlockOps.Instance.LayerNormModulate(norm3, x);
@@ -71,7 +73,8 @@ public sealed class FusedWanBlockOpsCudaTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var config = ConfigOf(dim);
         using var weights = new RandomWanWeights(config, seed: 4, ScalarType.Float32, CUDA);
-        using var norm = WanRmsNorm.Load(new WanWeightLoader(weights, CUDA).Scope("blocks.0.self_attn"), "norm_q", dim, config.Eps, ScalarType.Float32);
+        using var owner = new WeightSet();
+        var norm = WanRmsNorm.Load(new WeightLoader(new CheckpointWeightSource(weights, CUDA), owner).Scope("blocks.0.self_attn"), "norm_q", dim, config.Eps, ScalarType.Float32);
         using var rope = rotate ? new Rope3d(config.HeadDim).Table(Grid, CUDA, ScalarType.Float32) : null;
         using var generator = new Generator(5);
         var x = (3 * randn([batch, Grid.Tokens, dim], generator: generator)).to(ScalarType.BFloat16, CUDA);

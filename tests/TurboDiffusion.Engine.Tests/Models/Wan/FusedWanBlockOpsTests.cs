@@ -63,7 +63,7 @@ public sealed class FusedWanBlockOpsTests
     public void The_reference_layer_norm_modulates_as_the_block_defines_it()
     {
         using var scope = NewDisposeScope();
-        using var norm = WanLayerNorm.Plain(16, 1e-6, ScalarType.Float64);
+        var norm = WanLayerNorm.Plain(16, 1e-6, ScalarType.Float64);
         var x = randn([2, 3, 16], ScalarType.Float64);
         var modulation = randn([2, 6, 16], ScalarType.Float64).chunk(6, 1);
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Models.Weights;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using TurboDiffusion.Engine.Tests.Models.Wan;
@@ -63,6 +64,6 @@ public sealed class CausalConv3dTests
     private static CausalConv3d Conv(Tensor weight, Tensor bias)
     {
         var reader = new InMemoryTensorReader("conv.safetensors", new Dictionary<string, Tensor> { ["conv.weight"] = weight, ["conv.bias"] = bias });
-        return CausalConv3d.Load3(new VaeWeightLoader(VaeWeightLoader.FromCheckpoint(reader, CPU)), "conv", weight.shape[1], weight.shape[0], weight.dtype);
+        return CausalConv3d.Load3(new WeightLoader(new CheckpointWeightSource(reader, CPU), new WeightSet()), "conv", weight.shape[1], weight.shape[0], weight.dtype);
     }
 }
