@@ -80,37 +80,45 @@ public sealed class TurboFarmClient : IDisposable
     public Task<JobView> GetAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<JobView>(() => Request(HttpMethod.Get, $"v1/jobs/{Uri.EscapeDataString(jobId)}"), cancellationToken);
 
-    public Task<Page<JobView>> ListAsync(JobListQuery? query = null, CancellationToken cancellationToken = default)
+    /// <summary>Jobs newest first, filtered by <paramref name="query"/>; pass the page's NextCursor back in <paramref name="page"/> for the next page.</summary>
+    public Task<Page<JobView>> ListAsync(JobListQuery? query = null, PageRequest? page = null, CancellationToken cancellationToken = default)
     {
         query ??= new JobListQuery();
-        var parameters = new List<string> { $"limit={query.Limit.ToString(CultureInfo.InvariantCulture)}" };
+        var parameters = new List<string>();
+        AddPage(parameters, page);
         AddParameter(parameters, "tenant", query.Tenant);
-        AddParameter(parameters, "status", query.Status?.ToString().ToLowerInvariant());
+        AddParameter(parameters, "status", query.Status is { } status ? WireNames.Of(status) : null);
         AddParameter(parameters, "batchId", query.BatchId);
-        AddParameter(parameters, "cursor", query.Cursor);
-        return SendAsync<Page<JobView>>(() => Request(HttpMethod.Get, "v1/jobs?" + string.Join('&', parameters)), cancellationToken);
+        return SendAsync<Page<JobView>>(() => Request(HttpMethod.Get, WithQuery("v1/jobs", parameters)), cancellationToken);
     }
 
     /// <summary>Asks the farm to cancel: a queued job ends at once, a running one at its next step.</summary>
     public Task<JobView> CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<JobView>(() => Request(HttpMethod.Post, $"v1/jobs/{Uri.EscapeDataString(jobId)}/cancel"), cancellationToken);
 
-    /// <summary>Your batches (an admin key may name a tenant), newest first; pass the page's NextCursor back for the next page.</summary>
-    public Task<Page<BatchView>> ListBatchesAsync(string? tenant = null, string? cursor = null, int limit = 20, CancellationToken cancellationToken = default)
+    /// <summary>Your batches (an admin key may name a tenant), newest first; pass the page's NextCursor back in <paramref name="page"/> for the next page.</summary>
+    public Task<Page<BatchView>> ListBatchesAsync(string? tenant = null, PageRequest? page = null, CancellationToken cancellationToken = default)
     {
-        var parameters = new List<string> { $"limit={limit.ToString(CultureInfo.InvariantCulture)}" };
+        var parameters = new List<string>();
+        AddPage(parameters, page);
         AddParameter(parameters, "tenant", tenant);
-        AddParameter(parameters, "cursor", cursor);
-        return SendAsync<Page<BatchView>>(() => Request(HttpMethod.Get, "v1/batches?" + string.Join('&', parameters)), cancellationToken);
+        return SendAsync<Page<BatchView>>(() => Request(HttpMethod.Get, WithQuery("v1/batches", parameters)), cancellationToken);
     }
 
     public Task<BatchView> GetBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         SendAsync<BatchView>(() => Request(HttpMethod.Get, $"v1/batches/{Uri.EscapeDataString(batchId)}"), cancellationToken);
 
-    /// <summary>A batch's jobs in upload order; pass the page's NextCursor back for the next page.</summary>
-    public Task<Page<JobView>> ListBatchJobsAsync(string batchId, string? cursor = null, int limit = 100, CancellationToken cancellationToken = default) =>
-        SendAsync<Page<JobView>>(() => Request(HttpMethod.Get,
-            $"v1/batches/{Uri.EscapeDataString(batchId)}/jobs?limit={limit.ToString(CultureInfo.InvariantCulture)}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}"), cancellationToken);
+    /// <summary>A batch's jobs in upload order; pass the page's NextCursor back in <paramref name="page"/> for the next page.</summary>
+    public Task<Page<JobView>> ListBatchJobsAsync(string batchId, PageRequest? page = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = new List<string>();
+        AddPage(parameters, page);
+        return SendAsync<Page<JobView>>(() => Request(HttpMethod.Get, WithQuery($"v1/batches/{Uri.EscapeDataString(batchId)}/jobs", parameters)), cancellationToken);
+    }
+
+    /// <summary>A batch's jobs in upload order, with the page given as its two parts.</summary>
+    public Task<Page<JobView>> ListBatchJobsAsync(string batchId, string? cursor, int limit, CancellationToken cancellationToken = default) =>
+        ListBatchJobsAsync(batchId, new PageRequest(limit, cursor), cancellationToken);
 
     public Task<BatchView> CancelBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         SendAsync<BatchView>(() => Request(HttpMethod.Post, $"v1/batches/{Uri.EscapeDataString(batchId)}/cancel"), cancellationToken);
@@ -220,6 +228,18 @@ public sealed class TurboFarmClient : IDisposable
     }
 
     private static string NewKey() => Guid.NewGuid().ToString("N");
+
+    private static string WithQuery(string path, List<string> parameters) => parameters.Count == 0 ? path : $"{path}?{string.Join('&', parameters)}";
+
+    private static void AddPage(List<string> parameters, PageRequest? page)
+    {
+        if (page?.Limit is { } limit)
+        {
+            parameters.Add($"limit={limit.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        AddParameter(parameters, "cursor", page?.Cursor);
+    }
 
     private static void AddParameter(List<string> parameters, string name, string? value)
     {

@@ -22,8 +22,8 @@ public enum AspectRatio
 /// <summary>One video to render.</summary>
 /// <param name="Model">A model id ("tiny") or a directory with the official file names.</param>
 /// <param name="ImagePath">First frame for image-to-video; null for text-to-video.</param>
-/// <param name="Frames">Frame count, 4k+1 (81 = 5 s at 16 fps).</param>
-/// <param name="Steps">rCM sampler steps, 1 to 4.</param>
+/// <param name="Frames">Frame count, 4k+1 (81 = 5 s at 16 fps): <see cref="FrameCountRule"/>.</param>
+/// <param name="Steps">rCM sampler steps, 1 to 4: <see cref="SamplerStepsRule"/>.</param>
 /// <param name="OutputPath">Where the MP4 goes; the JSON sidecar is written beside it.</param>
 /// <param name="WriteFrames">Also write each frame as PNG into a folder beside the MP4.</param>
 public sealed record VideoRequest(

@@ -69,9 +69,9 @@ public sealed class TurboFarmClientTests(SdkGateway gateway) : IDisposable
         using var client = gateway.Client("sdk-d");
 
         var batch = await client.SubmitBatchAsync(Prompts(120, Token), cancellationToken: Token);
-        var first = await client.ListAsync(new JobListQuery { BatchId = batch.Id, Limit = 100 }, Token);
-        var second = await client.ListAsync(new JobListQuery { BatchId = batch.Id, Limit = 100, Cursor = first.NextCursor }, Token);
-        var ordered = await client.ListBatchJobsAsync(batch.Id, limit: 1000, cancellationToken: Token);
+        var first = await client.ListAsync(new JobListQuery { BatchId = batch.Id }, new PageRequest(100), Token);
+        var second = await client.ListAsync(new JobListQuery { BatchId = batch.Id }, new PageRequest(100, first.NextCursor), Token);
+        var ordered = await client.ListBatchJobsAsync(batch.Id, new PageRequest(1000), Token);
 
         Assert.Equal(120, batch.Total);
         Assert.Equal(100, first.Items.Count);
@@ -79,6 +79,31 @@ public sealed class TurboFarmClientTests(SdkGateway gateway) : IDisposable
         Assert.Null(second.NextCursor);
         Assert.Equal(120, first.Items.Concat(second.Items).Select(j => j.Id).Distinct().Count());
         Assert.Equal(Enumerable.Range(0, 120).Select(i => $"storyboard panel {i}"), ordered.Items.Select(j => j.Prompt));
+    }
+
+    [Fact]
+    public async Task Every_listing_takes_one_page_request_and_sends_only_what_it_names()
+    {
+        var handler = new FaultyHandler();
+        using var client = gateway.Client("sdk-f", handler);
+        var batch = await client.SubmitBatchAsync(Prompts(3, Token), cancellationToken: Token);
+
+        var jobs = await client.ListAsync(page: new PageRequest(2), cancellationToken: Token);
+        var rest = await client.ListAsync(page: new PageRequest(2, jobs.NextCursor), cancellationToken: Token);
+        var batches = await client.ListBatchesAsync(page: new PageRequest(Limit: 1), cancellationToken: Token);
+        var fromSecond = await client.ListBatchJobsAsync(batch.Id, new PageRequest(Cursor: "1"), Token);
+        var third = await client.ListBatchJobsAsync(batch.Id, "2", 1, Token);
+        var all = await client.ListBatchJobsAsync(batch.Id, cancellationToken: Token);
+
+        Assert.Equal(2, jobs.Items.Count);
+        Assert.Single(rest.Items);
+        Assert.Null(rest.NextCursor);
+        Assert.Equal(batch.Id, Assert.Single(batches.Items).Id);
+        Assert.Equal(["storyboard panel 1", "storyboard panel 2"], fromSecond.Items.Select(j => j.Prompt));
+        Assert.Equal("storyboard panel 2", Assert.Single(third.Items).Prompt);
+        Assert.Equal(3, all.Items.Count);
+        var queries = handler.Seen.Where(r => r.Method == HttpMethod.Get).Select(r => r.RequestUri!.Query).ToList();
+        Assert.Equal(["?limit=2", $"?limit=2&cursor={jobs.NextCursor}", "?limit=1", "?cursor=1", "?limit=1&cursor=2", ""], queries);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Runtime;
@@ -15,7 +16,7 @@ public sealed record DitBenchmarkCase(
     WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, WanFusion Fusion = WanFusion.Auto)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
-    public long[] LatentShape => [1, Config.InDim, (Frames - 1) / 4 + 1, Height / 8, Width / 8];
+    public long[] LatentShape => [1, Config.InDim, FrameCountRule.LatentFrames(Frames), Height / 8, Width / 8];
 
     public long Tokens => LatentShape[2] * (LatentShape[3] / 2) * (LatentShape[4] / 2);
 }

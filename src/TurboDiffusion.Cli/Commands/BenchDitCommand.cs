@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using TurboDiffusion.Cli.Benchmarks;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Runtime;
@@ -38,7 +39,7 @@ public static class BenchDitCommand
         var frames = new Option<int>("--frames") { Description = "Video frames, 4k+1 (81 = 5 s at 16 fps).", DefaultValueFactory = _ => 81 };
         frames.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is var f && (f < 1 || (f - 1) % 4 != 0))
+            if (r.GetValueOrDefault<int>() is var f && !FrameCountRule.IsValid(f))
             {
                 r.AddError($"--frames must be 4k+1 (1, 5, ..., 81), got {f}.");
             }

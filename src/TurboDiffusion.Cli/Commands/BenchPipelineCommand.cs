@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using TurboDiffusion.Cli.Benchmarks;
+using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 
@@ -16,7 +17,7 @@ public static class BenchPipelineCommand
     {
         var model = new Option<string>("--model") { Description = "Model id or directory (random-1.3B, random-14B, tiny, ...).", DefaultValueFactory = _ => "random-1.3B" };
         var resolution = new Option<string>("--resolution") { Description = "144p, 480p or 720p.", DefaultValueFactory = _ => "480p" };
-        resolution.AcceptOnlyFromAmong("144p", "480p", "720p");
+        resolution.AcceptOnlyFromAmong([.. WireNames.All<JobResolution>()]);
         var frames = new Option<int>("--frames") { Description = "Frames, 4k+1.", DefaultValueFactory = _ => 81 };
         var steps = new Option<int>("--steps") { Description = "Sampler steps.", DefaultValueFactory = _ => 4 };
         var runs = new Option<int>("--runs") { Description = "Renders with the same warm engine.", DefaultValueFactory = _ => 2 };
@@ -38,7 +39,7 @@ public static class BenchPipelineCommand
             {
                 var request = new VideoRequest(
                     "a red fox running through fresh snow at dawn", parse.GetValue(model)!,
-                    parse.GetValue(resolution) switch { "144p" => VideoResolution.P144, "720p" => VideoResolution.P720, _ => VideoResolution.P480 },
+                    EngineVocabulary.Resolution(parse.GetValue(resolution)!),
                     AspectRatio.Landscape16x9, parse.GetValue(frames), parse.GetValue(steps), run, Path.Combine(parse.GetValue(outDir)!.FullName, $"bench-{run}.mp4"));
                 var result = await engine.GenerateAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
                 var status = engine.Status;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Failures;
+using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine;
@@ -20,33 +21,17 @@ public static class GenerateCommand
     public const int RenderFailed = 1;
     public const int BadInput = 2;
 
-    private static readonly Dictionary<string, VideoResolution> Resolutions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["144p"] = VideoResolution.P144,
-        ["480p"] = VideoResolution.P480,
-        ["720p"] = VideoResolution.P720,
-    };
-
-    private static readonly Dictionary<string, AspectRatio> Aspects = new()
-    {
-        ["16:9"] = AspectRatio.Landscape16x9,
-        ["9:16"] = AspectRatio.Portrait9x16,
-        ["1:1"] = AspectRatio.Square1x1,
-        ["4:3"] = AspectRatio.Landscape4x3,
-        ["3:4"] = AspectRatio.Portrait3x4,
-    };
-
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
         var prompt = new Argument<string>("prompt") { Description = "What the video shows." };
         var image = new Option<FileInfo?>("--image") { Description = "First frame (PNG or JPEG) for image-to-video." };
         var model = new Option<string?>("--model") { Description = "A model directory with the official file names, or a built-in untrained model: tiny (runs on a CPU), random-1.3B, random-14B, random-A14B (real architectures with random weights). Default: Turbo:Engine:Model, else tiny." };
-        var steps = new Option<int>("--steps") { Description = "Sampler steps, 1 to 4.", DefaultValueFactory = _ => 4 };
+        var steps = new Option<int>("--steps") { Description = $"Sampler steps, {SamplerStepsRule.Min} to {SamplerStepsRule.Max}.", DefaultValueFactory = _ => 4 };
         var seed = new Option<long>("--seed") { Description = "Seed of every noise draw; the same seed gives the same video.", DefaultValueFactory = _ => 0 };
         var resolution = new Option<string?>("--resolution") { Description = "144p, 480p or 720p. Default: 144p for tiny, 480p for text-to-video, 720p for image-to-video." };
-        resolution.AcceptOnlyFromAmong([.. Resolutions.Keys]);
+        resolution.AcceptOnlyFromAmong([.. WireNames.All<JobResolution>()]);
         var aspect = new Option<string>("--aspect-ratio") { Description = "16:9, 9:16, 1:1, 4:3 or 3:4 (image-to-video follows the image).", DefaultValueFactory = _ => "16:9" };
-        aspect.AcceptOnlyFromAmong([.. Aspects.Keys]);
+        aspect.AcceptOnlyFromAmong([.. WireNames.All<JobAspectRatio>()]);
         var frames = new Option<int>("--frames") { Description = "Frames, 4k+1 (81 = 5 s at 16 fps).", DefaultValueFactory = _ => 81 };
         var output = new Option<FileInfo>("--out") { Description = "The MP4 to write; its JSON sidecar goes beside it.", DefaultValueFactory = _ => new FileInfo("video.mp4") };
         var pngFrames = new Option<bool>("--png-frames") { Description = "Also write every frame as PNG into <out>_frames/." };
@@ -69,7 +54,7 @@ public static class GenerateCommand
                 parse.GetValue(prompt) ?? "",
                 modelId,
                 DefaultResolution(parse.GetValue(resolution), modelId, imagePath is not null),
-                Aspects[parse.GetValue(aspect)!],
+                EngineVocabulary.Aspect(parse.GetValue(aspect)!),
                 parse.GetValue(frames),
                 parse.GetValue(steps),
                 parse.GetValue(seed),
@@ -137,7 +122,7 @@ public static class GenerateCommand
     }
 
     private static VideoResolution DefaultResolution(string? given, string model, bool imageToVideo) =>
-        given is not null ? Resolutions[given]
+        given is not null ? EngineVocabulary.Resolution(given)
         : model == VideoPipelineLoader.Tiny ? VideoResolution.P144
         : imageToVideo ? VideoResolution.P720
         : VideoResolution.P480;

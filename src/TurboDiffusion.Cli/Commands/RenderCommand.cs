@@ -38,7 +38,7 @@ public static class RenderCommand
         var output = new Option<DirectoryInfo>("--out") { Description = $"Where the videos go (NN-prompt.mp4 and .json), and the farm's log ({RenderLog.FileName}, stack traces included).", DefaultValueFactory = _ => new DirectoryInfo("out") };
         var model = new Option<string?>("--model") { Description = "Model of jobs that name none: a model directory or a built-in model. Default: Turbo:Engine:Model, else tiny (untrained, runs on a CPU)." };
         var frames = new Option<int?>("--frames") { Description = $"Frames of jobs that name none, 4k+1. Default: {TinyDefaultFrames} for tiny, else 81." };
-        var steps = new Option<int?>("--steps") { Description = "Sampler steps (1 to 4) of jobs that name none. Default: 4." };
+        var steps = new Option<int?>("--steps") { Description = $"Sampler steps ({SamplerStepsRule.Min} to {SamplerStepsRule.Max}) of jobs that name none. Default: 4." };
         var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();

@@ -14,5 +14,5 @@ public sealed record BatchView(
     DateTimeOffset CreatedAt,
     bool IsFinished)
 {
-    public int CountOf(JobStatus status) => Counts.TryGetValue(TurboJson.Name(status), out var count) ? count : 0;
+    public int CountOf(JobStatus status) => Counts.TryGetValue(WireNames.Of(status), out var count) ? count : 0;
 }

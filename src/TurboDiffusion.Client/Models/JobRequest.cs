@@ -12,11 +12,9 @@ public sealed record JobRequest
     /// <summary>Model id the farm serves ("tiny", "wan2.1-t2v-1.3b", ...).</summary>
     public string? Model { get; init; }
 
-    /// <summary>"144p", "480p" or "720p".</summary>
-    public string? Resolution { get; init; }
+    public JobResolution? Resolution { get; init; }
 
-    /// <summary>"16:9", "9:16", "1:1", "4:3" or "3:4".</summary>
-    public string? AspectRatio { get; init; }
+    public JobAspectRatio? AspectRatio { get; init; }
 
     /// <summary>Frame count, 4k+1 between 5 and 241 (81 = 5 s at 16 fps).</summary>
     public int? Frames { get; init; }
@@ -37,12 +35,4 @@ public sealed record JobRequest
 
     /// <summary>Only an admin key may submit for another tenant; a tenant key always submits for its own.</summary>
     public string? Tenant { get; init; }
-}
-
-public enum JobPriority
-{
-    Low,
-    Normal,
-    High,
-    Urgent,
 }

@@ -17,9 +17,9 @@ public sealed record JobView
 
     public required string Model { get; init; }
 
-    public required string Resolution { get; init; }
+    public required JobResolution Resolution { get; init; }
 
-    public required string AspectRatio { get; init; }
+    public required JobAspectRatio AspectRatio { get; init; }
 
     public required int Frames { get; init; }
 
@@ -53,19 +53,7 @@ public sealed record JobView
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Canceled or JobStatus.Expired;
 }
 
-public enum JobStatus
-{
-    Queued,
-    Leased,
-    Running,
-    Uploading,
-    Succeeded,
-    Failed,
-    Canceled,
-    Expired,
-}
-
-/// <summary>How far a running job is: the stage ("denoising", "decoding", ...) and, within it, done of total.</summary>
+/// <summary>How far a running job is: the stage (a <see cref="JobStage"/> name: "denoising", "decoding", ...) and, within it, done of total.</summary>
 public sealed record ProgressView(string Stage, int Done, int Total, double ElapsedSeconds);
 
 /// <summary>When the job passed each milestone (UTC); null until it did.</summary>

@@ -3,14 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace TurboDiffusion.Client.Models;
 
-/// <summary>The wire format shared by the gateway and the client: camelCase names, enums as names, nulls left out.</summary>
+/// <summary>
+/// The wire format shared by the gateway and the client: camelCase names, nulls left out, and the vocabulary's enums
+/// by their wire names (they carry their own converter, see <see cref="WireNames"/>).
+/// </summary>
 public static class TurboJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
-
-    /// <summary>An enum value as the wire writes it ("succeeded", "urgent"); also the keys of counts by status or priority.</summary>
-    public static string Name<T>(T value)
-        where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     private static JsonSerializerOptions Create()
     {
@@ -18,7 +17,6 @@ public static class TurboJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

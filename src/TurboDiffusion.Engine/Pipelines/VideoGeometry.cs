@@ -9,7 +9,7 @@ public sealed record VideoGeometry(int Width, int Height, int Frames)
     /// <summary>A frame side must be a multiple of 16: 8 for the VAE times 2 for the DiT patch.</summary>
     public const int SizeMultiple = 16;
 
-    public int LatentFrames => (Frames - 1) / 4 + 1;
+    public int LatentFrames => FrameCountRule.LatentFrames(Frames);
 
     public int LatentHeight => Height / 8;
 
@@ -68,7 +68,7 @@ public sealed record VideoGeometry(int Width, int Height, int Frames)
 
     public static void ValidateFrames(int frames)
     {
-        if (frames < 1 || (frames - 1) % 4 != 0)
+        if (!FrameCountRule.IsValid(frames))
         {
             throw new ArgumentOutOfRangeException(nameof(frames), frames, $"Frame count must be 4k+1 (1, 5, ..., 77, 81), got {frames}.");
         }

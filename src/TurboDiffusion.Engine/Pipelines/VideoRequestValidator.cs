@@ -1,5 +1,3 @@
-using TurboDiffusion.Engine.Sampling;
-
 namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>Checks a request before any model work, so a bad one fails at once with the field and the fix.</summary>
@@ -9,7 +7,7 @@ public static class VideoRequestValidator
     public static void Validate(VideoRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.Prompt))
+        if (PromptRule.IsBlank(request.Prompt))
         {
             throw new ArgumentException("The prompt is empty: describe the video to render.", nameof(request));
         }
@@ -30,9 +28,9 @@ public static class VideoRequestValidator
         }
 
         VideoGeometry.ValidateFrames(request.Frames);
-        if (request.Steps is < RcmSchedule.MinSteps or > RcmSchedule.MaxSteps)
+        if (!SamplerStepsRule.IsValid(request.Steps))
         {
-            throw new ArgumentException($"Steps must be {RcmSchedule.MinSteps} to {RcmSchedule.MaxSteps}, got {request.Steps}.", nameof(request));
+            throw new ArgumentException($"Steps must be {SamplerStepsRule.Min} to {SamplerStepsRule.Max}, got {request.Steps}.", nameof(request));
         }
 
         if (string.IsNullOrWhiteSpace(request.OutputPath))

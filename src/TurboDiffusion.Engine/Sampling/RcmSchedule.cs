@@ -7,8 +7,8 @@ namespace TurboDiffusion.Engine.Sampling;
 /// </summary>
 public sealed record RcmSchedule
 {
-    public const int MinSteps = 1;
-    public const int MaxSteps = 4;
+    public const int MinSteps = SamplerStepsRule.Min;
+    public const int MaxSteps = SamplerStepsRule.Max;
     public const int DefaultSteps = 4;
     public const double TextToVideoSigmaMax = 80;
     public const double ImageToVideoSigmaMax = 200;
@@ -46,7 +46,7 @@ public sealed record RcmSchedule
     /// <param name="sigmaMax">Initial noise level; larger values trade diversity for quality.</param>
     public static RcmSchedule Create(int steps = DefaultSteps, double sigmaMax = TextToVideoSigmaMax)
     {
-        if (steps is < MinSteps or > MaxSteps)
+        if (!SamplerStepsRule.IsValid(steps))
         {
             throw new ArgumentOutOfRangeException(nameof(steps), steps,
                 $"rCM sampling takes {MinSteps} to {MaxSteps} steps (the distilled schedule has {MaxSteps} levels).");

@@ -1,22 +1,30 @@
 using System.Text.RegularExpressions;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Farm.Contracts;
 
-/// <summary>Checks a <see cref="JobSpec"/> before anything is recorded; each problem names the field and the fix.</summary>
+/// <summary>
+/// Checks a <see cref="JobSpec"/> before anything is recorded; each problem names the field and the fix. What any render
+/// may ask for is the engine's (<see cref="FrameCountRule"/>, <see cref="SamplerStepsRule"/>, <see cref="PromptRule"/>, in
+/// its torch-free contract); the limits here are the farm's narrower policy on top of it.
+/// </summary>
 public static partial class JobSpecValidator
 {
     public const int MaxPromptLength = 4000;
+
+    /// <summary>The farm's shortest video: the first 4k+1 count above a single frame.</summary>
     public const int MinFrames = 5;
+
+    /// <summary>The farm's longest video: 15 s at 16 fps.</summary>
     public const int MaxFrames = 241;
-    public const int MinSteps = 1;
-    public const int MaxSteps = 4;
+
     public const int MaxNameLength = 64;
 
     public static IReadOnlyList<string> Problems(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(spec.Prompt))
+        if (PromptRule.IsBlank(spec.Prompt))
         {
             problems.Add("prompt: is empty; describe the video to render.");
         }
@@ -35,14 +43,14 @@ public static partial class JobSpecValidator
             problems.Add($"tenant: '{spec.Tenant}' is not a tenant id; use 1 to {MaxNameLength} characters of a-z, 0-9, '.', '-' or '_'.");
         }
 
-        if (spec.Frames < MinFrames || spec.Frames > MaxFrames || (spec.Frames - 1) % 4 != 0)
+        if (!AdmitsFrames(spec.Frames))
         {
-            problems.Add($"frames: {spec.Frames} is not 4k+1 between {MinFrames} and {MaxFrames}; use e.g. 81 (5 s at 16 fps).");
+            problems.Add($"frames: {spec.Frames} is not {FrameCountRule.Stride}k+1 between {MinFrames} and {MaxFrames}; use e.g. 81 (5 s at 16 fps).");
         }
 
-        if (spec.Steps is < MinSteps or > MaxSteps)
+        if (!SamplerStepsRule.IsValid(spec.Steps))
         {
-            problems.Add($"steps: {spec.Steps} is outside {MinSteps} to {MaxSteps}; the rCM sampler needs 1 to 4 steps (4 is the quality default).");
+            problems.Add($"steps: {spec.Steps} is outside {SamplerStepsRule.Min} to {SamplerStepsRule.Max}; the rCM sampler needs {SamplerStepsRule.Min} to {SamplerStepsRule.Max} steps (4 is the quality default).");
         }
 
         if (!Enum.IsDefined(spec.Priority))
@@ -77,6 +85,9 @@ public static partial class JobSpecValidator
 
         return problems;
     }
+
+    /// <summary>A frame count any render may have (<see cref="FrameCountRule"/>), within the farm's range.</summary>
+    public static bool AdmitsFrames(int frames) => frames is >= MinFrames and <= MaxFrames && FrameCountRule.IsValid(frames);
 
     /// <summary>Throws <see cref="InvalidJobSpecException"/> listing every problem.</summary>
     public static void EnsureValid(JobSpec spec)

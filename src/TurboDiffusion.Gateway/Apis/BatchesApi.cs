@@ -18,7 +18,6 @@ namespace TurboDiffusion.Gateway.Apis;
 public static class BatchesApi
 {
     public const string JsonLinesType = "application/x-ndjson";
-    public const int MaxBatchesPerPage = 100;
 
     public static RouteGroupBuilder MapBatchesApi(this IEndpointRouteBuilder endpoints)
     {
@@ -84,11 +83,11 @@ public static class BatchesApi
         return existing is null ? TypedResults.Accepted($"/v1/batches/{batchId}", summary) : TypedResults.Ok(summary);
     }
 
-    public static async Task<Ok<Page<BatchView>>> ListBatches(ClaimsPrincipal user, FarmAccess farm, string? tenant = null, int limit = 20, string? cursor = null) =>
-        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, limit, cursor));
+    public static async Task<Ok<Page<BatchView>>> ListBatches(ClaimsPrincipal user, FarmAccess farm, string? tenant = null, int? limit = null, string? cursor = null) =>
+        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, new PageRequest(limit, cursor)));
 
     /// <summary>The listing behind <see cref="ListBatches"/>: the caller's tenant unless an admin names another.</summary>
-    public static async Task<Page<BatchView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, int limit, string? cursor)
+    public static async Task<Page<BatchView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, PageRequest page)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(farm);
@@ -98,25 +97,15 @@ public static class BatchesApi
             problems.Add($"tenant: '{tenant}' is not your tenant; leave it out to list '{caller.Tenant}'.");
         }
 
-        if (limit is < 1 or > MaxBatchesPerPage)
-        {
-            problems.Add($"limit: {limit} is outside 1 to {MaxBatchesPerPage}; ask for fewer batches per page.");
-        }
-
-        long position = 0;
-        if (cursor is not null && !long.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out position))
-        {
-            problems.Add($"cursor: '{cursor}' is not a cursor; pass the nextCursor of the previous page.");
-        }
-
+        var window = Paging.Batches.Window(page, problems);
         if (problems.Count > 0)
         {
             throw new InvalidJobSpecException(problems);
         }
 
-        var page = await farm.Store.ListBatchesAsync(tenant ?? caller.Tenant, limit, position);
-        var summaries = await Task.WhenAll(page.Batches.Select(b => farm.Grains.GetGrain<IBatchGrain>(b.BatchId).GetSummary()));
-        return new Page<BatchView>([.. summaries.Select(JobViewMapper.ToView)], page.NextCursor?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var found = await farm.Store.ListBatchesAsync(tenant ?? caller.Tenant, window.Limit, window.Position);
+        var summaries = await Task.WhenAll(found.Batches.Select(b => farm.Grains.GetGrain<IBatchGrain>(b.BatchId).GetSummary()));
+        return new Page<BatchView>([.. summaries.Select(JobViewMapper.ToView)], Paging.CursorAt(found.NextCursor));
     }
 
     public static async Task<Ok<BatchView>> GetBatch(string id, ClaimsPrincipal user, FarmAccess farm)
@@ -126,21 +115,21 @@ public static class BatchesApi
         return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).GetSummary()));
     }
 
-    public static async Task<Ok<Page<JobView>>> ListBatchJobs(string id, ClaimsPrincipal user, FarmAccess farm, int limit = 100, int cursor = 0)
+    public static async Task<Ok<Page<JobView>>> ListBatchJobs(string id, ClaimsPrincipal user, FarmAccess farm, int? limit = null, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(farm);
         var batch = await VisibleBatchAsync(id, Caller.From(user), farm);
-        if (limit is < 1 or > JobQuery.MaxLimit || cursor < 0)
+        var problems = new List<string>();
+        var window = Paging.BatchJobs.Window(new PageRequest(limit, cursor), problems);
+        if (problems.Count > 0)
         {
-            throw new InvalidJobSpecException([limit is < 1 or > JobQuery.MaxLimit
-                ? $"limit: {limit} is outside 1 to {JobQuery.MaxLimit}; ask for fewer jobs per page."
-                : $"cursor: {cursor} is negative; pass 0 or the nextCursor of the previous page."]);
+            throw new InvalidJobSpecException(problems);
         }
 
-        var ids = batch.JobIds.Skip(cursor).Take(limit).ToList();
+        var ids = batch.JobIds.Skip((int)Math.Min(window.Position, batch.JobIds.Length)).Take(window.Limit).ToList();
         var jobs = await farm.WithLatestProgressAsync(await farm.Store.GetManyAsync(ids));
-        var next = cursor + ids.Count < batch.JobIds.Length ? (cursor + ids.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], next));
+        var next = window.Position + ids.Count;
+        return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], Paging.CursorAt(next < batch.JobIds.Length ? next : null)));
     }
 
     public static async Task<Ok<BatchView>> CancelBatch(string id, ClaimsPrincipal user, FarmAccess farm)

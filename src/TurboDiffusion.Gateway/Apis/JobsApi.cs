@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -63,12 +62,12 @@ public static class JobsApi
         string? tenant = null,
         string? status = null,
         string? batchId = null,
-        int limit = 50,
+        int? limit = null,
         string? cursor = null) =>
-        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, status, batchId, limit, cursor));
+        TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, status, batchId, new PageRequest(limit, cursor)));
 
     /// <summary>The listing behind <see cref="ListJobs"/>; bad filters throw a problem naming each.</summary>
-    public static async Task<Page<JobView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, string? status, string? batchId, int limit, string? cursor)
+    public static async Task<Page<JobView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, string? status, string? batchId, PageRequest page)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(farm);
@@ -81,27 +80,17 @@ public static class JobsApi
         Farm.Contracts.JobStatus? parsedStatus = null;
         if (status is not null)
         {
-            if (Enum.TryParse<JobStatus>(status, ignoreCase: true, out var s) && Enum.IsDefined(s))
+            if (WireNames.TryParse<JobStatus>(status, out var wireStatus))
             {
-                parsedStatus = JobViewMapper.Status(s);
+                parsedStatus = VocabularyMapper.ToFarm(wireStatus);
             }
             else
             {
-                problems.Add($"status: '{status}' is not a job status; use one of {string.Join(", ", Enum.GetNames<JobStatus>().Select(n => n.ToLowerInvariant()))}.");
+                problems.Add($"status: {WireNames.Unknown<JobStatus>(status)}");
             }
         }
 
-        if (limit is < 1 or > JobQuery.MaxLimit)
-        {
-            problems.Add($"limit: {limit} is outside 1 to {JobQuery.MaxLimit}; ask for fewer jobs per page.");
-        }
-
-        long position = 0;
-        if (cursor is not null && (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out position)))
-        {
-            problems.Add($"cursor: '{cursor}' is not a cursor; pass the nextCursor of the previous page.");
-        }
-
+        var window = Paging.Jobs.Window(page, problems);
         if (problems.Count > 0)
         {
             throw new InvalidJobSpecException(problems);
@@ -109,9 +98,9 @@ public static class JobsApi
 
         // An admin may list every tenant by status; without a status (or batch) the listing is of one tenant.
         var tenantFilter = tenant ?? (caller.IsAdmin && (parsedStatus is not null || batchId is not null) ? null : caller.Tenant);
-        var page = await farm.Store.ListAsync(new JobQuery(batchId, tenantFilter, parsedStatus, limit, position));
-        var current = await farm.WithLatestProgressAsync(page.Jobs.Where(j => caller.CanSee(j.Spec.Tenant)));
-        return new Page<JobView>([.. current.Select(JobViewMapper.ToView)], page.NextCursor?.ToString(CultureInfo.InvariantCulture));
+        var found = await farm.Store.ListAsync(new JobQuery(batchId, tenantFilter, parsedStatus, window.Limit, window.Position));
+        var current = await farm.WithLatestProgressAsync(found.Jobs.Where(j => caller.CanSee(j.Spec.Tenant)));
+        return new Page<JobView>([.. current.Select(JobViewMapper.ToView)], Paging.CursorAt(found.NextCursor));
     }
 
     public static async Task<Ok<JobView>> GetJob(string id, ClaimsPrincipal user, FarmAccess farm)

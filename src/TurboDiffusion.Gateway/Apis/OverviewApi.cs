@@ -86,8 +86,8 @@ public static class OverviewApi
     {
         var pools = WorkersApi.PoolsAsync(farm, scheduler);
         var workers = WorkersApi.WorkersAsync(caller, farm, scheduler);
-        var jobs = await JobsApi.ListAsync(caller, farm, tenant, status, batchId, JobsShown, cursor: null);
-        var batches = (await BatchesApi.ListAsync(caller, farm, tenant, BatchesShown, cursor: null)).Items.ToList();
+        var jobs = await JobsApi.ListAsync(caller, farm, tenant, status, batchId, new PageRequest(JobsShown));
+        var batches = (await BatchesApi.ListAsync(caller, farm, tenant, new PageRequest(BatchesShown))).Items.ToList();
         if (batchId is not null && batches.All(b => b.Id != batchId) && await farm.Store.GetBatchAsync(batchId) is { } filtered && caller.CanSee(filtered.Tenant))
         {
             batches.Insert(0, JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(batchId).GetSummary()));

@@ -37,13 +37,21 @@ internal static class RequestBody
     }
 }
 
-/// <summary>How a JSON error reads in a problem: "frames: ..." for a wrong value at $.frames; "body: ..." when the JSON itself is broken.</summary>
+/// <summary>
+/// How a JSON error reads in a problem: "frames: ..." for a wrong value at $.frames; "body: ..." when the JSON itself is
+/// broken; a value outside the vocabulary names itself and the names to use ("resolution: '1080p' is not a resolution; ...").
+/// </summary>
 internal static class RequestBodyProblems
 {
     public static string Json(JsonException e)
     {
         ArgumentNullException.ThrowIfNull(e);
         var field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+        if (e is WireValueException)
+        {
+            return $"{field}: {e.Message}";
+        }
+
         var where = e.BytePositionInLine is { } column ? $" (byte {column + 1})" : "";
         return $"{field}: is not valid JSON for this field{where}: {FirstSentence(e.Message)}";
     }

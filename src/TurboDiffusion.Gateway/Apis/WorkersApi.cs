@@ -11,7 +11,6 @@ using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Gateway.Auth;
 using TurboDiffusion.Gateway.Hosting;
 using TurboDiffusion.Gateway.Mapping;
-using ClientPriority = TurboDiffusion.Client.Models.JobPriority;
 
 namespace TurboDiffusion.Gateway.Apis;
 
@@ -51,7 +50,7 @@ public static class WorkersApi
         ArgumentNullException.ThrowIfNull(farm);
         var snapshots = await Task.WhenAll(Pools(scheduler).Select(p => farm.Grains.GetGrain<ISchedulerGrain>(p).GetSnapshot()));
         return [.. snapshots.Select(s => new PoolView(s.Pool, s.Depth, s.OldestQueuedAge.TotalSeconds, s.Leased,
-            s.DepthByPriority.ToImmutableDictionary(d => TurboJson.Name((ClientPriority)(int)d.Key), d => d.Value)))];
+            s.DepthByPriority.ToImmutableDictionary(d => WireNames.Of(VocabularyMapper.ToWire(d.Key)), d => d.Value)))];
     }
 
     /// <summary>Every pool a job can be queued in: the default pool and those named by model.</summary>

@@ -23,29 +23,38 @@ public static class JsonLines
             var read = await reader.ReadAsync(cancellationToken);
             var buffer = read.Buffer;
             var items = new List<(int, T)>();
-            while (TryTakeLine(ref buffer, out var line))
+            try
             {
-                number++;
-                if (Parse<T>(line, number, maxLineBytes) is { } item)
+                while (TryTakeLine(ref buffer, out var line))
                 {
-                    items.Add((number, item));
-                }
-            }
-
-            if (read.IsCompleted && buffer.Length > 0)
-            {
-                number++;
-                if (Parse<T>(buffer, number, maxLineBytes) is { } last)
-                {
-                    items.Add((number, last));
+                    number++;
+                    if (Parse<T>(line, number, maxLineBytes) is { } item)
+                    {
+                        items.Add((number, item));
+                    }
                 }
 
-                buffer = buffer.Slice(buffer.End);
-            }
+                if (read.IsCompleted && buffer.Length > 0)
+                {
+                    number++;
+                    if (Parse<T>(buffer, number, maxLineBytes) is { } last)
+                    {
+                        items.Add((number, last));
+                    }
 
-            if (buffer.Length > maxLineBytes)
+                    buffer = buffer.Slice(buffer.End);
+                }
+
+                if (buffer.Length > maxLineBytes)
+                {
+                    throw new InvalidJobSpecException([$"lines[{number + 1}]: is longer than {maxLineBytes} bytes (Turbo:Gateway:MaxBatchLineBytes); put one job per line."]);
+                }
+            }
+            catch (InvalidJobSpecException)
             {
-                throw new InvalidJobSpecException([$"lines[{number + 1}]: is longer than {maxLineBytes} bytes (Turbo:Gateway:MaxBatchLineBytes); put one job per line."]);
+                // Kestrel drains the rest of the upload after the 400, which it can only once this read is given back.
+                reader.AdvanceTo(read.Buffer.End);
+                throw;
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);

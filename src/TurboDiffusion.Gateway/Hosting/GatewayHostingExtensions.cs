@@ -70,7 +70,7 @@ public static class GatewayHostingExtensions
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(WebhookOptions.Section);
         services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHostedService<WebhookDispatcher>();
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddSchemaTransformer<WireEnumSchemaTransformer>());
         services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [FarmNames.ReadyTag, GatewayReadyTag]);
         return services;
     }

@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Farm.Contracts;
-using ClientPriority = TurboDiffusion.Client.Models.JobPriority;
-using ClientStatus = TurboDiffusion.Client.Models.JobStatus;
+using FarmStage = TurboDiffusion.Farm.Contracts.JobStage;
 using FarmStatus = TurboDiffusion.Farm.Contracts.JobStatus;
 
 namespace TurboDiffusion.Gateway.Mapping;
@@ -19,15 +18,15 @@ public static class JobViewMapper
             Id = job.JobId,
             Tenant = spec.Tenant,
             BatchId = job.BatchId,
-            Status = Status(job.Status),
+            Status = VocabularyMapper.ToWire(job.Status),
             Prompt = spec.Prompt,
             Model = spec.Model,
-            Resolution = JobSpecMapper.Resolutions.First(r => r.Value == spec.Resolution).Key,
-            AspectRatio = JobSpecMapper.Aspects.First(a => a.Value == spec.Aspect).Key,
+            Resolution = VocabularyMapper.ToWire(spec.Resolution),
+            AspectRatio = VocabularyMapper.ToWire(spec.Aspect),
             Frames = spec.Frames,
             Steps = spec.Steps,
             Seed = spec.Seed,
-            Priority = (ClientPriority)(int)spec.Priority,
+            Priority = VocabularyMapper.ToWire(spec.Priority),
             Webhook = spec.Webhook,
             Pool = job.Pool,
             CancelRequested = job.CancelRequested,
@@ -47,27 +46,14 @@ public static class JobViewMapper
         return new ProgressView(Stage(progress.Stage), progress.Done, progress.Total, progress.Elapsed.TotalSeconds);
     }
 
-    public static string Stage(JobStage stage) => stage switch
-    {
-        JobStage.LoadingModel => "loading_model",
-        JobStage.EncodingText => "encoding_text",
-        JobStage.EncodingImage => "encoding_image",
-        JobStage.Denoising => "denoising",
-        JobStage.Decoding => "decoding",
-        JobStage.Writing => "writing",
-        JobStage.Uploading => "uploading",
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown job stage"),
-    };
-
-    public static ClientStatus Status(FarmStatus status) => (ClientStatus)(int)status;
-
-    public static FarmStatus Status(ClientStatus status) => (FarmStatus)(int)status;
+    /// <summary>The stage's wire name; progress carries it as text ("denoising").</summary>
+    public static string Stage(FarmStage stage) => WireNames.Of(VocabularyMapper.ToWire(stage));
 
     public static BatchView ToView(BatchSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
         return new BatchView(summary.BatchId, summary.Tenant, summary.Total,
-            summary.Counts.ToImmutableDictionary(c => TurboJson.Name(Status(c.Key)), c => c.Value),
+            summary.Counts.ToImmutableDictionary(c => WireNames.Of(VocabularyMapper.ToWire(c.Key)), c => c.Value),
             summary.Finished, summary.Rejected, summary.Rejected > 0 ? summary.RetryAfter.TotalSeconds : null, summary.CreatedAt, summary.IsFinished);
     }
 }

@@ -49,7 +49,7 @@ internal sealed partial class ProgressRelay : IProgress<GenerationProgress>, IAs
 
         step.Restart();
 
-        events.Writer.TryWrite(new JobProgress(Map(value.Stage), value.Done, value.Total, value.Elapsed));
+        events.Writer.TryWrite(new JobProgress(VideoRequestMapper.Stage(value.Stage), value.Done, value.Total, value.Elapsed));
     }
 
     /// <summary>Reports a stage the engine does not know (the upload).</summary>
@@ -84,16 +84,6 @@ internal sealed partial class ProgressRelay : IProgress<GenerationProgress>, IAs
             }
         }
     }
-
-    private static JobStage Map(GenerationStage stage) => stage switch
-    {
-        GenerationStage.LoadingModel => JobStage.LoadingModel,
-        GenerationStage.EncodingText => JobStage.EncodingText,
-        GenerationStage.EncodingImage => JobStage.EncodingImage,
-        GenerationStage.Denoising => JobStage.Denoising,
-        GenerationStage.Decoding => JobStage.Decoding,
-        _ => JobStage.Writing,
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: publishing progress failed")]
     private partial void LogProgressFailed(string jobId, Exception exception);

@@ -3,7 +3,10 @@ using TurboDiffusion.Farm.Contracts;
 
 namespace TurboDiffusion.Silo.Worker;
 
-/// <summary>Turns a job spec into the engine's request: the only place the farm's vocabulary meets the engine's.</summary>
+/// <summary>
+/// The only place the farm's vocabulary meets the engine's: a job spec becomes the engine's request, the engine's
+/// stages become the job's. Every member has its own arm; an unmapped one throws naming it.
+/// </summary>
 public static class VideoRequestMapper
 {
     public static VideoRequest Map(JobSpec spec, string outputPath)
@@ -12,20 +15,8 @@ public static class VideoRequestMapper
         return new VideoRequest(
             spec.Prompt,
             spec.Model,
-            spec.Resolution switch
-            {
-                JobResolution.P720 => VideoResolution.P720,
-                JobResolution.P144 => VideoResolution.P144,
-                _ => VideoResolution.P480,
-            },
-            spec.Aspect switch
-            {
-                JobAspect.Portrait9x16 => AspectRatio.Portrait9x16,
-                JobAspect.Square1x1 => AspectRatio.Square1x1,
-                JobAspect.Landscape4x3 => AspectRatio.Landscape4x3,
-                JobAspect.Portrait3x4 => AspectRatio.Portrait3x4,
-                _ => AspectRatio.Landscape16x9,
-            },
+            Resolution(spec.Resolution),
+            Aspect(spec.Aspect),
             spec.Frames,
             spec.Steps,
             spec.Seed,
@@ -33,6 +24,36 @@ public static class VideoRequestMapper
             ImagePath(spec.ImageReference),
             spec.WriteFrames);
     }
+
+    public static VideoResolution Resolution(JobResolution resolution) => resolution switch
+    {
+        JobResolution.P144 => VideoResolution.P144,
+        JobResolution.P480 => VideoResolution.P480,
+        JobResolution.P720 => VideoResolution.P720,
+        _ => throw EnumMapping.Unmapped<JobResolution, VideoResolution>(resolution),
+    };
+
+    public static AspectRatio Aspect(JobAspect aspect) => aspect switch
+    {
+        JobAspect.Landscape16x9 => AspectRatio.Landscape16x9,
+        JobAspect.Portrait9x16 => AspectRatio.Portrait9x16,
+        JobAspect.Square1x1 => AspectRatio.Square1x1,
+        JobAspect.Landscape4x3 => AspectRatio.Landscape4x3,
+        JobAspect.Portrait3x4 => AspectRatio.Portrait3x4,
+        _ => throw EnumMapping.Unmapped<JobAspect, AspectRatio>(aspect),
+    };
+
+    /// <summary>The job's stage while the engine is in <paramref name="stage"/>; the farm adds <see cref="JobStage.Uploading"/> after it.</summary>
+    public static JobStage Stage(GenerationStage stage) => stage switch
+    {
+        GenerationStage.LoadingModel => JobStage.LoadingModel,
+        GenerationStage.EncodingText => JobStage.EncodingText,
+        GenerationStage.EncodingImage => JobStage.EncodingImage,
+        GenerationStage.Denoising => JobStage.Denoising,
+        GenerationStage.Decoding => JobStage.Decoding,
+        GenerationStage.Writing => JobStage.Writing,
+        _ => throw EnumMapping.Unmapped<GenerationStage, JobStage>(stage),
+    };
 
     private static string? ImagePath(string? reference) =>
         reference is null ? null

@@ -88,6 +88,33 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         Assert.Matches("canceled|cancel requested", canceled);
     }
 
+    [Fact]
+    public async Task Resolution_aspect_ratio_and_priority_are_given_and_shown_by_their_api_names()
+    {
+        var (submitCode, submitted) = await RunAsync("submit", "a square shot", "--resolution", "480p", "--aspect-ratio", "1:1", "--priority", "high", "--frames", "5", "--gateway", Gateway);
+        var (statusCode, status) = await RunAsync("status", JobId().Match(submitted).Groups[1].Value, "--gateway", Gateway);
+
+        Assert.True(submitCode == 0, submitted);
+        Assert.Matches(@"job job_[0-9a-f]+: [a-z]+ \(tiny, 480p, 5 frames\)", submitted);
+        Assert.Equal(0, statusCode);
+        Assert.Contains("tiny, 480p 1:1, 5 frames, 4 steps, seed 0, priority high, pool default", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_name_outside_the_vocabulary_exits_with_code_2_naming_the_option_or_line_and_the_names_to_use()
+    {
+        var file = Path.Combine(directory, "shots.jsonl");
+        await File.WriteAllLinesAsync(file, ["""{"prompt": "one"}""", """{"prompt": "two", "aspectRatio": "2:1"}"""], TestContext.Current.CancellationToken);
+
+        var (optionCode, option) = await RunAsync("submit", "a fox", "--resolution", "1080p", "--gateway", Gateway);
+        var (lineCode, line) = await RunAsync("submit", "--file", file, "--gateway", Gateway);
+
+        Assert.Equal(GatewayConnection.BadInput, optionCode);
+        Assert.Contains("error: --resolution: '1080p' is not a resolution; use 144p, 480p or 720p.", option, StringComparison.Ordinal);
+        Assert.Equal(GatewayConnection.BadInput, lineCode);
+        Assert.Contains($"{file}:2: is not a job request ('2:1' is not an aspect ratio; use 16:9, 9:16, 1:1, 4:3 or 3:4.)", line, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
     {
         var output = new StringWriter();

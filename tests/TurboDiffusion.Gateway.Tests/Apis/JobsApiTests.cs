@@ -27,7 +27,7 @@ public sealed class JobsApiTests(SharedGateway gateway)
     {
         using var http = Host.Client("studio-a");
 
-        using var response = await http.SubmitAsync(new JobRequest { Prompt = "a fox", Frames = 10, Steps = 9, Resolution = "1080p" }, Guid.NewGuid().ToString());
+        using var response = await http.SubmitAsync("""{"prompt": "a fox", "frames": 10, "steps": 9, "resolution": "1080p"}""", Guid.NewGuid().ToString());
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.ProblemAsync()).GetProperty("errors");
@@ -106,7 +106,7 @@ public sealed class JobsApiTests(SharedGateway gateway)
         var sidecar = await http.GetFromJsonAsync<Dictionary<string, object>>(new Uri(done.Artifact.SidecarUrl, UriKind.Relative), Api.Token);
 
         Assert.Equal(JobStatus.Succeeded, done.Status);
-        Assert.Equal("144p", done.Resolution);
+        Assert.Equal(JobResolution.P144, done.Resolution);
         Assert.Equal("tiny", done.Model);
         Assert.StartsWith("simulated video: a lighthouse at dusk (seed 7, 17 frames, 256x144)", System.Text.Encoding.UTF8.GetString(video), StringComparison.Ordinal);
         Assert.Equal("a lighthouse at dusk", sidecar!["prompt"].ToString());

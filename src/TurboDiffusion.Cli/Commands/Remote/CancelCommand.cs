@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Client.Models;
 
 namespace TurboDiffusion.Cli.Commands.Remote;
 
@@ -17,7 +18,7 @@ public static class CancelCommand
             using var client = connection.Connect(parse, configuration());
             var job = await client.CancelAsync(parse.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             parse.InvocationConfiguration.Output.WriteLine(job.IsFinished
-                ? $"job {job.Id}: {job.Status.ToString().ToLowerInvariant()}"
+                ? $"job {job.Id}: {WireNames.Of(job.Status)}"
                 : $"job {job.Id}: cancel requested; it stops at its next step");
             return 0;
         }));

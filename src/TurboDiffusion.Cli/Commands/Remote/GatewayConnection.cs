@@ -7,7 +7,7 @@ namespace TurboDiffusion.Cli.Commands.Remote;
 
 /// <summary>
 /// The options every gateway command shares (--gateway, --api-key; defaults from Turbo:Client:Gateway and
-/// Turbo:Client:ApiKey) and how their failures end: 2 for a request the gateway refused as bad, 1 for anything else.
+/// Turbo:Client:ApiKey) and how their failures end: 2 for bad input (refused here or by the gateway), 1 for anything else.
 /// </summary>
 public sealed class GatewayConnection
 {
@@ -71,7 +71,7 @@ public sealed class GatewayConnection
             stderr.WriteLine($"error: the gateway is not reachable ({e.Message}); start one with `turbo farm up` or pass --gateway URL.");
             return Failed;
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FormatException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

@@ -21,7 +21,7 @@ public static class StatusCommand
             using var client = connection.Connect(parse, configuration());
             if (parse.GetValue(id) is not { } jobId)
             {
-                var page = await client.ListAsync(new JobListQuery { Limit = parse.GetValue(limit) }, cancellationToken).ConfigureAwait(false);
+                var page = await client.ListAsync(page: new PageRequest(parse.GetValue(limit)), cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var job in page.Items)
                 {
                     stdout.WriteLine($"{job.Id}  {RenderProgress.Describe(job),-18} {job.Timings.SubmittedAt:u}  {Shorten(job.Prompt)}");
@@ -42,7 +42,7 @@ public static class StatusCommand
         ArgumentNullException.ThrowIfNull(job);
         output.WriteLine($"job {job.Id} ({job.Tenant}{(job.BatchId is null ? "" : $", batch {job.BatchId}")}): {RenderProgress.Describe(job)}");
         output.WriteLine($"  prompt: {job.Prompt}");
-        output.WriteLine($"  {job.Model}, {job.Resolution} {job.AspectRatio}, {job.Frames} frames, {job.Steps} steps, seed {job.Seed}, priority {job.Priority.ToString().ToLowerInvariant()}, pool {job.Pool}");
+        output.WriteLine($"  {job.Model}, {WireNames.Of(job.Resolution)} {WireNames.Of(job.AspectRatio)}, {job.Frames} frames, {job.Steps} steps, seed {job.Seed}, priority {WireNames.Of(job.Priority)}, pool {job.Pool}");
         var t = job.Timings;
         output.WriteLine($"  submitted {t.SubmittedAt:u}; queued {Seconds(t.QueuedAt, t.LeasedAt)}; running {Seconds(t.StartedAt, t.UploadStartedAt ?? t.FinishedAt)}; uploading {Seconds(t.UploadStartedAt, t.FinishedAt)}");
         foreach (var attempt in job.Attempts)

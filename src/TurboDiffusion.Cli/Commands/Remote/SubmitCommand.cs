@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Client.Models;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Cli.Commands.Remote;
 
@@ -15,7 +16,7 @@ public static class SubmitCommand
         var file = new Option<FileInfo?>("--file") { Description = "Submit a batch: one prompt per line (.txt) or one JSON job request per line (.jsonl)." };
         var model = new Option<string?>("--model") { Description = "Model id; default: the gateway's (Turbo:Gateway:DefaultModel)." };
         var frames = new Option<int?>("--frames") { Description = "Frames, 4k+1." };
-        var steps = new Option<int?>("--steps") { Description = "Sampler steps, 1 to 4." };
+        var steps = new Option<int?>("--steps") { Description = $"Sampler steps, {SamplerStepsRule.Min} to {SamplerStepsRule.Max}." };
         var seed = new Option<long?>("--seed") { Description = "Seed; the same seed gives the same video." };
         var resolution = new Option<string?>("--resolution") { Description = "144p, 480p or 720p." };
         var aspect = new Option<string?>("--aspect-ratio") { Description = "16:9, 9:16, 1:1, 4:3 or 3:4." };
@@ -37,8 +38,8 @@ public static class SubmitCommand
                 Frames = r.Frames ?? parse.GetValue(frames),
                 Steps = r.Steps ?? parse.GetValue(steps),
                 Seed = r.Seed ?? parse.GetValue(seed),
-                Resolution = r.Resolution ?? parse.GetValue(resolution),
-                AspectRatio = r.AspectRatio ?? parse.GetValue(aspect),
+                Resolution = r.Resolution ?? Parse<JobResolution>("--resolution", parse.GetValue(resolution)),
+                AspectRatio = r.AspectRatio ?? Parse<JobAspectRatio>("--aspect-ratio", parse.GetValue(aspect)),
                 Priority = r.Priority ?? parse.GetValue(priority),
                 Webhook = r.Webhook ?? (parse.GetValue(webhook) is { } hook ? new Uri(hook, UriKind.RelativeOrAbsolute) : null),
             };
@@ -57,9 +58,16 @@ public static class SubmitCommand
             }
 
             var job = await client.SubmitAsync(Defaults(new JobRequest { Prompt = parse.GetValue(prompt)! }), parse.GetValue(key), cancellationToken).ConfigureAwait(false);
-            stdout.WriteLine($"job {job.Id}: {job.Status.ToString().ToLowerInvariant()} ({job.Model}, {job.Resolution}, {job.Frames} frames)");
+            stdout.WriteLine($"job {job.Id}: {WireNames.Of(job.Status)} ({job.Model}, {WireNames.Of(job.Resolution)}, {job.Frames} frames)");
             return 0;
         }));
         return command;
     }
+
+    /// <summary>An option's wire name as its enum; a name outside the vocabulary is bad input, naming the option and the names to use.</summary>
+    private static T? Parse<T>(string option, string? text)
+        where T : struct, Enum =>
+        text is null ? null
+        : WireNames.TryParse<T>(text, out var value) ? value
+        : throw new ArgumentException($"{option}: {WireNames.Unknown<T>(text)}");
 }

@@ -24,7 +24,7 @@ public static class WatchCommand
                 {
                     case JobStateEvent state:
                         last = state.Job;
-                        stdout.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {state.Job.Status.ToString().ToLowerInvariant()}{(state.Job.Failure is { } f ? $": {f.Message}" : "")}");
+                        stdout.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss} {WireNames.Of(state.Job.Status)}{(state.Job.Failure is { } f ? $": {f.Message}" : "")}");
                         break;
                     case JobProgressEvent progress:
                         stdout.WriteLine($"{progress.At:HH:mm:ss}   {progress.Stage.Replace('_', ' ')} {progress.Done}/{progress.Total}");
