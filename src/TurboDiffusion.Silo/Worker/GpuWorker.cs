@@ -72,6 +72,17 @@ internal sealed partial class GpuWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, drain.Token);
+
+        // The first report says what the preflight found (device, encoder, or why not ready), not "starting".
+        try
+        {
+            await EnsureReadyAsync(stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return;
+        }
+
         var reporting = ReportLoopAsync(stop.Token);
         var scheduler = context.Grains.GetGrain<ISchedulerGrain>(Options.Pool);
         var idle = Options.IdlePollInterval;
