@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace TurboDiffusion.Engine.Media;
+namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
-/// Source-generated JSON for media files: camelCase, enums by name, indented for people reading the
+/// Source-generated JSON for video sidecars: camelCase, enums by name, indented for people reading the
 /// sidecar; a file missing a field is rejected rather than read as zero.
 /// </summary>
 [JsonSourceGenerationOptions(
@@ -14,4 +14,4 @@ namespace TurboDiffusion.Engine.Media;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(VideoSidecar))]
-internal sealed partial class MediaJsonContext : JsonSerializerContext;
+internal sealed partial class SidecarJsonContext : JsonSerializerContext;

@@ -1,7 +1,7 @@
 using System.Reflection;
-using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine.Media;
 
-namespace TurboDiffusion.Engine.Media;
+namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>What a video shows and how it was made; stored as JSON beside it (see <see cref="VideoSidecarFile"/>).</summary>
 /// <param name="UntrainedModel">True for the built-in tiny model, whose random weights make noise, not pictures.</param>

@@ -1,14 +1,15 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using TurboDiffusion.Engine.Media;
 
-namespace TurboDiffusion.Engine.Media;
+namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>Reads and writes <see cref="VideoSidecar"/> JSON beside its video: <c>name.mp4</c> -> <c>name.json</c>.</summary>
 public static class VideoSidecarFile
 {
     // The default encoder escapes every non-ASCII character, making a Chinese prompt unreadable;
     // the file is never embedded in HTML, so the relaxed encoder is safe.
-    private static readonly MediaJsonContext Readable = new(new(MediaJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    private static readonly SidecarJsonContext Readable = new(new(SidecarJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     public static string PathFor(string videoPath) => Path.ChangeExtension(videoPath, ".json");
 

@@ -2,8 +2,10 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine.Tests.Media;
 
-namespace TurboDiffusion.Engine.Tests.Media;
+namespace TurboDiffusion.Engine.Tests.Pipelines;
 
 public sealed class VideoSidecarFileTests : IDisposable
 {
