@@ -2,6 +2,7 @@ using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Umt5;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Text;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Pipelines;

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Text;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Umt5;

@@ -2,6 +2,7 @@ using TorchSharp;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Umt5;
 using TurboDiffusion.Engine.Tests.Fixtures;
+using TurboDiffusion.Engine.Tests.Text;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Tests.Models.Umt5;

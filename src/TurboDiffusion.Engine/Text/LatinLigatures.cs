@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// ftfy's ligature fix: Latin ligatures and digraphs become the letters they are made of, one level of

@@ -1,4 +1,4 @@
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// The "sloppy" Windows-1252 code page the prompt fixes reason in: bytes 0x80–0x9F are the cp1252

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// ftfy's character-width fix: the ideographic space U+3000 becomes a space and every character of the

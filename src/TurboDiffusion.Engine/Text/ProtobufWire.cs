@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>One field of a protobuf message: its number, wire type, varint value or payload, and its raw bytes.</summary>
 internal readonly record struct ProtobufField(int Number, int WireType, ulong Varint, ReadOnlyMemory<byte> Payload, ReadOnlyMemory<byte> Raw)

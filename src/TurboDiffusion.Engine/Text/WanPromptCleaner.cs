@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// Wan's prompt cleaning (<c>clean='whitespace'</c>): ftfy's fixes (<see cref="FtfyFixes"/>, which lists what

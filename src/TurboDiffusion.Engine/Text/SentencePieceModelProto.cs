@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// What the tokenizer needs from a SentencePiece model file (a serialised <c>ModelProto</c>): the piece

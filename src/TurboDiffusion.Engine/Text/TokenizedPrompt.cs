@@ -1,4 +1,4 @@
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// A prompt as the encoder takes it: the cleaned text, <see cref="InputIds"/> [text_len] (pieces cut to
@@ -9,6 +9,6 @@ public sealed record TokenizedPrompt(string Cleaned, IReadOnlyList<int> InputIds
     /// <summary>How many ids are real, EOS included (at least 1).</summary>
     public int Length => AttentionMask.Count(m => m != 0);
 
-    /// <summary>The real ids, EOS included: what <see cref="Umt5Encoder.Context"/> encodes.</summary>
+    /// <summary>The real ids, EOS included: what the umT5 encoder encodes.</summary>
     public IReadOnlyList<int> Tokens => InputIds.Take(Length).ToList();
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// The part of ftfy's <c>fix_text</c> (6.3, default settings) that Wan's prompt cleaning relies on, in ftfy's

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>Replaces single characters by strings through a table; text without any of them is returned as is.</summary>
 internal static class CharacterMap

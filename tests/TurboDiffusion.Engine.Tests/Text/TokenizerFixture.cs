@@ -1,8 +1,8 @@
 using System.Text.Json;
-using TurboDiffusion.Engine.Models.Umt5;
+using TurboDiffusion.Engine.Text;
 using TurboDiffusion.Engine.Tests.Fixtures;
 
-namespace TurboDiffusion.Engine.Tests.Models.Umt5;
+namespace TurboDiffusion.Engine.Tests.Text;
 
 /// <summary>The <c>tokenizer_t5style</c> fixture: a T5-style <c>spiece.model</c>, what its manifest states about it, and prompts with their reference ids.</summary>
 internal sealed class TokenizerFixture

@@ -1,6 +1,6 @@
 using Microsoft.ML.Tokenizers;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// umT5's tokenizer with Wan's contract: <see cref="WanPromptCleaner"/>, then SentencePiece unigram pieces

@@ -1,6 +1,6 @@
-using TurboDiffusion.Engine.Models.Umt5;
+using TurboDiffusion.Engine.Text;
 
-namespace TurboDiffusion.Engine.Tests.Models.Umt5;
+namespace TurboDiffusion.Engine.Tests.Text;
 
 public sealed class FtfyFixesTests
 {

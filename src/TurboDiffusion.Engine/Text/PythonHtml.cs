@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// HTML character references decoded the way Python does. <see cref="Unescape"/> follows <c>html.unescape</c>:

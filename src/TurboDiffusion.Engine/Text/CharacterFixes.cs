@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>ftfy's single-character fixes, each as its default configuration applies it.</summary>
 internal static partial class CharacterFixes

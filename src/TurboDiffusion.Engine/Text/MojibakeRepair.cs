@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TurboDiffusion.Engine.Models.Umt5;
+namespace TurboDiffusion.Engine.Text;
 
 /// <summary>
 /// Repairs UTF-8 that was decoded as Windows-1252 or Latin-1 ("cafÃ©" → "café", "donâ€™t" → "don’t"):
