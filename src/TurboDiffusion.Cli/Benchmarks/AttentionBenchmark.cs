@@ -40,7 +40,7 @@ public static class AttentionBenchmark
         foreach (var topK in topKs)
         {
             var options = new SlaOptions(topK);
-            var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+            var lut = SlaBlockSelection.Select(q, k, options);
             var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;
             var linearFlops = 6.0 * shape.Tokens * HeadDim * HeadDim * shape.Heads;
             var weight = randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA);
@@ -50,7 +50,7 @@ public static class AttentionBenchmark
             var kernel = Time(() => NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options), warmup, iterations);
             var sparse = NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options);
             var linear = Time(() => NativeSlaLinearBranch.Instance.Combine(q, k, v, sparse, weight, bias), warmup, iterations);
-            var selection = Time(() => SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options), warmup, iterations);
+            var selection = Time(() => SlaBlockSelection.Select(q, k, options), warmup, iterations);
             log($"{shape.Name} top-k {topK}: SLA ({attention.SparseBranch} sparse, {attention.LinearBranch} linear) {full:F2} ms, sparse kernel {kernel:F2} ms, linear branch {linear:F2} ms, selection {selection:F2} ms");
             timings.Add(new(shape.Name, $"SLA ({attention.SparseBranch} sparse, {attention.LinearBranch} linear)", topK, full, sparseFlops / full / 1e9, dense / full));
             timings.Add(new(shape.Name, "sparse kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel));
@@ -70,7 +70,7 @@ public static class AttentionBenchmark
         var options = SlaOptions.Hopper(topK);
         using var attention = new SlaAttention(randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA),
             zeros([HeadDim], ScalarType.BFloat16, CUDA), options, NativeSageSlaSparseBranch.Instance, NativeSlaLinearBranch.Instance);
-        using var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+        using var lut = SlaBlockSelection.Select(q, k, options);
         using var operands = NativeSageSlaSparseBranch.Quantize(q, k, v, options);
         var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;
         var full = Time(() => attention.Forward(q, k, v), warmup, iterations);

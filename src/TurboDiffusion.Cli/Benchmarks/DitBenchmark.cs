@@ -11,9 +11,9 @@ namespace TurboDiffusion.Cli.Benchmarks;
 /// <summary>What one DiT benchmark case runs: a model architecture at a video size with an attention backend.</summary>
 /// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse and linear kernels where they are
 /// loaded), "sla-reference" (the TorchSharp SLA reference) or "sagesla" (native SageSLA on 64/128 blocks), at <paramref name="TopK"/>.</param>
-/// <param name="Fusion">Whether the blocks' elementwise glue may run on the fused native kernels.</param>
+/// <param name="Fused">Whether the blocks' elementwise glue may run on the fused native kernels (where they can run), else the reference.</param>
 public sealed record DitBenchmarkCase(
-    WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, WanFusion Fusion = WanFusion.Auto)
+    WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, bool Fused = true)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
     public long[] LatentShape => [1, Config.InDim, FrameCountRule.LatentFrames(Frames), Height / 8, Width / 8];
@@ -45,8 +45,9 @@ public static class DitBenchmark
         var precision = device.type == DeviceType.CUDA ? WanPrecision.Bf16 : WanPrecision.Fp32;
         var baseline = DeviceBytesUsed(device);
         var loadClock = Stopwatch.StartNew();
+        var plan = Plan(run, precision, device);
         using var weights = new RandomWanWeights(run.Config, seed: 1, precision.Compute, device);
-        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(run, precision, device), run.Fusion);
+        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(plan, run, precision, device), plan);
         Synchronize(device);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         log?.Invoke($"{run.Config.Name}: random weights loaded in {loadSeconds:F1} s");
@@ -73,48 +74,44 @@ public static class DitBenchmark
 
         times.Sort();
         return new DitBenchmarkResult(
-            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, Label(run, precision, device),
-            model.FusedElementwise ? "fused" : "reference", precision.Name,
+            run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, Label(run, model),
+            plan.Glue == KernelPath.Native ? "fused" : "reference", precision.Name,
             iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline);
     }
 
-    /// <summary>Dense, or SLA with random proj_l weights (its cost does not depend on their values).</summary>
-    private static Func<int, IAttention>? SelfAttention(DitBenchmarkCase run, WanPrecision precision, Device device)
+    /// <summary>"dense", "sla", "sla-reference" or "sagesla" as the engine would plan it for the device, the glue unfused when asked.</summary>
+    private static KernelPlan Plan(DitBenchmarkCase run, WanPrecision precision, Device device)
     {
-        if (run.Attention == "dense")
+        var plan = run.Attention switch
+        {
+            "dense" => KernelPlan.Dense(run.Config, precision, device),
+            "sagesla" => KernelPlan.SageSla(SlaOptions.Hopper(run.TopK), run.Config, precision, device),
+            "sla-reference" => KernelPlan.SparseLinear(new SlaOptions(run.TopK), run.Config, precision, device).WithReferenceAttention(),
+            _ => KernelPlan.SparseLinear(new SlaOptions(run.TopK), run.Config, precision, device),
+        };
+        return run.Fused ? plan : plan.WithReferenceGlue();
+    }
+
+    /// <summary>None for dense; for SLA random proj_l weights (its cost does not depend on their values).</summary>
+    private static Func<int, IAttention>? SelfAttention(KernelPlan plan, DitBenchmarkCase run, WanPrecision precision, Device device)
+    {
+        if (plan.SelfAttention == SelfAttentionKind.Dense)
         {
             return null;
         }
 
-        var options = run.Attention == "sagesla" ? SlaOptions.Hopper(run.TopK) : new SlaOptions(run.TopK);
         var headDim = run.Config.Dim / run.Config.NumHeads;
-        var sparse = SparseBranch(run, precision, device);
-        var linear = LinearBranch(run, precision, device);
         return _ =>
         {
             using var generator = new Generator(seed: 3);
             var weight = (randn([headDim, headDim], generator: generator) / Math.Sqrt(headDim)).to(precision.Compute, device);
             var bias = zeros([headDim], precision.Compute, device);
-            return new SlaAttention(weight, bias, options, sparse, linear);
+            return plan.CreateSlaAttention(weight, bias);
         };
     }
 
-    private static ISlaSparseBranch SparseBranch(DitBenchmarkCase run, WanPrecision precision, Device device) => run.Attention switch
-    {
-        "sla-reference" => ReferenceSlaSparseBranch.Instance,
-        "sagesla" => NativeSageSlaSparseBranch.Instance,
-        _ => NativeSlaSparseBranch.Best(device, precision.Compute),
-    };
-
-    private static ISlaLinearBranch LinearBranch(DitBenchmarkCase run, WanPrecision precision, Device device) =>
-        run.Attention == "sla-reference"
-            ? ReferenceSlaLinearBranch.Instance
-            : NativeSlaLinearBranch.Best(device, precision.Compute, run.Config.Dim / run.Config.NumHeads);
-
-    private static string Label(DitBenchmarkCase run, WanPrecision precision, Device device) =>
-        run.Attention == "dense"
-            ? "dense"
-            : $"sla {run.TopK:0.##} ({SparseBranch(run, precision, device).Name} sparse, {LinearBranch(run, precision, device).Name} linear)";
+    private static string Label(DitBenchmarkCase run, WanModel model) =>
+        model.SelfAttention[0] is SlaAttention sla ? $"sla {run.TopK:0.##} ({sla.SparseBranch} sparse, {sla.LinearBranch} linear)" : "dense";
 
     private static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;

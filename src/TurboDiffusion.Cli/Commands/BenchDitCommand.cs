@@ -75,12 +75,12 @@ public static class BenchDitCommand
             {
                 var cases = parse.GetValue(resolutions)!
                     .SelectMany(r => parse.GetValue(attention)!.Select(a => (Resolution: r, Backend: a)))
-                    .SelectMany(c => parse.GetValue(fused)!.Select(f => (c.Resolution, c.Backend, Fusion: f == "on" ? WanFusion.Auto : WanFusion.Off)));
-                foreach (var (resolution, backend, fusion) in cases)
+                    .SelectMany(c => parse.GetValue(fused)!.Select(f => (c.Resolution, c.Backend, Fused: f == "on")));
+                foreach (var (resolution, backend, fusedGlue) in cases)
                 {
                     var (width, height) = Resolutions[resolution];
-                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK), fusion);
-                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, fused {(fusion == WanFusion.Auto ? "on" : "off")}, {device}");
+                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK), fusedGlue);
+                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, fused {(fusedGlue ? "on" : "off")}, {device}");
                     try
                     {
                         results.Add(DitBenchmark.Run(run, device, parse.GetValue(warmup), parse.GetValue(iterations), output.WriteLine));

@@ -12,7 +12,7 @@ public interface ISlaLinearBranch
     string Name { get; }
 
     /// <summary>
-    /// q [B, Lq, H, D], k and v [B, Lk, H, D], o_s [B, H, Lq, D] as <see cref="ISlaSparseBranch"/> returns it, proj_l's
+    /// q [B, Lq, H, D], k and v [B, Lk, H, D], o_s [B, Lq, H, D] as <see cref="ISlaSparseBranch"/> returns it, proj_l's
     /// weight [D, D] and bias [D] → o [B, Lq, H, D] in q's dtype.
     /// </summary>
     Tensor Combine(Tensor q, Tensor k, Tensor v, Tensor sparse, Tensor weight, Tensor bias);
@@ -29,6 +29,6 @@ public sealed class ReferenceSlaLinearBranch : ISlaLinearBranch
     {
         using var scope = NewDisposeScope();
         var linear = SlaLinearBranch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
-        return (sparse + SlaRounding.Linear(linear, weight, bias)).transpose(1, 2).MoveToOuterDisposeScope();
+        return (sparse + SlaRounding.Linear(linear, weight, bias).transpose(1, 2)).MoveToOuterDisposeScope();
     }
 }

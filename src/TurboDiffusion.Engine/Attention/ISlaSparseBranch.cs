@@ -11,16 +11,16 @@ public interface ISlaSparseBranch
 {
     string Name { get; }
 
-    /// <summary>q [B, Lq, H, D], k and v [B, Lk, H, D], lut [B, H, Mq, T] → o_s [B, H, Lq, D].</summary>
+    /// <summary>q [B, Lq, H, D], k and v [B, Lk, H, D], lut [B, H, Mq, T] → o_s [B, Lq, H, D].</summary>
     Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options);
 
     /// <summary>
     /// Selects the key blocks (<see cref="SlaBlockSelection"/>) and attends them: q [B, Lq, H, D], k and v [B, Lk, H, D] →
-    /// (lut [B, H, Mq, T] int32, o_s [B, H, Lq, D]). A branch whose preparation already pools the blocks overrides this.
+    /// (lut [B, H, Mq, T] int32, o_s [B, Lq, H, D]). A branch whose preparation already pools the blocks overrides this.
     /// </summary>
     (Tensor Lut, Tensor Sparse) Attend(Tensor q, Tensor k, Tensor v, SlaOptions options)
     {
-        var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+        var lut = SlaBlockSelection.Select(q, k, options);
         return (lut, Forward(q, k, v, lut, options));
     }
 }
@@ -32,6 +32,9 @@ public sealed class ReferenceSlaSparseBranch : ISlaSparseBranch
 
     public string Name => "reference";
 
-    public Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options) =>
-        SlaSparseBranch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), lut, options);
+    public Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options)
+    {
+        using var scope = NewDisposeScope();
+        return SlaSparseBranch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), lut, options).transpose(1, 2).MoveToOuterDisposeScope();
+    }
 }

@@ -73,7 +73,7 @@ public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
     }
 
     /// <summary>
-    /// The sparse kernel alone over prepared operands and lut [B, H, Mq, T] → o_s [B, H, Lq, D] (a view of [B, Lq, H, D]),
+    /// The sparse kernel alone over prepared operands and lut [B, H, Mq, T] → o_s [B, Lq, H, D],
     /// on <paramref name="path"/>'s tensor-core instructions (wgmma on Hopper, mma.sync elsewhere when Auto).
     /// </summary>
     public static Tensor AttendSelected(SageSlaOperands operands, Tensor lut, TensorCorePath path = TensorCorePath.Auto)
@@ -90,7 +90,7 @@ public sealed class NativeSageSlaSparseBranch : ISlaSparseBranch
             TensorMemory.DataPointer(operands.ValueCodes), TensorMemory.DataPointer(operands.ValueAbsMax), TensorMemory.DataPointer(lut), TensorMemory.DataPointer(output),
             (int)b, (int)h, (int)operands.Queries, (int)operands.Keys, HeadDim, operands.Options.QueryBlock, operands.Options.KeyBlock,
             (int)lut.shape[3], (float)(1 / Math.Sqrt(HeadDim)), path);
-        return output.transpose(1, 2).MoveToOuterDisposeScope();
+        return output.MoveToOuterDisposeScope();
     }
 }
 

@@ -19,11 +19,9 @@ public sealed class NativeSlaLinearBranch : ISlaLinearBranch
 
     public string Name => "native";
 
-    /// <summary>The native kernels where they are loaded and the model runs bf16 on CUDA with head dim 128, else the reference.</summary>
-    public static ISlaLinearBranch Best(Device device, ScalarType type, long headDim) =>
-        NativeKernels.Available && device.type == DeviceType.CUDA && type == ScalarType.BFloat16 && headDim == HeadDim
-            ? Instance
-            : ReferenceSlaLinearBranch.Instance;
+    /// <summary>Whether the kernels serve attention computed in <paramref name="type"/> on <paramref name="device"/> with <paramref name="headDim"/>: the library loaded, bf16 on CUDA, head dim 128.</summary>
+    public static bool CanRun(Device device, ScalarType type, long headDim) =>
+        NativeKernels.Available && device.type == DeviceType.CUDA && type == ScalarType.BFloat16 && headDim == HeadDim;
 
     public Tensor Combine(Tensor q, Tensor k, Tensor v, Tensor sparse, Tensor weight, Tensor bias)
     {
@@ -39,18 +37,18 @@ public sealed class NativeSlaLinearBranch : ISlaLinearBranch
         }
 
         // The kernels read these by raw pointer: a wrong shape would read past the tensors.
-        if (!sparse.shape.SequenceEqual([q.shape[0], q.shape[2], q.shape[1], HeadDim]) || sparse.dtype != q.dtype
+        if (!sparse.shape.SequenceEqual(q.shape) || sparse.dtype != q.dtype
             || !weight.shape.SequenceEqual([HeadDim, HeadDim]) || !bias.shape.SequenceEqual([HeadDim]))
         {
             throw new ArgumentException(
-                $"The native SLA linear kernels need o_s [B, H, Lq, D] in q's dtype, weight [{HeadDim}, {HeadDim}] and bias [{HeadDim}]; got o_s {sparse.dtype} [{string.Join(", ", sparse.shape)}], weight [{string.Join(", ", weight.shape)}], bias [{string.Join(", ", bias.shape)}] for q [{string.Join(", ", q.shape)}].");
+                $"The native SLA linear kernels need o_s [B, Lq, H, D] in q's dtype, weight [{HeadDim}, {HeadDim}] and bias [{HeadDim}]; got o_s {sparse.dtype} [{string.Join(", ", sparse.shape)}], weight [{string.Join(", ", weight.shape)}], bias [{string.Join(", ", bias.shape)}] for q [{string.Join(", ", q.shape)}].");
         }
 
         using var scope = NewDisposeScope();
         var (qc, kc, vc) = (q.contiguous(), k.contiguous(), v.contiguous());
 
-        // Free when o_s is the native sparse kernel's output: a transposed view of a [B, Lq, H, D] tensor.
-        var tokenMajor = sparse.transpose(1, 2).contiguous();
+        // Free when o_s is a native sparse kernel's output, which is contiguous already.
+        var sparseRows = sparse.contiguous();
         var (w, b) = (weight.to(ScalarType.BFloat16, q.device).contiguous(), bias.to(ScalarType.BFloat16, q.device).contiguous());
         var (batch, queries, heads, d) = (qc.shape[0], qc.shape[1], qc.shape[2], qc.shape[3]);
         var keyValue = empty([batch, heads, d, d], ScalarType.Float32, q.device);
@@ -62,7 +60,7 @@ public sealed class NativeSlaLinearBranch : ISlaLinearBranch
         var output = empty_like(qc);
         NativeKernels.SlaLinearCombine(
             TensorMemory.DataPointer(qc), TensorMemory.DataPointer(keyValue), TensorMemory.DataPointer(keySum), TensorMemory.DataPointer(w),
-            TensorMemory.DataPointer(b), TensorMemory.DataPointer(tokenMajor), TensorMemory.DataPointer(output), (int)batch, (int)heads, (int)queries, (int)d);
+            TensorMemory.DataPointer(b), TensorMemory.DataPointer(sparseRows), TensorMemory.DataPointer(output), (int)batch, (int)heads, (int)queries, (int)d);
         return output.MoveToOuterDisposeScope();
     }
 }

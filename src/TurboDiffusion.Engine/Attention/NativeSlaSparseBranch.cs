@@ -13,9 +13,9 @@ public sealed class NativeSlaSparseBranch : ISlaSparseBranch
 
     public string Name => "native";
 
-    /// <summary>The native kernel where it is loaded and the model runs bf16 on CUDA, else the reference.</summary>
-    public static ISlaSparseBranch Best(Device device, ScalarType type) =>
-        NativeKernels.Available && device.type == DeviceType.CUDA && type == ScalarType.BFloat16 ? Instance : ReferenceSlaSparseBranch.Instance;
+    /// <summary>Whether the kernel serves attention computed in <paramref name="type"/> on <paramref name="device"/>: the library loaded, bf16 on CUDA.</summary>
+    public static bool CanRun(Device device, ScalarType type) =>
+        NativeKernels.Available && device.type == DeviceType.CUDA && type == ScalarType.BFloat16;
 
     public Tensor Forward(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options)
     {
@@ -33,6 +33,6 @@ public sealed class NativeSlaSparseBranch : ISlaSparseBranch
             TensorMemory.DataPointer(qc), TensorMemory.DataPointer(kc), TensorMemory.DataPointer(vc), TensorMemory.DataPointer(table),
             TensorMemory.DataPointer(output), (int)b, (int)h, (int)lq, (int)kc.shape[1], (int)d,
             options.QueryBlock, options.KeyBlock, (int)table.shape[3], (float)(1 / Math.Sqrt(d)));
-        return output.transpose(1, 2).MoveToOuterDisposeScope();
+        return output.MoveToOuterDisposeScope();
     }
 }

@@ -5,7 +5,7 @@ namespace TurboDiffusion.Engine.Attention;
 /// <summary>
 /// SageSLA's quantized sparse branch written plainly in float64: the reference the native SageSLA kernel is tested
 /// against. q [B, Lq, H, D], k and v [B, Lk, H, D] in any floating dtype, lut [B, H, Mq, T] from
-/// <see cref="SlaBlockSelection"/> with the options' query block BQ and key block BK → o_s [B, H, Lq, D] in q's dtype.
+/// <see cref="SlaBlockSelection"/> with the options' query block BQ and key block BK → o_s [B, Lq, H, D] in q's dtype.
 /// <list type="number">
 /// <item>Q: int8 per (b, h, query block of BQ tokens), s_q = absmax/127 (<see cref="SageSlaQuantization.Int8PerBlock"/>).</item>
 /// <item>K: smoothed, k' = k − mean of k over all Lk tokens per (b, h), then int8 per key block of BK tokens, s_k.</item>
@@ -75,7 +75,7 @@ public sealed class ReferenceSageSlaSparseBranch : ISlaSparseBranch
             output.narrow(1, first, n).copy_(pv.div_(ProbabilityScale).div_(l).mul_(valueScales));
         }
 
-        return tiles.Untile(output).to(q.dtype).MoveToOuterDisposeScope();
+        return tiles.Untile(output).to(q.dtype).transpose(1, 2).MoveToOuterDisposeScope();
     }
 
     // Head-major q, k, v → float64 codes with scales: s_q [B, H, Mq], s_k [B, H, Mk], s_v [B, H, 1, D].

@@ -1,5 +1,3 @@
-using TurboDiffusion.Engine.Checkpoints;
-using TurboDiffusion.Engine.Models.Wan;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Attention;
@@ -13,8 +11,8 @@ namespace TurboDiffusion.Engine.Attention;
 /// scores in bf16, fp32 scores and softmax in the sparse branch with P rounded to bf16 before P·V, every
 /// linear-branch op and proj_l rounded to bf16, and o = bf16(o_s + proj_l(o_l)).</para>
 /// <para>Cost per call: O(B·H·L·(T·BK + D)·D) time for T selected key blocks of BK tokens; memory linear in L (no
-/// [L, L] tensor), plus a bounded chunk of gathered blocks and scores. One instance per DiT block: it owns that
-/// block's proj_l.</para>
+/// [L, L] tensor), plus a bounded chunk of gathered blocks and scores. One instance per attention layer: it owns that
+/// layer's proj_l.</para>
 /// </summary>
 public sealed class SlaAttention : IAttention, IDisposable
 {
@@ -52,30 +50,6 @@ public sealed class SlaAttention : IAttention, IDisposable
     /// <summary>The head dim D that proj_l, and so every input, has.</summary>
     public long HeadDim => projection.Features;
 
-    /// <summary>
-    /// The self-attention kernels of a DiT for <see cref="WanModel.Load"/>: block i gets an <see cref="SlaAttention"/>
-    /// over <c>blocks.i.self_attn.attn_op.local_attn.proj_l</c>, read in <paramref name="precision"/>'s compute dtype
-    /// on <paramref name="device"/>. A missing or misshapen proj_l throws <see cref="CheckpointException"/> naming
-    /// file and key when block i is built.
-    /// </summary>
-    /// <param name="sparseBranch">Default: <see cref="NativeSlaSparseBranch.Best"/> for the device and precision.</param>
-    /// <param name="linearBranch">Default: <see cref="NativeSlaLinearBranch.Best"/> for the device, precision and each block's proj_l width.</param>
-    public static Func<int, IAttention> ForBlocks(
-        WanCheckpoint checkpoint, SlaOptions options, WanPrecision precision, Device? device = null, ISlaSparseBranch? sparseBranch = null,
-        ISlaLinearBranch? linearBranch = null)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(precision);
-        device ??= CPU;
-        sparseBranch ??= NativeSlaSparseBranch.Best(device, precision.Compute);
-        return block =>
-        {
-            var projection = SlaProjection.Load(checkpoint, block, precision.Compute, device);
-            return new SlaAttention(options, projection, sparseBranch, linearBranch ?? NativeSlaLinearBranch.Best(device, precision.Compute, projection.Features));
-        };
-    }
-
     public Tensor Forward(Tensor q, Tensor k, Tensor v)
     {
         Check(q, k, v);
@@ -96,7 +70,7 @@ public sealed class SlaAttention : IAttention, IDisposable
     {
         Check(q, k, k);
         using var scope = NewDisposeScope();
-        return SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), Options).MoveToOuterDisposeScope();
+        return SlaBlockSelection.Select(q, k, Options).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => projection.Dispose();
@@ -104,11 +78,13 @@ public sealed class SlaAttention : IAttention, IDisposable
     private SlaParts Compute(Tensor q, Tensor k, Tensor v)
     {
         Check(q, k, v);
-        var (qh, kh, vh) = (q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
         var (lut, sparse) = sparseBranch.Attend(q, k, v, Options);
-        var linear = SlaLinearBranch.Forward(qh, kh, vh);
+
+        // The reference linear branch works heads-first.
+        var linear = SlaLinearBranch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
         var projected = projection.Forward(linear);
-        return new SlaParts(lut, sparse, linear, projected, (sparse + projected).transpose(1, 2));
+        var (tokenLinear, tokenProjected) = (linear.transpose(1, 2), projected.transpose(1, 2));
+        return new SlaParts(lut, sparse, tokenLinear, tokenProjected, sparse + tokenProjected);
     }
 
     private void Check(Tensor q, Tensor k, Tensor v)

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Attention;
 
 /// <summary>
-/// Which key blocks each query block attends (TurboDiffusion's <c>get_block_map</c>), head-major:
-/// q [B, H, Lq, D], k [B, H, Lk, D] → scores S [B, H, Mq, Mk] = meanpool(q) · meanpool(k − mean_L k)ᵀ, no 1/√D
+/// Which key blocks each query block attends (TurboDiffusion's <c>get_block_map</c>):
+/// q [B, Lq, H, D], k [B, Lk, H, D] → scores S [B, H, Mq, Mk] = meanpool(q) · meanpool(k − mean_L k)ᵀ, no 1/√D
 /// and no softmax (top-k per row needs neither) → lut [B, H, Mq, topk] int32, each row's key-block indices
 /// ascending. Partial last blocks are averaged over their true token count.
 /// bf16 rounds where the reference does: mean_L k and k − mean_L k in bf16, pooling accumulates in fp32 and
@@ -12,16 +12,19 @@ namespace TurboDiffusion.Engine.Attention;
 /// </summary>
 public static class SlaBlockSelection
 {
-    /// <summary>q [B, H, Lq, D], k [B, H, Lk, D] → S [B, H, Mq, Mk] in q's dtype.</summary>
+    /// <summary>q [B, Lq, H, D], k [B, Lk, H, D] → S [B, H, Mq, Mk] in q's dtype.</summary>
     public static Tensor Scores(Tensor q, Tensor k, SlaOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         using var scope = NewDisposeScope();
 
+        // Pooling runs over the tokens of each head: heads first.
+        var (queries, keys) = (q.transpose(1, 2), k.transpose(1, 2));
+
         // SageAttention's smooth-K: it subtracts q̄_i·mean_L(k) from every score of row i, so the top-k is the
         // same in exact arithmetic, but S has smaller magnitudes and so smaller bf16 rounding errors.
-        var smoothed = k - k.mean([-2L], keepdim: true);
-        var pooledQ = MeanPool(q, options.QueryBlock);
+        var smoothed = keys - keys.mean([-2L], keepdim: true);
+        var pooledQ = MeanPool(queries, options.QueryBlock);
         var pooledK = MeanPool(smoothed, options.KeyBlock);
         return SlaRounding.MatMul(pooledQ, pooledK.transpose(-2, -1)).MoveToOuterDisposeScope();
     }
@@ -50,7 +53,7 @@ public static class SlaBlockSelection
         return ascending.to(ScalarType.Int32).MoveToOuterDisposeScope();
     }
 
-    /// <summary>q [B, H, Lq, D], k [B, H, Lk, D] → lut [B, H, Mq, topk] int32: <see cref="Scores"/> then <see cref="TopBlocks"/>.</summary>
+    /// <summary>q [B, Lq, H, D], k [B, Lk, H, D] → lut [B, H, Mq, topk] int32: <see cref="Scores"/> then <see cref="TopBlocks"/>.</summary>
     public static Tensor Select(Tensor q, Tensor k, SlaOptions options)
     {
         using var scores = Scores(q, k, options);

@@ -67,7 +67,7 @@ public static class WanConfigDetector
 
     private static int HeadDim(ITensorReader checkpoint, int? asked, long[] patch)
     {
-        var projection = $"{SlaProjection.Prefix(0)}.weight";
+        var projection = $"{DitSlaProjection.Prefix(0)}.weight";
         int? fromSla = null;
         if (checkpoint.Contains(projection))
         {

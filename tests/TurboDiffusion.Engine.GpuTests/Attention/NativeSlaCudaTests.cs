@@ -43,7 +43,7 @@ public sealed class NativeSlaCudaTests(ITestOutputHelper output)
         using var q = randn([1, 32_760, 12, 128], generator: generator).to(ScalarType.BFloat16, CUDA);
         using var k = randn([1, 32_760, 12, 128], generator: generator).to(ScalarType.BFloat16, CUDA);
         using var v = randn([1, 32_760, 12, 128], generator: generator).to(ScalarType.BFloat16, CUDA);
-        using var lut = SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+        using var lut = SlaBlockSelection.Select(q, k, options);
 
         using var native = NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options);
         using var reference = ReferenceSlaSparseBranch.Instance.Forward(q, k, v, lut, options);

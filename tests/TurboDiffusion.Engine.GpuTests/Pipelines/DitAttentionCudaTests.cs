@@ -32,6 +32,7 @@ public sealed class DitAttentionCudaTests(ITestOutputHelper output)
             Assert.Equal(("native", "native"), (sla.SparseBranch, sla.LinearBranch));
             Assert.Equal(run, sla.Options);
         });
+        Assert.Equal($"sla (top-k {run.Ratio}, blocks {run.QueryBlock}/{run.KeyBlock}; sparse branch native, linear branch native)", DitAttention.Describe(model));
         using var outputs = fixture.Golden.Tensors("outputs.safetensors");
         using var expected = outputs.Load("out_sla_fp64");
         var difference = TensorAssert.Close(velocity, expected, fixture.Golden.Tolerance(SlaBf16Tolerance), "pipeline DiT, sla, bf16 CUDA vs out_sla_fp64");
@@ -50,13 +51,15 @@ public sealed class DitAttentionCudaTests(ITestOutputHelper output)
         using var sageSla = VideoPipelineLoader.LoadDit(path, CUDA, new DitAttentionOptions(topK: fixture.Golden.Manifest.DitSlaOptions().Ratio));
         var tiles = Assert.IsType<SlaAttention>(sageSla.SelfAttention[0]).Options;
         using var checkpoint = WanCheckpoint.Open(path);
-        using var sla = WanModel.Load(checkpoint, fixture.Config, WanPrecision.Bf16, CUDA, SlaAttention.ForBlocks(checkpoint, tiles, WanPrecision.Bf16, CUDA));
+        var plan = KernelPlan.SparseLinear(tiles, fixture.Config, WanPrecision.Bf16, CUDA);
+        using var sla = WanModel.Load(checkpoint, fixture.Config, WanPrecision.Bf16, CUDA, DitAttention.SelfAttention(plan, checkpoint, WanPrecision.Bf16, CUDA), plan);
         using var quantized = Forward(sageSla, fixture);
         using var unquantized = Forward(sla, fixture);
 
         var kernelTiles = capability.Major == 9 ? SlaOptions.Hopper() : SlaOptions.Default;
         Assert.Equal((kernelTiles.QueryBlock, kernelTiles.KeyBlock), (tiles.QueryBlock, tiles.KeyBlock));
         Assert.All(sageSla.SelfAttention, attention => Assert.Equal("sagesla", Assert.IsType<SlaAttention>(attention).SparseBranch));
+        Assert.Equal($"sagesla (top-k {tiles.Ratio}, blocks {tiles.QueryBlock}/{tiles.KeyBlock}; linear branch native)", DitAttention.Describe(sageSla));
         var difference = TensorAssert.Compare(quantized, unquantized);
         output.WriteLine($"sagesla vs native sla, blocks {tiles.QueryBlock}/{tiles.KeyBlock}, on {capability}: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
         Assert.True(

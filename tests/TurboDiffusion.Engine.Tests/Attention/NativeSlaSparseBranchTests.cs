@@ -7,15 +7,6 @@ namespace TurboDiffusion.Engine.Tests.Attention;
 public sealed class NativeSlaSparseBranchTests
 {
     [Fact]
-    public void The_reference_serves_cpu_models_whatever_is_loaded()
-    {
-        TorchRuntime.EnsureLoaded();
-
-        Assert.Same(ReferenceSlaSparseBranch.Instance, NativeSlaSparseBranch.Best(CPU, ScalarType.BFloat16));
-        Assert.Same(ReferenceSlaSparseBranch.Instance, NativeSlaSparseBranch.Best(CPU, ScalarType.Float32));
-    }
-
-    [Fact]
     public void The_native_branch_refuses_cpu_tensors_naming_dtype_and_device()
     {
         TorchRuntime.EnsureLoaded();

@@ -26,7 +26,7 @@ public sealed class SageSlaSparseBranchTests
     {
         using var scope = NewDisposeScope();
         var (q, k, v) = Inputs(queries, keys);
-        var lut = SlaBlockSelection.Select(q, k, Options);
+        var lut = Select(q, k, Options);
 
         var whole = Forward(ReferenceSageSlaSparseBranch.Instance, q, k, v, lut, Options);
         var perQueryBlock = Forward(ReferenceSageSlaSparseBranch.Instance, q, k, v, lut, Options, chunkScores: 1);
@@ -60,7 +60,7 @@ public sealed class SageSlaSparseBranchTests
         var (q, k, v) = Inputs(150, 200);
         using var generator = new Generator(5, CPU);
         var offsetKeys = k + 3 * randn([128], ScalarType.Float64, generator: generator);
-        var lut = SlaBlockSelection.Select(q, offsetKeys, Options);
+        var lut = Select(q, offsetKeys, Options);
 
         var smoothed = Forward(ReferenceSageSlaSparseBranch.Unquantized, q, offsetKeys, v, lut, Options);
 
@@ -77,7 +77,7 @@ public sealed class SageSlaSparseBranchTests
         k = k.to(ScalarType.BFloat16).to(ScalarType.Float64);
         using var generator = new Generator(5, CPU);
         var shift = (4 * randn([128], ScalarType.Float64, generator: generator)).to(ScalarType.BFloat16).to(ScalarType.Float64);
-        var lut = SlaBlockSelection.Select(q, k, Options);
+        var lut = Select(q, k, Options);
 
         var shifted = Forward(ReferenceSageSlaSparseBranch.Instance, q, k + shift, v, lut, Options);
 
@@ -89,7 +89,7 @@ public sealed class SageSlaSparseBranchTests
     {
         using var scope = NewDisposeScope();
         var (q, k, v) = Inputs(150, 200);
-        var lut = SlaBlockSelection.Select(q, k, Options);
+        var lut = Select(q, k, Options);
 
         var scaled = Forward(ReferenceSageSlaSparseBranch.Instance, q * 8, k / 8, v * 4, lut, Options);
 
@@ -104,7 +104,7 @@ public sealed class SageSlaSparseBranchTests
         q.narrow(2, 64, 64).zero_();
         v.select(3, 5).zero_();
         var everyBlock = new SlaOptions(1.0, 64, 32);
-        var lut = SlaBlockSelection.Select(q, k, everyBlock);
+        var lut = Select(q, k, everyBlock);
 
         var o = Forward(ReferenceSageSlaSparseBranch.Instance, q, k, v, lut, everyBlock);
 
@@ -123,7 +123,7 @@ public sealed class SageSlaSparseBranchTests
         // bf16 values: 200 copies sum exactly, so the mean is the key itself and the smoothed keys are exactly zero.
         var constantKeys = k.narrow(2, 0, 1).to(ScalarType.BFloat16).to(ScalarType.Float64).expand_as(k).contiguous();
         var everyBlock = new SlaOptions(1.0, 64, 32);
-        var lut = SlaBlockSelection.Select(q, constantKeys, everyBlock);
+        var lut = Select(q, constantKeys, everyBlock);
 
         var o = Forward(ReferenceSageSlaSparseBranch.Instance, q, constantKeys, v, lut, everyBlock);
 
@@ -132,10 +132,13 @@ public sealed class SageSlaSparseBranchTests
         Assert.True(TensorAssert.Compare(o, (v8 * sv).mean([2L], keepdim: true).expand(2, 3, 150, 128)).MaxAbs <= SummationOrder);
     }
 
+    // Head-major q, k through the selection's token-major contract.
+    private static Tensor Select(Tensor q, Tensor k, SlaOptions options) => SlaBlockSelection.Select(q.transpose(1, 2), k.transpose(1, 2), options);
+
     // Head-major q, k, v through the branch's token-major contract → o_s [B, H, Lq, D].
     private static Tensor Forward(
         ReferenceSageSlaSparseBranch branch, Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options, long chunkScores = SlaSparseBranch.ChunkScores) =>
-        branch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), lut, options, chunkScores);
+        branch.Forward(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), lut, options, chunkScores).transpose(1, 2);
 
     // The branch's numerics on the full [B, H, Lq, Lk] scores, with the selection as a mask.
     private static Tensor Definition(Tensor q, Tensor k, Tensor v, Tensor lut, SlaOptions options)

@@ -6,7 +6,9 @@ namespace TurboDiffusion.Engine.Tests.Attention;
 
 /// <summary>
 /// The sla_op golden set: q, k, v [B, L, H, D] bf16 and proj_l, the official SLA outputs for one block configuration
-/// (<c>q{BQ}_k{BK}</c>) and the linear branch shared by all, with their float64 references.
+/// (<c>q{BQ}_k{BK}</c>) and the linear branch shared by all, with their float64 references. The branch outputs (o_s,
+/// o_l), which the reference keeps heads-first, are read token-major [B, L, H, D], the layout every attention here
+/// returns.
 /// </summary>
 internal sealed class SlaOpFixture : IDisposable
 {
@@ -47,7 +49,10 @@ internal sealed class SlaOpFixture : IDisposable
             using var reader = golden.Tensors(file);
             foreach (var name in reader.Names)
             {
-                tensors[name.StartsWith(configuration + "_", StringComparison.Ordinal) ? name[(configuration.Length + 1)..] : name] = reader.Load(name);
+                var key = name.StartsWith(configuration + "_", StringComparison.Ordinal) ? name[(configuration.Length + 1)..] : name;
+                using var scope = NewDisposeScope();
+                var tensor = reader.Load(name);
+                tensors[key] = (IsBranchOutput(key) ? tensor.transpose(1, 2).contiguous() : tensor).MoveToOuterDisposeScope();
             }
         }
 
@@ -70,4 +75,6 @@ internal sealed class SlaOpFixture : IDisposable
     }
 
     private static string Name(SlaOptions options) => $"q{options.QueryBlock}_k{options.KeyBlock}";
+
+    private static bool IsBranchOutput(string name) => name.StartsWith("o_s_", StringComparison.Ordinal) || name.StartsWith("o_l_", StringComparison.Ordinal);
 }

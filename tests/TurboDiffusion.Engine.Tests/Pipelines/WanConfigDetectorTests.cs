@@ -115,7 +115,7 @@ public sealed class WanConfigDetectorTests
         using var synthetic = new SyntheticWanCheckpoint(config);
         for (var block = 0; block < config.NumLayers; block++)
         {
-            synthetic.With($"{SlaProjection.Prefix(block)}.weight", config.HeadDim, config.HeadDim).With($"{SlaProjection.Prefix(block)}.bias", config.HeadDim);
+            synthetic.With($"{DitSlaProjection.Prefix(block)}.weight", config.HeadDim, config.HeadDim).With($"{DitSlaProjection.Prefix(block)}.bias", config.HeadDim);
         }
 
         using var checkpoint = WanCheckpoint.Open(synthetic.WriteTurbo(scratch.File("turbo.pth")));

@@ -21,10 +21,6 @@ internal sealed class FusedWanBlockOps : IWanBlockOps
 
     public string Name => "fused";
 
-    /// <summary>These kernels when <paramref name="fusion"/> allows and <see cref="CanRun"/>, else the reference.</summary>
-    public static IWanBlockOps Choose(WanConfig config, WanPrecision precision, Device device, WanFusion fusion) =>
-        fusion == WanFusion.Auto && CanRun(config, precision, device) ? Instance : ReferenceWanBlockOps.Instance;
-
     /// <summary>Whether the kernels serve this model: library loaded, CUDA, fp32 stream with bf16 compute, D and head dim within their limits.</summary>
     public static bool CanRun(WanConfig config, WanPrecision precision, Device device) =>
         NativeKernels.Available && device.type == DeviceType.CUDA &&

@@ -5,8 +5,8 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// <summary>
 /// The elementwise glue of a DiT block, between its projections: LayerNorm with adaLN modulation, q/k RMSNorm with
 /// RoPE, and the residual adds. <see cref="ReferenceWanBlockOps"/> is the definition (TorchSharp, any dtype and
-/// device); <see cref="FusedWanBlockOps"/> runs each op as one native kernel for bf16 inference on CUDA. A model picks
-/// one at load (<see cref="FusedWanBlockOps.Choose"/>) and all its blocks use it.
+/// device); <see cref="FusedWanBlockOps"/> runs each op as one native kernel for bf16 inference on CUDA. The model's
+/// <see cref="KernelPlan"/> picks one at load and all its blocks use it.
 /// </summary>
 internal interface IWanBlockOps
 {

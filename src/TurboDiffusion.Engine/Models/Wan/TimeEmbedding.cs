@@ -48,15 +48,12 @@ internal sealed class TimeEmbedding
     }
 
     /// <summary>t [B] → (e [B, D], e0 [B, 6, D]) in the stream dtype.</summary>
-    public (Tensor E, Tensor E0) Forward(Tensor t, Action<string, Tensor>? observe = null)
+    public (Tensor E, Tensor E0) Forward(Tensor t)
     {
         using var scope = NewDisposeScope();
         var sinusoid = Sinusoid(t, freqDim);
-        observe?.Invoke("timestep_sinusoid", sinusoid);
         var e = embedding2.Forward(silu(embedding0.Forward(sinusoid)));
         var e0 = projection.Forward(silu(e)).unflatten(1, [6, dim]);
-        observe?.Invoke("time_embedding_e", e);
-        observe?.Invoke("time_projection_e0", e0);
         return (e.MoveToOuterDisposeScope(), e0.MoveToOuterDisposeScope());
     }
 }

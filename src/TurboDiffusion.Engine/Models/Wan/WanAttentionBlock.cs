@@ -61,8 +61,8 @@ internal sealed class WanAttentionBlock
 
     public IAttention SelfAttentionKernel => selfAttn.Kernel;
 
-    /// <summary>x [B, L, D], e0 [B, 6, D] (stream dtype) → the updated stream [B, L, D].</summary>
-    public Tensor Forward(Tensor x, Tensor e0, RopeTable rope, WanCrossKeyValue context, Action<string, Tensor>? observe = null)
+    /// <summary>x [B, L, D], e0 [B, 6, D] (stream dtype) → the updated stream [B, L, D], with the attention outputs it added.</summary>
+    public WanBlockOutput Forward(Tensor x, Tensor e0, RopeTable rope, WanCrossKeyValue context)
     {
         if (x.dtype != streamType || e0.dtype != streamType)
         {
@@ -74,16 +74,13 @@ internal sealed class WanAttentionBlock
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
 
         var y = selfAttn.Forward(ops.LayerNormModulate(norm1, x, shiftMsa, scaleMsa), rope);
-        observe?.Invoke($"{name}_self_attn_out", y);
         x = ops.GatedResidual(x, y, gateMsa);
 
         var c = crossAttn.Forward(ops.LayerNormModulate(norm3, x), context);
-        observe?.Invoke($"{name}_cross_attn_out", c);
         x = ops.GatedResidual(x, c);
 
         var f = ffn2.Forward(gelu(ffn0.Forward(ops.LayerNormModulate(norm2, x, shiftMlp, scaleMlp)), TorchSharp.Modules.GELU.Approximate.tanh));
         x = ops.GatedResidual(x, f, gateMlp);
-        observe?.Invoke($"{name}_out", x);
-        return x.MoveToOuterDisposeScope();
+        return new WanBlockOutput(x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope());
     }
 }

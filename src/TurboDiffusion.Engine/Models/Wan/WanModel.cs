@@ -23,9 +23,9 @@ public sealed class WanModel : IDisposable
 
     private WanModel(
         WanConfig config, WanPrecision precision, Device device, WeightSet weights, PatchEmbedding patchEmbedding,
-        TextEmbedding textEmbedding, TimeEmbedding timeEmbedding, WanAttentionBlock[] blocks, WanHead head, bool fusedElementwise)
+        TextEmbedding textEmbedding, TimeEmbedding timeEmbedding, WanAttentionBlock[] blocks, WanHead head, KernelPlan kernelPlan)
     {
-        (Config, Precision, Device, Weights, FusedElementwise) = (config, precision, device, weights, fusedElementwise);
+        (Config, Precision, Device, Weights, KernelPlan) = (config, precision, device, weights, kernelPlan);
         (this.patchEmbedding, this.textEmbedding, this.timeEmbedding) = (patchEmbedding, textEmbedding, timeEmbedding);
         (this.blocks, this.head) = (blocks, head);
         rope = new Rope3d(config.HeadDim);
@@ -37,37 +37,47 @@ public sealed class WanModel : IDisposable
 
     public Device Device { get; }
 
-    /// <summary>Whether the blocks' elementwise glue runs on the fused native kernels (else the TorchSharp reference), as chosen at load.</summary>
-    public bool FusedElementwise { get; }
+    /// <summary>Which path each op runs, as decided before the load.</summary>
+    public KernelPlan KernelPlan { get; }
 
-    /// <summary>The self-attention kernel of each block, as chosen at load.</summary>
+    /// <summary>The self-attention kernel of each block, as built at load.</summary>
     public IReadOnlyList<IAttention> SelfAttention => [.. blocks.Select(b => b.SelfAttentionKernel)];
 
     /// <summary>Every tensor the modules declared, owned by the model.</summary>
     internal WeightSet Weights { get; }
+
+    /// <summary>Taps on <see cref="PrepareContext"/> and <see cref="Forward"/>; none by default.</summary>
+    internal IWanForwardHooks? Hooks { get; set; }
 
     /// <summary>
     /// Builds the model from a checkpoint with the official Wan key names, reading each tensor straight into
     /// its precision and device. A missing tensor or a wrong shape or dtype throws <see cref="CheckpointException"/>
     /// naming the file and key; nothing stays allocated then.
     /// </summary>
-    /// <param name="selfAttention">The self-attention kernel for block i (default: <see cref="DenseAttention"/>),
-    /// called once per block here; per-block state (SLA's proj_l) belongs in the returned object. The model owns a
-    /// disposable kernel: it is disposed with the model, or here when the load fails.</param>
-    /// <param name="fusion">Whether the blocks' norms, modulation, q/k RoPE and residual adds may run on the fused native
-    /// kernels (<see cref="WanFusion.Auto"/>: where they can run) or always on the TorchSharp reference.</param>
+    /// <param name="selfAttention">Block i's self-attention kernel, the one <paramref name="kernelPlan"/> plans, called once
+    /// per block here: <see cref="DenseAttention"/> by default, and for SLA required (<see cref="KernelPlan.CreateSlaAttention"/>
+    /// over the block's proj_l). The model owns a disposable kernel: it is disposed with the model, or here when the load
+    /// fails.</param>
+    /// <param name="kernelPlan">Which path each op runs; by default <see cref="KernelPlan.Dense"/> for the device.</param>
+    /// <exception cref="ArgumentException">An SLA plan without its kernels.</exception>
     public static WanModel Load(
         ITensorReader weights, WanConfig config, WanPrecision precision, Device? device = null, Func<int, IAttention>? selfAttention = null,
-        WanFusion fusion = WanFusion.Auto)
+        KernelPlan? kernelPlan = null)
     {
         config.Validate();
         device ??= CPU;
+        var plan = kernelPlan ?? KernelPlan.Dense(config, precision, device);
+        if (plan.SelfAttention != SelfAttentionKind.Dense && selfAttention is null)
+        {
+            throw new ArgumentException(
+                $"{config.Name} is planned to run {plan.DescribeSelfAttention()}, which needs each block's kernel over its proj_l.", nameof(selfAttention));
+        }
+
         selfAttention ??= _ => DenseAttention.Instance;
-        var ops = FusedWanBlockOps.Choose(config, precision, device, fusion);
         var kernels = new List<IAttention>(config.NumLayers);
         try
         {
-            return WeightLoader.Build(new CheckpointWeightSource(weights, device), loader => Build(loader, config, precision, Kernel, ops));
+            return WeightLoader.Build(new CheckpointWeightSource(weights, device), loader => Build(loader, config, precision, Kernel, plan));
         }
         catch
         {
@@ -83,8 +93,9 @@ public sealed class WanModel : IDisposable
     }
 
     /// <summary>Builds every module, each declaring its tensors to <paramref name="weights"/>, in the reference's module order.</summary>
-    internal static WanModel Build(WeightLoader weights, WanConfig config, WanPrecision precision, Func<int, IAttention> selfAttention, IWanBlockOps ops)
+    internal static WanModel Build(WeightLoader weights, WanConfig config, WanPrecision precision, Func<int, IAttention> selfAttention, KernelPlan kernelPlan)
     {
+        var ops = kernelPlan.BlockOps;
         var patch = PatchEmbedding.Load(weights, config, precision);
         var text = TextEmbedding.Load(weights, config, precision.Compute);
         var time = TimeEmbedding.Load(weights, config, precision.Stream);
@@ -95,7 +106,7 @@ public sealed class WanModel : IDisposable
         }
 
         var head = WanHead.Load(weights, config, precision.Stream);
-        return new WanModel(config, precision, weights.Device, weights.Owner, patch, text, time, blocks, head, ops is FusedWanBlockOps);
+        return new WanModel(config, precision, weights.Device, weights.Owner, patch, text, time, blocks, head, kernelPlan);
     }
 
     /// <summary>
@@ -103,22 +114,13 @@ public sealed class WanModel : IDisposable
     /// zeros) is zero-padded to text_len rows, embedded, and projected to every block's cross-attention keys
     /// and values. All text_len rows are attended, unmasked, as in the reference.
     /// </summary>
-    public WanTextContext PrepareContext(Tensor context) => PrepareContext(context, null);
-
-    /// <summary>
-    /// The velocity for x [B, 16, T, H, W] at timestep [B] (or one value for all; the sampler's bf16(t·1000)),
-    /// given a prepared prompt and, for I2V, the condition y [B, 20, T, H, W]. T, H, W must be multiples of
-    /// the patch (1, 2, 2). Returns [B, 16, T, H, W] in the stream dtype; every temporary is disposed.
-    /// </summary>
-    public Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y = null) => Forward(x, timestep, context, y, null);
-
-    internal WanTextContext PrepareContext(Tensor context, Action<string, Tensor>? observe)
+    public WanTextContext PrepareContext(Tensor context)
     {
         WanInputs.CheckContext(Config, context);
         using var scope = NewDisposeScope();
         var padded = nn.functional.pad(context.to(Precision.Compute, Device), [0, 0, 0, Config.TextLen - context.shape[1]]);
         var embedded = textEmbedding.Forward(padded);
-        observe?.Invoke("context_after_text_embedding", embedded);
+        Hooks?.TextEmbedded(embedded);
         var keyValues = new List<WanCrossKeyValue>(blocks.Length);
         try
         {
@@ -136,7 +138,12 @@ public sealed class WanModel : IDisposable
         return new WanTextContext(this, keyValues);
     }
 
-    internal Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y, Action<string, Tensor>? observe)
+    /// <summary>
+    /// The velocity for x [B, 16, T, H, W] at timestep [B] (or one value for all; the sampler's bf16(t·1000)),
+    /// given a prepared prompt and, for I2V, the condition y [B, 20, T, H, W]. T, H, W must be multiples of
+    /// the patch (1, 2, 2). Returns [B, 16, T, H, W] in the stream dtype; every temporary is disposed.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y = null)
     {
         WanInputs.CheckForward(Config, x, timestep, y);
         if (!ReferenceEquals(context.Model, this) || context.Batch != x.shape[0])
@@ -144,30 +151,35 @@ public sealed class WanModel : IDisposable
             throw new ArgumentException($"{Config.Name}: the text context must come from this model's PrepareContext with batch {x.shape[0]}, got batch {context.Batch}.", nameof(context));
         }
 
+        var hooks = Hooks;
         using var scope = NewDisposeScope();
         var latent = x.to(Precision.Compute, Device);
         var input = y is null ? latent : cat([latent, y.to(Precision.Compute, Device)], 1);
         var grid = patchEmbedding.GridOf(input);
         var patches = patchEmbedding.Patchify(input);
-        observe?.Invoke("patchified_input", patches);
+        hooks?.Patchified(patches);
         var tokens = patchEmbedding.Forward(patches);
-        observe?.Invoke("tokens_after_patch_embedding", tokens);
+        hooks?.PatchEmbedded(tokens);
 
         var t = timestep.to(Device).flatten().expand(x.shape[0]);
-        var (e, e0) = timeEmbedding.Forward(t, observe);
-        if (observe is not null)
+        var (e, e0) = timeEmbedding.Forward(t);
+        if (hooks is not null)
         {
-            observe("rope_angles", rope.Angles(grid, Device));
+            // Computed for the hooks alone: the forward itself needs neither the sinusoid outside the time embedding nor the angles.
+            hooks.TimeEmbedded(TimeEmbedding.Sinusoid(t, Config.FreqDim), e, e0);
+            hooks.RopeAngles(rope.Angles(grid, Device));
         }
 
         using var table = rope.Table(grid, Device, Precision.Stream);
         for (var i = 0; i < blocks.Length; i++)
         {
-            tokens = blocks[i].Forward(tokens, e0, table, context.Block(i), observe);
+            var block = blocks[i].Forward(tokens, e0, table, context.Block(i));
+            hooks?.BlockDone(i, block);
+            tokens = block.ReleaseStream();
         }
 
         var output = head.Forward(tokens, e);
-        observe?.Invoke("head_out_before_unpatchify", output);
+        hooks?.HeadDone(output);
         return head.Unpatchify(output, grid).MoveToOuterDisposeScope();
     }
 

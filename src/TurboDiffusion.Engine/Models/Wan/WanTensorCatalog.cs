@@ -14,7 +14,7 @@ public static class WanTensorCatalog
 {
     /// <param name="type">The dtype to report for every tensor (the "file's" dtype).</param>
     public static IReadOnlyList<TensorInfo> Tensors(WanConfig config, ScalarType type = ScalarType.Float32) =>
-        WeightCatalog.Record(weights => WanModel.Build(weights, config, WanPrecision.Fp32, _ => DenseAttention.Instance, ReferenceWanBlockOps.Instance), type);
+        WeightCatalog.Record(weights => WanModel.Build(weights, config, WanPrecision.Fp32, _ => DenseAttention.Instance, KernelPlan.Dense(config, WanPrecision.Fp32, CPU).WithReferenceGlue()), type);
 
     /// <summary>Total number of weights: 1,418,996,800 for 1.3B, 14,288,491,584 for 14B.</summary>
     public static long ParameterCount(WanConfig config) => WeightCatalog.ParameterCount(Tensors(config));

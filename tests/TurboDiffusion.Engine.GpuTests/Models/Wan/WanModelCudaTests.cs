@@ -58,7 +58,7 @@ public sealed class WanModelCudaTests(ITestOutputHelper output)
         CudaDevice.RequireNativeKernels();
         using var fixture = WanFixture.T2V();
         using var fused = WanModel.Load(fixture.Weights, fixture.Config, WanPrecision.Bf16, CUDA);
-        using var unfused = WanModel.Load(fixture.Weights, fixture.Config, WanPrecision.Bf16, CUDA, fusion: WanFusion.Off);
+        using var unfused = WanModel.Load(fixture.Weights, fixture.Config, WanPrecision.Bf16, CUDA, kernelPlan: KernelPlan.Dense(fixture.Config, WanPrecision.Bf16, CUDA).WithReferenceGlue());
         using var x = fixture.X.to(ScalarType.BFloat16, CUDA);
         using var timestep = fixture.Timestep.to(ScalarType.BFloat16, CUDA);
         using var prompt = fixture.Context.to(ScalarType.BFloat16, CUDA);
@@ -68,8 +68,8 @@ public sealed class WanModelCudaTests(ITestOutputHelper output)
         using var unfusedContext = unfused.PrepareContext(prompt);
         using var unfusedVelocity = unfused.Forward(x, timestep, unfusedContext);
 
-        Assert.True(fused.FusedElementwise);
-        Assert.False(unfused.FusedElementwise);
+        Assert.Equal(KernelPath.Native, fused.KernelPlan.Glue);
+        Assert.Equal(KernelPath.Reference, unfused.KernelPlan.Glue);
         var fromFp64 = TensorAssert.Close(fusedVelocity, fixture.OutFp64, fixture.Golden.Tolerance("bf16 GPU implementation vs out_fp64"), "dit_t2v_tiny fused bf16 CUDA vs out_fp64");
         output.WriteLine($"dit_t2v_tiny fused bf16 CUDA vs out_fp64: max_abs {fromFp64.MaxAbs:E2}, rel_l2 {fromFp64.RelL2:E2}");
         var fromUnfused = TensorAssert.Compare(fusedVelocity, unfusedVelocity);
@@ -86,7 +86,7 @@ public sealed class WanModelCudaTests(ITestOutputHelper output)
         var config = WanConfig.Wan21T2V1Point3B;
         using var weights = new RandomWanWeights(config, seed: 1, ScalarType.BFloat16, CUDA);
         using var fused = WanModel.Load(weights, config, WanPrecision.Bf16, CUDA);
-        using var unfused = WanModel.Load(weights, config, WanPrecision.Bf16, CUDA, fusion: WanFusion.Off);
+        using var unfused = WanModel.Load(weights, config, WanPrecision.Bf16, CUDA, kernelPlan: KernelPlan.Dense(config, WanPrecision.Bf16, CUDA).WithReferenceGlue());
         using var generator = new Generator(2);
         using var x = randn(new long[] { 1, 16, 2, 60, 104 }, generator: generator).to(ScalarType.BFloat16, CUDA);
         using var prompt = randn(new long[] { 1, 512, config.TextDim }, generator: generator).to(ScalarType.BFloat16, CUDA);
@@ -97,7 +97,7 @@ public sealed class WanModelCudaTests(ITestOutputHelper output)
         using var unfusedContext = unfused.PrepareContext(prompt);
         using var unfusedVelocity = unfused.Forward(x, t, unfusedContext);
 
-        Assert.True(fused.FusedElementwise);
+        Assert.Equal(KernelPath.Native, fused.KernelPlan.Glue);
         var difference = TensorAssert.Compare(fusedVelocity, unfusedVelocity);
         output.WriteLine($"1.3B at 480p, 5 frames: fused vs unfused max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
         Assert.True(difference.RelL2 <= 1e-2, $"rel_l2 {difference.RelL2:E2}: two bf16 implementations of one forward should agree within the bf16 bound 1e-2");

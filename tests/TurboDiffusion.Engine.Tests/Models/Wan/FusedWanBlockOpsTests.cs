@@ -8,44 +8,7 @@ namespace TurboDiffusion.Engine.Tests.Models.Wan;
 
 public sealed class FusedWanBlockOpsTests
 {
-    // A CUDA device as a value: torch.CUDA would initialise CUDA, which a CPU host cannot.
-    private static Device Cuda => new(DeviceType.CUDA);
-
     public FusedWanBlockOpsTests() => TorchRuntime.EnsureLoaded();
-
-    [Fact]
-    public void Cpu_models_get_the_reference_glue_in_every_precision()
-    {
-        foreach (var precision in new[] { WanPrecision.Bf16, WanPrecision.Fp32, WanPrecision.Fp64 })
-        {
-            Assert.Same(ReferenceWanBlockOps.Instance, FusedWanBlockOps.Choose(WanConfig.Wan21T2V1Point3B, precision, CPU, WanFusion.Auto));
-        }
-    }
-
-    [Fact]
-    public void Without_the_native_library_a_bf16_cuda_model_gets_the_reference_glue()
-    {
-        Assert.False(NativeKernels.Available);
-
-        Assert.False(FusedWanBlockOps.CanRun(WanConfig.Wan21T2V14B, WanPrecision.Bf16, Cuda));
-        Assert.Same(ReferenceWanBlockOps.Instance, FusedWanBlockOps.Choose(WanConfig.Wan21T2V14B, WanPrecision.Bf16, Cuda, WanFusion.Auto));
-    }
-
-    [Fact]
-    public void Fusion_off_gets_the_reference_glue()
-    {
-        Assert.Same(ReferenceWanBlockOps.Instance, FusedWanBlockOps.Choose(WanConfig.Wan21T2V1Point3B, WanPrecision.Bf16, Cuda, WanFusion.Off));
-    }
-
-    [Fact]
-    public void A_model_loaded_on_the_cpu_reports_the_reference_glue()
-    {
-        using var weights = new RandomWanWeights(WanConfig.Tiny, seed: 1);
-
-        using var model = WanModel.Load(weights, WanConfig.Tiny, WanPrecision.Fp32);
-
-        Assert.False(model.FusedElementwise);
-    }
 
     [Fact]
     public void The_fused_ops_refuse_cpu_tensors_naming_dtype_and_device()

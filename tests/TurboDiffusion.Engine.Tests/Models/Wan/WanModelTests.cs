@@ -75,9 +75,10 @@ public sealed class WanModelTests(ITestOutputHelper output)
         using var fixture = set == WanFixture.TextToVideoSet ? WanFixture.T2V() : WanFixture.I2V();
         using var model = fixture.Load(WanPrecision.Fp64);
         using var probe = new ForwardProbe();
+        model.Hooks = probe;
 
-        using (var context = model.PrepareContext(fixture.Context, probe.Observe))
-        using (model.Forward(fixture.X, fixture.Timestep, context, fixture.Y, probe.Observe))
+        using (var context = model.PrepareContext(fixture.Context))
+        using (model.Forward(fixture.X, fixture.Timestep, context, fixture.Y))
         {
         }
 

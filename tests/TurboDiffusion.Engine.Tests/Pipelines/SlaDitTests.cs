@@ -1,11 +1,12 @@
 using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using TurboDiffusion.Engine.Tests.Models.Wan;
 using static TorchSharp.torch;
 
-namespace TurboDiffusion.Engine.Tests.Attention;
+namespace TurboDiffusion.Engine.Tests.Pipelines;
 
 /// <summary>The tiny T2V DiT with SLA self-attention from turbo.pth against dit_t2v_tiny's SLA outputs and per-block selections.</summary>
 public sealed class SlaDitTests(ITestOutputHelper output)
@@ -52,8 +53,10 @@ public sealed class SlaDitTests(ITestOutputHelper output)
     private static (Tensor Velocity, SelectionRecorder Selections) Run(WanFixture fixture, WanCheckpoint checkpoint, WanPrecision precision, Tensor x, Tensor prompt)
     {
         var selections = new SelectionRecorder();
-        var sla = SlaAttention.ForBlocks(checkpoint, fixture.Golden.Manifest.DitSlaOptions(), precision);
-        using var model = WanModel.Load(checkpoint, fixture.Config, precision, selfAttention: block => new RecordingSla(block, (SlaAttention)sla(block), selections));
+        var plan = KernelPlan.SparseLinear(fixture.Golden.Manifest.DitSlaOptions(), fixture.Config, precision, CPU);
+        using var model = WanModel.Load(
+            checkpoint, fixture.Config, precision, selfAttention: block => new RecordingSla(block, DitSlaProjection.Load(checkpoint, block, plan, precision.Compute, CPU), selections),
+            kernelPlan: plan);
         using var context = model.PrepareContext(prompt);
         return (model.Forward(x, fixture.Timestep, context), selections);
     }
