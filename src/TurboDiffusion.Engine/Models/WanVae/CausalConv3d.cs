@@ -1,6 +1,5 @@
 using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
 
@@ -70,7 +69,7 @@ internal sealed class CausalConv3d
         }
 
         var input = frames.Count == 0 ? x : cat([.. frames, x], 2);
-        var y = conv3d(input, weight, bias, stride, spatialPadding);
+        var y = VaeConvolution.Conv3d(input, weight, bias, stride, spatialPadding);
         Remember(x, cache);
         return y.MoveToOuterDisposeScope();
     }

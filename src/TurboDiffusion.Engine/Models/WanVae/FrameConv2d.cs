@@ -1,6 +1,5 @@
 using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace TurboDiffusion.Engine.Models.WanVae;
 
@@ -30,5 +29,5 @@ internal sealed class FrameConv2d
         return new FrameConv2d(weight, scoped.Load("bias", [outChannels], type), stride, padding);
     }
 
-    public Tensor Forward(Tensor x) => conv3d(x, weight, bias, stride, padding);
+    public Tensor Forward(Tensor x) => VaeConvolution.Conv3d(x, weight, bias, stride, padding);
 }
