@@ -16,6 +16,8 @@ public static class TurboCli
         root.Subcommands.Add(GenerateCommand.Create(configuration));
         root.Subcommands.Add(RenderCommand.Create(configuration));
         root.Subcommands.Add(FarmCommand.Create(configuration));
+        root.Subcommands.Add(SiloCommand.Create(configuration));
+        root.Subcommands.Add(GatewayCommand.Create(configuration));
         root.Subcommands.Add(SubmitCommand.Create(configuration));
         root.Subcommands.Add(StatusCommand.Create(configuration));
         root.Subcommands.Add(WatchCommand.Create(configuration));

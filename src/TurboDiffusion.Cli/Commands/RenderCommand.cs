@@ -101,7 +101,7 @@ public static class RenderCommand
                     return BadInput;
                 }
 
-                var farmSettings = new EmbeddedFarmSettings(parse.GetValue(port), FreeClusterPorts: true, () => engine, Private: true, Logging: log.Configure);
+                var farmSettings = new FarmHostSettings(FarmRole.All, () => engine, parse.GetValue(port), FreeClusterPorts: true, Private: true, Logging: log.Configure);
                 return await RunAsync(settings, farmSettings, new RenderPlan(requests, modelId, outDirectory), log, new Terminal(stdout, stderr, parse.GetValue(verbose)), cancellationToken).ConfigureAwait(false);
             }
         });
@@ -114,13 +114,13 @@ public static class RenderCommand
     /// <summary>Where the command writes, and whether stack traces are shown there.</summary>
     private sealed record Terminal(TextWriter Out, TextWriter Error, bool Verbose);
 
-    private static async Task<int> RunAsync(IConfigurationRoot settings, EmbeddedFarmSettings farmSettings, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IConfigurationRoot settings, FarmHostSettings farmSettings, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken)
     {
         // The farm's own copies live only as long as this command; the videos are written to --out.
         var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
         try
         {
-            await using var farm = await EmbeddedFarm.StartAsync(settings, farmSettings with { ArtifactsDirectory = scratch }, cancellationToken).ConfigureAwait(false);
+            await using var farm = await FarmHost.StartAsync(settings, farmSettings with { ArtifactsDirectory = scratch }, cancellationToken).ConfigureAwait(false);
             terminal.Out.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
             if (VideoPipelineLoader.IsUntrained(plan.ModelId))
             {

@@ -7,19 +7,41 @@ using TurboDiffusion.Engine.Runtime;
 namespace TurboDiffusion.Cli.Configuration;
 
 /// <summary>
-/// The CLI's settings: <c>appsettings.json</c> in the working directory, then environment variables
+/// The CLI's settings: <c>appsettings.json</c> in the working directory, then the JSON file that the environment
+/// variable <c>TURBO_SETTINGS</c> names (a mounted ConfigMap, say), then environment variables
 /// (<c>Turbo__Redis__ConnectionString</c> for <c>Turbo:Redis:ConnectionString</c>), later sources winning.
 /// </summary>
 public static partial class TurboConfiguration
 {
     public const string FileName = "appsettings.json";
+    public const string SettingsFileVariable = "TURBO_SETTINGS";
 
-    public static IConfigurationRoot Build(string? directory = null) =>
-        new ConfigurationBuilder()
+    /// <exception cref="SettingsFileException">TURBO_SETTINGS names a file that is missing or not valid JSON.</exception>
+    public static IConfigurationRoot Build(string? directory = null)
+    {
+        var builder = new ConfigurationBuilder()
             .SetBasePath(directory ?? Directory.GetCurrentDirectory())
-            .AddJsonFile(FileName, optional: true)
-            .AddEnvironmentVariables()
-            .Build();
+            .AddJsonFile(FileName, optional: true);
+        if (Environment.GetEnvironmentVariable(SettingsFileVariable) is { Length: > 0 } file)
+        {
+            var path = Path.GetFullPath(file);
+            if (!File.Exists(path))
+            {
+                throw new SettingsFileException($"{SettingsFileVariable} names {path}, which does not exist; point it at a JSON settings file or unset it.");
+            }
+
+            builder.AddJsonFile(path, optional: false);
+        }
+
+        try
+        {
+            return builder.AddEnvironmentVariables().Build();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SettingsFileException($"a settings file is not valid JSON: {e.Message}", e);
+        }
+    }
 
     public static TorchRuntimeOptions EngineOptions(IConfiguration configuration)
     {

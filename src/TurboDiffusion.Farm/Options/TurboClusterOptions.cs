@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using TurboDiffusion.Farm.Hosting;
@@ -26,6 +27,15 @@ public sealed class TurboClusterOptions
 
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
+    /// <summary>
+    /// The IP address other silos and clients reach this silo at (a pod's IP, from the downward API); unset, the
+    /// machine's first non-loopback address. Only used with Redis membership.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary><see cref="AdvertisedAddress"/> parsed; null when unset.</summary>
+    public IPAddress? AdvertisedIp => string.IsNullOrWhiteSpace(AdvertisedAddress) ? null : IPAddress.Parse(AdvertisedAddress);
+
     /// <summary>The section's settings, validated: both the silo and the gateway read the cluster through this.</summary>
     /// <exception cref="OptionsValidationException">A setting is wrong; the message names the key and the fix.</exception>
     public static TurboClusterOptions Read(IConfiguration configuration)
@@ -51,6 +61,8 @@ public sealed class TurboClusterOptionsValidator : IValidateOptions<TurboCluster
             .Range(nameof(options.SiloPort), options.SiloPort, 1, 65535)
             .Range(nameof(options.GatewayPort), options.GatewayPort, 1, 65535)
             .Require(options.SiloPort != options.GatewayPort, nameof(options.GatewayPort), "equals SiloPort; give the gateway its own port.")
+            .Require(string.IsNullOrWhiteSpace(options.AdvertisedAddress) || IPAddress.TryParse(options.AdvertisedAddress, out _), nameof(options.AdvertisedAddress),
+                $"'{options.AdvertisedAddress}' is not an IP address; give the address other silos reach this one at, e.g. a pod's IP (status.podIP), or leave it unset.")
             .Result();
     }
 }

@@ -1,5 +1,7 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +14,7 @@ using Orleans.Runtime;
 using Prometheus;
 using StackExchange.Redis;
 using TurboDiffusion.Engine;
+using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Metrics;
 using TurboDiffusion.Farm.Options;
@@ -40,9 +43,10 @@ public static class SiloHostingExtensions
     public const string ReadyTag = FarmNames.ReadyTag;
 
     /// <summary>
-    /// An Orleans silo with the farm's grains. Membership is Redis when Turbo:Redis:ConnectionString is set (job state
-    /// then goes to Redis too), else localhost (a single silo; job state in memory). Artifacts go to Azure Blob when
-    /// Turbo:Blob:ConnectionString is set, else to Turbo:Artifacts:Directory.
+    /// An Orleans silo with the farm's grains, named after Turbo:Worker:Name when set. Membership is Redis when
+    /// Turbo:Redis:ConnectionString is set (job state then goes to Redis too; the silo listens on every interface and
+    /// advertises Turbo:Cluster:AdvertisedAddress), else localhost (a single silo; job state in memory). Artifacts go
+    /// to Azure Blob when Turbo:Blob:ConnectionString is set, else to Turbo:Artifacts:Directory.
     /// </summary>
     public static IHostApplicationBuilder AddTurboSilo(this IHostApplicationBuilder builder)
     {
@@ -52,6 +56,7 @@ public static class SiloHostingExtensions
 
         var redis = configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"];
         var blob = configuration[$"{BlobArtifactOptions.Section}:{nameof(BlobArtifactOptions.ConnectionString)}"];
+        var workerName = configuration[$"{WorkerOptions.Section}:{nameof(WorkerOptions.Name)}"];
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -59,6 +64,12 @@ public static class SiloHostingExtensions
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
+            if (!string.IsNullOrWhiteSpace(workerName))
+            {
+                // Membership tables, logs and the dashboard then show the pod's name rather than a generated one.
+                silo.Configure<SiloOptions>(o => o.SiloName = workerName);
+            }
+
             if (string.IsNullOrWhiteSpace(redis))
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
@@ -66,7 +77,14 @@ public static class SiloHostingExtensions
             else
             {
                 silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
-                silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                if (cluster.AdvertisedIp is { } advertised)
+                {
+                    silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
             }
 
             silo.Services.AddTurboFarm();
@@ -105,7 +123,8 @@ public static class SiloHostingExtensions
             sp.GetRequiredService<IOptions<WorkerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
-        services.AddHostedService<GpuWorker>();
+        services.AddSingleton<GpuWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<GpuWorker>());
         services.AddHealthChecks()
             .AddCheck<WorkerLivenessCheck>("gpu-worker-loop", tags: [LiveTag])
             .AddCheck<WorkerReadinessCheck>("gpu-worker", tags: [ReadyTag])
@@ -118,6 +137,36 @@ public static class SiloHostingExtensions
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag), ResponseWriter = HealthReportWriter.WriteAsync });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReportWriter.WriteAsync });
+        return endpoints;
+    }
+
+    /// <summary>
+    /// <c>POST /drain</c>: the worker stops leasing and its readiness fails, ahead of SIGTERM (a pod's preStop hook
+    /// runs <c>turbo silo drain</c>); with <c>?wait=true</c> the answer comes once it holds no job. Only callers on
+    /// this machine may drain it: the endpoint needs no key, so the network must not reach it.
+    /// </summary>
+    public static IEndpointRouteBuilder MapTurboDrain(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/drain", async (HttpContext http, bool? wait) =>
+        {
+            if (http.Connection.RemoteIpAddress is not { } caller || !IPAddress.IsLoopback(caller))
+            {
+                return Results.Problem(
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "Drain is accepted from this machine only",
+                    detail: $"POST /drain came from {http.Connection.RemoteIpAddress}; run `turbo silo drain` on the silo's own machine or container (a pod's preStop hook does).");
+            }
+
+            var worker = http.RequestServices.GetRequiredService<GpuWorker>();
+            var drained = worker.DrainAsync(CancellationToken.None);
+            if (wait == true)
+            {
+                await drained.WaitAsync(http.RequestAborted);
+            }
+
+            var status = http.RequestServices.GetRequiredService<WorkerStatus>();
+            return Results.Json(new DrainAnswer(status.State.Label(), worker.Drained, status.CurrentJobId), statusCode: worker.Drained ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
+        });
         return endpoints;
     }
 

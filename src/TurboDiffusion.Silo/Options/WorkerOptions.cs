@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using TurboDiffusion.Farm.Options;
 
 namespace TurboDiffusion.Silo.Options;
 
 /// <summary>The GPU worker of a silo (section <c>Turbo:Worker</c>).</summary>
-public sealed class WorkerOptions
+public sealed partial class WorkerOptions
 {
     public const string Section = "Turbo:Worker";
     public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(5);
@@ -19,6 +20,7 @@ public sealed class WorkerOptions
     public const int DefaultUnreadyAfterWorkerFaults = 3;
     public static readonly TimeSpan DefaultPreflightRetryInterval = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultPreflightTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SiloShutdownAllowance = TimeSpan.FromSeconds(30);
 
     /// <summary>1 GiB: a 720p, 81-frame video from the built-in (uncompressed) encoder is about 110 MB, with PNG frames several times that.</summary>
     public const long DefaultMinFreeScratchBytes = 1L << 30;
@@ -26,8 +28,11 @@ public sealed class WorkerOptions
     /// <summary>The pool (scheduler) this worker pulls from; must match a pool of Turbo:Scheduler.</summary>
     public string Pool { get; set; } = SchedulerOptions.DefaultPoolName;
 
-    /// <summary>The worker's id; defaults to the silo name (the pod name in Kubernetes).</summary>
-    public string? WorkerId { get; set; }
+    /// <summary>
+    /// The worker's id in listings, leases and logs, and the Orleans silo's name. The farm's processes default it to
+    /// the host name, which in Kubernetes is the pod's name; several silos on one host need names of their own.
+    /// </summary>
+    public string? Name { get; set; }
 
     /// <summary>How often a running job's lease is renewed; must be well below Turbo:Lease:Duration.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
@@ -76,7 +81,22 @@ public sealed class WorkerOptions
     /// <summary>Models to load at start so the first jobs find them warm.</summary>
     public List<string> Preload { get; set; } = [];
 
+    /// <summary>
+    /// How long the host may take to stop: the drain grace, then the silo leaving the cluster and handing its grains
+    /// on. A pod's terminationGracePeriodSeconds must exceed it (docs/deploy.md).
+    /// </summary>
+    public TimeSpan ShutdownTimeout => DrainGracePeriod + SiloShutdownAllowance;
+
+    /// <summary>How long the process waits after SIGTERM before it is ended regardless: the host's stop and a margin to exit.</summary>
+    public TimeSpan ProcessTerminationTimeout => ShutdownTimeout + TimeSpan.FromSeconds(10);
+
     public string ResolveWorkDirectory() => WorkDirectory ?? Path.Combine(Path.GetTempPath(), "turbodiffusion-work");
+
+    /// <summary>A host name or pod name: 1 to 253 letters, digits, '.', '-' or '_'.</summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,253}$")]
+    private static partial Regex NamePattern();
 }
 
 public sealed class WorkerOptionsValidator(IOptions<LeaseOptions> lease) : IValidateOptions<WorkerOptions>
@@ -86,6 +106,7 @@ public sealed class WorkerOptionsValidator(IOptions<LeaseOptions> lease) : IVali
         ArgumentNullException.ThrowIfNull(options);
         var leaseDuration = lease.Value.Duration;
         return new OptionsProblems(WorkerOptions.Section)
+            .Require(options.Name is null || WorkerOptions.IsValidName(options.Name), nameof(options.Name), $"'{options.Name}' is not a worker name; use 1 to 253 letters, digits, '.', '-' or '_' (a host or pod name), or leave it unset for the host name.")
             .Require(!string.IsNullOrWhiteSpace(options.Pool), nameof(options.Pool), $"is empty; name the pool this worker serves, e.g. \"{SchedulerOptions.DefaultPoolName}\".")
             .Range(nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromMilliseconds(50), leaseDuration / 2)
             .Range(nameof(options.IdlePollInterval), options.IdlePollInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1))

@@ -25,6 +25,8 @@ internal sealed partial class GpuWorker(
     ILogger<GpuWorker> logger) : BackgroundService
 {
     private readonly CancellationTokenSource drain = new();
+    private readonly Lock drainGate = new();
+    private Task? draining;
     private readonly FailureStreak streak = new(context.Options.Value.UnhealthyAfterFailures, context.Options.Value.UnhealthyAfterTenants);
     private readonly WorkerPreflight preflight = new(context);
     private JobRun? current;
@@ -35,9 +37,36 @@ internal sealed partial class GpuWorker(
 
     private WorkerOptions Options => context.Options.Value;
 
-    private string WorkerId => Options.WorkerId ?? silo.Name;
+    private string WorkerId => Options.Name ?? silo.Name;
+
+    /// <summary>The worker stopped leasing and holds no job: a drain that was asked for has finished.</summary>
+    public bool Drained { get; private set; }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await using (cancellationToken.Register(() => Volatile.Read(ref current)?.Stop(StopReason.Shutdown)))
+        {
+            await DrainAsync(cancellationToken);
+        }
+
+        await base.StopAsync(cancellationToken);
+        await ReportAsync();
+    }
+
+    /// <summary>
+    /// Stops leasing and lets the current job finish within <see cref="WorkerOptions.DrainGracePeriod"/>, else hands
+    /// it back at its next step. Called by the host's stop (SIGTERM) or earlier by <c>POST /drain</c> (a pod's
+    /// preStop hook); the first call drains, later ones wait for it.
+    /// </summary>
+    public Task DrainAsync(CancellationToken cancellationToken)
+    {
+        lock (drainGate)
+        {
+            return draining ??= DrainOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task DrainOnceAsync(CancellationToken cancellationToken)
     {
         context.Status.Draining();
         await drain.CancelAsync();
@@ -59,8 +88,7 @@ internal sealed partial class GpuWorker(
             }
         }
 
-        await base.StopAsync(cancellationToken);
-        await ReportAsync();
+        Drained = true;
     }
 
     public override void Dispose()

@@ -11,12 +11,12 @@ namespace TurboDiffusion.Cli.Tests.Commands;
 public sealed partial class RemoteCommandsTests : IAsyncLifetime
 {
     private readonly string directory = Directory.CreateTempSubdirectory("remote-").FullName;
-    private EmbeddedFarm? farm;
+    private FarmHost? farm;
 
     private string Gateway => farm!.Address.ToString();
 
     public async ValueTask InitializeAsync() =>
-        farm = await EmbeddedFarm.StartAsync(
+        farm = await FarmHost.StartAsync(
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
@@ -24,7 +24,7 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
                 ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
                 ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.100",
             }).Build(),
-            new EmbeddedFarmSettings(0, FreeClusterPorts: true, () => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) }),
+            new FarmHostSettings(FarmRole.All, () => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) }, 0, FreeClusterPorts: true),
             TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()

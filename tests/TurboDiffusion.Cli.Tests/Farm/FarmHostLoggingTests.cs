@@ -8,7 +8,7 @@ using TurboDiffusion.Silo.Simulation;
 
 namespace TurboDiffusion.Cli.Tests.Farm;
 
-public sealed class EmbeddedFarmLoggingTests : IDisposable
+public sealed class FarmHostLoggingTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("farm-log-").FullName;
 
@@ -34,9 +34,9 @@ public sealed class EmbeddedFarmLoggingTests : IDisposable
         {
             ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
         }).Build();
-        await using var farm = await EmbeddedFarm.StartAsync(
+        await using var farm = await FarmHost.StartAsync(
             configuration,
-            new EmbeddedFarmSettings(0, FreeClusterPorts: true, () => new SimulatedVideoEngine(), Path.Combine(directory, "artifacts"), Logging: logging),
+            new FarmHostSettings(FarmRole.All, () => new SimulatedVideoEngine(), 0, FreeClusterPorts: true, Path.Combine(directory, "artifacts"), Logging: logging),
             TestContext.Current.CancellationToken);
         return [.. farm.App.Services.GetServices<ILoggerProvider>()];
     }
