@@ -70,5 +70,5 @@ public sealed record AttemptView(int Number, string WorkerId, DateTimeOffset Lea
 
 public sealed record FailureView(string Reason, string Message);
 
-/// <summary>The stored files of a finished job; the URLs are relative to the gateway.</summary>
+/// <summary>The stored files of a finished job; the URLs are relative to the gateway. <c>Bytes</c> counts every stored file: the video, the sidecar and any frames.</summary>
 public sealed record ArtifactView(string VideoUrl, string SidecarUrl, long Bytes, int FrameCount);

@@ -1,0 +1,88 @@
+using TurboDiffusion.Client;
+using TurboDiffusion.Client.Models;
+
+namespace TurboDiffusion.Cli.Tests.Farm;
+
+/// <summary>
+/// The farm as it is deployed: two <c>turbo silo</c> processes and a <c>turbo gateway</c> process, real Redis and
+/// Azurite, silos killed with SIGKILL and stopped with SIGTERM in the middle of a render.
+/// </summary>
+public sealed class FleetProcessTests
+{
+    /// <summary>
+    /// A killed silo's job is back in the queue once its lease expires (Turbo:Lease:Duration, 10 s here) or the
+    /// membership service declares the silo dead, whichever is first, plus one sweep (1 s) of the scheduler; the
+    /// margin covers the scheduler's own turn on two busy cores.
+    /// </summary>
+    private static readonly TimeSpan RequeueBound = Fleet.LeaseDuration + TimeSpan.FromSeconds(6);
+
+    [Fact]
+    public async Task Every_job_succeeds_exactly_once_when_a_silo_is_killed_mid_render()
+    {
+        await using var fleet = new Fleet();
+        var siloA = fleet.StartSilo("silo-a");
+        fleet.StartSilo("silo-b");
+        fleet.StartGateway();
+        await fleet.WaitForIdleWorkersAsync(["silo-a", "silo-b"], TimeSpan.FromMinutes(3));
+
+        var submitted = await fleet.SubmitAsync(20, "kill");
+        string? victimJob = null;
+        await fleet.EventuallyAsync(async () =>
+        {
+            var jobs = await Task.WhenAll(submitted.Select(j => fleet.Client.GetAsync(j.Id)));
+            var finishedOnA = jobs.Any(j => j.Status == JobStatus.Succeeded && j.Attempts.Any(a => a.WorkerId == "silo-a"));
+            var runningOnA = (await fleet.Client.GetWorkersAsync()).SingleOrDefault(w => w.Id == "silo-a")?.CurrentJob?.Id;
+            victimJob = finishedOnA ? runningOnA : null;
+            return victimJob is not null;
+        }, TimeSpan.FromMinutes(3), "silo-a rendering its second job");
+        var killedAt = DateTimeOffset.UtcNow;
+        siloA.KillHard();
+
+        var finished = await fleet.WaitForFinishedAsync(submitted, TimeSpan.FromMinutes(5));
+
+        Assert.All(finished, j => Assert.True(j.Status == JobStatus.Succeeded, $"{j.Id} is {j.Status}: {j.Failure?.Message}\n{fleet.Logs()}"));
+        Assert.All(finished, j => Assert.Single(j.Attempts, a => a.Outcome == "succeeded"));
+        Assert.Contains(finished, j => j.Attempts.Any(a => a.WorkerId == "silo-a" && a.Outcome == "succeeded"));
+        Assert.Contains(finished, j => j.Attempts.Any(a => a.WorkerId == "silo-b" && a.Outcome == "succeeded"));
+        var victim = finished.Single(j => j.Id == victimJob);
+        var lost = victim.Attempts.Single(a => a.WorkerId == "silo-a" && a.Outcome != "succeeded");
+        Assert.True(lost.Outcome is "silo_lost" or "lease_expired", $"the killed silo's attempt ended {lost.Outcome}");
+        Assert.True(lost.EndedAt - killedAt <= RequeueBound, $"requeued {(lost.EndedAt - killedAt)?.TotalSeconds:0.0} s after the kill; bound {RequeueBound.TotalSeconds} s");
+        Assert.Equal("silo-b", victim.Attempts.Single(a => a.Outcome == "succeeded").WorkerId);
+        foreach (var job in finished)
+        {
+            using var video = new MemoryStream();
+            using var sidecar = new MemoryStream();
+            await fleet.Client.DownloadAsync(job.Id, video, cancellationToken: TestContext.Current.CancellationToken);
+            await fleet.Client.DownloadAsync(job.Id, sidecar, ArtifactFile.Sidecar, TestContext.Current.CancellationToken);
+            Assert.Equal(job.Artifact!.Bytes, video.Length + sidecar.Length);
+            Assert.Equal("ftyp"u8.ToArray(), video.ToArray()[4..8]);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_stopped_with_sigterm_mid_render_hands_its_job_on_and_exits_within_its_grace()
+    {
+        await using var fleet = new Fleet();
+        var siloA = fleet.StartSilo("silo-a");
+        fleet.StartGateway();
+        await fleet.WaitForIdleWorkersAsync(["silo-a"], TimeSpan.FromMinutes(3));
+        var submitted = await fleet.SubmitAsync(3, "term");
+        await fleet.EventuallyAsync(async () => (await fleet.Client.GetWorkersAsync()).Any(w => w.Id == "silo-a" && w.CurrentJob is not null),
+            TimeSpan.FromMinutes(2), "silo-a rendering");
+
+        var stopping = DateTimeOffset.UtcNow;
+        siloA.Terminate();
+        var exited = await siloA.WaitForExitAsync(Fleet.DrainGracePeriod + TimeSpan.FromSeconds(30));
+        var stopTime = DateTimeOffset.UtcNow - stopping;
+        fleet.StartSilo("silo-c");
+        var finished = await fleet.WaitForFinishedAsync(submitted, TimeSpan.FromMinutes(4));
+
+        Assert.True(exited, $"silo-a had not exited {stopTime.TotalSeconds:0} s after SIGTERM\n{fleet.Logs()}");
+        Assert.Equal(0, siloA.ExitCode);
+        Assert.All(finished, j => Assert.Equal(JobStatus.Succeeded, j.Status));
+        Assert.All(finished, j => Assert.Single(j.Attempts, a => a.Outcome == "succeeded"));
+        Assert.All(finished.SelectMany(j => j.Attempts).Where(a => a.WorkerId == "silo-a"), a => Assert.True(a.Outcome is "succeeded" or "drain", $"silo-a's attempt ended {a.Outcome}"));
+        Assert.Contains(finished, j => j.Attempts.Any(a => a.WorkerId == "silo-c" && a.Outcome == "succeeded"));
+    }
+}
