@@ -14,7 +14,8 @@ namespace TurboDiffusion.Cli.Commands;
 /// <summary>
 /// <c>turbo doctor</c>: what this machine gives the engine and the farm (libtorch, CUDA devices, native
 /// kernels, the video encoder, the checks a worker runs before it takes jobs, farm settings and where each came
-/// from). Exit code 1 when something required is missing.
+/// from, and whether the configured Redis and blob service answer). Exit code 1 when something required is missing
+/// or unreachable.
 /// </summary>
 public static class DoctorCommand
 {
@@ -23,16 +24,16 @@ public static class DoctorCommand
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
         var command = new Command("doctor", "Check this machine: libtorch, CUDA devices, native kernels, the video encoder, a worker's preflight and the farm settings in effect.");
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            var report = Examine(configuration());
+            var report = await ExamineAsync(configuration(), cancellationToken).ConfigureAwait(false);
             report.WriteTo(parse.InvocationConfiguration.Output);
             return report.Problems.Count == 0 ? 0 : ProblemsFound;
         });
         return command;
     }
 
-    public static DoctorReport Examine(IConfigurationRoot configuration)
+    public static async Task<DoctorReport> ExamineAsync(IConfigurationRoot configuration, CancellationToken cancellationToken)
     {
         var report = new DoctorReport();
         report.Info(".NET", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
@@ -44,6 +45,7 @@ public static class DoctorCommand
         }
 
         FarmSettings.Examine(report, configuration);
+        await FarmServicesCheck.ExamineAsync(report, configuration, cancellationToken).ConfigureAwait(false);
         return report;
     }
 

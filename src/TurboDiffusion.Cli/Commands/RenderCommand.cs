@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Commands.Remote;
 using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Failures;
 using TurboDiffusion.Cli.Farm;
@@ -16,9 +17,9 @@ namespace TurboDiffusion.Cli.Commands;
 
 /// <summary>
 /// <c>turbo render prompts.txt|prompts.jsonl [--out DIR]</c>: starts the farm in this process (silo, GPU worker,
-/// gateway and dashboard on loopback), submits the file as one batch through the gateway, shows each job's progress
-/// and the whole, writes each video and its sidecar as it finishes, and prints a summary with one line per job (why a
-/// failed job failed, and the fix). The farm's log goes to <c>DIR/turbo-render.log</c>; the terminal gets its errors
+/// gateway and dashboard on loopback), or with <c>--gateway URL</c> uses a running farm, submits the file as one batch
+/// through the gateway, shows each job's progress and the whole, writes each video and its sidecar as it finishes, and
+/// prints a summary with one line per job (why a failed job failed, and the fix). The farm's log goes to <c>DIR/turbo-render.log</c>; the terminal gets its errors
 /// as one line each, or with <c>--verbose</c> all of it, stack traces included.
 /// Exit codes: 0 every job succeeded; 1 some job failed or was canceled; 2 bad input (file, options).
 /// </summary>
@@ -42,17 +43,21 @@ public static class RenderCommand
         var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();
+        var gateway = new Option<Uri?>("--gateway") { Description = "Render on a running farm through its gateway (e.g. http://127.0.0.1:8480) instead of starting one here; models and engine settings are then the farm's." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Your tenant's API key for --gateway. Default: Turbo:Client:ApiKey (environment Turbo__Client__ApiKey)." };
         var verbose = new Option<bool>("--verbose") { Description = $"Also show the farm's log here, stack traces included (it always goes to {RenderLog.FileName} in --out)." };
-        var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard.")
+        var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard, or on a running farm (--gateway).")
         {
-            file, output, model, frames, steps, port, attention, topK, verbose,
+            file, output, model, frames, steps, port, attention, topK, gateway, apiKey, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             var settings = configuration();
-            var modelId = parse.GetValue(model) ?? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny;
+            var remote = parse.GetValue(gateway);
+            // On a running farm a job that names no model gets the gateway's default model.
+            var modelId = parse.GetValue(model) ?? (remote is null ? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny : null);
             IReadOnlyList<JobRequest> requests;
             DitAttentionOptions attentionOptions;
             string outDirectory;
@@ -78,6 +83,19 @@ public static class RenderCommand
 
             using (log)
             {
+                var terminal = new Terminal(stdout, stderr, parse.GetValue(verbose));
+                if (remote is not null)
+                {
+                    if (!remote.IsAbsoluteUri || remote.Scheme is not ("http" or "https"))
+                    {
+                        stderr.WriteLine($"error: --gateway '{remote}' is not an http(s) URL; give the gateway's address, e.g. {GatewayConnection.DefaultGateway}.");
+                        return BadInput;
+                    }
+
+                    var options = new TurboClientOptions { BaseAddress = new Uri(remote.AbsoluteUri.TrimEnd('/') + "/"), ApiKey = parse.GetValue(apiKey) ?? settings["Turbo:Client:ApiKey"] };
+                    return await RunRemoteAsync(options, new RenderPlan(requests, modelId, outDirectory), log, terminal, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (!RenderPreflight.InputsPass(requests.Select(r => r.Model!), outDirectory, stderr))
                 {
                     return BadInput;
@@ -102,38 +120,71 @@ public static class RenderCommand
                 }
 
                 var farmSettings = new FarmHostSettings(FarmRole.All, () => engine, parse.GetValue(port), FreeClusterPorts: true, Private: true, Logging: log.Configure);
-                return await RunAsync(settings, farmSettings, new RenderPlan(requests, modelId, outDirectory), log, new Terminal(stdout, stderr, parse.GetValue(verbose)), cancellationToken).ConfigureAwait(false);
+                return await RunEmbeddedAsync(settings, farmSettings, new RenderPlan(requests, modelId!, outDirectory), log, terminal, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
     }
 
     /// <summary>The jobs to render, with the defaults applied, and where their videos go.</summary>
-    private sealed record RenderPlan(IReadOnlyList<JobRequest> Requests, string ModelId, string OutDirectory);
+    /// <param name="ModelId">The model of jobs that name none; null leaves it to the gateway's default.</param>
+    private sealed record RenderPlan(IReadOnlyList<JobRequest> Requests, string? ModelId, string OutDirectory);
 
     /// <summary>Where the command writes, and whether stack traces are shown there.</summary>
     private sealed record Terminal(TextWriter Out, TextWriter Error, bool Verbose);
 
-    private static async Task<int> RunAsync(IConfigurationRoot settings, FarmHostSettings farmSettings, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken)
+    private static async Task<int> RunEmbeddedAsync(IConfigurationRoot settings, FarmHostSettings farmSettings, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken)
     {
         // The farm's own copies live only as long as this command; the videos are written to --out.
         var scratch = Directory.CreateTempSubdirectory("turbo-render-").FullName;
         try
         {
-            await using var farm = await FarmHost.StartAsync(settings, farmSettings with { ArtifactsDirectory = scratch }, cancellationToken).ConfigureAwait(false);
-            terminal.Out.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
-            if (VideoPipelineLoader.IsUntrained(plan.ModelId))
+            return await GuardAsync(log, terminal, async () =>
             {
-                terminal.Out.WriteLine($"model: built-in {plan.ModelId} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
-            }
+                await using var farm = await FarmHost.StartAsync(settings, farmSettings with { ArtifactsDirectory = scratch }, cancellationToken).ConfigureAwait(false);
+                terminal.Out.WriteLine($"farm: {farm.Address} (dashboard; REST API under /v1), open to this machine only while this command runs");
+                if (plan.ModelId is { } model && VideoPipelineLoader.IsUntrained(model))
+                {
+                    terminal.Out.WriteLine($"model: built-in {model} model, UNTRAINED (random weights): the videos show noise, not the prompts. Pass --model DIR for real weights.");
+                }
 
-            using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
-            return await RenderAsync(client, plan, log, terminal, cancellationToken).ConfigureAwait(false);
+                using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
+                return await RenderAsync(client, plan, log, terminal, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }
-        catch (TurboFarmException e) when (e.Status == System.Net.HttpStatusCode.BadRequest)
+        finally
+        {
+            // What the farm logged for the terminal while it stopped.
+            log.Notices.WriteTo(terminal.Error);
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static Task<int> RunRemoteAsync(TurboClientOptions options, RenderPlan plan, RenderLog log, Terminal terminal, CancellationToken cancellationToken) =>
+        GuardAsync(log, terminal, async () =>
+        {
+            terminal.Out.WriteLine($"farm: {options.BaseAddress} (a running farm; its dashboard is there)");
+            using var client = new TurboFarmClient(options);
+            return await RenderAsync(client, plan, log, terminal, cancellationToken).ConfigureAwait(false);
+        });
+
+    /// <summary>Ends the render the way a user can act on: a refused batch is bad input, anything else a failure with its log.</summary>
+    private static async Task<int> GuardAsync(RenderLog log, Terminal terminal, Func<Task<int>> render)
+    {
+        try
+        {
+            return await render().ConfigureAwait(false);
+        }
+        catch (TurboFarmException e) when (e.Status is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
         {
             terminal.Error.WriteLine($"error: {e.Detail ?? e.Message}");
             return BadInput;
+        }
+        catch (HttpRequestException e)
+        {
+            log.Record(e);
+            terminal.Error.WriteLine($"error: the gateway is not reachable ({e.Message}); check --gateway, or render without it on a farm started here.");
+            return SomeFailed;
         }
         catch (Exception e) when (e is TurboFarmException or IOException)
         {
@@ -146,12 +197,6 @@ public static class RenderCommand
             log.Record(e);
             ErrorReport.Write(terminal.Error, e, terminal.Verbose, $"the stack trace is in {log.Path}");
             return SomeFailed;
-        }
-        finally
-        {
-            // What the farm logged for the terminal while it stopped.
-            log.Notices.WriteTo(terminal.Error);
-            Directory.Delete(scratch, recursive: true);
         }
     }
 

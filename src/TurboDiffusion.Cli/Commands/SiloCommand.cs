@@ -28,7 +28,7 @@ public static class SiloCommand
 
     private static Command CreateDrain(Func<IConfigurationRoot> configuration)
     {
-        var url = new Option<Uri?>("--url") { Description = "The silo's HTTP address; default: the port of Turbo:Http:Urls on 127.0.0.1." };
+        var url = new Option<string?>("--url") { Description = "The silo's HTTP address; default: the port of Turbo:Http:Urls on 127.0.0.1." };
         var wait = new Option<bool>("--wait") { Description = "Return once the worker holds no job (its job finished or was handed back)." };
         var drain = new Command("drain", "Ask the silo on this machine to stop taking jobs; its readiness fails at once.") { url, wait };
         drain.SetAction(async (parse, cancellationToken) =>
@@ -40,10 +40,10 @@ public static class SiloCommand
             TimeSpan timeout;
             try
             {
-                silo = parse.GetValue(url) ?? LocalSilo(settings);
+                silo = parse.GetValue(url) is { } given ? SiloAddress(given) : LocalSilo(settings);
                 timeout = (settings.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions()).ShutdownTimeout;
             }
-            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException or ArgumentException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return FarmProcess.BadSettings;
@@ -73,6 +73,11 @@ public static class SiloCommand
         });
         return drain;
     }
+
+    private static Uri SiloAddress(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var address) && address.Scheme == Uri.UriSchemeHttp
+            ? new Uri(address.AbsoluteUri.TrimEnd('/') + "/")
+            : throw new ArgumentException($"--url '{text}' is not the silo's http address, e.g. http://127.0.0.1:8481.");
 
     /// <summary>The silo's own HTTP port on loopback: where a preStop hook inside its container reaches it.</summary>
     private static Uri LocalSilo(IConfiguration settings)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands;
+using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
@@ -88,6 +89,81 @@ public sealed class DoctorCommandTests : IDisposable
         var (_, output) = RunTurbo(("Turbo__Cluster__ClusterId", "studio-a"));
 
         Assert.Contains("cluster id studio-a (from environment Turbo__Cluster__ClusterId)", output);
+    }
+
+    [Fact]
+    public void An_unreachable_redis_fails_with_its_fix_and_exit_code_1()
+    {
+        var port = LoopbackPorts.Take(1)[0];
+
+        var (exitCode, output) = RunTurbo(("Turbo__Redis__ConnectionString", $"127.0.0.1:{port},password=hunter2"));
+
+        Assert.Equal(DoctorCommand.ProblemsFound, exitCode);
+        Assert.Contains($"[!!] redis", output);
+        Assert.Contains($"cannot reach 127.0.0.1:{port},password=***", output);
+        Assert.Contains("fix: start Redis there, or correct Turbo:Redis:ConnectionString", output);
+        Assert.DoesNotContain("hunter2", output);
+    }
+
+    [Fact]
+    public void A_reachable_redis_and_blob_service_are_reported_with_version_persistence_and_access()
+    {
+        var (exitCode, output) = RunTurbo(("Turbo__Redis__ConnectionString", TestServices.Redis), ("Turbo__Blob__ConnectionString", TestServices.Blob), ("Turbo__Cluster__ClusterId", $"doctor-{Guid.NewGuid():N}"));
+
+        Assert.Equal(0, exitCode);
+        Assert.Matches(@"\] redis +Redis \d+\.\d+\.\d+ at [^ ]+, ping [0-9.]+ ms, persistence: ", output);
+        Assert.Contains("[ok] blob storage", output);
+        Assert.Contains("no silo answered within", output);
+    }
+
+    [Fact]
+    public void An_unreachable_blob_service_fails_with_its_fix_and_exit_code_1()
+    {
+        var port = LoopbackPorts.Take(1)[0];
+        var blob = TestServices.Blob.Replace(":10000/", $":{port}/", StringComparison.Ordinal);
+
+        var (exitCode, output) = RunTurbo(("Turbo__Blob__ConnectionString", blob));
+
+        Assert.Equal(DoctorCommand.ProblemsFound, exitCode);
+        Assert.Contains("[!!] blob storage", output);
+        Assert.Contains("fix: start the blob service or correct Turbo:Blob:ConnectionString", output);
+        Assert.DoesNotContain("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq", output);
+    }
+
+    [Fact]
+    public async Task The_silos_of_a_running_cluster_are_listed_by_name()
+    {
+        var cluster = $"doctor-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>
+        {
+            ["Turbo:Redis:ConnectionString"] = TestServices.Redis,
+            ["Turbo:Redis:KeyPrefix"] = $"{cluster}:",
+            ["Turbo:Cluster:ClusterId"] = cluster,
+            ["Turbo:Cluster:AdvertisedAddress"] = "127.0.0.1",
+            ["Turbo:Worker:Name"] = "doctor-silo",
+            ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
+            ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
+        };
+        await using var farm = await FarmHost.StartAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
+            new FarmHostSettings(FarmRole.Silo, () => new TurboDiffusion.Silo.Simulation.SimulatedVideoEngine(), 0, FreeClusterPorts: true), TestContext.Current.CancellationToken);
+
+        var (_, output) = RunTurbo(("Turbo__Redis__ConnectionString", TestServices.Redis), ("Turbo__Cluster__ClusterId", cluster));
+
+        Assert.Matches($@"\[ok\] cluster +{cluster}: 1 active silo\(s\): doctor-silo \(127\.0\.0\.1:\d+\)", output);
+    }
+
+    [Fact]
+    public void A_settings_file_named_by_turbo_settings_is_read_and_a_missing_one_is_refused()
+    {
+        var file = Path.Combine(directory, "farm.json");
+        File.WriteAllText(file, """{ "Turbo": { "Cluster": { "ClusterId": "from-the-file" } } }""");
+
+        var (_, output) = RunTurbo(("TURBO_SETTINGS", file));
+        var (missingExit, missingOutput) = RunTurbo(("TURBO_SETTINGS", Path.Combine(directory, "missing.json")));
+
+        Assert.Contains("cluster id from-the-file (from farm.json Turbo:Cluster:ClusterId)", output);
+        Assert.Equal(2, missingExit);
+        Assert.Contains($"TURBO_SETTINGS names {Path.Combine(directory, "missing.json")}, which does not exist", missingOutput);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

@@ -48,6 +48,26 @@ public sealed class FarmCommandTests : IDisposable
         Assert.DoesNotContain("farm: http", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Farm_up_on_a_network_address_without_keys_refuses_to_start_unless_anonymous_is_set()
+    {
+        var (exitCode, output) = CliHarness.RunWith(new Dictionary<string, string?> { ["Turbo:Http:Urls"] = "http://0.0.0.0:0" }, "farm", "up");
+
+        Assert.Equal(FarmCommand.BadSettings, exitCode);
+        Assert.Contains("beyond this machine, with no API keys", output, StringComparison.Ordinal);
+        Assert.Contains("Turbo:Gateway:Anonymous=true", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("farm: http", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Farm_up_with_both_a_port_and_urls_exits_2_asking_for_one()
+    {
+        var (exitCode, output) = CliHarness.RunWith(new Dictionary<string, string?> { ["Turbo:Http:Urls"] = "http://127.0.0.1:0" }, "farm", "up", "--port", "0");
+
+        Assert.Equal(FarmCommand.BadSettings, exitCode);
+        Assert.Contains("both --port and Turbo:Http:Urls", output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
     private static async Task<string> EventuallyAsync(Func<Task<string>> call)

@@ -23,14 +23,11 @@ internal sealed class Fleet : IAsyncDisposable
 
     public Fleet()
     {
-        var redis = Environment.GetEnvironmentVariable("Turbo__Test__Redis") is { Length: > 0 } r ? r : "127.0.0.1:6379";
-        var blob = Environment.GetEnvironmentVariable("Turbo__Test__Blob") is { Length: > 0 } b ? b
-            : "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
         common = new Dictionary<string, string>
         {
-            ["Turbo__Redis__ConnectionString"] = redis,
+            ["Turbo__Redis__ConnectionString"] = TestServices.Redis,
             ["Turbo__Redis__KeyPrefix"] = $"fleet:{id}:",
-            ["Turbo__Blob__ConnectionString"] = blob,
+            ["Turbo__Blob__ConnectionString"] = TestServices.Blob,
             ["Turbo__Blob__Layout"] = "SharedContainer",
             ["Turbo__Blob__Container"] = $"fleet-{id}",
             ["Turbo__Cluster__ClusterId"] = $"fleet-{id}",
