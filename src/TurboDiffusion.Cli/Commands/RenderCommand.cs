@@ -43,7 +43,7 @@ public static class RenderCommand
         var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();
-        var gateway = new Option<Uri?>("--gateway") { Description = "Render on a running farm through its gateway (e.g. http://127.0.0.1:8480) instead of starting one here; models and engine settings are then the farm's." };
+        var gateway = new Option<string?>("--gateway") { Description = "Render on a running farm through its gateway (e.g. http://127.0.0.1:8480) instead of starting one here; models and engine settings are then the farm's." };
         var apiKey = new Option<string?>("--api-key") { Description = "Your tenant's API key for --gateway. Default: Turbo:Client:ApiKey (environment Turbo__Client__ApiKey)." };
         var verbose = new Option<bool>("--verbose") { Description = $"Also show the farm's log here, stack traces included (it always goes to {RenderLog.FileName} in --out)." };
         var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard, or on a running farm (--gateway).")
@@ -86,13 +86,13 @@ public static class RenderCommand
                 var terminal = new Terminal(stdout, stderr, parse.GetValue(verbose));
                 if (remote is not null)
                 {
-                    if (!remote.IsAbsoluteUri || remote.Scheme is not ("http" or "https"))
+                    if (!Uri.TryCreate(remote, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
                     {
                         stderr.WriteLine($"error: --gateway '{remote}' is not an http(s) URL; give the gateway's address, e.g. {GatewayConnection.DefaultGateway}.");
                         return BadInput;
                     }
 
-                    var options = new TurboClientOptions { BaseAddress = new Uri(remote.AbsoluteUri.TrimEnd('/') + "/"), ApiKey = parse.GetValue(apiKey) ?? settings["Turbo:Client:ApiKey"] };
+                    var options = new TurboClientOptions { BaseAddress = new Uri(address.AbsoluteUri.TrimEnd('/') + "/"), ApiKey = parse.GetValue(apiKey) ?? settings["Turbo:Client:ApiKey"] };
                     return await RunRemoteAsync(options, new RenderPlan(requests, modelId, outDirectory), log, terminal, cancellationToken).ConfigureAwait(false);
                 }
 

@@ -115,6 +115,33 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         Assert.Contains($"{file}:2: is not a job request ('2:1' is not an aspect ratio; use 16:9, 9:16, 1:1, 4:3 or 3:4.)", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Render_with_a_gateway_renders_the_file_on_that_farm_and_writes_each_video_to_out()
+    {
+        var file = Path.Combine(directory, "shots.txt");
+        var output = Path.Combine(directory, "rendered");
+        await File.WriteAllLinesAsync(file, ["a harbour at dawn", "a train in the rain"], TestContext.Current.CancellationToken);
+
+        var (code, printed) = await RunAsync("render", file, "--gateway", Gateway, "--frames", "5", "--out", output);
+
+        Assert.True(code == 0, printed);
+        Assert.Contains($"farm: {Gateway} (a running farm", printed, StringComparison.Ordinal);
+        Assert.StartsWith("simulated video: a harbour at dawn", await File.ReadAllTextAsync(Path.Combine(output, "01-a-harbour-at-dawn.mp4"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "02-a-train-in-the-rain.json")));
+    }
+
+    [Fact]
+    public async Task Render_with_an_unreachable_gateway_exits_1_saying_so()
+    {
+        var file = Path.Combine(directory, "one.txt");
+        await File.WriteAllLinesAsync(file, ["a lighthouse"], TestContext.Current.CancellationToken);
+
+        var (code, printed) = await RunAsync("render", file, "--gateway", "http://127.0.0.1:9/", "--out", Path.Combine(directory, "none"));
+
+        Assert.Equal(TurboDiffusion.Cli.Commands.RenderCommand.SomeFailed, code);
+        Assert.Contains("the gateway is not reachable", printed, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
