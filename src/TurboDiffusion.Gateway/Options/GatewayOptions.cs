@@ -25,8 +25,8 @@ public sealed class GatewayOptions
     public List<ApiKeyEntry> ApiKeys { get; set; } = [];
 
     /// <summary>
-    /// Serve without keys: every request acts as an admin of <see cref="AnonymousTenant"/>. Only for the embedded farm,
-    /// which listens on the loopback interface.
+    /// Serve without keys: every request acts as an admin of <see cref="AnonymousTenant"/>. Unset, a gateway without keys
+    /// is open only while it listens on loopback, and refuses to start on any other address (<see cref="KeylessAccess"/>).
     /// </summary>
     public bool Anonymous { get; set; }
 
