@@ -3,7 +3,8 @@ using System.Collections.Immutable;
 namespace TurboDiffusion.Farm.Contracts;
 
 /// <summary>A queued job as the scheduler sees it: enough to choose, nothing to render.</summary>
-/// <param name="QueuedAt">When the job (re-)entered the queue; ageing and queue wait count from here.</param>
+/// <param name="QueuedAt">When the job (re-)entered the queue; the queue wait and the queue's time to live count from here.</param>
+/// <param name="SubmittedAt">When the job was submitted; its place in the queue and its ageing count from here, so a requeue keeps its place.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueTicket.v1")]
 public sealed record QueueTicket(
     [property: Id(0)] string JobId,

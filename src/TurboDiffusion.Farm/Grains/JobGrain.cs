@@ -140,7 +140,17 @@ internal sealed partial class JobGrain(
 
         await Save(next);
         Ended(next, AttemptOutcome.Succeeded, null);
-        await Scheduler(next.Pool).Release(JobId, token, requeue: null);
+        try
+        {
+            await Scheduler(next.Pool).Release(JobId, token, requeue: null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The success is stored and stands: answering with this error would make the worker take its committed
+            // video for a failed upload. The scheduler's sweep drops the lease when it finds the job finished.
+            LogReleaseFailed(JobId, next.Pool, e);
+        }
+
         return next;
     }
 
@@ -228,6 +238,9 @@ internal sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: webhook delivery {DeliveryId} could not be queued; the receiver will not hear of this change")]
     private partial void LogWebhookLost(string jobId, string deliveryId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} succeeded, but its lease in pool {Pool} could not be released; the scheduler's sweep drops it")]
+    private partial void LogReleaseFailed(string jobId, string pool, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the stored record changed under this activation; reloaded. {Detail}")]
     private partial void LogConflict(string jobId, string detail);

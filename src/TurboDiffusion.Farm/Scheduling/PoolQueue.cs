@@ -9,13 +9,15 @@ namespace TurboDiffusion.Farm.Scheduling;
 /// Choosing the next job: the tenant with the least fair-share usage that has work this worker can take,
 /// then among that tenant's bucket heads the highest effective priority:
 /// priority level + waited time / ageing interval + warm-model bonus when the model is loaded on the worker.
+/// Order and ageing count from submission, not from the latest requeue: a job handed back by a lost or drained
+/// worker runs next in its priority instead of waiting behind the backlog that arrived after it.
 /// Only bucket heads are compared, so a choice costs O(tenants × priorities × models), not O(jobs).
 /// </summary>
 internal sealed class PoolQueue(SchedulerOptions options)
 {
     private static readonly Comparer<QueueTicket> Oldest = Comparer<QueueTicket>.Create((a, b) =>
     {
-        var byTime = a.QueuedAt.CompareTo(b.QueuedAt);
+        var byTime = a.SubmittedAt.CompareTo(b.SubmittedAt);
         return byTime != 0 ? byTime : string.CompareOrdinal(a.JobId, b.JobId);
     });
 
@@ -127,7 +129,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
     private double Score(QueueTicket ticket, bool warm, DateTimeOffset now) =>
         (int)ticket.Priority
-        + Math.Max(0, (now - ticket.QueuedAt).TotalSeconds) / options.AgeingInterval.TotalSeconds
+        + Math.Max(0, (now - ticket.SubmittedAt).TotalSeconds) / options.AgeingInterval.TotalSeconds
         + (warm ? options.WarmModelBonus : 0);
 
     private bool Fits(string model, long freeMemoryBytes) =>

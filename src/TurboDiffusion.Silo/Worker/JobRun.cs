@@ -140,6 +140,14 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
             await DiscardUploadAsync();
             return;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The call failed on the way (a silo died, a timeout): the job may have been committed with these files.
+            // Keep them; if it was not, the attempt that commits removes them when it seals the job.
+            uploadBegun = false;
+            LogCommitUnknown(lease.JobId, e);
+            throw;
+        }
 
         // Committed: from here on these files are the job's artifact and must never be discarded.
         uploadBegun = false;
@@ -333,6 +341,9 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not remove the folders of other attempts")]
     private partial void LogSealFailed(string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: committing the upload failed on the way; its files are kept in case the commit was stored")]
+    private partial void LogCommitUnknown(string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not discard this attempt's uploaded files")]
     private partial void LogDiscardFailed(string jobId, Exception exception);

@@ -32,6 +32,32 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_success_whose_lease_release_fails_keeps_its_video()
+    {
+        var failures = 1;
+        await using var farm = await TestFarm.StartAsync(2, _ => new SimulatedVideoEngine(), configureSilo: silo => silo.AddIncomingGrainCallFilter(async call =>
+        {
+            // The scheduler's silo dies between the job's stored success and the lease's release.
+            if (call.InterfaceMethod?.Name == nameof(ISchedulerGrain.Release) && Interlocked.Exchange(ref failures, 0) == 1)
+            {
+                throw new SiloUnavailableException("the scheduler's silo is gone");
+            }
+
+            await call.Invoke();
+        }));
+
+        var job = await farm.SubmitAsync(Specs.Job());
+        var done = await farm.WaitForStatusAsync(job.JobId, JobStatus.Succeeded);
+        await TestFarm.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref failures) == 0), "the failed release");
+        // The worker reacts to the failed call at once; give it the moment it needs before looking for the files.
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+        await using var video = await farm.Artifacts.OpenReadAsync(done.Artifact!, done.Artifact!.VideoName, TestContext.Current.CancellationToken);
+        Assert.True(video.Length > 0);
+        Assert.Equal([done.Artifact.LeaseToken], await farm.Artifacts.ListAttemptsAsync("studio-a", job.JobId, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_worker_whose_lease_expired_cannot_start_heartbeat_or_complete_the_requeued_job()
     {
         await using var farm = await TestFarm.StartAsync(1, engine: null);

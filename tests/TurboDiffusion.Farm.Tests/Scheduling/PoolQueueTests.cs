@@ -24,6 +24,17 @@ public sealed class PoolQueueTests
     }
 
     [Fact]
+    public void A_requeued_job_keeps_its_place_ahead_of_jobs_submitted_after_it()
+    {
+        var queue = new PoolQueue(new SchedulerOptions());
+        queue.Add(Ticket("backlog-1", ageSeconds: 120));
+        queue.Add(Ticket("backlog-2", ageSeconds: 60));
+        queue.Add(new QueueTicket("requeued", "a", "tiny", JobPriority.Normal, QueuedAt: T0, SubmittedAt: T0.AddSeconds(-300)));
+
+        Assert.Equal(["requeued", "backlog-1", "backlog-2"], Drain(queue, Cold, T0));
+    }
+
+    [Fact]
     public void Higher_priority_leases_first_and_equal_priority_in_arrival_order()
     {
         var queue = new PoolQueue(new SchedulerOptions());

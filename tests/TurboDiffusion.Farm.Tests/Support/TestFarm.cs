@@ -55,7 +55,8 @@ internal sealed class TestFarm : IAsyncDisposable
     /// <param name="engine">The engine of a silo, given its name; null starts silos without GPU workers.</param>
     /// <param name="settings">Overrides of the test timings, by configuration key.</param>
     /// <param name="store">The job store every silo shares; in memory by default.</param>
-    public static async Task<TestFarm> StartAsync(short silos, Func<string, SimulatedVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null, IJobStore? store = null)
+    /// <param name="configureSilo">More silo configuration, e.g. a grain call filter that injects a fault.</param>
+    public static async Task<TestFarm> StartAsync(short silos, Func<string, SimulatedVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null, IJobStore? store = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var root = Directory.CreateTempSubdirectory("farm-").FullName;
         store ??= new InMemoryJobStore();
@@ -96,6 +97,7 @@ internal sealed class TestFarm : IAsyncDisposable
             silo.Services.AddTurboFarm();
             silo.Services.Replace(ServiceDescriptor.Singleton(store));
             silo.Services.AddSingleton<IProgressLog>(progress);
+            configureSilo?.Invoke(silo);
         });
         if (engine is not null)
         {
