@@ -22,7 +22,7 @@ namespace TurboDiffusion.Silo.Worker;
 internal sealed partial class GpuWorker(
     WorkerContext context,
     ILocalSiloDetails silo,
-    ILogger<GpuWorker> logger) : BackgroundService
+    ILogger<GpuWorker> logger) : BackgroundService, IHostedLifecycleService
 {
     private readonly CancellationTokenSource drain = new();
     private readonly Lock drainGate = new();
@@ -41,6 +41,24 @@ internal sealed partial class GpuWorker(
 
     /// <summary>The worker stopped leasing and holds no job: a drain that was asked for has finished.</summary>
     public bool Drained { get; private set; }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The host calls this before it stops any service, so the drain runs while HTTP still serves: readiness answers
+    /// 503 "draining", and metrics and event streams stay up until the job is finished or handed back.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        await using (cancellationToken.Register(() => Volatile.Read(ref current)?.Stop(StopReason.Shutdown)))
+        {
+            await DrainAsync(cancellationToken);
+        }
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -47,7 +47,15 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
     public void Stop(StopReason reason)
     {
         Interlocked.CompareExchange(ref stopReason, (int)reason, (int)StopReason.None);
-        abort.Cancel();
+        try
+        {
+            abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A drain or shutdown timer fired as the run ended: there is nothing left to stop, and throwing here
+            // would end the process from the timer's thread.
+        }
     }
 
     public async Task RunAsync()

@@ -8,19 +8,22 @@ internal sealed class FarmProcessHandle : IDisposable
     private readonly Process process;
     private readonly StreamWriter log;
 
-    private FarmProcessHandle(string name, Process process, StreamWriter log)
+    private FarmProcessHandle(string name, Uri? http, Process process, StreamWriter log)
     {
-        (Name, this.process, this.log) = (name, process, log);
+        (Name, Http, this.process, this.log) = (name, http, process, log);
     }
 
     public string Name { get; }
+
+    /// <summary>Where the process serves HTTP, when the fleet chose the address.</summary>
+    public Uri? Http { get; }
 
     public bool HasExited => process.HasExited;
 
     public int ExitCode => process.ExitCode;
 
     /// <summary>Starts <c>turbo {arguments}</c> with <paramref name="environment"/> added to this process's environment.</summary>
-    public static FarmProcessHandle Start(string name, string logPath, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static FarmProcessHandle Start(string name, Uri? http, string logPath, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "turbo"), arguments)
         {
@@ -40,7 +43,7 @@ internal sealed class FarmProcessHandle : IDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new FarmProcessHandle(name, process, log);
+        return new FarmProcessHandle(name, http, process, log);
     }
 
     /// <summary>SIGKILL: the process ends at once, with no drain and no goodbye to the cluster.</summary>

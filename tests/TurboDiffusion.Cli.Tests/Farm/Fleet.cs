@@ -146,7 +146,8 @@ internal sealed class Fleet : IAsyncDisposable
             environment[key] = value;
         }
 
-        var process = FarmProcessHandle.Start(name, Path.Combine(directory, name + ".log"), environment, command);
+        var http = environment.TryGetValue("Turbo__Http__Urls", out var urls) ? new Uri(urls + "/") : null;
+        var process = FarmProcessHandle.Start(name, http, Path.Combine(directory, name + ".log"), environment, command);
         processes.Add(process);
         return process;
     }

@@ -70,16 +70,43 @@ public sealed class FleetProcessTests
 
         var stopping = DateTimeOffset.UtcNow;
         siloA.Terminate();
+        var readiness = await ReadinessUntilExitAsync(siloA);
         var exited = await siloA.WaitForExitAsync(Fleet.DrainGracePeriod + TimeSpan.FromSeconds(30));
         var stopTime = DateTimeOffset.UtcNow - stopping;
         fleet.StartSilo("silo-c");
         var finished = await fleet.WaitForFinishedAsync(submitted, TimeSpan.FromMinutes(4));
 
         Assert.True(exited, $"silo-a had not exited {stopTime.TotalSeconds:0} s after SIGTERM\n{fleet.Logs()}");
+        Assert.Contains(readiness, r => r.StartsWith("503 ", StringComparison.Ordinal) && r.Contains("draining", StringComparison.Ordinal));
+        Assert.DoesNotContain(readiness, r => r.StartsWith("200 ", StringComparison.Ordinal));
         Assert.Equal(0, siloA.ExitCode);
         Assert.All(finished, j => Assert.Equal(JobStatus.Succeeded, j.Status));
         Assert.All(finished, j => Assert.Single(j.Attempts, a => a.Outcome == "succeeded"));
         Assert.All(finished.SelectMany(j => j.Attempts).Where(a => a.WorkerId == "silo-a"), a => Assert.True(a.Outcome is "succeeded" or "drain", $"silo-a's attempt ended {a.Outcome}"));
         Assert.Contains(finished, j => j.Attempts.Any(a => a.WorkerId == "silo-c" && a.Outcome == "succeeded"));
+    }
+
+    /// <summary>The silo's readiness answers ("503 {...}") from SIGTERM until it stops serving HTTP.</summary>
+    private static async Task<List<string>> ReadinessUntilExitAsync(FarmProcessHandle silo)
+    {
+        using var http = new HttpClient { BaseAddress = silo.Http, Timeout = TimeSpan.FromSeconds(2) };
+        var answers = new List<string>();
+        var deadline = DateTime.UtcNow + Fleet.DrainGracePeriod + TimeSpan.FromSeconds(30);
+        while (!silo.HasExited && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+                answers.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        return answers;
     }
 }
