@@ -27,7 +27,7 @@ internal sealed class TorchPickleObjects(string path)
         ["torch.BoolStorage"] = new StorageClass("BoolStorage", ScalarType.Bool),
     };
 
-    // Libtorch's kernels handle at most 25 dimensions; no checkpoint tensor comes near.
+    // Libtorch's CUDA kernels index at most 25 dimensions; no checkpoint tensor comes near either bound.
     private const int MaxDimensions = 64;
     private const int MaxDescriptionChars = 200;
 
