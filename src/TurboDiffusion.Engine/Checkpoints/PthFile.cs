@@ -40,8 +40,9 @@ public sealed class PthFile : ITensorReader
         {
             RequireLittleEndian(archive);
             var pickle = archive.Member("data.pkl")!;
-            var root = StateDictUnpickler.Load(path, archive.ReadAll(pickle, MaxPickleBytes));
-            return new PthFile(archive, PthStateDict.Collect(archive, root));
+            var bytes = archive.ReadAll(pickle, MaxPickleBytes);
+            var root = StateDictUnpickler.Load(path, bytes);
+            return new PthFile(archive, PthStateDict.Collect(archive, root, bytes.Length));
         }
         catch
         {

@@ -145,20 +145,53 @@ public sealed class SafetensorsFile : ITensorReader
                     continue;
                 }
 
-                var entry = ParseEntry(path, property, dataStart);
-                if (entry.Begin + entry.Length > fileLength)
+                var entry = ParseEntry(path, property, dataStart, fileLength);
+                if (!entries.TryAdd(entry.Name, entry))
                 {
-                    throw new CheckpointException(path, entry.Name, $"needs bytes {entry.Begin}..{entry.Begin + entry.Length} but the file ends at {fileLength} (truncated)");
+                    throw new CheckpointException(path, entry.Name, "the header lists this tensor twice");
                 }
-
-                entries[entry.Name] = entry;
             }
         }
 
+        RequireTiledData(path, entries.Values, dataStart, fileLength);
         return (entries, metadata);
     }
 
-    private static SafetensorsEntry ParseEntry(string path, JsonProperty property, long dataStart)
+    /// <summary>
+    /// As the safetensors format requires, the tensors' byte ranges, in offset order, cover the data section exactly:
+    /// overlapping ranges would let several tensors (or a huge one) be read from the same few bytes, and a gap or a
+    /// tail of bytes no tensor owns is not a file any safetensors writer produces.
+    /// </summary>
+    private static void RequireTiledData(string path, IEnumerable<SafetensorsEntry> entries, long dataStart, long fileLength)
+    {
+        var end = dataStart;
+        SafetensorsEntry? previous = null;
+        foreach (var entry in entries.OrderBy(e => e.Begin).ThenBy(e => e.Length))
+        {
+            if (entry.Begin < end)
+            {
+                throw new CheckpointException(path, entry.Name,
+                    $"data_offsets [{entry.Begin - dataStart}, {entry.Begin - dataStart + entry.Length}] overlap tensor '{previous!.Name}' (ending at {end - dataStart})");
+            }
+
+            if (entry.Begin > end)
+            {
+                throw new CheckpointException(path, entry.Name,
+                    $"data_offsets [{entry.Begin - dataStart}, {entry.Begin - dataStart + entry.Length}] leave bytes {end - dataStart}..{entry.Begin - dataStart} of the data section unused; tensors must follow one another without gaps");
+            }
+
+            end = entry.Begin + entry.Length;
+            previous = entry;
+        }
+
+        if (end != fileLength)
+        {
+            throw new CheckpointException(path, previous?.Name,
+                $"the data section has {fileLength - dataStart} bytes but its tensors cover {end - dataStart}; a safetensors file holds no bytes beyond its last tensor");
+        }
+    }
+
+    private static SafetensorsEntry ParseEntry(string path, JsonProperty property, long dataStart, long fileLength)
     {
         var name = property.Name;
         try
@@ -176,7 +209,12 @@ public sealed class SafetensorsFile : ITensorReader
                 throw new CheckpointException(path, name, $"malformed entry: shape [{string.Join(", ", shape)}], data_offsets [{string.Join(", ", offsets)}]");
             }
 
-            var expected = shape.Aggregate(1L, (a, d) => checked(a * d)) * size;
+            if (offsets[1] > fileLength - dataStart)
+            {
+                throw new CheckpointException(path, name, $"data_offsets [{offsets[0]}, {offsets[1]}] reach past the data section's {fileLength - dataStart} bytes (truncated or corrupt)");
+            }
+
+            var expected = checked(shape.Aggregate(1L, (a, d) => checked(a * d)) * size);
             if (offsets[1] - offsets[0] != expected)
             {
                 throw new CheckpointException(path, name, $"{dtype} [{string.Join(", ", shape)}] needs {expected} bytes but data_offsets span {offsets[1] - offsets[0]}");
@@ -184,7 +222,11 @@ public sealed class SafetensorsFile : ITensorReader
 
             return new SafetensorsEntry(name, dtype, type, shape, dataStart + offsets[0], expected);
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
+        catch (OverflowException e)
+        {
+            throw new CheckpointException(path, name, "its shape's byte size overflows 64-bit sizes (corrupt or hostile header)", e);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new CheckpointException(path, name, $"malformed header entry ({e.Message})", e);
         }

@@ -1,11 +1,12 @@
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Text;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>
-/// The engine's own checks before it takes work: the device computes, the encoder encodes a tiny clip, and every file
-/// of the requested model directories opens for reading. Each problem names what is wrong and the fix; nothing here
+/// The engine's own checks before it takes work: the device computes, the encoder encodes a tiny clip, every file
+/// of the requested model directories opens for reading, and the tokenizer loads. Each problem names what is wrong and the fix; nothing here
 /// throws for a problem.
 /// </summary>
 public static class EnginePreflight
@@ -24,7 +25,7 @@ public static class EnginePreflight
         return problems;
     }
 
-    /// <summary>The files of a model directory exist and open for reading; built-in models have none.</summary>
+    /// <summary>The files of a model directory exist and open for reading, and its tokenizer loads; built-in models have none.</summary>
     public static IReadOnlyList<PreflightProblem> CheckModelFiles(string model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -57,8 +58,22 @@ public static class EnginePreflight
         }
 
         return unreadable.Count == 0
-            ? []
+            ? CheckTokenizer(files.Tokenizer)
             : [new PreflightProblem("model files", $"cannot read {string.Join("; ", unreadable)}.", "give this user read access to the model directory, or copy the files again.")];
+    }
+
+    /// <summary>The tokenizer loads in well under a second, and a damaged one would otherwise fail only after the checkpoints have loaded.</summary>
+    private static IReadOnlyList<PreflightProblem> CheckTokenizer(string tokenizer)
+    {
+        try
+        {
+            Umt5Tokenizer.Load(tokenizer);
+            return [];
+        }
+        catch (InvalidDataException e)
+        {
+            return [new PreflightProblem("model files", e.Message, "download spiece.model again (google/umt5-xxl/spiece.model of the model's release): this copy is damaged.")];
+        }
     }
 
     /// <summary>The encoder writes and finishes a 2-frame clip in the scratch folder.</summary>

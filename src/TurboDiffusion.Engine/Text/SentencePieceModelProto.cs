@@ -52,7 +52,7 @@ internal sealed class SentencePieceModelProto
         var trainerSpec = fields.LastOrDefault(f => f.Number == TrainerSpecField && f.WireType == ProtobufField.LengthDelimitedType);
         if (trainerSpec.Raw.IsEmpty)
         {
-            throw new InvalidDataException("no trainer_spec (field 2): not a SentencePiece model");
+            throw new InvalidDataException("it has no trainer_spec (field 2)");
         }
 
         var normalizer = fields.LastOrDefault(f => f.Number == NormalizerSpecField && f.WireType == ProtobufField.LengthDelimitedType);

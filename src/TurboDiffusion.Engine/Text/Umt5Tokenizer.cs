@@ -41,7 +41,7 @@ public sealed class Umt5Tokenizer
     public int UnknownId { get; }
 
     /// <summary>Loads a T5-style SentencePiece model (<c>spiece.model</c>: pad, EOS and unk ids, no BOS).</summary>
-    /// <exception cref="InvalidDataException">The file is not such a model; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not such a model; the message names it and what is wrong.</exception>
     public static Umt5Tokenizer Load(string spieceModelPath, int textLength = 512) =>
         Load(File.ReadAllBytes(spieceModelPath), spieceModelPath, textLength);
 
@@ -69,9 +69,11 @@ public sealed class Umt5Tokenizer
                 : PrecompiledCharsMap.Parse(model.PrecompiledCharsMap.Span).DeletedCharacters();
             return new Umt5Tokenizer(sentencePiece, model, deleted, textLength);
         }
-        catch (InvalidDataException e)
+        // The library reports a malformed model with whatever its protobuf parser or vocabulary builder throws
+        // (InvalidProtocolBufferException, ArgumentException, ...): parsing bytes in memory fails only for the file's content.
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
+            throw new InvalidDataException($"{source}: not a usable SentencePiece model: {e.Message}", e);
         }
     }
 

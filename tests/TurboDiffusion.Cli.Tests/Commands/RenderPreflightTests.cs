@@ -55,6 +55,34 @@ public sealed class RenderPreflightTests : IDisposable
         Assert.DoesNotContain("farm:", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("generate")]
+    [InlineData("render")]
+    public void A_corrupt_tokenizer_exits_with_code_2_and_one_line_naming_the_file_without_a_stack_trace(string command)
+    {
+        var model = Directory.CreateDirectory(Path.Combine(directory, "model")).FullName;
+        foreach (var file in new[] { ModelFiles.TextEncoderFile, ModelFiles.VaeFile, "TurboWan2.1-T2V-1.3B-480P.pth" })
+        {
+            File.WriteAllBytes(Path.Combine(model, file), []);
+        }
+
+        var tokenizer = Path.Combine(model, "spiece.model");
+        File.WriteAllText(tokenizer, "this is not a SentencePiece model");
+        var prompts = Path.Combine(directory, "prompts.txt");
+        File.WriteAllLines(prompts, ["a lighthouse in fog"]);
+        string[] arguments = command == "generate"
+            ? ["generate", "a lighthouse in fog", "--model", model, "--out", Path.Combine(directory, "fog.mp4")]
+            : ["render", prompts, "--model", model, "--out", Path.Combine(directory, "out")];
+
+        var (exitCode, text) = CliHarness.Run(arguments);
+
+        Assert.Equal(GenerateCommand.BadInput, exitCode);
+        var error = Assert.Single(text.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.StartsWith($"error: model files: {tokenizer}: not a usable SentencePiece model: ", error, StringComparison.Ordinal);
+        Assert.Contains("fix: download spiece.model again", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
     private string IncompleteModelDirectory()

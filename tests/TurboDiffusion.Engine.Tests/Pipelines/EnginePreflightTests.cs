@@ -37,6 +37,24 @@ public sealed class EnginePreflightTests : IDisposable
     }
 
     [Fact]
+    public void A_model_directory_whose_tokenizer_is_corrupt_is_a_problem_naming_the_file()
+    {
+        foreach (var file in new[] { "TurboWan2.1-T2V-1.3B-480P.pth", ModelFiles.TextEncoderFile, ModelFiles.VaeFile })
+        {
+            File.WriteAllBytes(Path.Combine(root, file), []);
+        }
+
+        var tokenizer = Path.Combine(root, "spiece.model");
+        File.WriteAllBytes(tokenizer, [0x0A, 0x03, 0xFF, 0xFF, 0xFF]);
+
+        var problem = Assert.Single(EnginePreflight.CheckModelFiles(root));
+
+        Assert.Equal("model files", problem.Check);
+        Assert.StartsWith($"{tokenizer}: not a usable SentencePiece model: ", problem.Problem, StringComparison.Ordinal);
+        Assert.Contains("download spiece.model again", problem.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_scratch_folder_that_is_a_file_or_too_small_is_named_with_the_fix()
     {
         var file = Path.Combine(root, "not-a-folder");

@@ -85,4 +85,49 @@ public sealed class Umt5TokenizerTests
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
+
+    public static TheoryData<string> Corruptions => new() { "random bytes", "truncated", "a piece overwritten", "a piece length overstated" };
+
+    [Theory]
+    [MemberData(nameof(Corruptions))]
+    public void A_corrupt_model_is_refused_naming_the_file_and_the_problem(string corruption)
+    {
+        var directory = Directory.CreateTempSubdirectory("spiece-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "spiece.model");
+            File.WriteAllBytes(path, Corrupt(File.ReadAllBytes(fixture.ModelPath), corruption));
+
+            var error = Assert.Throws<InvalidDataException>(() => Umt5Tokenizer.Load(path));
+
+            Assert.StartsWith($"{path}: ", error.Message, StringComparison.Ordinal);
+            Assert.Contains("SentencePiece model", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static byte[] Corrupt(byte[] model, string corruption)
+    {
+        switch (corruption)
+        {
+            case "random bytes":
+                var noise = new byte[4096];
+                new Random(7).NextBytes(noise);
+                return noise;
+            case "truncated":
+                return model[..(model.Length / 2)];
+            case "a piece overwritten":
+                // The first piece's message starts at byte 2 (after its tag and one-byte length): garble its fields.
+                var garbled = (byte[])model.Clone();
+                Array.Fill(garbled, (byte)0xFF, 2, 8);
+                return garbled;
+            default:
+                var overstated = (byte[])model.Clone();
+                overstated[3] = 0x7F;
+                return overstated;
+        }
+    }
 }

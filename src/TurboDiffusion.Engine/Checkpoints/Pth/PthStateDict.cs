@@ -8,18 +8,14 @@ namespace TurboDiffusion.Engine.Checkpoints.Pth;
 /// </summary>
 internal static class PthStateDict
 {
-    // Wrappers such as {"model": state_dict} nest a level or two; a pickle can also make a dict contain itself.
-    private const int MaxDepth = 8;
-
-    public static List<KeyValuePair<string, PthTensor>> Collect(PthArchive archive, object? root)
+    public static List<KeyValuePair<string, PthTensor>> Collect(PthArchive archive, object? root, int pickleBytes)
     {
         if (root is not OrderedDictionary<object, object?> dict)
         {
             throw new CheckpointException(archive.Path, null, $"data.pkl holds {root?.GetType().Name ?? "None"}; expected a state dict (a dict of tensors)");
         }
 
-        var tensors = new List<KeyValuePair<string, PthTensor>>();
-        Flatten(archive.Path, dict, "", 0, tensors);
+        var tensors = StateDictNames.Flatten(archive.Path, dict, pickleBytes);
         foreach (var (name, tensor) in tensors)
         {
             try
@@ -35,28 +31,6 @@ internal static class PthStateDict
         return tensors;
     }
 
-    /// <summary>Tensors keep their dotted names; values that are not tensors (counters, versions) carry no weights.</summary>
-    private static void Flatten(string path, OrderedDictionary<object, object?> dict, string prefix, int depth, List<KeyValuePair<string, PthTensor>> tensors)
-    {
-        if (depth > MaxDepth)
-        {
-            throw new CheckpointException(path, prefix, $"dicts nested deeper than {MaxDepth} levels (or a dict that contains itself); expected a state dict");
-        }
-
-        foreach (var (key, value) in dict)
-        {
-            var name = prefix + Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture);
-            if (value is PthTensor tensor)
-            {
-                tensors.Add(new(name, tensor));
-            }
-            else if (value is OrderedDictionary<object, object?> nested)
-            {
-                Flatten(path, nested, name + ".", depth + 1, tensors);
-            }
-        }
-    }
-
     private static void Validate(PthArchive archive, string name, PthTensor tensor)
     {
         var storage = tensor.Storage;
@@ -67,6 +41,14 @@ internal static class PthStateDict
         {
             throw new CheckpointException(archive.Path, name,
                 $"storage blob '{blob.Name}' holds {blob.Size} bytes; expected {expectedBytes} ({storage.Class.Name} of {storage.Numel} elements) — truncated or mismatched");
+        }
+
+        // A view may repeat storage elements (stride 0, overlapping strides); reading one would turn a few bytes of
+        // the file into an arbitrarily large tensor, and torch.save never writes such views for a state dict.
+        if (tensor.Numel > storage.Numel)
+        {
+            throw new CheckpointException(archive.Path, name,
+                $"view {Describe(tensor)} has {tensor.Numel} elements but its storage '{storage.Key}' holds {storage.Numel}; a view larger than its storage is refused");
         }
 
         if (tensor.Numel > 0 && checked(tensor.Offset + tensor.SpanElements) > storage.Numel)

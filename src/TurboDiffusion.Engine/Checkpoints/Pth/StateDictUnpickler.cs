@@ -9,8 +9,14 @@ internal sealed class StateDictUnpickler
 {
     private const int HighestProtocol = 2;
 
+    // Small ints (BININT1) and booleans recur in every shape and tensor; boxing each again would cost 24 bytes a byte.
+    private static readonly object[] SmallIntegers = [.. Enumerable.Range(0, 256).Select(i => (object)(long)i)];
+    private static readonly object True = true;
+    private static readonly object False = false;
+
     private readonly string path;
     private readonly PickleCursor cursor;
+    private readonly PickleBudget budget;
     private readonly TorchPickleObjects objects;
     private readonly List<object?> stack = [];
     private readonly Stack<int> marks = new();
@@ -20,6 +26,7 @@ internal sealed class StateDictUnpickler
     {
         this.path = path;
         cursor = new PickleCursor(path, pickle);
+        budget = new PickleBudget(path, pickle.Length);
         this.objects = objects;
     }
 
@@ -47,11 +54,11 @@ internal sealed class StateDictUnpickler
                     Push(objects.Global(module, cursor.Line()));
                     break;
                 case (byte)'Q': // BINPERSID
-                    Push(objects.PersistentLoad(Pop()));
+                    Push(budget.Built(objects.PersistentLoad(Pop())));
                     break;
                 case (byte)'R': // REDUCE
                     var args = Pop() as object?[] ?? throw cursor.Malformed("REDUCE without an argument tuple");
-                    Push(objects.Call(Pop(), args));
+                    Push(budget.Built(objects.Call(Pop(), args)));
                     break;
                 case (byte)'b': // BUILD: only the `_metadata` attribute torch puts on a state dict, which is not needed
                     if (Pop() is not OrderedDictionary<object, object?> || Peek() is not OrderedDictionary<object, object?>)
@@ -64,24 +71,24 @@ internal sealed class StateDictUnpickler
                     return Pop();
                 case (byte)'(': marks.Push(stack.Count); break; // MARK
                 case (byte)')': Push(Array.Empty<object?>()); break; // EMPTY_TUPLE
-                case (byte)'t': Push(PopToMark().ToArray()); break; // TUPLE
-                case 0x85: Push(PopTuple(1)); break; // TUPLE1
-                case 0x86: Push(PopTuple(2)); break; // TUPLE2
-                case 0x87: Push(PopTuple(3)); break; // TUPLE3
-                case (byte)'}': Push(new OrderedDictionary<object, object?>()); break; // EMPTY_DICT
+                case (byte)'t': Push(budget.Tuple(PopToMark())); break; // TUPLE
+                case 0x85: Push(budget.Tuple(PopTuple(1))); break; // TUPLE1
+                case 0x86: Push(budget.Tuple(PopTuple(2))); break; // TUPLE2
+                case 0x87: Push(budget.Tuple(PopTuple(3))); break; // TUPLE3
+                case (byte)'}': Push(budget.Dict(new OrderedDictionary<object, object?>())); break; // EMPTY_DICT
                 case (byte)'s': // SETITEM
                     var value = Pop();
                     SetItems([Pop(), value]);
                     break;
                 case (byte)'u': SetItems(PopToMark()); break; // SETITEMS
-                case (byte)'K': Push((long)cursor.Byte()); break; // BININT1
-                case (byte)'M': Push((long)cursor.UInt16()); break; // BININT2
-                case (byte)'J': Push((long)cursor.Int32()); break; // BININT
-                case 0x8a: Push(cursor.SignedInteger(cursor.Byte())); break; // LONG1
-                case (byte)'X': Push(cursor.Utf8(cursor.UInt32())); break; // BINUNICODE
+                case (byte)'K': Push(SmallIntegers[cursor.Byte()]); break; // BININT1
+                case (byte)'M': Push(budget.Integer(cursor.UInt16())); break; // BININT2
+                case (byte)'J': Push(budget.Integer(cursor.Int32())); break; // BININT
+                case 0x8a: Push(budget.Integer(cursor.SignedInteger(cursor.Byte()))); break; // LONG1
+                case (byte)'X': Push(budget.Text(cursor.Utf8(cursor.UInt32()))); break; // BINUNICODE
                 case (byte)'N': Push(null); break; // NONE
-                case 0x88: Push(true); break; // NEWTRUE
-                case 0x89: Push(false); break; // NEWFALSE
+                case 0x88: Push(True); break; // NEWTRUE
+                case 0x89: Push(False); break; // NEWFALSE
                 case (byte)'q': memo[cursor.Byte()] = Peek(); break; // BINPUT
                 case (byte)'r': memo[cursor.UInt32()] = Peek(); break; // LONG_BINPUT
                 case (byte)'h': Push(Memo(cursor.Byte())); break; // BINGET
@@ -110,32 +117,36 @@ internal sealed class StateDictUnpickler
             throw cursor.Malformed($"a {count}-tuple needs {count} values on the stack");
         }
 
-        var items = stack.GetRange(stack.Count - count, count).ToArray();
-        stack.RemoveRange(stack.Count - count, count);
-        return items;
+        return PopFrom(stack.Count - count);
     }
 
-    private List<object?> PopToMark()
+    private object?[] PopToMark()
     {
         if (marks.Count == 0)
         {
             throw cursor.Malformed("an opcode needs a MARK but there is none");
         }
 
-        var mark = marks.Pop();
-        var items = stack.GetRange(mark, stack.Count - mark);
-        stack.RemoveRange(mark, stack.Count - mark);
+        return PopFrom(marks.Pop());
+    }
+
+    private object?[] PopFrom(int start)
+    {
+        var items = new object?[stack.Count - start];
+        stack.CopyTo(start, items, 0, items.Length);
+        stack.RemoveRange(start, items.Length);
         return items;
     }
 
-    private void SetItems(List<object?> pairs)
+    private void SetItems(object?[] pairs)
     {
-        if (Peek() is not OrderedDictionary<object, object?> dict || pairs.Count % 2 != 0)
+        if (Peek() is not OrderedDictionary<object, object?> dict || pairs.Length % 2 != 0)
         {
             throw cursor.Malformed("SETITEM(S) without a dict and key/value pairs");
         }
 
-        for (var i = 0; i < pairs.Count; i += 2)
+        budget.DictEntries(pairs.Length / 2);
+        for (var i = 0; i < pairs.Length; i += 2)
         {
             dict[pairs[i] is string or long ? pairs[i]! : throw cursor.Malformed("a dict key that is not a string or integer")] = pairs[i + 1];
         }

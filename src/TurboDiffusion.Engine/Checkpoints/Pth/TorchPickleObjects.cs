@@ -1,3 +1,4 @@
+using System.Text;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Checkpoints.Pth;
@@ -25,6 +26,10 @@ internal sealed class TorchPickleObjects(string path)
         ["torch.ByteStorage"] = new StorageClass("ByteStorage", ScalarType.Byte),
         ["torch.BoolStorage"] = new StorageClass("BoolStorage", ScalarType.Bool),
     };
+
+    // Libtorch's CUDA kernels index at most 25 dimensions; no checkpoint tensor comes near either bound.
+    private const int MaxDimensions = 64;
+    private const int MaxDescriptionChars = 200;
 
     private readonly Dictionary<string, StorageRef> storages = new(StringComparer.Ordinal);
 
@@ -67,27 +72,65 @@ internal sealed class TorchPickleObjects(string path)
     private PthTensor RebuildTensor(object?[] args)
     {
         if (args[0] is not StorageRef storage || args[1] is not long offset || offset < 0
-            || Integers(args[2]) is not { } shape || Integers(args[3]) is not { } stride || shape.Length != stride.Length
             || args[4] is not bool || !IsEmptyDict(args[5]) || (args.Length == 7 && args[6] is not null && !IsEmptyDict(args[6])))
         {
-            throw new CheckpointException(path, null, $"unsupported _rebuild_tensor_v2 arguments ({string.Join(", ", args.Select(Describe))}); expected a storage, offset, size, stride, requires_grad and no hooks or metadata");
+            throw new CheckpointException(path, null, $"unsupported _rebuild_tensor_v2 arguments {Describe(args)}; expected a storage, offset, size, stride, requires_grad and no hooks or metadata");
         }
 
-        return new PthTensor(storage, offset, shape, stride);
+        var shape = Dimensions(args[2], "size");
+        var stride = Dimensions(args[3], "stride");
+        return shape.Length == stride.Length
+            ? new PthTensor(storage, offset, shape, stride)
+            : throw new CheckpointException(path, null, $"a tensor of size {Describe(args[2])} with stride {Describe(args[3])}: their dimensions differ");
     }
 
-    private static long[]? Integers(object? value) =>
-        value is object?[] items && items.All(i => i is long and >= 0) ? items.Select(i => (long)i!).ToArray() : null;
+    private long[] Dimensions(object? value, string what)
+    {
+        if (value is not object?[] items || !items.All(i => i is long and >= 0))
+        {
+            throw new CheckpointException(path, null, $"unsupported _rebuild_tensor_v2 {what} {Describe(value)}; expected a tuple of non-negative integers");
+        }
+
+        // Shapes come from the pickle's memo, so one long tuple could be copied into every tensor.
+        return items.Length <= MaxDimensions
+            ? items.Select(i => (long)i!).ToArray()
+            : throw new CheckpointException(path, null, $"a tensor {what} of {items.Length} dimensions; at most {MaxDimensions} are accepted");
+    }
 
     private static bool IsEmptyDict(object? value) => value is OrderedDictionary<object, object?> { Count: 0 };
 
-    private static string Describe(object? value) => value switch
+    /// <summary>A value as an error message shows it, cut short: memo references let a small pickle nest a tuple exponentially deep.</summary>
+    private static string Describe(object? value)
     {
-        null => "None",
-        string text => $"'{text}'",
-        object?[] items => $"({string.Join(", ", items.Select(Describe))})",
-        OrderedDictionary<object, object?> dict => $"dict of {dict.Count}",
-        StorageClass type => $"torch.{type.Name}",
-        _ => value.ToString() ?? value.GetType().Name,
-    };
+        var text = new StringBuilder();
+        Describe(value, text);
+        return text.Length > MaxDescriptionChars ? $"{text.ToString(0, MaxDescriptionChars)}..." : text.ToString();
+    }
+
+    private static void Describe(object? value, StringBuilder text)
+    {
+        if (text.Length > MaxDescriptionChars)
+        {
+            return;
+        }
+
+        switch (value)
+        {
+            case object?[] items:
+                text.Append('(');
+                for (var i = 0; i < items.Length && text.Length <= MaxDescriptionChars; i++)
+                {
+                    text.Append(i == 0 ? "" : ", ");
+                    Describe(items[i], text);
+                }
+
+                text.Append(')');
+                break;
+            case null: text.Append("None"); break;
+            case string word: text.Append('\'').Append(word, 0, Math.Min(word.Length, MaxDescriptionChars)).Append('\''); break;
+            case OrderedDictionary<object, object?> dict: text.Append("dict of ").Append(dict.Count); break;
+            case StorageClass type: text.Append("torch.").Append(type.Name); break;
+            default: text.Append(value.ToString() ?? value.GetType().Name); break;
+        }
+    }
 }

@@ -25,6 +25,7 @@ internal sealed class ZipCatalog
     private const uint LocalSignature = 0x04034b50;
     private const int EndBytes = 22;
     private const int MaxCommentBytes = ushort.MaxValue;
+    private const long MaxDeflateRatio = 1032;
 
     private readonly string path;
     private readonly SafeFileHandle file;
@@ -54,10 +55,29 @@ internal sealed class ZipCatalog
                 throw new CheckpointException(path, member.Name, $"member claims {member.CompressedSize} bytes from offset {member.LocalHeaderOffset} but the data area is 0..{directoryOffset} (corrupt archive)");
             }
 
+            RequireSizeTheDataCanHold(path, member);
             members[member.Name] = member;
         }
 
         return new ZipCatalog(path, file, members);
+    }
+
+    /// <summary>
+    /// A member's size is what a reader allocates for it, so it must be one its bytes in the file can produce: a
+    /// stored member holds exactly its size, and deflate expands at most 1032 to 1 (zlib's documented bound).
+    /// </summary>
+    private static void RequireSizeTheDataCanHold(string path, ZipMember member)
+    {
+        if (member.Method == ZipMethod.Stored && member.Size != member.CompressedSize)
+        {
+            throw new CheckpointException(path, member.Name, $"stored member declares {member.Size} bytes but holds {member.CompressedSize} in the file (corrupt or hostile archive)");
+        }
+
+        if (member.Method == ZipMethod.Deflated && member.Size / MaxDeflateRatio > member.CompressedSize)
+        {
+            throw new CheckpointException(path, member.Name,
+                $"deflated member declares {member.Size} bytes from {member.CompressedSize} compressed, more than deflate's {MaxDeflateRatio}:1 can expand (corrupt or hostile archive)");
+        }
     }
 
     /// <summary>Absolute file offset of the member's (possibly compressed) bytes, after its local header.</summary>
