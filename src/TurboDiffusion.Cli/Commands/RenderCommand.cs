@@ -119,7 +119,8 @@ public static class RenderCommand
                     return BadInput;
                 }
 
-                var farmSettings = new FarmHostSettings(FarmRole.All, () => engine, parse.GetValue(port), FreeClusterPorts: true, Private: true, Logging: log.Configure);
+                var farmSettings = new FarmHostSettings(FarmRole.All, () => engine, parse.GetValue(port), FreeClusterPorts: true, Private: true, Logging: log.Configure,
+                    AdmitModels: [.. requests.Select(r => r.Model!).Distinct(StringComparer.Ordinal)]);
                 return await RunEmbeddedAsync(settings, farmSettings, new RenderPlan(requests, modelId!, outDirectory), log, terminal, cancellationToken).ConfigureAwait(false);
             }
         });

@@ -37,6 +37,7 @@ public enum FarmRole
 /// <param name="ArtifactsDirectory">Where artifacts go when Turbo:Artifacts:Directory is not configured; null keeps the farm's default.</param>
 /// <param name="Private">The farm lives only as long as one command that is its only client: it serves loopback and takes no keys even when some are configured.</param>
 /// <param name="Logging">Adds the providers the farm logs to; null logs to the console, one line per entry.</param>
+/// <param name="AdmitModels">Models (ids or directories) the gateway admits besides what the pools serve: a private farm's own.</param>
 public sealed record FarmHostSettings(
     FarmRole Role,
     Func<IVideoEngine>? Engine,
@@ -45,7 +46,8 @@ public sealed record FarmHostSettings(
     string? ArtifactsDirectory = null,
     bool Private = false,
     LogLevel LogLevel = LogLevel.Warning,
-    Action<ILoggingBuilder>? Logging = null);
+    Action<ILoggingBuilder>? Logging = null,
+    IReadOnlyList<string>? AdmitModels = null);
 
 /// <summary>
 /// One farm process: the all-in-one farm, a silo or a gateway (<see cref="FarmRole"/>), reading the same settings.
@@ -228,6 +230,11 @@ public sealed class FarmHost : IAsyncDisposable
             // Progress every half second: the dashboard and `turbo render` show it live.
             overrides["Turbo:Worker:ProgressReportInterval"] = configuration["Turbo:Worker:ProgressReportInterval"] ?? "00:00:00.500";
             overrides["Turbo:Worker:ReportInterval"] = configuration["Turbo:Worker:ReportInterval"] ?? "00:00:01";
+        }
+
+        foreach (var (model, index) in (settings.AdmitModels ?? []).Select((m, i) => (m, i)))
+        {
+            overrides[$"{GatewayOptions.Section}:{nameof(GatewayOptions.AdmitModels)}:{index.ToString(CultureInfo.InvariantCulture)}"] = model;
         }
 
         if (settings.ArtifactsDirectory is { } artifacts && string.IsNullOrEmpty(configuration["Turbo:Artifacts:Directory"]))

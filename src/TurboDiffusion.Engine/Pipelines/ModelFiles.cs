@@ -86,4 +86,4 @@ public sealed record ModelFiles(string Directory, string Dit, string? LowNoiseDi
 }
 
 /// <summary>A model id or directory names nothing usable; the message lists what was expected.</summary>
-public sealed class ModelNotFoundException(string message) : Exception(message);
+public sealed class ModelNotFoundException(string message) : JobInputException(message);

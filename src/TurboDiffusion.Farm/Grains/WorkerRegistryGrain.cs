@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Options;
 
@@ -7,10 +8,11 @@ namespace TurboDiffusion.Farm.Grains;
 
 /// <summary>
 /// The workers of one pool as last reported. Not persisted: workers report periodically, so a new activation
-/// fills up within one report interval. Entries older than three lease durations drop out; at most
-/// <see cref="MaxWorkers"/> are kept, the stalest evicted first.
+/// fills up within one report interval. A worker whose silo the membership service has declared dead is left out
+/// at once (a killed worker must not show as busy); others drop out when their report is older than three lease
+/// durations. At most <see cref="MaxWorkers"/> are kept, the stalest evicted first.
 /// </summary>
-internal sealed class WorkerRegistryGrain(IOptions<LeaseOptions> leaseOptions, TimeProvider time) : Grain, IWorkerRegistryGrain
+internal sealed class WorkerRegistryGrain(IOptions<LeaseOptions> leaseOptions, IClusterMembershipService membership, TimeProvider time) : Grain, IWorkerRegistryGrain
 {
     public const int MaxWorkers = 4096;
 
@@ -30,7 +32,11 @@ internal sealed class WorkerRegistryGrain(IOptions<LeaseOptions> leaseOptions, T
 
     public Task<ImmutableArray<WorkerInfo>> List()
     {
+        var dead = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Dead)
+            .Select(m => m.SiloAddress.ToParsableString())
+            .ToHashSet(StringComparer.Ordinal);
         var cutoff = time.GetUtcNow() - (3 * leaseOptions.Value.Duration);
-        return Task.FromResult(workers.Values.Where(w => w.ReportedAt >= cutoff).OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToImmutableArray());
+        return Task.FromResult(workers.Values.Where(w => w.ReportedAt >= cutoff && !dead.Contains(w.Silo)).OrderBy(w => w.WorkerId, StringComparer.Ordinal).ToImmutableArray());
     }
 }

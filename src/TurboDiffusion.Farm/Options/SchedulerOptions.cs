@@ -17,6 +17,12 @@ public sealed class SchedulerOptions
     /// <summary>Model id → pool (a pool is one scheduler grain and the workers that pull from it).</summary>
     public Dictionary<string, string> ModelPools { get; set; } = [];
 
+    /// <summary>
+    /// Pools that serve the built-in random models (random-1.3B, random-14B, random-A14B); a job naming one is refused
+    /// at admission unless the pool it maps to (<see cref="PoolFor"/>) is listed here.
+    /// </summary>
+    public List<string> RandomModelPools { get; set; } = [];
+
     /// <summary>Each interval a job waits raises its effective priority by one level, so nothing starves.</summary>
     public TimeSpan AgeingInterval { get; set; } = DefaultAgeingInterval;
 
@@ -34,6 +40,10 @@ public sealed class SchedulerOptions
 
     public string PoolFor(string model) => ModelPools.TryGetValue(model, out var pool) ? pool : DefaultPool;
 
+    /// <summary>True when <paramref name="model"/> is a built-in random model and its pool is in <see cref="RandomModelPools"/>.</summary>
+    public bool ServesRandomModel(string model) =>
+        Contracts.BuiltInModels.RandomModel(model) is { } random && RandomModelPools.Contains(PoolFor(random), StringComparer.Ordinal);
+
     public double WeightOf(string tenant) => TenantWeights.TryGetValue(tenant, out var weight) ? weight : 1.0;
 }
 
@@ -45,6 +55,7 @@ public sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOption
         return new OptionsProblems(SchedulerOptions.Section)
             .Require(!string.IsNullOrWhiteSpace(options.DefaultPool), nameof(options.DefaultPool), $"is empty; name a pool, e.g. \"{SchedulerOptions.DefaultPoolName}\".")
             .Require(options.ModelPools.Values.All(p => !string.IsNullOrWhiteSpace(p)), nameof(options.ModelPools), "maps a model to an empty pool name; give every model a pool name.")
+            .Require(options.RandomModelPools.All(p => !string.IsNullOrWhiteSpace(p)), nameof(options.RandomModelPools), "has an empty pool name; list the pools whose workers may load the built-in random models, e.g. [\"default\"].")
             .Range(nameof(options.AgeingInterval), options.AgeingInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7))
             .Range(nameof(options.WarmModelBonus), options.WarmModelBonus, 0, 10)
             .Require(options.TenantWeights.Values.All(w => w is > 0 and <= 1000), nameof(options.TenantWeights), "has a weight outside (0, 1000]; use positive weights such as 1 or 2.")

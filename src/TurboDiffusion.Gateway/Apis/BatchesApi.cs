@@ -9,12 +9,13 @@ using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Gateway.Auth;
 using TurboDiffusion.Gateway.Batches;
+using TurboDiffusion.Gateway.Errors;
 using TurboDiffusion.Gateway.Hosting;
 using TurboDiffusion.Gateway.Mapping;
 
 namespace TurboDiffusion.Gateway.Apis;
 
-/// <summary><c>/v1/batches</c>: upload many jobs as JSON lines (streamed, never held whole), follow and cancel them.</summary>
+/// <summary><c>/v1/batches</c>: upload many jobs as JSON lines (checked whole, never held whole in memory), follow and cancel them.</summary>
 public static class BatchesApi
 {
     public const string JsonLinesType = "application/x-ndjson";
@@ -37,32 +38,53 @@ public static class BatchesApi
     }
 
     /// <summary>
-    /// Streams the lines into parts of Turbo:Gateway:BatchPartSize items, submitting each part as it fills, then
-    /// records the batch as the union of its parts. Parts are idempotent under (key, part number): after a 400 or 429
-    /// the same upload with the same key resubmits nothing that was already accepted.
+    /// All or nothing: the upload is read line by line, each line checked (fields, model) and spooled to a temporary
+    /// file, so a bad line answers 400 before any job is queued; only then are the spooled lines submitted in parts of
+    /// Turbo:Gateway:BatchPartSize items, and the batch recorded as the union of its parts. Memory stays at one part
+    /// however large the upload. Parts are idempotent under (key, part number): after a 429 the same upload with the
+    /// same key resubmits nothing that was already accepted.
     /// </summary>
-    public static async Task<Results<Accepted<BatchView>, Ok<BatchView>>> SubmitBatch(HttpContext context, ClaimsPrincipal user, FarmAccess farm)
+    public static async Task<Results<Accepted<BatchView>, Ok<BatchView>>> SubmitBatch(HttpContext context, ClaimsPrincipal user, FarmAccess farm, ModelAdmission models)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(farm);
+        ArgumentNullException.ThrowIfNull(models);
         var key = JobsApi.RequireIdempotencyKey(context.Request);
         var caller = Caller.From(user);
         var options = farm.Options;
         RequestBody.Limit(context, options.MaxBatchBodyBytes);
         var batchId = JobIds.ForBatch(caller.Tenant, key);
-        var existing = await farm.Store.GetBatchAsync(batchId);
-        var parts = ImmutableArray.CreateBuilder<string>();
-        var items = new List<JobSpec>(options.BatchPartSize);
-        var accepted = 0;
+        await using var spool = BatchSpool.Create();
+        var served = models.Snapshot();
         await foreach (var (line, request) in JsonLines.ReadAsync<JobRequest>(context.Request.BodyReader, options.MaxBatchLineBytes, context.RequestAborted))
         {
-            var (spec, problems) = JobSpecMapper.Map(request with { Tenant = null }, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled);
+            var own = request with { Tenant = null };
+            var (spec, problems) = JobSpecMapper.Map(own, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled);
+            if (problems.Count == 0 && await served.ProblemAsync(spec!.Model) is { } unserved)
+            {
+                problems = [unserved];
+            }
+
             if (problems.Count > 0)
             {
                 throw new InvalidJobSpecException([.. problems.Select(p => $"lines[{line}].{p}")]);
             }
 
-            items.Add(spec!);
+            await spool.WriteAsync(own, context.RequestAborted);
+        }
+
+        if (spool.Count == 0)
+        {
+            throw new InvalidJobSpecException(["body: has no jobs; send one JSON job request per line, e.g. {\"prompt\": \"a red fox in snow\"}."]);
+        }
+
+        var existing = await farm.Store.GetBatchAsync(batchId);
+        var parts = ImmutableArray.CreateBuilder<string>();
+        var items = new List<JobSpec>(options.BatchPartSize);
+        var accepted = 0;
+        await foreach (var request in spool.ReadAsync(context.RequestAborted))
+        {
+            items.Add(JobSpecMapper.Map(request, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled).Spec!);
             if (items.Count == options.BatchPartSize)
             {
                 accepted += await SubmitPartAsync(farm, caller, key, batchId, parts, items, accepted);
@@ -72,11 +94,6 @@ public static class BatchesApi
         if (items.Count > 0)
         {
             accepted += await SubmitPartAsync(farm, caller, key, batchId, parts, items, accepted);
-        }
-
-        if (parts.Count == 0)
-        {
-            throw new InvalidJobSpecException(["body: has no jobs; send one JSON job request per line, e.g. {\"prompt\": \"a red fox in snow\"}."]);
         }
 
         var summary = JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(batchId).Combine(caller.Tenant, parts.ToImmutable()));
@@ -142,7 +159,8 @@ public static class BatchesApi
     private static async Task<int> SubmitPartAsync(FarmAccess farm, Caller caller, string key, string batchId, ImmutableArray<string>.Builder parts, List<JobSpec> items, int acceptedBefore)
     {
         var partKey = $"{key}#part{parts.Count}";
-        var summary = await farm.Grains.SubmitBatchAsync(new BatchSpec(caller.Tenant, [.. items], partKey, ParentBatchId: batchId));
+        var part = new BatchSpec(caller.Tenant, [.. items], partKey, ParentBatchId: batchId);
+        var summary = await TransientFarmErrors.Retry.ExecuteAsync(async _ => await farm.Grains.SubmitBatchAsync(part));
         if (summary.Rejected > 0)
         {
             var accepted = acceptedBefore + summary.Total - summary.Rejected;

@@ -37,8 +37,9 @@ public static class JobsApi
         return group;
     }
 
-    public static async Task<Results<Accepted<JobView>, Ok<JobView>>> SubmitJob(HttpContext context, ClaimsPrincipal user, FarmAccess farm)
+    public static async Task<Results<Accepted<JobView>, Ok<JobView>>> SubmitJob(HttpContext context, ClaimsPrincipal user, FarmAccess farm, ModelAdmission models)
     {
+        ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(farm);
         var key = RequireIdempotencyKey(context.Request);
@@ -49,7 +50,12 @@ public static class JobsApi
             throw new InvalidJobSpecException(problems);
         }
 
-        var result = await farm.Grains.SubmitJobAsync(spec!);
+        if (await models.Snapshot().ProblemAsync(spec!.Model) is { } unserved)
+        {
+            throw new InvalidJobSpecException([unserved]);
+        }
+
+        var result = await farm.Grains.SubmitJobAsync(spec);
         var job = JobViewMapper.ToView(result.EnsureAccepted());
         return result.Outcome == SubmitOutcome.Accepted
             ? TypedResults.Accepted($"/v1/jobs/{job.Id}", job)

@@ -8,7 +8,8 @@ namespace TurboDiffusion.Gateway.Errors;
 
 /// <summary>
 /// The one place known failures become problem details: bad input 400 (naming the field), unknown ids 404,
-/// idempotency conflicts 409, oversized bodies 413, admission 429 with Retry-After. Anything else is a logged 500
+/// idempotency conflicts 409, oversized bodies 413, admission 429 with Retry-After, a farm part briefly
+/// unreachable (a dying silo, Redis) 503 with Retry-After. Anything else is a logged 500
 /// carrying the trace id, never a 404.
 /// </summary>
 public sealed partial class FarmExceptionHandler(ILogger<FarmExceptionHandler> logger) : IExceptionHandler
@@ -54,6 +55,12 @@ public sealed partial class FarmExceptionHandler(ILogger<FarmExceptionHandler> l
                 return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large", $"{tooLarge.Message} Split the upload or send smaller bodies.");
             case BadHttpRequestException bad:
                 return Problems.Create(bad.StatusCode, "Bad request", bad.Message);
+            case var transient when TransientFarmErrors.IsTransient(transient):
+                Problems.SetRetryAfter(context.Response, TransientFarmErrors.RetryAfter);
+                var unavailable = Problems.Create(StatusCodes.Status503ServiceUnavailable, "The farm is briefly unavailable",
+                    $"A part of the farm did not answer ({transient.GetType().Name}); nothing was lost. Retry after {TransientFarmErrors.RetryAfter.TotalSeconds:0} s with the same Idempotency-Key.");
+                unavailable.Extensions["retryAfterSeconds"] = (int)TransientFarmErrors.RetryAfter.TotalSeconds;
+                return unavailable;
             case InvalidJobTransitionException transition:
                 return Problems.Create(StatusCodes.Status409Conflict, "Not possible in the job's state", transition.Message);
             default:

@@ -39,6 +39,7 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyRing>();
         services.AddSingleton<FarmAccess>();
+        services.AddSingleton<Mapping.ModelAdmission>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
@@ -86,7 +87,7 @@ public static class GatewayHostingExtensions
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        var api = app.MapGroup("").RequireAuthorization().RequireRateLimiting(TenantRateLimit);
+        var api = app.MapGroup("").RequireAuthorization().RequireRateLimiting(TenantRateLimit).AddEndpointFilter(TransientFarmErrors.RetryHandlerAsync);
         api.MapJobsApi();
         api.MapArtifactsApi();
         api.MapBatchesApi();

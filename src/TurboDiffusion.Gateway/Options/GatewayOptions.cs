@@ -35,6 +35,12 @@ public sealed class GatewayOptions
     /// <summary>The model of a job that names none.</summary>
     public string DefaultModel { get; set; } = DefaultModelName;
 
+    /// <summary>
+    /// Models (ids or directories) admitted besides those the pools serve by Turbo:Scheduler (ModelPools, RandomModelPools)
+    /// and the workers' preloads: for a farm whose workers load models only on demand.
+    /// </summary>
+    public List<string> AdmitModels { get; set; } = [];
+
     /// <summary>Largest body of a single job submission, in bytes.</summary>
     public int MaxJobBodyBytes { get; set; } = DefaultMaxJobBodyBytes;
 
@@ -91,6 +97,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             .Require(options.ApiKeys.All(k => Sha256().IsMatch(k.Sha256)), nameof(options.ApiKeys), "has an entry whose Sha256 is not 64 hex digits; store the SHA-256 of the key (printf %s \"$KEY\" | sha256sum), never the key.")
             .Require(Tenant().IsMatch(options.AnonymousTenant), nameof(options.AnonymousTenant), "is not 1 to 64 characters of a-z, 0-9, '.', '-' or '_'.")
             .Require(Tenant().IsMatch(options.DefaultModel), nameof(options.DefaultModel), "is not a model id; use e.g. \"tiny\".")
+            .Require(options.AdmitModels.All(m => !string.IsNullOrWhiteSpace(m)), nameof(options.AdmitModels), "has an empty entry; list model ids or directories.")
             .Range(nameof(options.MaxJobBodyBytes), options.MaxJobBodyBytes, 1024, 16 << 20)
             .Range(nameof(options.MaxBatchBodyBytes), options.MaxBatchBodyBytes, 1024, 64L << 30)
             .Range(nameof(options.MaxBatchLineBytes), options.MaxBatchLineBytes, 256, 16 << 20)

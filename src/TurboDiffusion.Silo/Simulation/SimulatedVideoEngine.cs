@@ -13,6 +13,9 @@ public enum SimulatedBehavior
     /// <summary>Throws as an engine bug would (counts against the job's retries).</summary>
     Fail,
 
+    /// <summary>Throws as the engine does for a model that does not exist: the job's own fault, never the worker's.</summary>
+    MissingModel,
+
     /// <summary>Throws as libtorch does when a CUDA allocation fails ("CUDA out of memory"): an infrastructure failure.</summary>
     OutOfMemory,
 
@@ -188,6 +191,8 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         {
             case SimulatedBehavior.Fail:
                 throw new InvalidOperationException($"simulated engine error rendering '{request.Prompt}'");
+            case SimulatedBehavior.MissingModel:
+                throw new JobInputException($"Model directory '{request.Model}' does not exist (simulated).");
             case SimulatedBehavior.OutOfMemory:
                 throw new InvalidOperationException("simulated CUDA out of memory. Tried to allocate 2.00 GiB");
             case SimulatedBehavior.Hang:

@@ -25,5 +25,12 @@ public static class FailureClassifier
             _ => AttemptOutcome.EngineError,
         };
     }
+
+    /// <summary>
+    /// Whether the failure may count against the worker (its bad-worker streak): an engine error may, unless the
+    /// request itself was at fault (a model that does not exist, or whose files are bad).
+    /// </summary>
+    public static bool CountsAgainstWorker(Exception error) =>
+        Classify(error) == AttemptOutcome.EngineError && error is not JobInputException;
 }
 

@@ -206,7 +206,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         {
             WorkerFault = detail;
         }
-        else if (outcome == AttemptOutcome.EngineError && streak.Failed(lease.Spec.Tenant))
+        else if (FailureClassifier.CountsAgainstWorker(error) && streak.Failed(lease.Spec.Tenant))
         {
             context.Status.Unhealthy(streak.Describe());
             LogUnhealthy(streak.Describe());

@@ -206,6 +206,30 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task Jobs_of_several_tenants_naming_a_missing_model_fail_without_taking_the_worker_out()
+    {
+        await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine
+        {
+            Behavior = (request, _) => request.Model == "missing" ? SimulatedBehavior.MissingModel : SimulatedBehavior.Succeed,
+        }, new Dictionary<string, string?>
+        {
+            ["Turbo:Lease:MaxEngineAttempts"] = "1",
+            ["Turbo:Worker:UnhealthyAfterFailures"] = "2",
+            ["Turbo:Worker:UnhealthyAfterTenants"] = "2",
+        });
+        foreach (var tenant in new[] { "studio-a", "studio-b", "studio-c" })
+        {
+            var bad = await farm.SubmitAsync(Specs.Job(tenant: tenant, model: "missing"));
+            Assert.Equal(AttemptOutcome.EngineError, (await farm.WaitForStatusAsync(bad.JobId, JobStatus.Failed)).Attempts.Single().Outcome);
+        }
+
+        var good = await farm.SubmitAsync(Specs.Job(tenant: "studio-d"));
+
+        await farm.WaitForStatusAsync(good.JobId, JobStatus.Succeeded);
+        Assert.DoesNotContain(await farm.Client.GetGrain<IWorkerRegistryGrain>("default").List(), w => w.State == WorkerState.Unhealthy);
+    }
+
+    [Fact]
     public async Task Failing_one_tenants_jobs_in_a_row_does_not_take_the_worker_out()
     {
         await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine { Behavior = (request, _) => request.Prompt == "bad" ? SimulatedBehavior.Fail : SimulatedBehavior.Succeed }, new Dictionary<string, string?>

@@ -55,38 +55,27 @@ public sealed class BatchesApiTests(SharedGateway gateway)
     }
 
     [Fact]
-    public async Task An_upload_is_submitted_part_by_part_while_it_is_still_streaming()
+    public async Task A_bad_last_line_of_an_upload_of_several_parts_queues_nothing_and_leaves_no_batch()
     {
         using var http = Host.Client("streamer");
-        using var observer = Host.Client("streamer");
         var key = Guid.NewGuid().ToString();
         var batchId = TurboDiffusion.Farm.Contracts.JobIds.ForBatch("streamer", key);
-        var firstPartSeen = new TaskCompletionSource();
-        using var content = new GatedLines(firstPartSeen.Task, first: 100, rest: 50);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = content };
-        request.Headers.Add("Idempotency-Key", key);
-
-        var upload = http.SendAsync(request, Api.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (firstPartSeen.Task.Status != TaskStatus.RanToCompletion && DateTime.UtcNow < deadline)
+        var lines = new StringBuilder();
+        for (var i = 1; i <= 250; i++)
         {
-            var page = await observer.GetFromJsonAsync<Page<JobView>>($"/v1/jobs?batchId={batchId}&limit=1000", TurboJson.Options, Api.Token);
-            if (page!.Items.Count == 100)
-            {
-                firstPartSeen.SetResult();
-            }
-            else
-            {
-                await Task.Delay(50, Api.Token);
-            }
+            lines.Append(i == 250 ? """{"prompt": "broken", "steps": 9}""" : $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""").Append('\n');
         }
 
-        firstPartSeen.TrySetException(new TimeoutException("the first part was not submitted while the upload was open"));
-        using var response = await upload;
+        using var response = await PostLinesAsync(http, key, lines.ToString());
 
-        Assert.Equal(TaskStatus.RanToCompletion, firstPartSeen.Task.Status);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(150, (await response.ReadAsync<BatchView>()).Total);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.ProblemAsync()).GetProperty("errors").TryGetProperty("lines[250].steps", out _));
+        var jobs = await http.GetFromJsonAsync<Page<JobView>>($"/v1/jobs?batchId={batchId}&limit=1000", TurboJson.Options, Api.Token);
+        Assert.Empty(jobs!.Items);
+        var tenantJobs = await http.GetFromJsonAsync<Page<JobView>>("/v1/jobs?limit=1000", TurboJson.Options, Api.Token);
+        Assert.Empty(tenantJobs!.Items);
+        using var batch = await http.GetAsync(new Uri($"/v1/batches/{batchId}", UriKind.Relative), Api.Token);
+        Assert.Equal(HttpStatusCode.NotFound, batch.StatusCode);
     }
 
     [Fact]
@@ -156,31 +145,5 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         while (DateTime.UtcNow < deadline);
 
         throw new TimeoutException($"Batch {batchId} did not finish: {batch.Finished} of {batch.Total}.");
-    }
-
-    /// <summary>Streams <c>first</c> lines, waits for the gate, then the rest: the server must act before the body ends.</summary>
-    private sealed class GatedLines(Task gate, int first, int rest) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            await WriteLinesAsync(stream, 0, first);
-            await stream.FlushAsync();
-            await gate;
-            await WriteLinesAsync(stream, first, rest);
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-
-        private static async Task WriteLinesAsync(Stream stream, int start, int count)
-        {
-            for (var i = start; i < start + count; i++)
-            {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"prompt": "streamed {{i}}", "frames": 5, "steps": 1}""" + "\n"));
-            }
-        }
     }
 }

@@ -38,7 +38,7 @@ public sealed class GatewayHost : IAsyncDisposable
     public static string KeyOf(string tenant) => $"key-of-{tenant}-0123456789";
 
     /// <param name="tenants">Tenants that get a key (<see cref="KeyOf"/>).</param>
-    public static async Task<GatewayHost> StartAsync(IEnumerable<string> tenants, Engine.IVideoEngine? engine = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<GatewayHost> StartAsync(IEnumerable<string> tenants, Engine.IVideoEngine? engine = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var directory = Directory.CreateTempSubdirectory("gateway-").FullName;
         engine ??= new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(50) };
@@ -77,6 +77,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.AddTurboSilo();
         builder.Services.AddGpuWorker(_ => engine);
         builder.Services.AddTurboGateway();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapTurboGateway();
         await app.StartAsync(TestContext.Current.CancellationToken);
