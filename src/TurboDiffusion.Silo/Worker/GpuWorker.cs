@@ -39,6 +39,9 @@ internal sealed partial class GpuWorker(
 
     private string WorkerId => Options.Name ?? silo.Name;
 
+    /// <summary>This worker's folder under Turbo:Worker:WorkDirectory: its own, so clearing it never touches another worker's attempt.</summary>
+    private string Scratch => Path.Combine(Options.ResolveWorkDirectory(), WorkerId);
+
     /// <summary>The worker stopped leasing and holds no job: a drain that was asked for has finished.</summary>
     public bool Drained { get; private set; }
 
@@ -118,6 +121,7 @@ internal sealed partial class GpuWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, drain.Token);
+        ClearScratch();
 
         // The first report says what the preflight found (device, encoder, or why not ready), not "starting".
         try
@@ -169,7 +173,7 @@ internal sealed partial class GpuWorker(
 
     private async Task RunAsync(JobLease lease)
     {
-        using var run = new JobRun(lease, Options.Pool, context, streak);
+        using var run = new JobRun(lease, Options.Pool, Scratch, context, streak);
         Volatile.Write(ref current, run);
         context.Status.Busy(lease.JobId);
         LogLeased(WorkerId, lease.JobId, lease.Attempt);
@@ -273,6 +277,29 @@ internal sealed partial class GpuWorker(
         return [];
     }
 
+    /// <summary>Removes what attempts of an earlier process left behind: one killed mid-render never cleaned up.</summary>
+    private void ClearScratch()
+    {
+        if (!Directory.Exists(Scratch))
+        {
+            return;
+        }
+
+        try
+        {
+            var left = Directory.GetDirectories(Scratch).Length;
+            Directory.Delete(Scratch, recursive: true);
+            if (left > 0)
+            {
+                LogScratchCleared(WorkerId, left, Scratch);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogScratchNotCleared(WorkerId, Scratch, e);
+        }
+    }
+
     private async Task WhenIdleAsync(JobRun run)
     {
         while (ReferenceEquals(Volatile.Read(ref current), run))
@@ -325,6 +352,12 @@ internal sealed partial class GpuWorker(
             LogPollInterrupted(WorkerId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} removed the folders of {Count} attempts an earlier process left in {Folder}")]
+    private partial void LogScratchCleared(string workerId, int count, string folder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} could not clear {Folder}")]
+    private partial void LogScratchNotCleared(string workerId, string folder, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} leased job {JobId} (attempt {Attempt})")]
     private partial void LogLeased(string workerId, string jobId, int attempt);

@@ -25,9 +25,11 @@ internal enum StopReason
 
 /// <summary>
 /// One leased job on this worker: start, render on the engine thread while heartbeating the lease, upload, and
-/// complete with the lease token, or report the failure for the job grain to requeue or fail.
+/// complete with the lease token, or report the failure for the job grain to requeue or fail. Its files live in
+/// <paramref name="scratch"/>/job id/attempt and are removed when the attempt ends, whatever the outcome.
 /// </summary>
-internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext context, FailureStreak streak) : IDisposable
+/// <param name="scratch">The worker's own folder under Turbo:Worker:WorkDirectory.</param>
+internal sealed partial class JobRun(JobLease lease, string pool, string scratch, WorkerContext context, FailureStreak streak) : IDisposable
 {
     private readonly CancellationTokenSource abort = new();
     private readonly ILogger logger = context.Loggers.CreateLogger<JobRun>();
@@ -60,8 +62,8 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
 
     public async Task RunAsync()
     {
-        var options = context.Options.Value;
-        var output = Path.Combine(options.ResolveWorkDirectory(), lease.JobId, ArtifactNames.AttemptFolder(lease.Token));
+        var jobFolder = Path.Combine(scratch, lease.JobId);
+        var output = Path.Combine(jobFolder, ArtifactNames.AttemptFolder(lease.Token));
         using var heartbeats = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(heartbeats.Token);
         try
@@ -100,7 +102,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, WorkerContext 
         {
             await heartbeats.CancelAsync();
             await heartbeat;
-            DeleteQuietly(output);
+            DeleteQuietly(jobFolder);
         }
     }
 

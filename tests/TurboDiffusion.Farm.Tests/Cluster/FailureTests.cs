@@ -32,6 +32,32 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_worker_clears_what_a_killed_process_left_and_removes_each_attempts_folder()
+    {
+        var work = Directory.CreateTempSubdirectory("work-").FullName;
+        var leftover = Directory.CreateDirectory(Path.Combine(work, "worker-x", "job_killed", "attempt")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(leftover, "video.mp4"), "half a video", TestContext.Current.CancellationToken);
+        try
+        {
+            await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine(), new Dictionary<string, string?>
+            {
+                ["Turbo:Worker:WorkDirectory"] = work,
+                ["Turbo:Worker:Name"] = "worker-x",
+            });
+
+            var job = await farm.SubmitAsync(Specs.Job());
+            await farm.WaitForStatusAsync(job.JobId, JobStatus.Succeeded);
+            await TestFarm.WaitUntilAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(work, "worker-x", job.JobId))), "the attempt's folder removed");
+
+            Assert.False(Directory.Exists(Path.Combine(work, "worker-x", "job_killed")));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_success_whose_lease_release_fails_keeps_its_video()
     {
         var failures = 1;
