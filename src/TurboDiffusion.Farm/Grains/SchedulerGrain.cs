@@ -207,14 +207,32 @@ internal sealed partial class SchedulerGrain(
         }
         catch (Exception e) when (e is LeaseExpiredException or InvalidJobTransitionException or JobNotFoundException)
         {
-            // The job moved on before the sweep (completed, failed, canceled): nothing to take back.
+            // The job moved on before the sweep (completed, failed, canceled): nothing to take back. One that went back
+            // to the queue while its release to this scheduler was lost (a timeout, a silo on the way) must not be
+            // stranded outside the queue.
             LogTakeBackSkipped(Pool, lease.JobId, e.Message);
+            await RequeueIfQueuedAsync(lease.JobId);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Keep the lease so the next sweep tries again; the job must not be stranded leased to a dead worker.
             leases.Add(lease);
             LogTakeBackFailed(Pool, lease.JobId, e);
+        }
+    }
+
+    private async Task RequeueIfQueuedAsync(string jobId)
+    {
+        try
+        {
+            if (await Job(jobId).GetState() is { Status: JobStatus.Queued } job && !queue.Contains(jobId))
+            {
+                queue.Add(TicketOf(job));
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogTakeBackFailed(Pool, jobId, e);
         }
     }
 

@@ -58,6 +58,29 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_requeue_whose_release_to_the_scheduler_is_lost_still_runs_again()
+    {
+        var failures = 1;
+        await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine { Behavior = (_, n) => n == 1 ? SimulatedBehavior.OutOfMemory : SimulatedBehavior.Succeed },
+            configureSilo: silo => silo.AddIncomingGrainCallFilter(async call =>
+            {
+                // The requeue ticket travels with the release: losing the call loses the ticket.
+                if (call.InterfaceMethod?.Name == nameof(ISchedulerGrain.Release) && Interlocked.Exchange(ref failures, 0) == 1)
+                {
+                    throw new TimeoutException("the release timed out");
+                }
+
+                await call.Invoke();
+            }));
+
+        var job = await farm.SubmitAsync(Specs.Job());
+        var done = await farm.WaitForStatusAsync(job.JobId, JobStatus.Succeeded);
+
+        Assert.Equal(0, failures);
+        Assert.Equal([AttemptOutcome.OutOfMemory, AttemptOutcome.Succeeded], done.Attempts.Select(a => a.Outcome));
+    }
+
+    [Fact]
     public async Task A_success_whose_lease_release_fails_keeps_its_video()
     {
         var failures = 1;
