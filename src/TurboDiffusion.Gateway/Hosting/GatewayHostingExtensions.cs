@@ -43,6 +43,7 @@ public static class GatewayHostingExtensions
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddProblemDetails();
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<FarmExceptionHandler>();
         services.AddRateLimiter(limiter =>
         {
@@ -79,9 +80,11 @@ public static class GatewayHostingExtensions
     public static WebApplication MapTurboGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Outermost, so the request counter sees the status the error handlers set (a 404 or 500, not the 200 of an unwritten response).
+        app.UseHttpMetrics();
+        app.Use(KeepEndpointForMetricsAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -103,5 +106,16 @@ public static class GatewayHostingExtensions
         }
 
         return app;
+    }
+
+    /// <summary>The exception handler clears the endpoint before it answers; put it back so the error is counted under its endpoint.</summary>
+    private static async Task KeepEndpointForMetricsAsync(HttpContext context, RequestDelegate next)
+    {
+        var endpoint = context.GetEndpoint();
+        await next(context);
+        if (context.GetEndpoint() is null && endpoint is not null)
+        {
+            context.SetEndpoint(endpoint);
+        }
     }
 }
