@@ -11,6 +11,7 @@ using TurboDiffusion.Gateway.Auth;
 using TurboDiffusion.Gateway.Batches;
 using TurboDiffusion.Gateway.Hosting;
 using TurboDiffusion.Gateway.Mapping;
+using TurboDiffusion.Gateway.Webhooks;
 
 namespace TurboDiffusion.Gateway.Apis;
 
@@ -54,6 +55,7 @@ public static class BatchesApi
         var parts = ImmutableArray.CreateBuilder<string>();
         var items = new List<JobSpec>(options.BatchPartSize);
         var accepted = 0;
+        var webhookHosts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         await foreach (var (line, request) in JsonLines.ReadAsync<JobRequest>(context.Request.BodyReader, options.MaxBatchLineBytes, context.RequestAborted))
         {
             var (spec, problems) = JobSpecMapper.Map(request with { Tenant = null }, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled);
@@ -62,7 +64,12 @@ public static class BatchesApi
                 throw new InvalidJobSpecException([.. problems.Select(p => $"lines[{line}].{p}")]);
             }
 
-            items.Add(spec!);
+            if (spec!.Webhook is { } webhook && await RefusedWebhookHostAsync(farm, webhookHosts, webhook, context.RequestAborted) is { } why)
+            {
+                throw new InvalidJobSpecException([$"lines[{line}].{WebhookTargetCheck.Problem(webhook, why)}"]);
+            }
+
+            items.Add(spec);
             if (items.Count == options.BatchPartSize)
             {
                 accepted += await SubmitPartAsync(farm, caller, key, batchId, parts, items, accepted);
@@ -153,6 +160,18 @@ public static class BatchesApi
         parts.Add(summary.BatchId);
         items.Clear();
         return summary.Total;
+    }
+
+    /// <summary>Why the webhook's host is refused, looked up once per host of an upload (a batch often names one receiver).</summary>
+    private static async Task<string?> RefusedWebhookHostAsync(FarmAccess farm, Dictionary<string, string?> checkedHosts, Uri webhook, CancellationToken cancellationToken)
+    {
+        if (!checkedHosts.TryGetValue(webhook.IdnHost, out var why))
+        {
+            why = await farm.WebhookTargets.WhyRefusedAsync(webhook.IdnHost, cancellationToken);
+            checkedHosts[webhook.IdnHost] = why;
+        }
+
+        return why;
     }
 
     private static async Task<BatchState> VisibleBatchAsync(string id, Caller caller, FarmAccess farm) =>

@@ -49,7 +49,12 @@ public static class JobsApi
             throw new InvalidJobSpecException(problems);
         }
 
-        var result = await farm.Grains.SubmitJobAsync(spec!);
+        if (spec!.Webhook is { } webhook && await farm.WebhookTargets.ProblemAsync(webhook, context.RequestAborted) is { } refused)
+        {
+            throw new InvalidJobSpecException([refused]);
+        }
+
+        var result = await farm.Grains.SubmitJobAsync(spec);
         var job = JobViewMapper.ToView(result.EnsureAccepted());
         return result.Outcome == SubmitOutcome.Accepted
             ? TypedResults.Accepted($"/v1/jobs/{job.Id}", job)

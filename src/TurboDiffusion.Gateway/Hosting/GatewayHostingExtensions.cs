@@ -69,7 +69,10 @@ public static class GatewayHostingExtensions
             };
         });
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(WebhookOptions.Section);
-        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<WebhookConnector>();
+        services.AddSingleton<WebhookTargetCheck>();
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookConnector>().CreateHandler());
         services.AddHostedService<WebhookDispatcher>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddSchemaTransformer<WireEnumSchemaTransformer>());
         services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [FarmNames.ReadyTag, GatewayReadyTag]);
