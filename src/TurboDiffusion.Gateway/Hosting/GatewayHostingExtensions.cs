@@ -88,6 +88,7 @@ public static class GatewayHostingExtensions
         app.Use(KeepEndpointForMetricsAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<KeylessRequestGuard>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
