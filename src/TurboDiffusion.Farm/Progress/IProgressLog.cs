@@ -10,6 +10,15 @@ public interface IProgressLog
 {
     Task AppendAsync(string jobId, JobProgress progress, CancellationToken cancellationToken = default);
 
-    /// <summary>Events after <paramref name="afterId"/> (from the start when null), oldest first, at most <paramref name="count"/>.</summary>
+    /// <summary>How this log's event ids read, for a client that sent something else ("a whole number such as 42").</summary>
+    string IdForm { get; }
+
+    /// <summary>Whether <paramref name="id"/> has the form of this log's event ids, so reading after it cannot fail on it.</summary>
+    bool IsEventId(string id);
+
+    /// <summary>
+    /// Events after <paramref name="afterId"/> (from the start when null), oldest first, at most <paramref name="count"/>.
+    /// <paramref name="afterId"/> must pass <see cref="IsEventId"/>.
+    /// </summary>
     Task<IReadOnlyList<JobProgressEvent>> ReadAsync(string jobId, string? afterId, int count, CancellationToken cancellationToken = default);
 }

@@ -13,6 +13,10 @@ public sealed class InMemoryProgressLog(TimeProvider time) : IProgressLog
     private readonly Dictionary<string, (long Next, Queue<JobProgressEvent> Events)> streams = [];
     private readonly Queue<string> order = new();
 
+    public string IdForm => "a whole number such as 42";
+
+    public bool IsEventId(string id) => long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _);
+
     public Task AppendAsync(string jobId, JobProgress progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(progress);

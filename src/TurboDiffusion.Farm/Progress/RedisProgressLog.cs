@@ -24,6 +24,19 @@ public sealed class RedisProgressLog : IProgressLog
         keys = new RedisKeys(this.options.KeyPrefix);
     }
 
+    public string IdForm => "MILLISECONDS-SEQUENCE such as 1700000000000-0";
+
+    /// <summary>A full stream id: two unsigned 64-bit numbers; the largest id has no successor to read from.</summary>
+    public bool IsEventId(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var dash = id.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0
+            && ulong.TryParse(id.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            && ulong.TryParse(id.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            && (milliseconds, sequence) != (ulong.MaxValue, ulong.MaxValue);
+    }
+
     public async Task AppendAsync(string jobId, JobProgress progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(progress);

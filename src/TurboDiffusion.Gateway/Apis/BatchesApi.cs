@@ -12,6 +12,7 @@ using TurboDiffusion.Gateway.Batches;
 using TurboDiffusion.Gateway.Errors;
 using TurboDiffusion.Gateway.Hosting;
 using TurboDiffusion.Gateway.Mapping;
+using TurboDiffusion.Gateway.Webhooks;
 
 namespace TurboDiffusion.Gateway.Apis;
 
@@ -56,6 +57,7 @@ public static class BatchesApi
         var batchId = JobIds.ForBatch(caller.Tenant, key);
         await using var spool = BatchSpool.Create();
         var served = models.Snapshot();
+        var webhookHosts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         await foreach (var (line, request) in JsonLines.ReadAsync<JobRequest>(context.Request.BodyReader, options.MaxBatchLineBytes, context.RequestAborted))
         {
             var own = request with { Tenant = null };
@@ -68,6 +70,11 @@ public static class BatchesApi
             if (problems.Count > 0)
             {
                 throw new InvalidJobSpecException([.. problems.Select(p => $"lines[{line}].{p}")]);
+            }
+
+            if (spec!.Webhook is { } webhook && await RefusedWebhookHostAsync(farm, webhookHosts, webhook, context.RequestAborted) is { } why)
+            {
+                throw new InvalidJobSpecException([$"lines[{line}].{WebhookTargetCheck.Problem(webhook, why)}"]);
             }
 
             await spool.WriteAsync(own, context.RequestAborted);
@@ -171,6 +178,18 @@ public static class BatchesApi
         parts.Add(summary.BatchId);
         items.Clear();
         return summary.Total;
+    }
+
+    /// <summary>Why the webhook's host is refused, looked up once per host of an upload (a batch often names one receiver).</summary>
+    private static async Task<string?> RefusedWebhookHostAsync(FarmAccess farm, Dictionary<string, string?> checkedHosts, Uri webhook, CancellationToken cancellationToken)
+    {
+        if (!checkedHosts.TryGetValue(webhook.IdnHost, out var why))
+        {
+            why = await farm.WebhookTargets.WhyRefusedAsync(webhook.IdnHost, cancellationToken);
+            checkedHosts[webhook.IdnHost] = why;
+        }
+
+        return why;
     }
 
     private static async Task<BatchState> VisibleBatchAsync(string id, Caller caller, FarmAccess farm) =>

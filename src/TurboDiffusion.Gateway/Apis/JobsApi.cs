@@ -55,6 +55,11 @@ public static class JobsApi
             throw new InvalidJobSpecException([unserved]);
         }
 
+        if (spec.Webhook is { } webhook && await farm.WebhookTargets.ProblemAsync(webhook, context.RequestAborted) is { } refused)
+        {
+            throw new InvalidJobSpecException([refused]);
+        }
+
         var result = await farm.Grains.SubmitJobAsync(spec);
         var job = JobViewMapper.ToView(result.EnsureAccepted());
         return result.Outcome == SubmitOutcome.Accepted
@@ -147,9 +152,9 @@ public static class JobsApi
     public static async Task WatchJob(string id, HttpContext context, ClaimsPrincipal user, FarmAccess farm, [FromHeader(Name = Headers.LastEventId)] string? lastEventId)
     {
         ArgumentNullException.ThrowIfNull(farm);
-        if (lastEventId is not null && !JobEventFeed.IsEventId(lastEventId))
+        if (lastEventId is not null && !farm.Progress.IsEventId(lastEventId))
         {
-            throw new InvalidJobSpecException([$"{Headers.LastEventId}: '{lastEventId}' is not an event id of this stream; resume with the id of the last event received."]);
+            throw new InvalidJobSpecException([$"{Headers.LastEventId}: '{lastEventId}' is not an event id of this stream; it takes {farm.Progress.IdForm}, the id of the last event received (leave the header out to start over)."]);
         }
 
         var job = await farm.VisibleJobAsync(id, Caller.From(user));

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Farm.Contracts;
@@ -15,11 +14,9 @@ namespace TurboDiffusion.Gateway.Events;
 /// whole job, sent first on every connection and then on every change, so a resumed client is never behind. The
 /// stream ends with the state event of the finished job.
 /// </summary>
-public sealed partial class JobEventFeed(FarmAccess farm, HttpResponse response)
+public sealed class JobEventFeed(FarmAccess farm, HttpResponse response)
 {
     private const int ReadBatch = 200;
-
-    public static bool IsEventId(string id) => EventId().IsMatch(id);
 
     public async Task RunAsync(JobState job, string? lastEventId, CancellationToken cancellationToken)
     {
@@ -101,8 +98,4 @@ public sealed partial class JobEventFeed(FarmAccess farm, HttpResponse response)
         await response.WriteAsync(frame.ToString(), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
-
-    /// <summary>Positions of the in-memory log ("42") and of Redis streams ("1700000000000-0").</summary>
-    [GeneratedRegex(@"^\d{1,20}(-\d{1,20})?$")]
-    private static partial Regex EventId();
 }

@@ -18,6 +18,7 @@ public sealed class FarmAccess(
     IOptionsMonitor<GatewayOptions> options,
     IOptionsMonitor<WebhookOptions> webhooks,
     IWebhookOutbox outbox,
+    WebhookTargetCheck webhookTargets,
     TimeProvider time)
 {
     public IGrainFactory Grains { get; } = grains;
@@ -34,6 +35,8 @@ public sealed class FarmAccess(
     public bool WebhooksEnabled => webhooks.CurrentValue.SigningSecret is not null;
 
     public IWebhookOutbox Outbox { get; } = outbox;
+
+    public WebhookTargetCheck WebhookTargets { get; } = webhookTargets;
 
     public TimeProvider Time { get; } = time;
 

@@ -44,6 +44,7 @@ public static class GatewayHostingExtensions
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddProblemDetails();
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<FarmExceptionHandler>();
         services.AddRateLimiter(limiter =>
         {
@@ -69,7 +70,10 @@ public static class GatewayHostingExtensions
             };
         });
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(WebhookOptions.Section);
-        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<WebhookConnector>();
+        services.AddSingleton<WebhookTargetCheck>();
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookConnector>().CreateHandler());
         services.AddHostedService<WebhookDispatcher>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddSchemaTransformer<WireEnumSchemaTransformer>());
         services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [FarmNames.ReadyTag, GatewayReadyTag]);
@@ -80,9 +84,12 @@ public static class GatewayHostingExtensions
     public static WebApplication MapTurboGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Outermost, so the request counter sees the status the error handlers set (a 404 or 500, not the 200 of an unwritten response).
+        app.UseHttpMetrics();
+        app.Use(KeepEndpointForMetricsAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
+        app.UseMiddleware<KeylessRequestGuard>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -104,5 +111,16 @@ public static class GatewayHostingExtensions
         }
 
         return app;
+    }
+
+    /// <summary>The exception handler clears the endpoint before it answers; put it back so the error is counted under its endpoint.</summary>
+    private static async Task KeepEndpointForMetricsAsync(HttpContext context, RequestDelegate next)
+    {
+        var endpoint = context.GetEndpoint();
+        await next(context);
+        if (context.GetEndpoint() is null && endpoint is not null)
+        {
+            context.SetEndpoint(endpoint);
+        }
     }
 }

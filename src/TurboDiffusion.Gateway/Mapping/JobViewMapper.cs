@@ -32,8 +32,8 @@ public static class JobViewMapper
             CancelRequested = job.CancelRequested,
             Progress = job.Progress is { } p && job.Status.IsLeased() ? Progress(p) : null,
             Timings = new TimingsView(job.Timings.SubmittedAt, job.Timings.QueuedAt, job.Timings.LeasedAt, job.Timings.StartedAt, job.Timings.UploadStartedAt, job.Timings.FinishedAt),
-            Attempts = job.Attempts.IsDefault ? [] : [.. job.Attempts.Select(a => new AttemptView(a.Number, a.WorkerId, a.LeasedAt, a.EndedAt, a.Outcome?.Label(), a.Detail))],
-            Failure = job.Failure is { } f ? new FailureView(f.Reason.Label(), f.Message) : null,
+            Attempts = job.Attempts.IsDefault ? [] : [.. job.Attempts.Select(a => new AttemptView(a.Number, a.WorkerId, a.LeasedAt, a.EndedAt, a.Outcome?.Label(), a.Detail is { } d ? ServerPaths.Redact(d) : null))],
+            Failure = job.Failure is { } f ? new FailureView(f.Reason.Label(), ServerPaths.Redact(f.Message)) : null,
             Artifact = job.Artifact is { } artifact && job.Status == FarmStatus.Succeeded
                 ? new ArtifactView($"/v1/jobs/{job.JobId}/video", $"/v1/jobs/{job.JobId}/sidecar", artifact.Bytes, artifact.FrameCount)
                 : null,

@@ -32,6 +32,12 @@ public sealed class GatewayOptions
 
     public string AnonymousTenant { get; set; } = DefaultAnonymousTenant;
 
+    /// <summary>
+    /// Host names a keyless gateway answers to besides localhost, 127.0.0.1 and [::1] (the Host header's name, no
+    /// port); <c>*</c> for any, on a gateway served to a network on purpose. Other names get 421 (DNS rebinding).
+    /// </summary>
+    public List<string> AnonymousHosts { get; set; } = [];
+
     /// <summary>The model of a job that names none.</summary>
     public string DefaultModel { get; set; } = DefaultModelName;
 
@@ -96,6 +102,7 @@ public sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOp
             .Require(options.ApiKeys.All(k => Tenant().IsMatch(k.Tenant)), nameof(options.ApiKeys), "has an entry whose Tenant is not 1 to 64 characters of a-z, 0-9, '.', '-' or '_'.")
             .Require(options.ApiKeys.All(k => Sha256().IsMatch(k.Sha256)), nameof(options.ApiKeys), "has an entry whose Sha256 is not 64 hex digits; store the SHA-256 of the key (printf %s \"$KEY\" | sha256sum), never the key.")
             .Require(Tenant().IsMatch(options.AnonymousTenant), nameof(options.AnonymousTenant), "is not 1 to 64 characters of a-z, 0-9, '.', '-' or '_'.")
+            .Require(options.AnonymousHosts.All(h => h == "*" || Uri.CheckHostName(h.Trim('[', ']')) != UriHostNameType.Unknown), nameof(options.AnonymousHosts), "has an entry that is neither a host name, an IP address nor '*'; give names as clients write them in the Host header, without scheme or port.")
             .Require(Tenant().IsMatch(options.DefaultModel), nameof(options.DefaultModel), "is not a model id; use e.g. \"tiny\".")
             .Require(options.AdmitModels.All(m => !string.IsNullOrWhiteSpace(m)), nameof(options.AdmitModels), "has an empty entry; list model ids or directories.")
             .Range(nameof(options.MaxJobBodyBytes), options.MaxJobBodyBytes, 1024, 16 << 20)

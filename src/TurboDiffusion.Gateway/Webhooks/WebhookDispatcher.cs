@@ -16,7 +16,8 @@ namespace TurboDiffusion.Gateway.Webhooks;
 
 /// <summary>
 /// Sends due webhook deliveries: a signed POST of the event (<see cref="WebhookSignature"/>); a 2xx delivers it, 410
-/// Gone gives it up, anything else (or no answer) is retried with doubling back-off until Turbo:Webhooks:MaxAttempts.
+/// Gone or a target that resolves to an address webhooks may not go to (<see cref="WebhookConnector"/>) gives it up,
+/// anything else (or no answer) is retried with doubling back-off until Turbo:Webhooks:MaxAttempts.
 /// Every outcome is stored on the delivery. Runs outside grain turns; several gateways may run it side by side.
 /// </summary>
 public sealed partial class WebhookDispatcher(
@@ -99,10 +100,27 @@ public sealed partial class WebhookDispatcher(
                 ? GiveUp(delivery, attempt, status, "the receiver answered 410 Gone")
                 : Retry(delivery, attempt, status, $"the receiver answered {status} {response.ReasonPhrase}", current);
         }
+        catch (HttpRequestException e) when (Refusal(e) is { } refused)
+        {
+            return GiveUp(delivery, attempt, null, refused.Message);
+        }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return Retry(delivery, attempt, null, e is OperationCanceledException ? $"no answer within {current.Timeout.TotalSeconds:0.#} s" : e.Message, current);
         }
+    }
+
+    private static WebhookTargetRefusedException? Refusal(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is WebhookTargetRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 
     private WebhookDelivery Retry(WebhookDelivery delivery, int attempt, int? status, string error, WebhookOptions current)

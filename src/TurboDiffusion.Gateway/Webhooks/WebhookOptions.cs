@@ -17,6 +17,12 @@ public sealed class WebhookOptions
     /// <summary>The HMAC key receivers verify signatures with; jobs with a webhook are refused while it is unset. Never logged.</summary>
     public string? SigningSecret { get; set; }
 
+    /// <summary>
+    /// Let webhooks go to loopback, private, link-local, CGNAT and metadata addresses (a receiver inside the farm's
+    /// network). Unset, such targets are refused at submission and again when the call connects.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
     /// <summary>Attempts per delivery before it is given up.</summary>
     public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 

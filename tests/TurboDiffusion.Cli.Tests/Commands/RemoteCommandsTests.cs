@@ -73,6 +73,15 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watching_an_unknown_job_exits_with_code_2_saying_it_does_not_exist()
+    {
+        var (code, watched) = await RunAsync("watch", "job_000000000000000000000000", "--gateway", Gateway);
+
+        Assert.True(code == GatewayConnection.BadInput, watched);
+        Assert.Contains("job_000000000000000000000000 does not exist", watched, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancel_answers_for_a_job_and_submit_file_queues_a_batch()
     {
         var file = Path.Combine(directory, "prompts.txt");

@@ -33,6 +33,20 @@ public abstract class ProgressLogContract
     }
 
     [Fact]
+    public async Task The_ids_it_gives_are_event_ids_and_garbage_or_overflowing_numbers_are_not()
+    {
+        var log = await CreateLogAsync();
+        var jobId = Specs.Unique("job");
+        await log.AppendAsync(jobId, new JobProgress(JobStage.Denoising, 1, 4, TimeSpan.Zero), TestContext.Current.CancellationToken);
+
+        var given = (await log.ReadAsync(jobId, null, 10, TestContext.Current.CancellationToken))[0].Id;
+
+        Assert.True(log.IsEventId(given), given);
+        Assert.All(["", "yesterday", "-1", "1.5", " 1", "99999999999999999999", "99999999999999999999-0", "1-99999999999999999999", "1-", "-0"],
+            id => Assert.False(log.IsEventId(id), $"'{id}' passed"));
+    }
+
+    [Fact]
     public async Task A_job_without_events_reads_empty()
     {
         var log = await CreateLogAsync();
@@ -44,6 +58,16 @@ public abstract class ProgressLogContract
 public sealed class InMemoryProgressLogTests : ProgressLogContract
 {
     protected override Task<IProgressLog> CreateLogAsync() => Task.FromResult<IProgressLog>(new InMemoryProgressLog(new FakeTimeProvider(T0)));
+
+    [Fact]
+    public async Task A_redis_stream_id_or_a_number_past_long_is_no_event_id_here()
+    {
+        var log = await CreateLogAsync();
+
+        Assert.False(log.IsEventId("1-0"));
+        Assert.False(log.IsEventId("9223372036854775808"));
+        Assert.True(log.IsEventId("9223372036854775807"));
+    }
 }
 
 public sealed class RedisProgressLogTests : ProgressLogContract
@@ -52,6 +76,28 @@ public sealed class RedisProgressLogTests : ProgressLogContract
 
     protected override async Task<IProgressLog> CreateLogAsync() =>
         new RedisProgressLog(await RealServices.RedisAsync(), Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix, ProgressTtl = TimeSpan.FromMinutes(5) }), new FakeTimeProvider(T0));
+
+    [Theory]
+    [InlineData("0-0")]
+    [InlineData("1-0")]
+    [InlineData("18446744073709551615-18446744073709551614")]
+    public async Task Every_id_that_passes_the_check_reads_without_a_redis_error(string id)
+    {
+        var log = await CreateLogAsync();
+        var jobId = Specs.Unique("job");
+        await log.AppendAsync(jobId, new JobProgress(JobStage.Denoising, 1, 4, TimeSpan.Zero), TestContext.Current.CancellationToken);
+
+        Assert.True(log.IsEventId(id));
+        await log.ReadAsync(jobId, id, 10, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task The_last_possible_stream_id_is_refused_because_nothing_follows_it()
+    {
+        var log = await CreateLogAsync();
+
+        Assert.False(log.IsEventId("18446744073709551615-18446744073709551615"));
+    }
 
     [Fact]
     public async Task A_job_stream_expires_after_its_last_event()

@@ -46,6 +46,25 @@ public sealed class JobEventsTests(SharedGateway gateway)
         Assert.Equal(JobStatus.Succeeded, JsonSerializer.Deserialize<JobView>(resumed[^1].Data, TurboJson.Options)!.Status);
     }
 
+    [Theory]
+    [InlineData("1-0")]
+    [InlineData("99999999999999999999")]
+    [InlineData("9223372036854775808")]
+    public async Task A_last_event_id_this_log_never_gives_answers_400_naming_the_header_and_its_form_before_the_stream_starts(string lastEventId)
+    {
+        using var http = Host.Client("watcher");
+        var job = await http.SubmitOkAsync(new JobRequest { Prompt = "a paper boat" });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{job.Id}/events");
+        request.Headers.Add("Last-Event-ID", lastEventId);
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Api.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.ProblemAsync()).GetProperty("errors").GetProperty("Last-Event-ID")[0].GetString();
+        Assert.Contains($"'{lastEventId}'", problem, StringComparison.Ordinal);
+        Assert.Contains("a whole number such as 42", problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_malformed_last_event_id_answers_400_and_an_unknown_job_404()
     {

@@ -30,6 +30,38 @@ public sealed class WireVocabularyApiTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task No_answer_or_event_carries_a_number_where_the_vocabulary_has_a_name()
+    {
+        using var http = Host.Client("studio-a");
+        var job = await http.SubmitOkAsync(new JobRequest { Prompt = "numbers nowhere", Steps = 2 });
+        using var batchRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/batches")
+        {
+            Content = new StringContent("{\"prompt\": \"one\"}\n{\"prompt\": \"two\", \"priority\": \"low\"}\n", Encoding.UTF8, "application/x-ndjson"),
+        };
+        batchRequest.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var batchResponse = await http.SendAsync(batchRequest, Api.Token);
+        var batch = await batchResponse.ReadAsync<BatchView>();
+        var frames = await SseReader.ReadAllAsync(http, $"/v1/jobs/{job.Id}/events");
+        await http.WaitForAsync(job.Id, j => j.IsFinished);
+
+        List<string> answers =
+        [
+            await http.GetStringAsync(new Uri($"/v1/jobs/{job.Id}", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri("/v1/jobs", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri($"/v1/batches/{batch.Id}", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri($"/v1/batches/{batch.Id}/jobs", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri("/v1/batches", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri("/v1/workers", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri("/v1/pools", UriKind.Relative), Api.Token),
+            await http.GetStringAsync(new Uri("/v1/overview", UriKind.Relative), Api.Token),
+            .. frames.Select(f => f.Data),
+        ];
+
+        Assert.Contains(frames, f => f.Event == "progress");
+        Assert.All(answers, answer => AssertNamesOnly(JsonDocument.Parse(answer).RootElement, "$"));
+    }
+
+    [Fact]
     public async Task A_value_outside_the_vocabulary_answers_400_naming_the_field_the_value_and_the_names_to_use()
     {
         using var http = Host.Client("studio-a");
@@ -117,5 +149,38 @@ public sealed class WireVocabularyApiTests(SharedGateway gateway)
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = new StringContent(lines, Encoding.UTF8, "application/x-ndjson") };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         return await http.SendAsync(request, Api.Token);
+    }
+
+    /// <summary>Members that carry a vocabulary value, and maps keyed by one.</summary>
+    private static readonly HashSet<string> Named = ["status", "state", "priority", "resolution", "aspectRatio", "stage", "reason", "outcome", "event", "type"];
+    private static readonly HashSet<string> KeyedByName = ["counts", "depthByPriority"];
+
+    private static void AssertNamesOnly(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject())
+                {
+                    var at = $"{path}.{member.Name}";
+                    Assert.False(Named.Contains(member.Name) && member.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null), $"{at} is {member.Value.GetRawText()}, not a name");
+                    if (KeyedByName.Contains(member.Name))
+                    {
+                        Assert.All(member.Value.EnumerateObject(), key => Assert.False(int.TryParse(key.Name, out _), $"{at} is keyed by the number {key.Name}"));
+                    }
+
+                    AssertNamesOnly(member.Value, at);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    AssertNamesOnly(item, $"{path}[{index++}]");
+                }
+
+                break;
+        }
     }
 }

@@ -112,6 +112,28 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Until(() => Browser.FindElement(By.CssSelector($"#batches [data-batch='{batch.Id}']")).Text.Contains("2 of 2 finished", StringComparison.Ordinal), "the batch to finish");
     }
 
+    [Fact]
+    public async Task On_a_keyless_farm_the_dashboard_cancels_a_job_from_its_own_page()
+    {
+        host = await GatewayHost.StartAsync([], new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(50), Behavior = (_, _) => SimulatedBehavior.Hang },
+            new Dictionary<string, string?> { ["Turbo:Gateway:Anonymous"] = "true" });
+        using var http = new HttpClient { BaseAddress = Host.BaseAddress };
+        Browser.Navigate().GoToUrl(Host.BaseAddress);
+        Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
+
+        var job = await http.SubmitOkAsync(new JobRequest { Prompt = "a render nobody waits for" });
+        Until(() =>
+        {
+            Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{job.Id}']")).Click();
+            return true;
+        }, "the job's row to take a click");
+        Until(() => Browser.FindElement(By.Id("detail-cancel")).Displayed, "the cancel button");
+        Browser.FindElement(By.Id("detail-cancel")).Click();
+
+        Until(() => Browser.FindElement(By.Id("detail-status")).Text == "canceled", "the job to be canceled");
+        Assert.Equal(JobStatus.Canceled, (await http.WaitForAsync(job.Id, j => j.IsFinished)).Status);
+    }
+
     private async Task StartHostAsync(VideoEncoderPreference encoder) =>
         host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }, encoder));
 

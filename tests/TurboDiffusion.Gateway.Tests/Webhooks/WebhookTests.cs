@@ -26,6 +26,7 @@ public sealed class WebhookTests : IAsyncLifetime
         host = await GatewayHost.StartAsync(["hooked"], settings: new Dictionary<string, string?>
         {
             ["Turbo:Webhooks:SigningSecret"] = Secret,
+            ["Turbo:Webhooks:AllowPrivateTargets"] = "true",
             ["Turbo:Webhooks:FirstRetryDelay"] = "00:00:00.200",
             ["Turbo:Webhooks:PollInterval"] = "00:00:00.020",
             ["Turbo:Webhooks:MaxAttempts"] = "3",
