@@ -52,6 +52,9 @@ public sealed partial class FarmExceptionHandler(ILogger<FarmExceptionHandler> l
                 Problems.SetRetryAfter(context.Response, rejected.RetryAfter);
                 return Problems.TooManyRequests(rejected.RetryAfter, rejected.Message);
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge:
+                // The unread rest of the body is over the limit, so the server drops the connection after answering;
+                // saying so keeps a client from sending its next request on a connection that is about to close.
+                context.Response.Headers.Connection = "close";
                 return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large", $"{tooLarge.Message} Split the upload or send smaller bodies.");
             case BadHttpRequestException bad:
                 return Problems.Create(bad.StatusCode, "Bad request", bad.Message);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -22,6 +23,8 @@ internal sealed class ProblemJsonWriter(IOptions<JsonOptions> json) : IProblemDe
         var http = context.HttpContext;
         var problem = context.ProblemDetails;
         problem.Status ??= http.Response.StatusCode;
+        // The framework's writer fills the title of problems raised without one (a 404 of no route, a 415); this one must too.
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
         problem.Extensions.TryAdd("traceId", http.TraceIdentifier);
         return new ValueTask(http.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions, ContentType, http.RequestAborted));
     }

@@ -51,6 +51,12 @@ public sealed class FarmAccess(
     public async Task<JobState> VisibleJobAsync(string jobId, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        // Grain keys may not be blank; a blank id (GET /v1/jobs/%20) names no job.
+        if (string.IsNullOrWhiteSpace(jobId))
+        {
+            throw new JobNotFoundException(jobId);
+        }
+
         var job = await Grains.GetGrain<IJobGrain>(jobId).GetState();
         return job is not null && caller.CanSee(job.Spec.Tenant) ? job : throw new JobNotFoundException(jobId);
     }
