@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Gateway.Options;
 using TurboDiffusion.Gateway.Tests.Support;
@@ -166,15 +167,21 @@ public sealed class OpenApiFuzzTests : IAsyncLifetime
         {
             using var problem = JsonDocument.Parse(body);
             var root = problem.RootElement;
-            var said = ProblemTexts.Any(n => root.TryGetProperty(n, out var text) && text.ValueKind == JsonValueKind.String && text.GetString()!.Trim().Length > 0);
-            var errorsNamed = !root.TryGetProperty("errors", out var errors) || (errors.ValueKind == JsonValueKind.Object && errors.EnumerateObject().Any());
-            return said && errorsNamed ? null : $"Answered {status} with a problem that says nothing (no detail or title, or empty errors): {body}";
+            var said = ProblemTexts.Any(n => Says(root, n));
+            var hasErrors = root.TryGetProperty("errors", out var errors);
+            var errorsNamed = !hasErrors || (errors.ValueKind == JsonValueKind.Object && errors.EnumerateObject().Any());
+            // A 400 is about something the caller sent, so it must say what: a detail or the errors by field, not only "Bad Request".
+            var explained = status != StatusCodes.Status400BadRequest || Says(root, "detail") || hasErrors;
+            return said && errorsNamed && explained ? null : $"Answered {status} with a problem that does not say what was wrong (no detail or title, empty errors, or a 400 without detail or errors): {body}";
         }
         catch (JsonException e)
         {
             return $"Answered {status} with a problem+json body that is not JSON ({e.Message}): {body}";
         }
     }
+
+    private static bool Says(JsonElement problem, string member) =>
+        problem.TryGetProperty(member, out var text) && text.ValueKind == JsonValueKind.String && text.GetString()!.Trim().Length > 0;
 
     /// <param name="holdTheWorker">Wait until the first job runs: it hangs, so the worker stays on it and the other jobs stay queued whatever the fuzz does.</param>
     private static async Task<IReadOnlyList<string>> HangingJobsAsync(HttpClient http, int count, bool holdTheWorker)
