@@ -4,11 +4,13 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Farm.Stores.Local;
 using TurboDiffusion.Silo.Hosting;
 using TurboDiffusion.Silo.Simulation;
 
@@ -16,17 +18,20 @@ namespace TurboDiffusion.FarmBench;
 
 /// <summary>
 /// The farm benchmark: an in-process cluster (Orleans TestingHost, in-memory transport) of silos sharing one job
-/// store (in memory, or the configured Redis), each with a GPU worker around a <see cref="SimulatedVideoEngine"/> that renders in no time, so what is
-/// measured is the farm: admission, scheduling, leases, state writes and artifact commits.
+/// store (in memory, or the configured Redis) and one artifact folder, each with a GPU worker around a
+/// <see cref="SimulatedVideoEngine"/>, so what is measured is the farm: admission, scheduling, leases, state writes and
+/// artifact commits. With kills, silos are killed and replaced while the workload runs, and the run ends with an
+/// audit of every accepted job.
 /// </summary>
 internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration configuration, Action<string> say)
 {
-    private const string ProbePrompt = "kill probe: hold the worker until its silo is killed";
-
     /// <summary>How long the bench waits for the farm before calling it stuck.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
 
-    private volatile bool holdProbe;
+    /// <summary>Membership probes short enough that a killed silo is declared dead in about a second, as a fleet that cares about requeue time sets them.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(500);
+
+    private const int MissedProbesLimit = 2;
 
     public async Task<FarmBenchResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -42,37 +47,38 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
             await cluster.DeployAsync(cancellationToken);
             var startSeconds = clock.Elapsed.TotalSeconds;
 
-            say($"submitting {settings.Jobs} jobs ...");
-            var (jobIds, submitCalls, submitSeconds) = await SubmitAsync(cluster.Client, cancellationToken);
-            say("waiting for every job to finish ...");
-            var completionSeconds = submitSeconds + await WaitForAllAsync(cluster.Client, jobIds.Count, cancellationToken);
-            var finished = await store.GetManyAsync(jobIds, cancellationToken);
+            var killer = new SiloKiller(cluster, settings.Kills, settings.KillInterval, say);
+            var submitter = new BenchSubmitter(settings, cluster.Client);
+            say(settings.Kills == 0
+                ? $"submitting {settings.Jobs} jobs ..."
+                : $"submitting {settings.Jobs} jobs over {(settings.KillInterval * settings.Kills).TotalSeconds:0} s while {settings.Kills} silos are killed, one every {settings.KillInterval.TotalSeconds:0.#} s ...");
+            var submitting = submitter.RunAsync(settings.Kills == 0 ? TimeSpan.Zero : settings.KillInterval * settings.Kills, cancellationToken);
+            var killing = killer.RunAsync(() => BusyWorkersAsync(store, cancellationToken), cancellationToken);
+            await Task.WhenAll(submitting, killing);
+            say("waiting for every job to end ...");
+            var finished = await WaitForAllAsync(store, submitter.Accepted, cancellationToken);
+
+            var artifacts = new LocalArtifactStore(Microsoft.Extensions.Options.Options.Create(new LocalArtifactOptions { Directory = Path.Combine(root, "artifacts") }));
+            var audit = await FleetAudit.CheckAsync(submitter.Accepted, finished, artifacts, cancellationToken);
             var succeeded = finished.Count(j => j.Status == JobStatus.Succeeded);
-            var leaseCall = LatencySummary.Of(timings.LeaseCalls);
-            var perJob = LatencySummary.Of(timings.PerJob);
-
-            var kills = new List<KillMeasurement>();
-            for (var k = 0; k < settings.Kills; k++)
-            {
-                say($"kill {k + 1} of {settings.Kills} ...");
-                kills.Add(await KillOneAsync(cluster, store, cancellationToken));
-            }
-
+            var completionSeconds = finished.Select(j => j.Timings.FinishedAt).OfType<DateTimeOffset>().DefaultIfEmpty(submitter.StartedAt).Max() - submitter.StartedAt;
             var lease = configuration.GetSection(LeaseOptions.Section).Get<LeaseOptions>() ?? new LeaseOptions();
             return new FarmBenchResult(
                 settings,
                 Machine(),
                 startSeconds,
-                submitSeconds,
-                settings.Jobs / submitSeconds,
-                LatencySummary.Of(submitCalls),
-                completionSeconds,
-                succeeded / completionSeconds,
+                submitter.Seconds,
+                settings.Jobs / submitter.Seconds,
+                LatencySummary.Of(submitter.Calls),
+                submitter.Retries,
+                completionSeconds.TotalSeconds,
+                succeeded / Math.Max(completionSeconds.TotalSeconds, 1e-3),
                 succeeded,
-                leaseCall,
-                perJob,
-                kills,
-                string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration), membership probes at Orleans defaults"));
+                LatencySummary.Of(timings.LeaseCalls),
+                LatencySummary.Of(timings.PerJob),
+                KillReport.Of(killer.Done, finished),
+                audit,
+                string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration); membership probe timeout {ProbeTimeout.TotalSeconds:0.#} s, dead after {MissedProbesLimit} missed probes"));
         }
         finally
         {
@@ -96,107 +102,52 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         builder.ConfigureHost(host => host.Configuration.AddConfiguration(configuration).AddInMemoryCollection(overrides));
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = ProbeTimeout;
+                o.NumMissedProbesLimit = MissedProbesLimit;
+                o.NumVotesForDeathDeclaration = 1;
+            });
             silo.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
             silo.Services.AddTurboFarm();
             silo.Services.Replace(ServiceDescriptor.Singleton(store));
             silo.AddOutgoingGrainCallFilter(timings);
         });
-        builder.ConfigureSiloHost((_, host) => host.Services.AddGpuWorker(_ => new SimulatedVideoEngine
-        {
-            Behavior = (request, _) => request.Prompt == ProbePrompt && holdProbe ? SimulatedBehavior.Hang : SimulatedBehavior.Succeed,
-        }));
+        var stepTime = settings.RenderTime / BenchSubmitter.Steps;
+        builder.ConfigureSiloHost((_, host) => host.Services.AddGpuWorker(_ => new SimulatedVideoEngine { StepTime = stepTime }));
         return builder.Build();
     }
 
-    private async Task<(List<string> JobIds, List<TimeSpan> Calls, double Seconds)> SubmitAsync(IClusterClient client, CancellationToken cancellationToken)
+    /// <summary>The workers holding a job now, from the leases in the job store.</summary>
+    private static async Task<IReadOnlySet<string>> BusyWorkersAsync(IJobStore store, CancellationToken cancellationToken)
     {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var priorities = Enum.GetValues<JobPriority>();
-        var calls = new List<TimeSpan>(settings.Jobs);
-        var ids = new string[settings.Jobs];
-        using var gate = new SemaphoreSlim(settings.Concurrency);
-        var clock = Stopwatch.StartNew();
-        var submissions = Enumerable.Range(0, settings.Jobs).Select(async i =>
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                var spec = new JobSpec($"bench shot {i}", $"model-{i % settings.Models}", JobResolution.P480, JobAspect.Landscape16x9, 81, 4, i,
-                    priorities[i % priorities.Length], $"tenant-{i % settings.Tenants}", $"bench-{run}-{i}");
-                var started = Stopwatch.GetTimestamp();
-                ids[i] = (await client.SubmitJobAsync(spec)).EnsureAccepted().JobId;
-                var elapsed = Stopwatch.GetElapsedTime(started);
-                lock (calls)
-                {
-                    calls.Add(elapsed);
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        });
-        await Task.WhenAll(submissions);
-        return ([.. ids], calls, clock.Elapsed.TotalSeconds);
+        var active = await store.ListActiveAsync(new SchedulerOptions().DefaultPool, cancellationToken);
+        return active.Where(j => j.Lease is not null).Select(j => j.Lease!.WorkerId).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Waits until the pool's scheduler holds neither queued jobs nor leases: every job has ended.</summary>
-    private static async Task<double> WaitForAllAsync(IClusterClient client, int jobs, CancellationToken cancellationToken)
+    /// <summary>Polls the store until every accepted job has ended; only jobs not yet seen ending are read again.</summary>
+    private static async Task<IReadOnlyList<JobState>> WaitForAllAsync(IJobStore store, IReadOnlyList<string> accepted, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var scheduler = client.GetGrain<ISchedulerGrain>(new SchedulerOptions().DefaultPool);
+        var ended = new List<JobState>(accepted.Count);
+        var pending = accepted.ToList();
         while (true)
         {
-            var snapshot = await scheduler.GetSnapshot();
-            if (snapshot.Depth == 0 && snapshot.Leased == 0)
+            var states = new List<JobState>(pending.Count);
+            foreach (var chunk in pending.Chunk(1000))
             {
-                return clock.Elapsed.TotalSeconds;
+                states.AddRange(await store.GetManyAsync(chunk, cancellationToken));
             }
 
-            if (clock.Elapsed > Patience)
+            ended.AddRange(states.Where(j => j.Status.IsTerminal()));
+            pending = [.. states.Where(j => !j.Status.IsTerminal()).Select(j => j.JobId)];
+            if (pending.Count == 0 || clock.Elapsed > Patience)
             {
-                throw new TimeoutException($"{snapshot.Depth} of {jobs} jobs were still queued and {snapshot.Leased} leased after {Patience.TotalMinutes} minutes: the farm is stuck.");
+                // Jobs still open after the patience are reported as lost by the audit, which names them.
+                return [.. ended, .. states.Where(j => !j.Status.IsTerminal())];
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
-        }
-    }
-
-    private async Task<KillMeasurement> KillOneAsync(InProcessTestCluster cluster, IJobStore store, CancellationToken cancellationToken)
-    {
-        holdProbe = true;
-        var probe = (await cluster.Client.SubmitJobAsync(new JobSpec(ProbePrompt, "model-0", JobResolution.P480, JobAspect.Landscape16x9, 81, 4, 7, JobPriority.Urgent, "tenant-0"))).EnsureAccepted();
-        var running = await WaitAsync(store, probe.JobId, j => j.Status == JobStatus.Running, cancellationToken);
-        var victim = cluster.Silos.Single(s => s.Name == running.Lease!.WorkerId);
-        var killedAt = DateTimeOffset.UtcNow;
-        await cluster.KillSiloAsync(victim, cancellationToken);
-
-        // Released only once its silo is gone: released earlier, a slow kill lets the probe finish first.
-        holdProbe = false;
-        var requeued = await WaitAsync(store, probe.JobId, j => j.Attempts.Length >= 2, cancellationToken);
-        await WaitAsync(store, probe.JobId, j => j.Status == JobStatus.Succeeded, cancellationToken);
-        var lost = requeued.Attempts[0];
-        var next = requeued.Attempts[1];
-        return new KillMeasurement(victim.Name, lost.Outcome?.Label() ?? "unknown", (lost.EndedAt!.Value - killedAt).TotalSeconds, (next.LeasedAt - killedAt).TotalSeconds, next.WorkerId);
-    }
-
-    private static async Task<JobState> WaitAsync(IJobStore store, string jobId, Func<JobState, bool> condition, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var job = await store.GetAsync(jobId, cancellationToken);
-            if (job is not null && condition(job))
-            {
-                return job;
-            }
-
-            if (clock.Elapsed > Patience)
-            {
-                throw new TimeoutException($"Kill probe {jobId} stayed {job?.Status} for {Patience.TotalMinutes} minutes: the farm did not requeue it.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 

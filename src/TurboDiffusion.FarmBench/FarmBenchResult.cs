@@ -11,7 +11,9 @@ public enum BenchStore
     Redis,
 }
 
-public sealed record FarmBenchSettings(int Silos, int Jobs, int Tenants, int Models, int Kills, int Concurrency, BenchStore Store = BenchStore.Memory);
+/// <param name="KillInterval">Time between kills; with kills, submissions are spread over <c>Kills x KillInterval</c> so every kill lands in the workload.</param>
+/// <param name="RenderTime">The simulated engine's time per job.</param>
+public sealed record FarmBenchSettings(int Silos, int Jobs, int Tenants, int Models, int Kills, int Concurrency, BenchStore Store, TimeSpan KillInterval, TimeSpan RenderTime);
 
 /// <summary>Quantiles of a set of durations, in milliseconds.</summary>
 public sealed record LatencySummary(int Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
@@ -33,9 +35,6 @@ public sealed record LatencySummary(int Count, double P50Ms, double P90Ms, doubl
     private static double Quantile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
 
-/// <summary>One kill: how long after the silo died its job was back in the queue and then running elsewhere.</summary>
-public sealed record KillMeasurement(string KilledSilo, string Reason, double RequeueSeconds, double ReleaseSeconds, string NextWorker);
-
 public sealed record FarmBenchResult(
     FarmBenchSettings Settings,
     string Machine,
@@ -43,12 +42,14 @@ public sealed record FarmBenchResult(
     double SubmitSeconds,
     double SubmissionsPerSecond,
     LatencySummary SubmitCall,
+    int SubmitRetries,
     double CompletionSeconds,
     double CompletionsPerSecond,
     int Succeeded,
     LatencySummary LeaseCall,
     LatencySummary FarmCallsPerJob,
-    IReadOnlyList<KillMeasurement> Kills,
+    KillReport Kills,
+    FleetAudit Audit,
     string LeaseDuration)
 {
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -64,17 +65,28 @@ public sealed record FarmBenchResult(
         var rows = new List<(string, string)>
         {
             ("machine", Machine),
-            ("setup", $"{Settings.Silos} silos, {Settings.Jobs} jobs, {Settings.Tenants} tenants, {Settings.Models} models, {Settings.Concurrency} submissions in flight, job state in {Settings.Store.ToString().ToLowerInvariant()}"),
+            ("setup", Invariant($"{Settings.Silos} silos, {Settings.Jobs} jobs of {Settings.RenderTime.TotalMilliseconds:0} ms, {Settings.Tenants} tenants, {Settings.Models} models, {Settings.Concurrency} submissions in flight, job state in {Settings.Store.ToString().ToLowerInvariant()}")),
             ("cluster start", Invariant($"{ClusterStartSeconds:0.00} s")),
             ("submission", Invariant($"{SubmissionsPerSecond:0} jobs/s ({Settings.Jobs} in {SubmitSeconds:0.00} s)")),
             ("submit call", SubmitCall.ToString()),
+            ("submit retries", Invariant($"{SubmitRetries} (calls repeated under the same idempotency key after a silo failure)")),
             ("completion", Invariant($"{CompletionsPerSecond:0} jobs/s ({Succeeded} succeeded, last {CompletionSeconds:0.00} s after the first submit)")),
             ("LeaseNext call (worker)", LeaseCall.ToString()),
             ("farm calls per job", FarmCallsPerJob.ToString()),
         };
-        foreach (var kill in Kills)
+        if (Settings.Kills > 0)
         {
-            rows.Add(($"kill {kill.KilledSilo}", Invariant($"requeued after {kill.RequeueSeconds:0.00} s ({kill.Reason}), running on {kill.NextWorker} after {kill.ReleaseSeconds:0.00} s")));
+            rows.Add(("kills", Invariant($"{Kills.Kills} silos killed and replaced, one every {Settings.KillInterval.TotalSeconds:0.#} s; {Kills.Interrupted} attempts interrupted ({string.Join(", ", Kills.EndedAs.Select(e => $"{e.Value} {e.Key}"))})")));
+            rows.Add(("requeue after a kill", Kills.Requeue.ToString()));
+            rows.Add(("running again after a kill", Kills.Resume.ToString()));
+        }
+
+        rows.Add(("lost jobs", Invariant($"{Audit.Lost} of {Audit.Accepted} accepted")));
+        rows.Add(("duplicated jobs", Invariant($"{Audit.Duplicated}")));
+        rows.Add(("succeeded without artifact", Invariant($"{Audit.ArtifactLess}")));
+        foreach (var example in Audit.Examples)
+        {
+            rows.Add(("  example", example));
         }
 
         rows.Add(("lease duration", LeaseDuration));

@@ -10,42 +10,67 @@ public sealed class FarmBenchCommandTests : IDisposable
     private readonly string directory = Directory.CreateTempSubdirectory("bench-").FullName;
 
     [Fact]
-    public async Task Bench_farm_prints_its_table_and_writes_json_with_every_job_succeeded_and_the_kill_timed()
+    public async Task Bench_farm_kills_silos_during_the_workload_replaces_them_and_audits_every_job()
     {
         var json = Path.Combine(directory, "farm.json");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Turbo:Lease:Duration"] = "00:00:03",
-            ["Turbo:Worker:HeartbeatInterval"] = "00:00:00.500",
-            ["Turbo:Worker:ReportInterval"] = "00:00:01",
-        }).Build();
 
-        var (exitCode, output) = await RunAsync(configuration, "--silos", "2", "--jobs", "40", "--kills", "1", "--json", json);
+        // Four kills with two silos: the replacements are what make this possible.
+        var (exitCode, output) = await RunAsync(FastFailureDetection(), "--silos", "2", "--jobs", "60", "--kills", "4", "--kill-interval", "1.5", "--render-ms", "200", "--json", json);
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("turbo-farm-bench", output);
-        Assert.Contains("2 silos, 40 jobs", output);
-        Assert.Contains("kill Silo_", output);
+        Assert.Contains("2 silos, 60 jobs of 200 ms", output);
+        Assert.Contains("4 silos killed and replaced", output);
         using var result = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
-        Assert.Equal(40, result.RootElement.GetProperty("succeeded").GetInt32());
-        Assert.True(result.RootElement.GetProperty("submissionsPerSecond").GetDouble() > 0);
-        Assert.Equal(40, result.RootElement.GetProperty("leaseCall").GetProperty("count").GetInt32());
-        var kill = Assert.Single(result.RootElement.GetProperty("kills").EnumerateArray());
+        var root = result.RootElement;
+        Assert.Equal(60, root.GetProperty("succeeded").GetInt32());
+        var audit = root.GetProperty("audit");
+        Assert.Equal(60, audit.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, audit.GetProperty("lost").GetInt32());
+        Assert.Equal(0, audit.GetProperty("duplicated").GetInt32());
+        Assert.Equal(0, audit.GetProperty("artifactLess").GetInt32());
+        var kills = root.GetProperty("kills");
+        Assert.Equal(4, kills.GetProperty("kills").GetInt32());
+        // Each kill picks a silo that holds a job, so the kills interrupt renders rather than idle workers.
+        Assert.True(kills.GetProperty("interrupted").GetInt32() >= 1, output);
         // Worst case: the lease runs out 3 s after the last heartbeat (at most at the kill), then the scheduler's
-        // next sweep (every 1 s by default) requeues it; half a second more for timer slack on a busy machine.
-        Assert.InRange(kill.GetProperty("requeueSeconds").GetDouble(), 0, 3 + 1 + 0.5);
+        // next sweep (every 1 s by default) requeues it; a second more for timer slack on a busy machine.
+        Assert.InRange(kills.GetProperty("requeue").GetProperty("maxMs").GetDouble(), 0, (3 + 1 + 1) * 1000);
+        // The submissions are spread over the kills: the last one is accepted after most kills have happened.
+        Assert.True(root.GetProperty("submitSeconds").GetDouble() >= 4, output);
     }
 
     [Fact]
-    public async Task Bench_farm_refuses_to_kill_every_silo()
+    public async Task Bench_farm_without_kills_reports_throughput_and_a_clean_audit()
     {
-        var (exitCode, output) = await RunAsync(new ConfigurationBuilder().Build(), "--silos", "2", "--kills", "2");
+        var (exitCode, output) = await RunAsync(FastFailureDetection(), "--silos", "2", "--jobs", "40", "--kills", "0", "--render-ms", "0");
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("--kills must be between 0 and --silos - 1 (1)", output);
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("completion", output);
+        Assert.Contains("lost jobs                   0 of 40 accepted", output);
+        Assert.DoesNotContain("requeue after a kill", output);
+    }
+
+    [Theory]
+    [InlineData("--kills 1 --silos 1", "--kills needs at least 2 silos")]
+    [InlineData("--kills -1", "--kills must be 0 or more")]
+    [InlineData("--kill-interval 0", "--kill-interval must be more than 0")]
+    [InlineData("--render-ms -5", "--render-ms must be 0 or more")]
+    public async Task Bench_farm_refuses_settings_it_cannot_run_naming_the_option(string arguments, string message)
+    {
+        var (exitCode, output) = await RunAsync(new ConfigurationBuilder().Build(), arguments.Split(' '));
+
+        Assert.Equal(FarmBenchCommand.UsageError, exitCode);
+        Assert.Contains(message, output);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private static IConfigurationRoot FastFailureDetection() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Turbo:Lease:Duration"] = "00:00:03",
+        ["Turbo:Worker:HeartbeatInterval"] = "00:00:00.500",
+        ["Turbo:Worker:ReportInterval"] = "00:00:01",
+    }).Build();
 
     private static async Task<(int ExitCode, string Output)> RunAsync(IConfigurationRoot configuration, params string[] args)
     {

@@ -69,6 +69,9 @@ public static class WorkersApi
         }
 
         return new WorkerView(worker.WorkerId, worker.Pool, worker.Silo, worker.GpuName, worker.State.Label(), worker.MemoryTotalBytes, worker.MemoryUsedBytes,
-            worker.LoadedModels.IsDefault ? [] : worker.LoadedModels, worker.ReportedAt, worker.Health, current, worker.Encoder);
+            worker.LoadedModels.IsDefault ? [] : worker.LoadedModels, worker.ReportedAt, HealthFor(caller, worker.Health), current, worker.Encoder);
     }
+
+    /// <summary>A worker's health text as a caller may read it: tenants see file names, not the server's paths; the admin sees it whole.</summary>
+    private static string? HealthFor(Caller caller, string? health) => health is { } text && !caller.IsAdmin ? ServerPaths.Redact(text) : health;
 }

@@ -71,12 +71,7 @@ public static class GatewayHostingExtensions
                     $"This tenant sent more requests than Turbo:Gateway:RateLimit allows; retry after {Math.Ceiling(retryAfter.TotalSeconds):0} s."));
             };
         });
-        services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(WebhookOptions.Section);
-        services.AddSingleton<WebhookConnector>();
-        services.AddSingleton<WebhookTargetCheck>();
-        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookConnector>().CreateHandler());
-        services.AddHostedService<WebhookDispatcher>();
+        services.AddWebhookDispatch();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddSchemaTransformer<WireEnumSchemaTransformer>());
         services.AddHealthChecks().AddCheck<FarmReachableCheck>("farm-reachable", tags: [FarmNames.ReadyTag, GatewayReadyTag]);
         return services;

@@ -1,5 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using TurboDiffusion.Farm.Contracts;
@@ -8,14 +13,17 @@ using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Farm.Stores.Blob;
 using TurboDiffusion.Farm.Stores.Redis;
 using TurboDiffusion.Farm.Tests.Support;
+using TurboDiffusion.Farm.Webhooks;
+using TurboDiffusion.Gateway.Tests.Support;
+using TurboDiffusion.Gateway.Webhooks;
 using TurboDiffusion.Silo.Simulation;
 
 namespace TurboDiffusion.Farm.Tests.Cluster;
 
 /// <summary>
-/// The farm under everything at once: a 500-job workload on the multi-silo cluster with its job state in a Redis of
-/// its own and its artifacts in Azurite, while silos are killed and replaced every few seconds, Redis is restarted
-/// and the blob service is cut off for 10 s.
+/// The farm under everything at once: a 500-job workload on the multi-silo cluster with its job state and webhook
+/// outbox in a Redis of its own, its artifacts in Azurite and its webhooks sent by the gateway's dispatcher, while
+/// silos are killed and replaced every few seconds, Redis is restarted and the blob service is cut off for 10 s.
 /// </summary>
 [Collection(MultiSiloGroup.Name)]
 public sealed partial class ChaosTests
@@ -28,6 +36,8 @@ public sealed partial class ChaosTests
     /// a busy machine.
     /// </summary>
     private static readonly TimeSpan RequeueBound = TimeSpan.FromSeconds(30);
+
+    private const string WebhookSecret = "chaos-webhook-secret-0123456789";
 
     [Fact]
     public async Task Every_accepted_job_ends_exactly_once_with_its_artifact_through_kills_a_redis_restart_and_a_blob_outage()
@@ -49,11 +59,17 @@ public sealed partial class ChaosTests
             ["Turbo:Worker:PreflightRetryInterval"] = "00:00:01",
             ["Turbo:Worker:PreflightTimeout"] = "00:00:02",
         };
-        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(20) }, settings, store,
-            silo => silo.Services.AddBlobArtifacts());
+        var outbox = new RedisWebhookOutbox(multiplexer, Microsoft.Extensions.Options.Options.Create(new RedisOptions()));
+        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(20) }, settings, store, silo =>
+        {
+            silo.Services.AddBlobArtifacts();
+            silo.Services.Replace(ServiceDescriptor.Singleton<IWebhookOutbox>(outbox));
+        });
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var dispatcher = await StartDispatcherAsync(outbox);
 
         var accepted = new ConcurrentBag<string>();
-        var workload = SubmitAsync(farm, accepted);
+        var workload = SubmitAsync(farm, accepted, new Uri(receiver.BaseAddress, "/hooks/chaos"));
         var chaos = Task.WhenAll(KillAndReplaceSilosAsync(farm, workload), RestartRedisAsync(redis), CutBlobAsync(blobGate));
         await workload;
         await chaos;
@@ -74,8 +90,64 @@ public sealed partial class ChaosTests
         foreach (var job in finished)
         {
             Assert.Equal(job.Artifact!.Bytes, await SizeAsync(artifacts, job.Artifact, job.Artifact.VideoName) + await SizeAsync(artifacts, job.Artifact, job.Artifact.SidecarName));
-            Assert.Contains(job.Artifact.LeaseToken, await artifacts.ListAttemptsAsync(job.Spec.Tenant, job.JobId, TestContext.Current.CancellationToken));
+            Assert.Equal([job.Artifact.LeaseToken], await artifacts.ListAttemptsAsync(job.Spec.Tenant, job.JobId, TestContext.Current.CancellationToken));
         }
+
+        await EveryWebhookDeliveredAsync(outbox, receiver, finished);
+        await dispatcher.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Every delivery the farm queued ends delivered and reached the receiver at least once; none is reported given up
+    /// although the receiver answered it 2xx. Each job's deliveries follow its changes: queued first, succeeded last.
+    /// </summary>
+    private static async Task EveryWebhookDeliveredAsync(RedisWebhookOutbox outbox, WebhookReceiver receiver, IReadOnlyList<JobState> finished)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        var deliveries = new Dictionary<string, IReadOnlyList<WebhookDelivery>>();
+        foreach (var job in finished)
+        {
+            IReadOnlyList<WebhookDelivery> ofJob;
+            while ((ofJob = await outbox.ListForJobAsync(job.JobId, TestContext.Current.CancellationToken)).Any(d => d.Status == WebhookDeliveryStatus.Pending) && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken);
+            }
+
+            deliveries[job.JobId] = ofJob;
+        }
+
+        var answered = receiver.Calls.Where(c => c.Answered is >= 200 and < 300).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var all = deliveries.Values.SelectMany(d => d).ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine($"{all.Count} webhook deliveries, {receiver.Calls.Count} calls received");
+        Assert.All(all, d => Assert.True(d.Status == WebhookDeliveryStatus.Delivered, $"{d.Id} ({d.Event}) is {d.Status} after {d.Attempts} attempts: {d.LastError}"));
+        Assert.All(all, d => Assert.True(answered.Contains(d.Id), $"{d.Id} ({d.Event}) is recorded delivered but the receiver never answered it 2xx"));
+        foreach (var (jobId, ofJob) in deliveries.Where(d => d.Value.Count > 0))
+        {
+            Assert.True(ofJob[0].Event == "job.queued", $"{jobId}: first delivery is {ofJob[0].Event}");
+            Assert.Equal(ofJob.Count, ofJob.Select(d => d.Id).Distinct(StringComparer.Ordinal).Count());
+        }
+
+        var unrecorded = receiver.Calls.Select(c => c.Id).Distinct(StringComparer.Ordinal).Except(all.Select(d => d.Id), StringComparer.Ordinal).ToList();
+        Assert.True(unrecorded.Count == 0, $"the receiver got deliveries the outbox does not hold: {string.Join(", ", unrecorded.Take(5))}");
+    }
+
+    /// <summary>The gateway's webhook dispatcher, alone on a host of its own as it is in a gateway process, over the farm's outbox.</summary>
+    private static async Task<IHost> StartDispatcherAsync(IWebhookOutbox outbox)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Turbo:Webhooks:SigningSecret"] = WebhookSecret,
+            ["Turbo:Webhooks:AllowPrivateTargets"] = "true",
+            ["Turbo:Webhooks:PollInterval"] = "00:00:00.020",
+            ["Turbo:Webhooks:FirstRetryDelay"] = "00:00:00.200",
+        });
+        builder.Services.AddSingleton(outbox);
+        builder.Services.AddWebhookDispatch();
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return host;
     }
 
     private static void RequeuedWithinBound(JobState job)
@@ -88,7 +160,7 @@ public sealed partial class ChaosTests
         }
     }
 
-    private static async Task SubmitAsync(TestFarm farm, ConcurrentBag<string> accepted)
+    private static async Task SubmitAsync(TestFarm farm, ConcurrentBag<string> accepted, Uri webhook)
     {
         for (var start = 0; start < Jobs; start += 25)
         {
@@ -96,7 +168,7 @@ public sealed partial class ChaosTests
             {
                 try
                 {
-                    accepted.Add((await farm.SubmitAsync(Specs.Job(tenant: i % 2 == 0 ? "studio-a" : "studio-b", key: $"chaos-{i}"))).JobId);
+                    accepted.Add((await farm.SubmitAsync(Specs.Job(tenant: i % 2 == 0 ? "studio-a" : "studio-b", key: $"chaos-{i}") with { Webhook = webhook })).JobId);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {

@@ -1,0 +1,42 @@
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.FarmBench;
+
+/// <summary>
+/// What the kills cost: how many attempts they interrupted, how they were ended (silo lost, lease expired), and for
+/// each interrupted job how long after its silo's kill it was back in the queue (requeue) and running on another
+/// worker (resume).
+/// </summary>
+public sealed record KillReport(int Kills, int Interrupted, IReadOnlyDictionary<string, int> EndedAs, LatencySummary Requeue, LatencySummary Resume)
+{
+    public static KillReport Of(IReadOnlyList<SiloKill> kills, IReadOnlyList<JobState> jobs)
+    {
+        // A replacement silo may take a killed one's name, so an attempt belongs to the kill of its silo that fell inside it.
+        var killsOf = kills.ToLookup(k => k.Silo, k => k.At, StringComparer.Ordinal);
+        var requeue = new List<TimeSpan>();
+        var resume = new List<TimeSpan>();
+        var endedAs = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var job in jobs)
+        {
+            for (var i = 0; i < job.Attempts.Length; i++)
+            {
+                var attempt = job.Attempts[i];
+                if (attempt.Outcome == AttemptOutcome.Succeeded || attempt.EndedAt is not { } ended
+                    || killsOf[attempt.WorkerId].Where(k => k >= attempt.LeasedAt && k <= ended).Order().Select(k => (DateTimeOffset?)k).FirstOrDefault() is not { } at)
+                {
+                    continue;
+                }
+
+                var label = attempt.Outcome?.Label() ?? "unknown";
+                endedAs[label] = endedAs.GetValueOrDefault(label) + 1;
+                requeue.Add(ended - at);
+                if (i + 1 < job.Attempts.Length)
+                {
+                    resume.Add(job.Attempts[i + 1].LeasedAt - at);
+                }
+            }
+        }
+
+        return new KillReport(kills.Count, requeue.Count, endedAs, LatencySummary.Of(requeue), LatencySummary.Of(resume));
+    }
+}
