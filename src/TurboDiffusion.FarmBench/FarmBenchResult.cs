@@ -76,7 +76,7 @@ public sealed record FarmBenchResult(
         };
         if (Settings.Kills > 0)
         {
-            rows.Add(("kills", Invariant($"{Kills.Kills} silos killed and replaced, one every {Settings.KillInterval.TotalSeconds:0.#} s; {Kills.Interrupted} attempts interrupted ({string.Join(", ", Kills.EndedAs.Select(e => $"{e.Value} {e.Key}"))})")));
+            rows.Add(("kills", Invariant($"{Kills.Kills} silos killed and replaced over {Kills.SpanSeconds:0.#} s (asked: one every {Settings.KillInterval.TotalSeconds:0.#} s); {Kills.Interrupted} attempts interrupted ({string.Join(", ", Kills.EndedAs.Select(e => $"{e.Value} {e.Key}"))})")));
             rows.Add(("requeue after a kill", Kills.Requeue.ToString()));
             rows.Add(("running again after a kill", Kills.Resume.ToString()));
         }

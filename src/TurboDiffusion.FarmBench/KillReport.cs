@@ -7,7 +7,8 @@ namespace TurboDiffusion.FarmBench;
 /// each interrupted job how long after its silo's kill it was back in the queue (requeue) and running on another
 /// worker (resume).
 /// </summary>
-public sealed record KillReport(int Kills, int Interrupted, IReadOnlyDictionary<string, int> EndedAs, LatencySummary Requeue, LatencySummary Resume)
+/// <param name="SpanSeconds">From the first kill to the last: a kill and its replacement's start take their own time, so the achieved pace may be slower than asked.</param>
+public sealed record KillReport(int Kills, double SpanSeconds, int Interrupted, IReadOnlyDictionary<string, int> EndedAs, LatencySummary Requeue, LatencySummary Resume)
 {
     public static KillReport Of(IReadOnlyList<SiloKill> kills, IReadOnlyList<JobState> jobs)
     {
@@ -37,6 +38,7 @@ public sealed record KillReport(int Kills, int Interrupted, IReadOnlyDictionary<
             }
         }
 
-        return new KillReport(kills.Count, requeue.Count, endedAs, LatencySummary.Of(requeue), LatencySummary.Of(resume));
+        var span = kills.Count > 1 ? (kills[^1].At - kills[0].At).TotalSeconds : 0;
+        return new KillReport(kills.Count, span, requeue.Count, endedAs, LatencySummary.Of(requeue), LatencySummary.Of(resume));
     }
 }

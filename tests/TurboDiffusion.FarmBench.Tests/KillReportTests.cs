@@ -25,6 +25,7 @@ public sealed class KillReportTests
         var report = KillReport.Of([new SiloKill("Silo_2", KilledAt), new SiloKill("Silo_2", KilledAt.AddSeconds(20))], [interrupted, expired, untouched, reused]);
 
         Assert.Equal(2, report.Kills);
+        Assert.Equal(20, report.SpanSeconds, 3);
         Assert.Equal(3, report.Interrupted);
         Assert.Equal(2, report.EndedAs["silo_lost"]);
         Assert.Equal(1, report.EndedAs["lease_expired"]);
