@@ -75,20 +75,24 @@ internal sealed class FusedWanBlockOps : IWanBlockOps
         return output.view(b, l, heads, d / heads).MoveToOuterDisposeScope();
     }
 
-    public Tensor GatedResidual(Tensor x, Tensor y, Tensor? gate = null)
+    public void GatedResidualInPlace(Tensor x, Tensor y, Tensor? gate = null)
     {
         using var scope = NewDisposeScope();
-        var (b, l, d) = Rows(x, ScalarType.Float32, "GatedResidual x");
-        if (!Rows(y, ScalarType.BFloat16, "GatedResidual y").Equals((b, l, d)))
+        var (b, l, d) = Rows(x, ScalarType.Float32, "GatedResidualInPlace x");
+        if (!x.is_contiguous())
         {
-            throw new ArgumentException($"FusedWanBlockOps.GatedResidual: y [{string.Join(", ", y.shape)}] must match x [{b}, {l}, {d}].");
+            throw new ArgumentException($"FusedWanBlockOps.GatedResidualInPlace: x must be contiguous to be updated in place, got strides [{string.Join(", ", x.stride())}].");
+        }
+
+        if (!Rows(y, ScalarType.BFloat16, "GatedResidualInPlace y").Equals((b, l, d)))
+        {
+            throw new ArgumentException($"FusedWanBlockOps.GatedResidualInPlace: y [{string.Join(", ", y.shape)}] must match x [{b}, {l}, {d}].");
         }
 
         var (gateRows, stride) = PerBatch(gate, b, d, "gate");
-        var (input, update) = (x.contiguous(), y.contiguous());
-        var output = empty_like(input);
-        NativeKernels.GatedResidual(Pointer(input), Pointer(update), Pointer(gateRows), Pointer(output), checked((int)(b * l)), (int)d, (int)l, stride);
-        return output.MoveToOuterDisposeScope();
+        var update = y.contiguous();
+        // Each thread reads its 8 elements of x before writing them back: x may be input and output at once.
+        NativeKernels.GatedResidual(Pointer(x), Pointer(update), Pointer(gateRows), Pointer(x), checked((int)(b * l)), (int)d, (int)l, stride);
     }
 
     private static IntPtr Pointer(Tensor? tensor) => tensor is null ? IntPtr.Zero : TensorMemory.DataPointer(tensor);

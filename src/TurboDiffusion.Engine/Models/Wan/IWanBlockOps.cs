@@ -23,6 +23,10 @@ internal interface IWanBlockOps
     /// <summary>x [B, L, D] (a projection's output) → norm(x), rotated by <paramref name="rope"/> when given, as [B, L, heads, D/heads] in x's dtype.</summary>
     Tensor RmsNormRope(WanRmsNorm norm, Tensor x, long heads, RopeTable? rope = null);
 
-    /// <summary>x [B, L, D] (stream dtype), y [B, L, D] (a projection's output), gate [B or 1, 1, D] or none → x + y · gate, a new tensor in the stream dtype.</summary>
-    Tensor GatedResidual(Tensor x, Tensor y, Tensor? gate = null);
+    /// <summary>
+    /// x += y · gate, in place: x [B, L, D] (stream dtype, contiguous: the residual stream or a run of its rows),
+    /// y [B, L, D] (a projection's output), gate [B or 1, 1, D] or none. The same arithmetic as a new x + y · gate, without
+    /// a second stream-sized tensor.
+    /// </summary>
+    void GatedResidualInPlace(Tensor x, Tensor y, Tensor? gate = null);
 }

@@ -37,10 +37,10 @@ internal sealed class ReferenceWanBlockOps : IWanBlockOps
         return (rope is null ? normalized : rope.Rotate(normalized)).MoveToOuterDisposeScope();
     }
 
-    public Tensor GatedResidual(Tensor x, Tensor y, Tensor? gate = null)
+    public void GatedResidualInPlace(Tensor x, Tensor y, Tensor? gate = null)
     {
         using var scope = NewDisposeScope();
         var update = y.to(x.dtype);
-        return (x + (gate is null ? update : update * gate)).MoveToOuterDisposeScope();
+        x.add_(gate is null ? update : update * gate);
     }
 }

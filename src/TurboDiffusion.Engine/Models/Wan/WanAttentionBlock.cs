@@ -61,26 +61,90 @@ internal sealed class WanAttentionBlock
 
     public IAttention SelfAttentionKernel => selfAttn.Kernel;
 
-    /// <summary>x [B, L, D], e0 [B, 6, D] (stream dtype) → the updated stream [B, L, D], with the attention outputs it added.</summary>
-    public WanBlockOutput Forward(Tensor x, Tensor e0, RopeTable rope, WanCrossKeyValue context)
+    /// <summary>
+    /// Runs the block on the residual stream x [B, L, D] (stream dtype, contiguous), updating it in place, with e0
+    /// [B, 6, D]. Each temporary is freed as soon as its last use is done, and the feed-forward runs over at most
+    /// <paramref name="ffnChunkTokens"/> tokens at a time, so the block's peak is one attention's q, k, v and output
+    /// plus one chunk's [tokens, ffn_dim] intermediates, not a full-length copy of each. The attention outputs are kept
+    /// for the caller only when <paramref name="keepAttentionOutputs"/> (the model's hooks read them).
+    /// </summary>
+    public WanBlockOutput Forward(Tensor x, Tensor e0, RopeTable rope, WanCrossKeyValue context, long ffnChunkTokens, bool keepAttentionOutputs)
     {
         if (x.dtype != streamType || e0.dtype != streamType)
         {
             throw new ArgumentException($"WanAttentionBlock {name}: the residual stream and e0 must be {streamType}, got {x.dtype} and {e0.dtype}.");
         }
 
+        if (!x.is_contiguous())
+        {
+            throw new ArgumentException($"WanAttentionBlock {name}: the residual stream is updated in place and must be contiguous.");
+        }
+
         using var scope = NewDisposeScope();
         var m = (modulation + e0).chunk(6, 1);
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
 
-        var y = selfAttn.Forward(ops.LayerNormModulate(norm1, x, shiftMsa, scaleMsa), rope);
-        x = ops.GatedResidual(x, y, gateMsa);
+        Tensor? y = AttendToTokens(x, shiftMsa, scaleMsa, rope);
+        ops.GatedResidualInPlace(x, y, gateMsa);
+        Release(ref y, keepAttentionOutputs);
 
-        var c = crossAttn.Forward(ops.LayerNormModulate(norm3, x), context);
-        x = ops.GatedResidual(x, c);
+        Tensor? c = AttendToText(x, context);
+        ops.GatedResidualInPlace(x, c);
+        Release(ref c, keepAttentionOutputs);
 
-        var f = ffn2.Forward(gelu(ffn0.Forward(ops.LayerNormModulate(norm2, x, shiftMlp, scaleMlp)), TorchSharp.Modules.GELU.Approximate.tanh));
-        x = ops.GatedResidual(x, f, gateMlp);
-        return new WanBlockOutput(x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope());
+        FeedForward(x, shiftMlp, scaleMlp, gateMlp, ffnChunkTokens);
+        return new WanBlockOutput(x, y?.MoveToOuterDisposeScope(), c?.MoveToOuterDisposeScope());
+    }
+
+    private Tensor AttendToTokens(Tensor x, Tensor shift, Tensor scale, RopeTable rope)
+    {
+        using var scope = NewDisposeScope();
+        var normed = ops.LayerNormModulate(norm1, x, shift, scale);
+        return selfAttn.Forward(normed, rope).MoveToOuterDisposeScope();
+    }
+
+    private Tensor AttendToText(Tensor x, WanCrossKeyValue context)
+    {
+        using var scope = NewDisposeScope();
+        var normed = ops.LayerNormModulate(norm3, x);
+        return crossAttn.Forward(normed, context).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// x += gate · ffn.2(GELU(ffn.0(norm2(x)·(1 + scale) + shift))), run per batch over runs of at most
+    /// <paramref name="chunkTokens"/> tokens: every step is per token, so the runs give what one pass over all tokens
+    /// would, and a run is updated only after its own feed-forward has read it.
+    /// </summary>
+    private void FeedForward(Tensor x, Tensor shift, Tensor scale, Tensor gate, long chunkTokens)
+    {
+        var (batch, tokens) = (x.shape[0], x.shape[1]);
+        for (var b = 0L; b < batch; b++)
+        {
+            using var rows = x.narrow(0, b, 1);
+            using var shiftRow = OfBatch(shift, b);
+            using var scaleRow = OfBatch(scale, b);
+            using var gateRow = OfBatch(gate, b);
+            for (var start = 0L; start < tokens; start += chunkTokens)
+            {
+                using var scope = NewDisposeScope();
+                var run = rows.narrow(1, start, Math.Min(chunkTokens, tokens - start));
+                var hidden = ffn0.Forward(ops.LayerNormModulate(norm2, run, shiftRow, scaleRow));
+                var activated = gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh);
+                hidden.Dispose();
+                ops.GatedResidualInPlace(run, ffn2.Forward(activated), gateRow);
+            }
+        }
+    }
+
+    /// <summary>The modulation row [1, 1, D] of batch <paramref name="b"/> (a view), or the only row when it serves every batch.</summary>
+    private static Tensor OfBatch(Tensor chunk, long b) => chunk.narrow(0, chunk.shape[0] == 1 ? 0 : b, 1);
+
+    private static void Release(ref Tensor? output, bool keep)
+    {
+        if (!keep)
+        {
+            output!.Dispose();
+            output = null;
+        }
     }
 }

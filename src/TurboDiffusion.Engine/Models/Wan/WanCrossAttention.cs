@@ -60,8 +60,19 @@ internal sealed class WanCrossAttention
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var qh = ops.RmsNormRope(normQ, q.Forward(x), heads);
-        var y = DenseAttention.Instance.Forward(qh, context.Keys, context.Values).reshape(b, l, d);
-        return o.Forward(y).MoveToOuterDisposeScope();
+        Tensor attended;
+        using (NewDisposeScope())
+        {
+            // The query projection is freed once normed, the normed query once attended.
+            Tensor qh;
+            using (NewDisposeScope())
+            {
+                qh = ops.RmsNormRope(normQ, q.Forward(x), heads).MoveToOuterDisposeScope();
+            }
+
+            attended = DenseAttention.Instance.Forward(qh, context.Keys, context.Values).MoveToOuterDisposeScope();
+        }
+
+        return o.Forward(attended.reshape(b, l, d)).MoveToOuterDisposeScope();
     }
 }

@@ -20,6 +20,7 @@ public sealed class WanModel : IDisposable
     private readonly WanAttentionBlock[] blocks;
     private readonly WanHead head;
     private readonly Rope3d rope;
+    private long feedForwardChunkTokens;
 
     private WanModel(
         WanConfig config, WanPrecision precision, Device device, WeightSet weights, PatchEmbedding patchEmbedding,
@@ -29,6 +30,7 @@ public sealed class WanModel : IDisposable
         (this.patchEmbedding, this.textEmbedding, this.timeEmbedding) = (patchEmbedding, textEmbedding, timeEmbedding);
         (this.blocks, this.head) = (blocks, head);
         rope = new Rope3d(config.HeadDim);
+        feedForwardChunkTokens = FeedForwardChunking.Tokens(config, precision.Compute);
     }
 
     public WanConfig Config { get; }
@@ -45,6 +47,16 @@ public sealed class WanModel : IDisposable
 
     /// <summary>Every tensor the modules declared, owned by the model.</summary>
     internal WeightSet Weights { get; }
+
+    /// <summary>
+    /// Tokens each block's feed-forward runs at once (<see cref="FeedForwardChunking"/>); any value gives the same
+    /// result up to the GEMMs' rounding, smaller ones a lower peak.
+    /// </summary>
+    public long FeedForwardChunkTokens
+    {
+        get => feedForwardChunkTokens;
+        set => feedForwardChunkTokens = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The feed-forward needs at least 1 token per run.");
+    }
 
     /// <summary>Taps on <see cref="PrepareContext"/> and <see cref="Forward"/>; none by default.</summary>
     internal IWanForwardHooks? Hooks { get; set; }
@@ -171,9 +183,10 @@ public sealed class WanModel : IDisposable
         }
 
         using var table = rope.Table(grid, Device, Precision.Stream);
+        // One residual stream for all blocks: each updates it in place, so a forward holds one stream-sized tensor, not one per block.
         for (var i = 0; i < blocks.Length; i++)
         {
-            var block = blocks[i].Forward(tokens, e0, table, context.Block(i));
+            var block = blocks[i].Forward(tokens, e0, table, context.Block(i), feedForwardChunkTokens, keepAttentionOutputs: hooks is not null);
             hooks?.BlockDone(i, block);
             tokens = block.ReleaseStream();
         }

@@ -49,15 +49,29 @@ internal sealed class WanSelfAttention
 
     public IAttention Kernel => attention;
 
-    /// <summary>x [B, L, D] (any dtype; cast to the compute dtype) → y [B, L, D] in the compute dtype.</summary>
+    /// <summary>
+    /// x [B, L, D] (any dtype; cast to the compute dtype) → y [B, L, D] in the compute dtype. Each projection is freed
+    /// once normed, and q, k, v once attended, so at most q, k, v and the attention output live at once.
+    /// </summary>
     public Tensor Forward(Tensor x, RopeTable rope)
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var qh = ops.RmsNormRope(normQ, q.Forward(x), heads, rope);
-        var kh = ops.RmsNormRope(normK, k.Forward(x), heads, rope);
-        var vh = v.Forward(x).view(b, l, heads, d / heads);
-        var y = attention.Forward(qh, kh, vh).reshape(b, l, d);
-        return o.Forward(y).MoveToOuterDisposeScope();
+        Tensor attended;
+        using (NewDisposeScope())
+        {
+            var qh = Normed(q, normQ, x, rope);
+            var kh = Normed(k, normK, x, rope);
+            var vh = v.Forward(x).view(b, l, heads, d / heads);
+            attended = attention.Forward(qh, kh, vh).MoveToOuterDisposeScope();
+        }
+
+        return o.Forward(attended.reshape(b, l, d)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Normed(WanLinear projection, WanRmsNorm norm, Tensor x, RopeTable rope)
+    {
+        using var scope = NewDisposeScope();
+        return ops.RmsNormRope(norm, projection.Forward(x), heads, rope).MoveToOuterDisposeScope();
     }
 }

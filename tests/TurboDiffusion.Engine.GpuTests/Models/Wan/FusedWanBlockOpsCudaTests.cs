@@ -100,11 +100,18 @@ public sealed class FusedWanBlockOpsCudaTests(ITestOutputHelper output)
         var y = randn([batch, Grid.Tokens, dim], generator: generator).to(ScalarType.BFloat16, CUDA);
         var gate = gated ? Modulation(batch, dim).chunk(6, 1)[2] : null;
 
-        var fused = FusedWanBlockOps.Instance.GatedResidual(x, y, gate);
-        var reference = ReferenceWanBlockOps.Instance.GatedResidual(x, y, gate);
+        var (fused, reference) = (x.clone(), x.clone());
+        FusedWanBlockOps.Instance.GatedResidualInPlace(fused, y, gate);
+        ReferenceWanBlockOps.Instance.GatedResidualInPlace(reference, y, gate);
 
         Assert.Equal(ScalarType.Float32, fused.dtype);
         Check(fused, reference, Fp32Bound, $"{(gated ? "gated " : "")}residual D{dim} B{batch}");
+        // A run of rows of one batch, as the chunked feed-forward updates it: the rows around it stay as they were.
+        var stream = x.clone();
+        var rows = stream.narrow(0, batch - 1, 1).narrow(1, 5, Grid.Tokens - 9);
+        FusedWanBlockOps.Instance.GatedResidualInPlace(rows, y.narrow(0, batch - 1, 1).narrow(1, 5, Grid.Tokens - 9), gate?.narrow(0, gate.shape[0] - 1, 1));
+        Check(rows, reference.narrow(0, batch - 1, 1).narrow(1, 5, Grid.Tokens - 9), Fp32Bound, $"residual on a run of rows D{dim} B{batch}");
+        Assert.True(stream.narrow(1, 0, 5).equal(x.narrow(1, 0, 5)).item<bool>(), "rows before the run changed");
     }
 
     private static WanConfig ConfigOf(int dim) => dim == WanConfig.Wan21T2V14B.Dim ? WanConfig.Wan21T2V14B : WanConfig.Wan21T2V1Point3B;

@@ -27,8 +27,8 @@ internal sealed class ForwardProbe : IWanForwardHooks, IDisposable
 
     public void BlockDone(int index, WanBlockOutput output)
     {
-        Keep($"block{index}_self_attn_out", output.SelfAttention);
-        Keep($"block{index}_cross_attn_out", output.CrossAttention);
+        Keep($"block{index}_self_attn_out", output.SelfAttention ?? throw new InvalidOperationException($"block {index} did not keep its self-attention output for the hooks"));
+        Keep($"block{index}_cross_attn_out", output.CrossAttention ?? throw new InvalidOperationException($"block {index} did not keep its cross-attention output for the hooks"));
         Keep($"block{index}_out", output.Stream);
     }
 

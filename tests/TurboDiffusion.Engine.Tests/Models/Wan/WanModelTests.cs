@@ -126,6 +126,41 @@ public sealed class WanModelTests(ITestOutputHelper output)
         Assert.Equal(before, live());
     }
 
+    [Theory]
+    [InlineData(WanFixture.TextToVideoSet)]
+    [InlineData(WanFixture.ImageToVideoSet)]
+    public void A_feed_forward_run_over_uneven_runs_of_tokens_matches_out_fp64(string set)
+    {
+        using var fixture = set == WanFixture.TextToVideoSet ? WanFixture.T2V() : WanFixture.I2V();
+        using var model = fixture.Load(WanPrecision.Fp64);
+        var patch = fixture.Config.PatchSize;
+        var tokens = fixture.X.shape[2] / patch.T * (fixture.X.shape[3] / patch.H) * (fixture.X.shape[4] / patch.W);
+        // Three runs, the last one shorter.
+        model.FeedForwardChunkTokens = tokens / 3 + 1;
+
+        using var velocity = Run(model, fixture);
+
+        Assert.True(model.FeedForwardChunkTokens < tokens, $"{tokens} tokens fit one run of {model.FeedForwardChunkTokens}");
+        Check(velocity, fixture.OutFp64, fixture.Golden.Tolerance(Float64Tolerance), $"{set} fp64 with the feed-forward in runs of {model.FeedForwardChunkTokens} vs out_fp64");
+    }
+
+    [Fact]
+    public void The_live_tensors_of_a_forward_do_not_grow_with_its_depth()
+    {
+        using var fixture = WanFixture.T2V();
+        using var model = fixture.Load(WanPrecision.Fp32);
+        var counter = new LiveTensorCounter();
+        model.Hooks = counter;
+
+        using (Run(model, fixture))
+        {
+        }
+
+        Assert.True(fixture.Config.NumLayers >= 2, $"{WanFixture.TextToVideoSet} has {fixture.Config.NumLayers} block; depth needs two");
+        Assert.Equal(fixture.Config.NumLayers, counter.AfterBlock.Count);
+        Assert.All(counter.AfterBlock, live => Assert.Equal(counter.AfterBlock[0], live));
+    }
+
     [Fact]
     public void Context_of_only_valid_rows_is_zero_padded_and_the_pad_rows_are_attended()
     {
@@ -143,6 +178,11 @@ public sealed class WanModelTests(ITestOutputHelper output)
     private static Tensor Run(WanFixture fixture, WanPrecision precision)
     {
         using var model = fixture.Load(precision);
+        return Run(model, fixture);
+    }
+
+    private static Tensor Run(WanModel model, WanFixture fixture)
+    {
         using var context = model.PrepareContext(fixture.Context);
         return model.Forward(fixture.X, fixture.Timestep, context, fixture.Y);
     }
@@ -152,5 +192,37 @@ public sealed class WanModelTests(ITestOutputHelper output)
         var difference = TensorAssert.Compare(actual, expected);
         output.WriteLine($"{what}: max_abs {difference.MaxAbs:E2}, rel_l2 {difference.RelL2:E2}");
         TensorAssert.Close(actual, expected, tolerance, what);
+    }
+
+    /// <summary>Counts the thread's live tensors as each block ends: what a forward holds at that depth.</summary>
+    private sealed class LiveTensorCounter : IWanForwardHooks
+    {
+        public List<long> AfterBlock { get; } = [];
+
+        public void BlockDone(int index, WanBlockOutput output) => AfterBlock.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+
+        public void TextEmbedded(Tensor context)
+        {
+        }
+
+        public void Patchified(Tensor patches)
+        {
+        }
+
+        public void PatchEmbedded(Tensor tokens)
+        {
+        }
+
+        public void TimeEmbedded(Tensor sinusoid, Tensor e, Tensor e0)
+        {
+        }
+
+        public void RopeAngles(Tensor angles)
+        {
+        }
+
+        public void HeadDone(Tensor output)
+        {
+        }
     }
 }
