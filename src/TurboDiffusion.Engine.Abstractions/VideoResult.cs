@@ -4,6 +4,7 @@ namespace TurboDiffusion.Engine;
 /// <param name="FramesDirectory">PNG frames, when requested.</param>
 /// <param name="StageTimings">Wall time per stage that ran.</param>
 /// <param name="Encoder">What wrote the video, e.g. "ffmpeg (libx264)"; null where an engine does not say.</param>
+/// <param name="StagePeakAllocatedBytes">Per stage, the device memory live tensors held at its peak (weights included), where the engine can tell.</param>
 public sealed record VideoResult(
     string VideoPath,
     string SidecarPath,
@@ -12,7 +13,8 @@ public sealed record VideoResult(
     int Height,
     int Frames,
     IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings,
-    string? Encoder = null);
+    string? Encoder = null,
+    IReadOnlyDictionary<GenerationStage, long>? StagePeakAllocatedBytes = null);
 
 /// <summary>A model held in memory.</summary>
 /// <param name="Attention">What its DiT's self-attention runs, as decided at load (e.g. "sla (top-k 0.1, blocks 128/64; ...)");

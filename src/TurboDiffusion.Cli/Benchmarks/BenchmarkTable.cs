@@ -9,12 +9,13 @@ public static class BenchmarkTable
 
     public static void WriteDit(TextWriter output, IReadOnlyList<DitBenchmarkResult> results)
     {
-        string[] header = ["model", "device", "video", "tokens", "attention", "elementwise", "prec", "median ms", "min ms", "4 steps s", "100 fwd s", "mem GiB"];
+        string[] header = ["model", "device", "video", "tokens", "attention", "elementwise", "prec", "median ms", "min ms", "4 steps s", "100 fwd s",
+            "weights GiB", "peak alloc GiB", "peak resv GiB", "device used GiB"];
         var rows = results.Select(r => new[]
         {
             r.Model, r.Device, $"{r.Width}x{r.Height}x{r.Frames}", r.Tokens.ToString("N0"), r.Attention, r.Elementwise, r.Precision,
             r.MedianMs.ToString("F1"), r.MinMs.ToString("F1"), r.FourStepSeconds.ToString("F2"), r.OriginalSeconds.ToString("F1"),
-            (r.DeviceBytesUsed / (double)(1L << 30)).ToString("F1"),
+            GiB(r.Memory?.WeightsBytes), GiB(r.Memory?.PeakAllocatedBytes), GiB(r.Memory?.PeakReservedBytes), GiB(r.DeviceBytesUsed),
         }).ToList();
         Write(output, header, rows);
     }
@@ -22,13 +23,15 @@ public static class BenchmarkTable
     public static void WritePipeline(TextWriter output, IReadOnlyList<PipelineRun> runs)
     {
         string[] stages = ["EncodingText", "Denoising", "Decoding", "Writing"];
-        string[] header = ["run", "device", "model", "video", "steps", "text s", "denoise s", "decode s", "mp4 s", "total s", "mem GiB"];
+        string[] header = ["run", "device", "model", "video", "steps", "text s", "denoise s", "decode s", "mp4 s", "total s",
+            "text peak GiB", "denoise peak GiB", "decode peak GiB", "mp4 peak GiB", "device used GiB"];
         var rows = runs.Select(r => new[]
         {
             r.Run.ToString(), r.Device, r.Model, $"{r.Width}x{r.Height}x{r.Frames}", r.Steps.ToString(),
         }.Concat(stages.Select(s => r.StageSeconds.TryGetValue(s, out var v) ? v.ToString("F2") : "-"))
          .Append(r.StageSeconds.Values.Sum().ToString("F2"))
-         .Append((r.DeviceBytesInUse / (double)(1L << 30)).ToString("F1")).ToArray()).ToList();
+         .Concat(stages.Select(s => GiB(r.StagePeakAllocatedBytes.TryGetValue(s, out var b) ? b : null)))
+         .Append(GiB(r.DeviceBytesInUse)).ToArray()).ToList();
         Write(output, header, rows);
     }
 
@@ -41,6 +44,9 @@ public static class BenchmarkTable
         }).ToList();
         Write(output, header, rows);
     }
+
+    /// <summary>Bytes in GiB, or "-" where not measured (no allocator counters).</summary>
+    private static string GiB(long? bytes) => bytes is { } b ? (b / (double)(1L << 30)).ToString("F1") : "-";
 
     private static void Write(TextWriter output, string[] header, List<string[]> rows)
     {
@@ -55,4 +61,7 @@ public static class BenchmarkTable
 }
 
 /// <summary>One timed render of <c>turbo bench pipeline</c>.</summary>
-public sealed record PipelineRun(int Run, string Device, string Model, int Width, int Height, int Frames, int Steps, Dictionary<string, double> StageSeconds, long DeviceBytesInUse);
+/// <param name="StagePeakAllocatedBytes">Per stage, the allocator's peak of live device memory (weights included); empty without the allocator's counters.</param>
+public sealed record PipelineRun(
+    int Run, string Device, string Model, int Width, int Height, int Frames, int Steps, Dictionary<string, double> StageSeconds, long DeviceBytesInUse,
+    Dictionary<string, long> StagePeakAllocatedBytes);

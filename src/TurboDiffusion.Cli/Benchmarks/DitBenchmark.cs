@@ -23,15 +23,28 @@ public sealed record DitBenchmarkCase(
 
 /// <summary>Timings of one case: milliseconds per forward, CUDA-synchronised, warm-up excluded.</summary>
 /// <param name="Elementwise">"fused" when the blocks' glue ran on the fused native kernels, else "reference".</param>
+/// <param name="DeviceBytesUsed">The device's used memory grown over the case (driver view: the allocator's reservation, and any other user's).</param>
+/// <param name="Memory">The allocator's own counters, where readable (<see cref="AllocatorCounters"/>); null otherwise.</param>
 public sealed record DitBenchmarkResult(
     string Model, string Device, int Width, int Height, int Frames, long Tokens, string Attention, string Elementwise, string Precision,
-    int Iterations, double MedianMs, double MinMs, double MaxMs, double LoadSeconds, long DeviceBytesUsed)
+    int Iterations, double MedianMs, double MinMs, double MaxMs, double LoadSeconds, long DeviceBytesUsed, DitMemory? Memory)
 {
     /// <summary>The original Wan pipeline: 50 steps with classifier-free guidance = 100 forwards.</summary>
     public double OriginalSeconds => MedianMs * 100 / 1000;
 
     /// <summary>The rCM sampler's default 4 steps, guidance distilled in = 4 forwards.</summary>
     public double FourStepSeconds => MedianMs * 4 / 1000;
+}
+
+/// <summary>
+/// Device memory of one case as the caching allocator counts it: the weights (and the prompt's keys and values) held
+/// after loading, the peak held by live tensors during the forwards (weights included, as
+/// <c>torch.cuda.max_memory_allocated</c>), and the peak the allocator reserved from the driver.
+/// </summary>
+public sealed record DitMemory(long WeightsBytes, long PeakAllocatedBytes, long PeakReservedBytes)
+{
+    /// <summary>What a forward adds at its peak on top of the weights.</summary>
+    public long PeakActivationBytes => PeakAllocatedBytes - WeightsBytes;
 }
 
 /// <summary>
@@ -43,6 +56,8 @@ public static class DitBenchmark
     public static DitBenchmarkResult Run(DitBenchmarkCase run, Device device, int warmup, int iterations, Action<string>? log = null)
     {
         var precision = device.type == DeviceType.CUDA ? WanPrecision.Bf16 : WanPrecision.Fp32;
+        // The previous case's cached blocks go back to the driver, so this case's reservation is its own.
+        AllocatorCounters.ReleaseCache();
         var baseline = DeviceBytesUsed(device);
         var loadClock = Stopwatch.StartNew();
         var plan = Plan(run, precision, device);
@@ -57,6 +72,9 @@ public static class DitBenchmark
         using var prompt = randn([1, run.Config.TextLen, run.Config.TextDim], generator: generator).to(precision.Compute, device);
         using var timestep = full([1], 988f, ScalarType.BFloat16, device);
         using var context = model.PrepareContext(prompt);
+        Synchronize(device);
+        var held = device.type == DeviceType.CUDA ? AllocatorCounters.Read() : null;
+        AllocatorCounters.ResetPeaks();
 
         var times = new List<double>(iterations);
         for (var i = 0; i < warmup + iterations; i++)
@@ -76,7 +94,7 @@ public static class DitBenchmark
         return new DitBenchmarkResult(
             run.Config.Name, DeviceName(device), run.Width, run.Height, run.Frames, run.Tokens, Label(run, model),
             plan.Glue == KernelPath.Native ? "fused" : "reference", precision.Name,
-            iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline);
+            iterations, Median(times), times[0], times[^1], loadSeconds, DeviceBytesUsed(device) - baseline, MemoryOf(held, device));
     }
 
     /// <summary>"dense", "sla", "sla-reference" or "sagesla" as the engine would plan it for the device, the glue unfused when asked.</summary>
@@ -109,6 +127,11 @@ public static class DitBenchmark
             return plan.CreateSlaAttention(weight, bias);
         };
     }
+
+    private static DitMemory? MemoryOf(AllocatorMemory? held, Device device) =>
+        held is { } before && device.type == DeviceType.CUDA && AllocatorCounters.Read() is { } after
+            ? new DitMemory(before.AllocatedBytes, after.PeakAllocatedBytes, after.PeakReservedBytes)
+            : null;
 
     private static string Label(DitBenchmarkCase run, WanModel model) =>
         model.SelfAttention[0] is SlaAttention sla ? $"sla {run.TopK:0.##} ({sla.SparseBranch} sparse, {sla.LinearBranch} linear)" : "dense";

@@ -69,6 +69,10 @@ public static class BenchDitCommand
             var output = parse.InvocationConfiguration.Output;
             TorchRuntime.EnsureLoaded();
             var device = cuda.is_available() ? CUDA : CPU;
+            if (device.type == TorchSharp.DeviceType.CUDA)
+            {
+                output.WriteLine($"allocator counters: {AllocatorCounters.Status}");
+            }
             var results = new List<DitBenchmarkResult>();
             var failures = new List<string>();
             foreach (var model in parse.GetValue(models)!)

@@ -4,6 +4,7 @@ using TurboDiffusion.Cli.Benchmarks;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine.Runtime;
 
 namespace TurboDiffusion.Cli.Commands;
 
@@ -34,6 +35,7 @@ public static class BenchPipelineCommand
             var load = System.Diagnostics.Stopwatch.StartNew();
             await engine.LoadAsync(parse.GetValue(model)!, cancellationToken: cancellationToken).ConfigureAwait(false);
             output.WriteLine($"model {parse.GetValue(model)} loaded on {engine.Status.Device} in {load.Elapsed.TotalSeconds:F1} s; attention: {string.Join("; ", engine.Status.Models.Select(m => m.Attention))}");
+            output.WriteLine($"allocator counters: {AllocatorCounters.Status}");
             var results = new List<PipelineRun>();
             for (var run = 1; run <= parse.GetValue(runs); run++)
             {
@@ -44,7 +46,8 @@ public static class BenchPipelineCommand
                 var result = await engine.GenerateAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
                 var status = engine.Status;
                 results.Add(new PipelineRun(run, status.Device, request.Model, result.Width, result.Height, result.Frames, request.Steps,
-                    result.StageTimings.ToDictionary(t => t.Key.ToString(), t => t.Value.TotalSeconds), status.DeviceBytesInUse));
+                    result.StageTimings.ToDictionary(t => t.Key.ToString(), t => t.Value.TotalSeconds), status.DeviceBytesInUse,
+                    (result.StagePeakAllocatedBytes ?? new Dictionary<GenerationStage, long>()).ToDictionary(p => p.Key.ToString(), p => p.Value)));
                 output.WriteLine($"run {run}: {string.Join(", ", result.StageTimings.Select(t => $"{GenerationProgressPrinter.Describe(t.Key)} {t.Value.TotalSeconds:F2} s"))}");
             }
 

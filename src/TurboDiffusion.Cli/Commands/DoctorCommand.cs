@@ -117,6 +117,11 @@ public static class DoctorCommand
             report.Info("native kernels", description.NativeKernels);
         }
 
+        if (description.CudaAvailable)
+        {
+            report.Info("allocator counters", AllocatorCounters.Status);
+        }
+
         RuntimeSelfTest.Result check;
         try
         {

@@ -40,6 +40,6 @@ internal static class VideoOutput
 
         var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention, encoder.Name);
         var sidecarPath = VideoSidecarFile.Write(path, sidecar);
-        return new VideoResult(path, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings, encoder.Name);
+        return new VideoResult(path, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings, encoder.Name, clock.PeakAllocatedBytes);
     }
 }

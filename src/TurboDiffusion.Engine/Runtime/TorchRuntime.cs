@@ -62,6 +62,7 @@ public static class TorchRuntime
         }
 
         NativeKernels.Initialize(options);
+        AllocatorCounters.Initialize(options);
         return new LoadedRuntime(location, order, glue.Path, glue.Note);
     }
 

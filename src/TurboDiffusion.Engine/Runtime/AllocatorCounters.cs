@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+
+namespace TurboDiffusion.Engine.Runtime;
+
+/// <summary>
+/// <c>libturbo_torch_memory.so</c> (native/torch_memory), built against the PyTorch install whose libtorch the
+/// engine loads: the allocator's counters, which TorchSharp does not expose. Looked for next to
+/// <c>libturbo_kernels.so</c> (or in the application's native folders); without it, peaks are not reported, and
+/// <see cref="Status"/> says so.
+/// </summary>
+public static unsafe class AllocatorCounters
+{
+    public const string FileName = "libturbo_torch_memory.so";
+
+    /// <summary>TURBO_TORCH_MEMORY_ABI_VERSION in native/torch_memory/turbo_torch_memory.h.</summary>
+    public const int AbiVersion = 1;
+
+    private static readonly Lock Gate = new();
+    private static Entries? entries;
+    private static string status = "not loaded: the engine runtime has not started";
+
+    /// <summary>Whether the counters can be read in this process.</summary>
+    public static bool Available => entries is not null;
+
+    /// <summary>One line for logs and benchmarks: the library, or why there are no counters.</summary>
+    public static string Status => status;
+
+    /// <summary>The counters of CUDA device <paramref name="device"/>, or null when the library is not loaded.</summary>
+    /// <exception cref="InvalidOperationException">The library failed to read them; the message is its own.</exception>
+    public static AllocatorMemory? Read(int device = 0)
+    {
+        if (entries is not { } bound)
+        {
+            return null;
+        }
+
+        AllocatorMemory memory;
+        Check(bound.Stats(device, &memory), "reading the allocator's counters");
+        return memory;
+    }
+
+    /// <summary>Starts the peaks over from the current values (torch.cuda.reset_peak_memory_stats); nothing when the library is not loaded.</summary>
+    public static void ResetPeaks(int device = 0)
+    {
+        if (entries is { } bound)
+        {
+            Check(bound.ResetPeak(device), "resetting the peaks");
+        }
+    }
+
+    /// <summary>Returns the allocator's cached, unused blocks to the driver (torch.cuda.empty_cache), so the next reservation starts from what is live; nothing when the library is not loaded.</summary>
+    public static void ReleaseCache()
+    {
+        if (entries is { } bound)
+        {
+            Check(bound.EmptyCache(), "releasing the cache");
+        }
+    }
+
+    /// <summary>Binds the library once, from where the native kernels are looked for; called by <see cref="TorchRuntime"/>.</summary>
+    internal static void Initialize(TorchRuntimeOptions options)
+    {
+        lock (Gate)
+        {
+            var kernels = NativeKernelLibrary.Locate(options);
+            var folders = kernels.Searched.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal);
+            var candidates = folders.Select(folder => Path.Combine(folder, FileName)).ToList();
+            if (candidates.FirstOrDefault(File.Exists) is not { } path)
+            {
+                status = $"{FileName} not found (looked at {string.Join(", ", candidates)}): allocator peaks are not reported; build native/torch_memory";
+                return;
+            }
+
+            if (!NativeLibrary.TryLoad(path, out var handle))
+            {
+                status = $"{path} did not load (built against another libtorch than this process loaded?): allocator peaks are not reported";
+                return;
+            }
+
+            var version = ((delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_abi_version"))();
+            if (version != AbiVersion)
+            {
+                status = $"{path} speaks ABI {version}, this engine {AbiVersion}: rebuild native/torch_memory from this source";
+                return;
+            }
+
+            entries = new Entries(
+                (delegate* unmanaged<int, AllocatorMemory*, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_stats"),
+                (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_reset_peak"),
+                (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_empty_cache"),
+                (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "turbo_torch_memory_last_error"));
+            status = $"{path} (ABI {version})";
+        }
+    }
+
+    private static void Check(int result, string what)
+    {
+        if (result != 0)
+        {
+            throw new InvalidOperationException($"{FileName}: {what} failed: {Marshal.PtrToStringUTF8(entries!.LastError())}");
+        }
+    }
+
+    private sealed class Entries(
+        delegate* unmanaged<int, AllocatorMemory*, int> stats, delegate* unmanaged<int, int> resetPeak, delegate* unmanaged<int> emptyCache, delegate* unmanaged<IntPtr> lastError)
+    {
+        public delegate* unmanaged<int, AllocatorMemory*, int> Stats { get; } = stats;
+
+        public delegate* unmanaged<int, int> ResetPeak { get; } = resetPeak;
+
+        public delegate* unmanaged<int> EmptyCache { get; } = emptyCache;
+
+        public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
+    }
+}
