@@ -8,6 +8,9 @@ public sealed class AllocatorCountersCudaTests
 {
     private const long Bytes = 1L << 30;
 
+    /// <summary>Room for the few small allocations libtorch makes on the side (a scalar, a launch's workspace).</summary>
+    private const long Slack = 1L << 20;
+
     [Fact]
     public void Allocated_and_peak_bytes_follow_a_one_gib_tensor_and_the_peak_resets()
     {
@@ -28,10 +31,10 @@ public sealed class AllocatorCountersCudaTests
         AllocatorCounters.ResetPeaks();
         var reset = AllocatorCounters.Read()!.Value;
 
-        Assert.Equal(before.AllocatedBytes + Bytes, during.AllocatedBytes);
+        Assert.InRange(during.AllocatedBytes - before.AllocatedBytes, Bytes, Bytes + Slack);
         Assert.True(during.PeakAllocatedBytes >= before.AllocatedBytes + Bytes, $"peak {during.PeakAllocatedBytes} below the live {during.AllocatedBytes}");
         Assert.True(during.ReservedBytes >= during.AllocatedBytes, "the allocator reserved less than it handed out");
-        Assert.Equal(before.AllocatedBytes, after.AllocatedBytes);
+        Assert.InRange(after.AllocatedBytes - before.AllocatedBytes, 0, Slack);
         Assert.True(after.PeakAllocatedBytes >= before.AllocatedBytes + Bytes, "the peak forgot the freed tensor before a reset");
         Assert.Equal(reset.AllocatedBytes, reset.PeakAllocatedBytes);
     }

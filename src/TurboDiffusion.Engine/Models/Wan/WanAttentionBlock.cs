@@ -100,7 +100,7 @@ internal sealed class WanAttentionBlock
     {
         using var scope = NewDisposeScope();
         var normed = ops.LayerNormModulate(norm1, x, shift, scale);
-        return selfAttn.Forward(normed, rope).MoveToOuterDisposeScope();
+        return selfAttn.Forward(normed, rope, releaseInput: true).MoveToOuterDisposeScope();
     }
 
     private Tensor AttendToText(Tensor x, WanCrossKeyValue context)

@@ -51,9 +51,10 @@ internal sealed class WanSelfAttention
 
     /// <summary>
     /// x [B, L, D] (any dtype; cast to the compute dtype) → y [B, L, D] in the compute dtype. Each projection is freed
-    /// once normed, and q, k, v once attended, so at most q, k, v and the attention output live at once.
+    /// once normed, x once projected when <paramref name="releaseInput"/> (the block's normed stream, needed by nothing
+    /// else), and q, k, v once attended: at most q, k, v and the attention's own buffers live at once.
     /// </summary>
-    public Tensor Forward(Tensor x, RopeTable rope)
+    public Tensor Forward(Tensor x, RopeTable rope, bool releaseInput = false)
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
@@ -63,6 +64,11 @@ internal sealed class WanSelfAttention
             var qh = Normed(q, normQ, x, rope);
             var kh = Normed(k, normK, x, rope);
             var vh = v.Forward(x).view(b, l, heads, d / heads);
+            if (releaseInput)
+            {
+                x.Dispose();
+            }
+
             attended = attention.Forward(qh, kh, vh).MoveToOuterDisposeScope();
         }
 
