@@ -23,9 +23,33 @@ public static class DoctorCommand
 
     public static Command Create(Func<IConfigurationRoot> configuration)
     {
-        var command = new Command("doctor", "Check this machine: libtorch, CUDA devices, native kernels, the video encoder, a worker's preflight and the farm settings in effect.");
+        var plan = new Option<string[]>("--plan")
+        {
+            Description = "Instead of the checks, print the memory plan of a render of MODEL (a directory or a built-in model) at RESOLUTION (144p, 480p, 720p): where the text encoder lives, whether the decode is tiled, each stage's peak. Exit 1 when it does not fit.",
+            HelpName = "MODEL RESOLUTION",
+            Arity = new ArgumentArity(2, 2),
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var frames = new Option<int>("--frames") { Description = "With --plan: frames, 4k+1.", DefaultValueFactory = _ => 81 };
+        var deviceMemory = new Option<double?>("--device-memory") { Description = "With --plan: plan for a card of this many GiB instead of this machine's GPU." };
+        deviceMemory.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } giB && !(giB > 0))
+            {
+                result.AddError("--device-memory must be a positive number of GiB.");
+            }
+        });
+        var command = new Command("doctor", "Check this machine: libtorch, CUDA devices, native kernels, the video encoder, a worker's preflight and the farm settings in effect.")
+        {
+            plan, frames, deviceMemory,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(plan) is [var model, var resolution])
+            {
+                return DoctorPlan.Write(parse.InvocationConfiguration.Output, configuration(), model, resolution, parse.GetValue(frames), parse.GetValue(deviceMemory));
+            }
+
             var report = await ExamineAsync(configuration(), cancellationToken).ConfigureAwait(false);
             report.WriteTo(parse.InvocationConfiguration.Output);
             return report.Problems.Count == 0 ? 0 : ProblemsFound;

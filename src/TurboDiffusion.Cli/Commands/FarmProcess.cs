@@ -5,6 +5,7 @@ using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine.Planning;
 
 namespace TurboDiffusion.Cli.Commands;
 
@@ -25,9 +26,11 @@ internal static class FarmProcess
         if (role != FarmRole.Gateway)
         {
             DitAttentionOptions attention;
+            TextEncoderDevice textEncoder;
             try
             {
                 attention = AttentionSettings.Resolve(settings);
+                textEncoder = TextEncoderSettings.Resolve(settings);
             }
             catch (FormatException e)
             {
@@ -35,7 +38,7 @@ internal static class FarmProcess
                 return BadSettings;
             }
 
-            engine = () => new WarmVideoEngine(attention: attention);
+            engine = () => new WarmVideoEngine(attention: attention, textEncoder: textEncoder);
         }
 
         FarmHost farm;

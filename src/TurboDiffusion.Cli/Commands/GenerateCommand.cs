@@ -8,6 +8,7 @@ using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
+using TurboDiffusion.Engine.Planning;
 
 namespace TurboDiffusion.Cli.Commands;
 
@@ -69,7 +70,8 @@ public static class GenerateCommand
                     return BadInput;
                 }
 
-                using var engine = new WarmVideoEngine(attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)));
+                using var engine = new WarmVideoEngine(
+                    attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)), textEncoder: TextEncoderSettings.Resolve(settings));
                 if (!await RenderPreflight.PassesAsync(engine, [modelId], Path.GetDirectoryName(request.OutputPath)!, stdout, stderr, cancellationToken).ConfigureAwait(false))
                 {
                     return BadInput;

@@ -12,6 +12,7 @@ using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
+using TurboDiffusion.Engine.Planning;
 
 namespace TurboDiffusion.Cli.Commands;
 
@@ -60,11 +61,13 @@ public static class RenderCommand
             var modelId = parse.GetValue(model) ?? (remote is null ? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny : null);
             IReadOnlyList<JobRequest> requests;
             DitAttentionOptions attentionOptions;
+            TextEncoderDevice textEncoder;
             string outDirectory;
             RenderLog log;
             try
             {
                 attentionOptions = AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK));
+                textEncoder = TextEncoderSettings.Resolve(settings);
                 var defaultFrames = parse.GetValue(frames) ?? (modelId == VideoPipelineLoader.Tiny ? TinyDefaultFrames : null);
                 requests = [.. PromptFile.Read(parse.GetValue(file)!.FullName).Select(r => r with
                 {
@@ -105,7 +108,7 @@ public static class RenderCommand
                 WarmVideoEngine engine;
                 try
                 {
-                    engine = new WarmVideoEngine(attention: attentionOptions);
+                    engine = new WarmVideoEngine(attention: attentionOptions, textEncoder: textEncoder);
                 }
                 catch (LibTorchNotFoundException e)
                 {

@@ -1,3 +1,5 @@
+using TurboDiffusion.Engine.Models.WanVae;
+
 namespace TurboDiffusion.Engine.Pipelines;
 
 /// <summary>A loaded model set (text encoder, DiT or experts, VAE) that renders requests synchronously on the calling thread.</summary>
@@ -11,5 +13,6 @@ public interface IVideoPipeline : IDisposable
     /// <summary>Random weights: the output is noise, useful to exercise the whole path.</summary>
     bool Untrained { get; }
 
-    VideoResult Generate(VideoRequest request, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken);
+    /// <param name="decodeTiling">Spatially tiled VAE decode (to fit a large video into the device), or whole frames when null.</param>
+    VideoResult Generate(VideoRequest request, VaeTiling? decodeTiling, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// 4; 1 on latent frame 0) ‖ latent (16 channels). The high-noise expert runs while t ≥ 0.9, then the low-noise expert.
 /// </summary>
 public sealed class ImageToVideoPipeline(
-    TextEncoder text, WanModel highNoise, WanModel lowNoise, WanVae vae, ResidentModel description, bool untrained, VaeTiling? tiling = null)
+    TextEncoder text, WanModel highNoise, WanModel lowNoise, WanVae vae, ResidentModel description, bool untrained)
     : IVideoPipeline
 {
     public ResidentModel Description { get; } = description;
@@ -22,7 +22,7 @@ public sealed class ImageToVideoPipeline(
 
     public bool Untrained { get; } = untrained;
 
-    public VideoResult Generate(VideoRequest request, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public VideoResult Generate(VideoRequest request, VaeTiling? decodeTiling, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
     {
         var imagePath = request.ImagePath ?? throw new ArgumentException($"{Description.Model} is an image-to-video model: the request needs a first-frame image.", nameof(request));
         var image = ImageLoader.Load(imagePath);
@@ -37,7 +37,7 @@ public sealed class ImageToVideoPipeline(
         var experts = new NoiseExperts([new WanVelocityNetwork(highNoise, highPrompt, y), new WanVelocityNetwork(lowNoise, lowPrompt, y)], schedule);
         var latents = Denoise.Run(experts, schedule, request.Seed, geometry.LatentShape(), highNoise.Device, clock, cancellationToken);
         var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
-            vae.Decode(latents, tiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
+            vae.Decode(latents, decodeTiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
         return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
     }
 

@@ -10,7 +10,7 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// Prompt → umT5 context → rCM sampling of the Wan DiT (4 steps by default, SDE) → VAE decode → MP4.
 /// All noise comes from one generator seeded with the request's seed.
 /// </summary>
-public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae vae, ResidentModel description, bool untrained, VaeTiling? tiling = null)
+public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae vae, ResidentModel description, bool untrained)
     : IVideoPipeline
 {
     public ResidentModel Description { get; } = description;
@@ -19,7 +19,7 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
 
     public bool Untrained { get; } = untrained;
 
-    public VideoResult Generate(VideoRequest request, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public VideoResult Generate(VideoRequest request, VaeTiling? decodeTiling, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
     {
         var geometry = VideoGeometry.For(request.Resolution, request.AspectRatio, request.Frames);
         var clock = new StageClock(progress);
@@ -30,7 +30,7 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
             var network = new WanVelocityNetwork(dit, prompt);
             var latents = Denoise.Run(network, RcmSchedule.TextToVideo(request.Steps), request.Seed, geometry.LatentShape(), dit.Device, clock, cancellationToken);
             var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
-                vae.Decode(latents, tiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
+                vae.Decode(latents, decodeTiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
             return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
         }
     }

@@ -2,6 +2,7 @@ using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Umt5;
 using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Planning;
 using TurboDiffusion.Engine.Text;
 using static TorchSharp.torch;
 
@@ -33,17 +34,32 @@ public static class VideoPipelineLoader
 
     public static bool IsUntrained(string model) => Untrained.ContainsKey(model);
 
+    /// <summary>The architectures of a built-in model (its image-to-video variant when asked for and there is one); null for other ids.</summary>
+    public static ModelFootprint? UntrainedArchitecture(string model, bool imageToVideo)
+    {
+        if (!Untrained.TryGetValue(model, out var builtIn))
+        {
+            return null;
+        }
+
+        var config = (imageToVideo ? builtIn.ImageToVideo ?? builtIn.TextToVideo : builtIn.TextToVideo ?? builtIn.ImageToVideo)!;
+        return new ModelFootprint(model, config, config.Task == WanTask.ImageToVideo ? 2 : 1, builtIn.TextEncoder, builtIn.Vae);
+    }
+
     /// <param name="imageToVideo">For built-in models with both variants: build the image-to-video one.</param>
+    /// <param name="text">Where the text encoder lives (a <see cref="MemoryPlan"/>'s choice): on <paramref name="device"/>
+    /// (<see cref="TextEncoderPlacement.Cuda"/>), or in host memory, encoding there or on <paramref name="device"/>.</param>
     /// <param name="attention">The DiT's self-attention; <see cref="DitAttentionOptions.Default"/> (auto) when null.</param>
     /// <exception cref="CheckpointException">A file is unreadable, or SLA was asked for and a DiT lacks proj_l.</exception>
     /// <exception cref="NotSupportedException">SageSLA was asked for and cannot run here; the message says why.</exception>
-    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, VaeTiling? tiling = null, DitAttentionOptions? attention = null)
+    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, TextEncoderPlacement text = TextEncoderPlacement.Cuda, DitAttentionOptions? attention = null)
     {
         var precision = EnginePrecision.For(device);
         attention ??= DitAttentionOptions.Default;
+        var textPlace = new TextPlace(text == TextEncoderPlacement.Cuda ? device : CPU, text == TextEncoderPlacement.Offloaded ? device : null);
         return Untrained.TryGetValue(model, out var builtIn)
-            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, tiling, attention)
-            : LoadDirectory(ModelFiles.Resolve(model), device, precision, tiling, attention);
+            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, textPlace, attention)
+            : LoadDirectory(ModelFiles.Resolve(model), device, precision, textPlace, attention);
     }
 
     /// <summary>One DiT checkpoint as <see cref="Load"/> loads it: in the device's precision, with the self-attention <paramref name="attention"/> decides.</summary>
@@ -55,8 +71,11 @@ public static class VideoPipelineLoader
 
     private sealed record UntrainedModel(WanConfig? TextToVideo, WanConfig? ImageToVideo, Umt5Config TextEncoder, WanVaeConfig Vae);
 
+    /// <summary>Where the text encoder's weights live, and the device it encodes on when that is another (offloaded).</summary>
+    private sealed record TextPlace(Device Weights, Device? EncodeOn);
+
     private static IVideoPipeline LoadUntrained(
-        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, VaeTiling? tiling, DitAttentionOptions attention)
+        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, TextPlace textPlace, DitAttentionOptions attention)
     {
         var config = (imageToVideo ? model.ImageToVideo ?? model.TextToVideo : model.TextToVideo ?? model.ImageToVideo)!;
         var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
@@ -64,12 +83,12 @@ public static class VideoPipelineLoader
         using var lowNoise = experts == 2 ? PreparedDit.Random(config, 23, attention, precision.Dit, device) : null;
         var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(model.TextEncoder.VocabSize), "built-in vocabulary", model.TextEncoder.TextLength);
         Umt5Encoder encoder;
-        using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, device))
+        using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, textPlace.Weights))
         {
-            encoder = Umt5Encoder.Load(textWeights, model.TextEncoder, precision.TextEncoder, device);
+            encoder = Umt5Encoder.Load(textWeights, model.TextEncoder, precision.TextEncoder, textPlace.Weights);
         }
 
-        var text = new TextEncoder(tokenizer, encoder, $"{model.TextEncoder.Name} (random)");
+        var text = new TextEncoder(tokenizer, encoder, $"{model.TextEncoder.Name} (random)", encodeOn: textPlace.EncodeOn);
         WanVae vae;
         using (var vaeWeights = new RandomWanVaeWeights(model.Vae, seed: 13, device: device))
         {
@@ -82,12 +101,12 @@ public static class VideoPipelineLoader
         var dit = highNoise.Load();
         if (lowNoise is null)
         {
-            return new TextToVideoPipeline(text, dit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit)), untrained: true, tiling);
+            return new TextToVideoPipeline(text, dit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit)), untrained: true);
         }
 
         var lowNoiseDit = lowNoise.Load();
         return new ImageToVideoPipeline(
-            text, dit, lowNoiseDit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit, lowNoiseDit)), untrained: true, tiling);
+            text, dit, lowNoiseDit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit, lowNoiseDit)), untrained: true);
     }
 
     private static long ElementSize(ScalarType type) => type switch
@@ -97,7 +116,7 @@ public static class VideoPipelineLoader
         _ => 2,
     };
 
-    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, VaeTiling? tiling, DitAttentionOptions attention)
+    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, TextPlace textPlace, DitAttentionOptions attention)
     {
         using var highNoiseFile = PreparedDit.Open(files.Dit, attention, precision.Dit, device);
         using var lowNoiseFile = files.LowNoiseDit is { } lowNoisePath ? PreparedDit.Open(lowNoisePath, attention, precision.Dit, device) : null;
@@ -105,7 +124,7 @@ public static class VideoPipelineLoader
         var loaded = new List<IDisposable>();
         try
         {
-            var text = Keep(loaded, TextEncoder.Load(files.TextEncoder, files.Tokenizer, Umt5Config.Xxl, precision.TextEncoder, device));
+            var text = Keep(loaded, TextEncoder.Load(files.TextEncoder, files.Tokenizer, Umt5Config.Xxl, precision.TextEncoder, textPlace.Weights, encodeOn: textPlace.EncodeOn));
             WanVae vae;
             using (var vaeFile = CheckpointFile.Open(files.Vae))
             {
@@ -117,13 +136,13 @@ public static class VideoPipelineLoader
             if (lowNoiseFile is null)
             {
                 var description = new ResidentModel(files.Directory, $"{highNoise.Config.Name} text-to-video", bytes, DitAttention.Describe(highNoise));
-                return new TextToVideoPipeline(text, highNoise, vae, description, untrained: false, tiling);
+                return new TextToVideoPipeline(text, highNoise, vae, description, untrained: false);
             }
 
             var lowNoise = Keep(loaded, lowNoiseFile.Load());
             return new ImageToVideoPipeline(
                 text, highNoise, lowNoise, vae,
-                new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, DitAttention.Describe(highNoise, lowNoise)), untrained: false, tiling);
+                new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, DitAttention.Describe(highNoise, lowNoise)), untrained: false);
         }
         catch
         {

@@ -1,5 +1,6 @@
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Planning;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
 
@@ -8,12 +9,20 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// <summary>
 /// The engine a worker keeps warm: one model set resident at a time (loaded on first use, kept across requests,
 /// replaced when a request names another), every call on one dedicated <see cref="EngineThread"/> in the order
-/// given, the GPU when there is one and the CPU otherwise.
+/// given, the GPU when there is one and the CPU otherwise. On a GPU each request is planned before anything loads
+/// (<see cref="MemoryPlanner"/>): where the text encoder lives, whether the decode is tiled; a request that fits no
+/// plan is refused at once with what it would need.
 /// </summary>
 public sealed class WarmVideoEngine : IVideoEngine
 {
+    /// <summary>The released models' clip length (5 s at 16 fps): the largest video a preload plans for.</summary>
+    private const int LargestFrames = 81;
+
     private readonly EngineThread thread = new("turbo-engine");
     private readonly VaeTiling? tiling;
+    private readonly TextEncoderDevice textEncoder;
+    private readonly Dictionary<string, ModelFootprint> footprints = new(StringComparer.Ordinal);
+    private TextEncoderPlacement residentText;
     private bool disposed;
     private readonly DitAttentionOptions attention;
     private IVideoPipeline? resident;
@@ -21,14 +30,16 @@ public sealed class WarmVideoEngine : IVideoEngine
     private VideoEncoderChoice encoder = VideoEncoders.Choose(new Mp4Options());
 
     /// <param name="device">Defaults to cuda:0 when CUDA is available, else the CPU.</param>
-    /// <param name="tiling">Spatially tiled VAE decode, to fit 720P decodes into smaller cards.</param>
+    /// <param name="tiling">Tile every VAE decode this way; when null the plan tiles only decodes that would not fit whole.</param>
     /// <param name="attention">The DiT's self-attention for every model it loads; auto when null. <see cref="ResidentModel.Attention"/> says what runs.</param>
-    public WarmVideoEngine(Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null)
+    /// <param name="textEncoder">Where the text encoder may live (Turbo:Engine:TextEncoderDevice); the plan decides within it.</param>
+    public WarmVideoEngine(Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null, TextEncoderDevice textEncoder = TextEncoderDevice.Auto)
     {
         TorchRuntime.EnsureLoaded();
         Device = device ?? (cuda.is_available() ? CUDA : CPU);
         this.tiling = tiling;
         this.attention = attention ?? DitAttentionOptions.Default;
+        this.textEncoder = textEncoder;
     }
 
     public Device Device { get; }
@@ -56,15 +67,32 @@ public sealed class WarmVideoEngine : IVideoEngine
             return EnginePreflight.Check(request, Device, chosen);
         }, cancellationToken);
 
+    /// <summary>Loads <paramref name="model"/> with the text encoder where the largest video this engine makes (720P, 81 frames) would want it.</summary>
     public Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        thread.RunAsync(() => Resident(model, imageToVideo: false, progress), cancellationToken);
+        thread.RunAsync(() =>
+        {
+            var largest = Plan(model, imageToVideo: false, VideoGeometry.For(VideoResolution.P720, AspectRatio.Landscape16x9, LargestFrames));
+            return Resident(model, imageToVideo: false, largest is { Fits: true } ? largest.TextEncoder : TextEncoderPlacement.Cuda, progress);
+        }, cancellationToken);
+
+    /// <summary>The plan for <paramref name="model"/> at <paramref name="geometry"/> on this engine's GPU; null on the CPU.</summary>
+    /// <exception cref="ModelNotFoundException">The model's files are missing.</exception>
+    public Task<MemoryPlan?> PlanAsync(string model, bool imageToVideo, VideoGeometry geometry, CancellationToken cancellationToken = default) =>
+        thread.RunAsync(() => Plan(model, imageToVideo, geometry), cancellationToken);
 
     public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         VideoRequestValidator.Validate(request);
         return thread.RunAsync(() =>
         {
-            var pipeline = Resident(request.Model, request.ImagePath is not null, progress);
+            var imageToVideo = request.ImagePath is not null;
+            var plan = Plan(request.Model, imageToVideo, VideoGeometry.For(request.Resolution, request.AspectRatio, request.Frames));
+            if (plan is { Fits: false })
+            {
+                throw new PlanRefusedException(plan);
+            }
+
+            var pipeline = Resident(request.Model, imageToVideo, plan?.TextEncoder ?? TextEncoderPlacement.Cuda, progress);
             if (pipeline.TakesImage != request.ImagePath is not null)
             {
                 throw new ArgumentException(pipeline.TakesImage
@@ -74,7 +102,7 @@ public sealed class WarmVideoEngine : IVideoEngine
 
             try
             {
-                return pipeline.Generate(request, progress, cancellationToken);
+                return pipeline.Generate(request, tiling ?? (plan is { TiledDecode: true } ? VaeTiling.Default : null), progress, cancellationToken);
             }
             catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
             {
@@ -105,11 +133,36 @@ public sealed class WarmVideoEngine : IVideoEngine
         thread.Dispose();
     }
 
-    private IVideoPipeline Resident(string model, bool imageToVideo, IProgress<GenerationProgress>? progress)
+    /// <summary>
+    /// The plan on this engine's GPU (null on the CPU, which has no device memory to plan). With the model already
+    /// resident, its text encoder's place is kept when the request fits that way, so a request never reloads the model
+    /// only to move it.
+    /// </summary>
+    private MemoryPlan? Plan(string model, bool imageToVideo, VideoGeometry geometry)
     {
-        // The built-in model has a text- and an image-to-video variant; a directory is one or the other.
-        var key = model == VideoPipelineLoader.Tiny && imageToVideo ? $"{model} (image-to-video)" : model;
-        if (resident is not null && residentKey == key)
+        if (Device.type != DeviceType.CUDA || CudaDevices.List().FirstOrDefault(d => d.Index == Math.Max(0, Device.index)) is not { } gpu)
+        {
+            return null;
+        }
+
+        var key = KeyOf(model, imageToVideo);
+        if (!footprints.TryGetValue(key, out var footprint))
+        {
+            footprint = footprints[key] = ModelFootprint.For(model, imageToVideo);
+        }
+
+        if (resident is not null && residentKey == key && MemoryPlanner.Plan(footprint, geometry, gpu.TotalBytes, [residentText]) is { Fits: true } kept)
+        {
+            return kept;
+        }
+
+        return MemoryPlanner.Plan(footprint, geometry, gpu.TotalBytes, textEncoder);
+    }
+
+    private IVideoPipeline Resident(string model, bool imageToVideo, TextEncoderPlacement text, IProgress<GenerationProgress>? progress)
+    {
+        var key = KeyOf(model, imageToVideo);
+        if (resident is not null && residentKey == key && residentText == text)
         {
             return resident;
         }
@@ -117,8 +170,11 @@ public sealed class WarmVideoEngine : IVideoEngine
         resident?.Dispose();
         (resident, residentKey) = (null, null);
         var clock = new StageClock(progress);
-        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, tiling, attention));
-        (resident, residentKey) = (loaded, key);
+        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, text, attention));
+        (resident, residentKey, residentText) = (loaded, key, text);
         return loaded;
     }
+
+    // The built-in model has a text- and an image-to-video variant; a directory is one or the other.
+    private static string KeyOf(string model, bool imageToVideo) => model == VideoPipelineLoader.Tiny && imageToVideo ? $"{model} (image-to-video)" : model;
 }

@@ -1,4 +1,5 @@
 using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Models.Weights;
 using TurboDiffusion.Engine.Text;
 using static TorchSharp.torch;
 
@@ -16,7 +17,10 @@ public sealed class TextEncoder : IDisposable
     /// <param name="encoder">Taken over: disposed with this text encoder.</param>
     /// <param name="model">Names the weights in cache keys (e.g. the checkpoint's full path).</param>
     /// <param name="cache">Shared between text encoders, and not disposed by them; a private one when null.</param>
-    public TextEncoder(Umt5Tokenizer tokenizer, Umt5Encoder encoder, string model, PromptEmbeddingCache? cache = null)
+    /// <param name="encodeOn">Where to encode when not where the encoder's weights are: the weights stay in host memory, and each
+    /// prompt not in the cache copies them to this device for its encode and frees them after (the GPU's memory is free for
+    /// the DiT the rest of the time). The contexts come back on this device.</param>
+    public TextEncoder(Umt5Tokenizer tokenizer, Umt5Encoder encoder, string model, PromptEmbeddingCache? cache = null, Device? encodeOn = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(encoder);
@@ -30,6 +34,7 @@ public sealed class TextEncoder : IDisposable
         }
 
         (Tokenizer, Encoder, Model) = (tokenizer, encoder, model);
+        EncodeDevice = encodeOn ?? encoder.Device;
         ownsCache = cache is null;
         Cache = cache ?? new PromptEmbeddingCache();
     }
@@ -42,12 +47,18 @@ public sealed class TextEncoder : IDisposable
 
     public PromptEmbeddingCache Cache { get; }
 
+    /// <summary>Where prompts are encoded and their contexts live: the encoder's own device, or the one it is brought to per prompt.</summary>
+    public Device EncodeDevice { get; }
+
+    /// <summary>The weights live in host memory and are brought to <see cref="EncodeDevice"/> for each new prompt.</summary>
+    public bool Offloaded => EncodeDevice.type != Encoder.Device.type || EncodeDevice.index != Encoder.Device.index;
+
     /// <summary>
     /// Loads the encoder from a checkpoint (<c>.pth</c> or safetensors, official key names) and the tokenizer
     /// from <c>spiece.model</c>, with text_len from <paramref name="config"/>.
     /// </summary>
     public static TextEncoder Load(
-        string checkpointPath, string spieceModelPath, Umt5Config config, Umt5Precision precision, Device? device = null, PromptEmbeddingCache? cache = null)
+        string checkpointPath, string spieceModelPath, Umt5Config config, Umt5Precision precision, Device? device = null, PromptEmbeddingCache? cache = null, Device? encodeOn = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var tokenizer = Umt5Tokenizer.Load(spieceModelPath, config.TextLength);
@@ -55,7 +66,7 @@ public sealed class TextEncoder : IDisposable
         var encoder = Umt5Encoder.Load(reader, config, precision, device);
         try
         {
-            return new TextEncoder(tokenizer, encoder, Path.GetFullPath(checkpointPath), cache);
+            return new TextEncoder(tokenizer, encoder, Path.GetFullPath(checkpointPath), cache, encodeOn);
         }
         catch
         {
@@ -68,8 +79,16 @@ public sealed class TextEncoder : IDisposable
     public Tensor Encode(string prompt)
     {
         var tokenized = Tokenizer.Tokenize(prompt);
-        var key = new PromptCacheKey(tokenized.Cleaned, Model, Encoder.Config.TextLength, Encoder.Precision.Weights, Encoder.Device.ToString());
-        return Cache.GetOrAdd(key, () => Encoder.Context(tokenized.Tokens));
+        var key = new PromptCacheKey(tokenized.Cleaned, Model, Encoder.Config.TextLength, Encoder.Precision.Weights, EncodeDevice.ToString());
+        return Cache.GetOrAdd(key, () => Offloaded ? EncodeBroughtOver(tokenized.Tokens) : Encoder.Context(tokenized.Tokens));
+    }
+
+    /// <summary>Copies the weights to <see cref="EncodeDevice"/>, encodes there and frees the copy before returning.</summary>
+    private Tensor EncodeBroughtOver(IReadOnlyList<int> tokens)
+    {
+        using var weights = new WeightSetReader(Encoder.Weights, $"{Model} (host copy)");
+        using var onDevice = Umt5Encoder.Load(weights, Encoder.Config, Encoder.Precision, EncodeDevice);
+        return onDevice.Context(tokens);
     }
 
     public void Dispose()

@@ -1,0 +1,99 @@
+using TurboDiffusion.Engine.Models.Umt5;
+using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Pipelines;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Planning;
+
+/// <summary>
+/// Plans a render's device memory from the architectures and the video size alone, in bf16 on CUDA. The per-stage
+/// costs are estimates calibrated on measured peaks (docs/benchmarks.md, "DiT memory"), rounded up; the budget keeps
+/// room for the CUDA context, library workspaces and the allocator's fragmentation. The plan tries, in order: the
+/// text encoder resident with whole-frame decode, then tiled decode, then the encoder offloaded, then on the CPU
+/// (only those the setting allows), and takes the first that fits.
+/// </summary>
+public static class MemoryPlanner
+{
+    /// <summary>Device bytes a DiT forward adds per token and model dimension, beyond its feed-forward runs (measured 17.3 to 17.7 on an H100).</summary>
+    public const double DitBytesPerTokenDim = 18;
+
+    /// <summary>Device bytes a VAE decode needs per output pixel of the window it decodes at once (frame caches and a chunk's activations).</summary>
+    public const double DecodeBytesPerPixel = 12_000;
+
+    /// <summary>What the CUDA context, cuBLAS/cuDNN workspaces and the caching allocator's slack take beside the tensors.</summary>
+    public const long ReservedBytes = 3L << 30;
+
+    /// <summary>An encode's activations: small beside the weights for 512 tokens.</summary>
+    private const long TextActivationBytes = 512L << 20;
+
+    private const int Bf16 = 2;
+
+    private static readonly TextEncoderPlacement[] OnlyCuda = [TextEncoderPlacement.Cuda];
+    private static readonly TextEncoderPlacement[] OnlyCpu = [TextEncoderPlacement.Cpu];
+    private static readonly TextEncoderPlacement[] AnyPlacement = [TextEncoderPlacement.Cuda, TextEncoderPlacement.Offloaded, TextEncoderPlacement.Cpu];
+
+    /// <summary>Whole-frame decode first (less work), tiled when that does not fit.</summary>
+    private static readonly bool[] DecodeChoices = [false, true];
+
+    public static MemoryPlan Plan(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, TextEncoderDevice setting = TextEncoderDevice.Auto) =>
+        Plan(footprint, geometry, deviceBytes, setting switch
+        {
+            TextEncoderDevice.Cuda => OnlyCuda,
+            TextEncoderDevice.Cpu => OnlyCpu,
+            _ => AnyPlacement,
+        });
+
+    /// <summary>As the setting-driven overload, choosing among <paramref name="placements"/> in their order.</summary>
+    public static MemoryPlan Plan(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, IReadOnlyList<TextEncoderPlacement> placements)
+    {
+        ArgumentNullException.ThrowIfNull(footprint);
+        ArgumentNullException.ThrowIfNull(geometry);
+        ArgumentNullException.ThrowIfNull(placements);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(deviceBytes);
+        ArgumentOutOfRangeException.ThrowIfZero(placements.Count);
+        var budget = Math.Max(0, deviceBytes - ReservedBytes);
+        var plans = placements.SelectMany(p => DecodeChoices.Select(tiled => Build(footprint, geometry, deviceBytes, budget, p, tiled))).ToList();
+        return plans.FirstOrDefault(p => p.Fits) ?? plans.MinBy(p => p.PeakBytes)!;
+    }
+
+    private static MemoryPlan Build(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, long budget, TextEncoderPlacement text, bool tiled)
+    {
+        var dit = footprint.Dit;
+        var ditWeights = (WanTensorCatalog.ParameterCount(dit) * Bf16 * footprint.Experts) + (footprint.Experts * ContextBytes(dit));
+        var textWeights = Umt5Parameters(footprint.TextEncoder) * Bf16;
+        var vaeWeights = WanVaeTensorCatalog.ParameterCount(footprint.Vae) * Bf16;
+        var chunk = FeedForwardChunking.Tokens(dit, ScalarType.BFloat16);
+        var ditActivations = (long)(geometry.Tokens * dit.Dim * DitBytesPerTokenDim) + (2 * Math.Min(chunk, geometry.Tokens) * dit.FfnDim * Bf16);
+        var decodeActivations = DecodeBytes(geometry, tiled);
+        var residentText = text == TextEncoderPlacement.Cuda ? textWeights : 0;
+        var stages = new List<StagePeak>
+        {
+            new("text encoding", ditWeights + vaeWeights + (text == TextEncoderPlacement.Cpu ? 0 : textWeights + TextActivationBytes),
+                $"DiT {MemoryPlan.GiB(ditWeights)}, VAE {MemoryPlan.GiB(vaeWeights)}{(text == TextEncoderPlacement.Cpu ? "" : $", text encoder {MemoryPlan.GiB(textWeights)} and its activations")}"),
+            new("denoising", ditWeights + vaeWeights + residentText + ditActivations,
+                $"DiT {MemoryPlan.GiB(ditWeights)}, forward activations {MemoryPlan.GiB(ditActivations)}{Resident(residentText)}"),
+            new("decoding", ditWeights + vaeWeights + residentText + decodeActivations,
+                $"DiT {MemoryPlan.GiB(ditWeights)}, VAE decode {MemoryPlan.GiB(decodeActivations)}{(tiled ? " tiled" : "")}{Resident(residentText)}"),
+        };
+        return new MemoryPlan(footprint, geometry, deviceBytes, budget, text, tiled, chunk, stages);
+    }
+
+    private static string Resident(long textWeights) => textWeights > 0 ? $", text encoder {MemoryPlan.GiB(textWeights)}" : "";
+
+    /// <summary>The prompt's keys and values for every block, kept for all steps.</summary>
+    private static long ContextBytes(WanConfig dit) => 2L * dit.NumLayers * dit.TextLen * dit.Dim * Bf16;
+
+    /// <summary>The decoded video in fp32 plus the window decoded at once: the whole frame, or one tile with its halo.</summary>
+    private static long DecodeBytes(VideoGeometry geometry, bool tiled)
+    {
+        var video = 4L * 3 * geometry.Frames * geometry.Width * geometry.Height;
+        var tile = VaeTiling.Default;
+        var window = tiled
+            ? (long)Math.Min(geometry.Width, (tile.Tile + (2 * tile.Halo)) * 8) * Math.Min(geometry.Height, (tile.Tile + (2 * tile.Halo)) * 8)
+            : (long)geometry.Width * geometry.Height;
+        return video + (long)(window * DecodeBytesPerPixel);
+    }
+
+    private static long Umt5Parameters(Umt5Config config) => Models.Weights.WeightCatalog.ParameterCount(Umt5TensorCatalog.Tensors(config, ScalarType.BFloat16));
+}
