@@ -101,5 +101,17 @@ public sealed class MemoryPlannerTests
         Assert.True(experts.PeakBytes > single.PeakBytes + (25 * GiB), $"{MemoryPlan.GiB(experts.PeakBytes)} vs {MemoryPlan.GiB(single.PeakBytes)}");
     }
 
+    [Fact]
+    public void A_refused_plan_is_a_request_fault_that_says_what_it_needs()
+    {
+        var plan = MemoryPlanner.Plan(Footprint("random-14B"), P720, 24 * GiB);
+
+        var refused = new PlanRefusedException(plan);
+
+        Assert.IsAssignableFrom<JobInputException>(refused);
+        Assert.Equal(plan.Refusal, refused.Message);
+        Assert.Same(plan, refused.Plan);
+    }
+
     private static ModelFootprint Footprint(string model, bool imageToVideo = false) => ModelFootprint.For(model, imageToVideo);
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Umt5;
+using TurboDiffusion.Engine.Runtime;
+using TurboDiffusion.Engine.Text;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using TurboDiffusion.Engine.Tests.Models.Umt5;
 using static TorchSharp.torch;
@@ -50,5 +52,36 @@ public sealed class Umt5EncoderCudaTests(ITestOutputHelper output)
         Assert.True(context.isfinite().all().item<bool>());
         Assert.InRange(context[.., ..prompt.Count].to(ScalarType.Float32).std().item<float>(), 0.05f, 20f);
         Assert.Equal(0f, context[.., prompt.Count..].abs().max().to(ScalarType.Float32).item<float>());
+    }
+
+    [Fact]
+    public void An_offloaded_encoder_encodes_on_the_gpu_as_a_resident_one_and_frees_its_copy()
+    {
+        CudaDevice.Require();
+        Assert.True(AllocatorCounters.Available, AllocatorCounters.Status);
+        var fixture = Umt5Fixture.Open();
+        var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(fixture.Config.VocabSize), "built-in vocabulary", fixture.Config.TextLength);
+        using var resident = new TextEncoder(tokenizer, Load(fixture, CUDA), "umt5 tiny");
+        using var offloaded = new TextEncoder(tokenizer, Load(fixture, CPU), "umt5 tiny", encodeOn: CUDA);
+        using var expected = resident.Encode("a red fox running through fresh snow");
+        cuda.synchronize();
+        var before = AllocatorCounters.Read()!.Value.AllocatedBytes;
+
+        using var context = offloaded.Encode("a red fox running through fresh snow");
+        cuda.synchronize();
+        var after = AllocatorCounters.Read()!.Value.AllocatedBytes;
+
+        Assert.True(offloaded.Offloaded);
+        Assert.Equal(TorchSharp.DeviceType.CPU, offloaded.Encoder.Device.type);
+        Assert.Equal(TorchSharp.DeviceType.CUDA, context.device_type);
+        Assert.True(context.equal(expected).all().item<bool>(), "the offloaded encode differs from the resident one");
+        // What stays is the cached context, not the weights' copy.
+        Assert.InRange(after - before, 0, (context.NumberOfElements * context.ElementSize) + (1L << 20));
+    }
+
+    private static Umt5Encoder Load(Umt5Fixture fixture, Device device)
+    {
+        using var reader = PthFile.Open(fixture.Golden.PathOf("umt5.pth"));
+        return Umt5Encoder.Load(reader, fixture.Config, Umt5Precision.Bf16, device);
     }
 }
