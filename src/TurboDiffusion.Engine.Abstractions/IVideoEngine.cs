@@ -20,6 +20,13 @@ public interface IVideoEngine : IDisposable
     /// <summary>Loads <paramref name="model"/> (a model id such as "tiny" or a model directory) if it is not resident.</summary>
     Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The resolutions of <paramref name="model"/> this engine can render at the released clip length (81 frames) on
+    /// its device, from its memory plan, before anything loads; every resolution where the engine cannot tell.
+    /// </summary>
+    Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<VideoResolution>>(Enum.GetValues<VideoResolution>());
+
     /// <summary>Renders one video to <see cref="VideoRequest.OutputPath"/>, loading its model first if needed.</summary>
     Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
 }

@@ -75,6 +75,13 @@ public sealed class WarmVideoEngine : IVideoEngine
             return Resident(model, imageToVideo: false, largest is { Fits: true } ? largest.TextEncoder : TextEncoderPlacement.Cuda, progress);
         }, cancellationToken);
 
+    /// <summary>Each resolution whose 16:9, 81-frame render has a plan that fits this GPU; all of them on the CPU, which has no device memory to plan.</summary>
+    /// <exception cref="ModelNotFoundException">The model's files are missing.</exception>
+    public Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) =>
+        thread.RunAsync<IReadOnlyList<VideoResolution>>(() =>
+            [.. Enum.GetValues<VideoResolution>().Where(r => Plan(model, imageToVideo: false, VideoGeometry.For(r, AspectRatio.Landscape16x9, LargestFrames)) is null or { Fits: true })],
+            cancellationToken);
+
     /// <summary>The plan for <paramref name="model"/> at <paramref name="geometry"/> on this engine's GPU; null on the CPU.</summary>
     /// <exception cref="ModelNotFoundException">The model's files are missing.</exception>
     public Task<MemoryPlan?> PlanAsync(string model, bool imageToVideo, VideoGeometry geometry, CancellationToken cancellationToken = default) =>

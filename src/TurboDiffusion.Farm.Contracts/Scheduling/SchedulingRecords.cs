@@ -5,6 +5,7 @@ namespace TurboDiffusion.Farm.Contracts;
 /// <summary>A queued job as the scheduler sees it: enough to choose, nothing to render.</summary>
 /// <param name="QueuedAt">When the job (re-)entered the queue; the queue wait and the queue's time to live count from here.</param>
 /// <param name="SubmittedAt">When the job was submitted; its place in the queue and its ageing count from here, so a requeue keeps its place.</param>
+/// <param name="Resolution">What the job renders at: a worker whose device cannot plan it is not offered it.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueTicket.v1")]
 public sealed record QueueTicket(
     [property: Id(0)] string JobId,
@@ -12,7 +13,8 @@ public sealed record QueueTicket(
     [property: Id(2)] string Model,
     [property: Id(3)] JobPriority Priority,
     [property: Id(4)] DateTimeOffset QueuedAt,
-    [property: Id(5)] DateTimeOffset SubmittedAt);
+    [property: Id(5)] DateTimeOffset SubmittedAt,
+    [property: Id(6)] JobResolution Resolution = JobResolution.P480);
 
 /// <summary>What admission answered.</summary>
 public enum AdmissionOutcome
@@ -42,12 +44,28 @@ public sealed record AdmissionDecision(
 /// <param name="Silo">The worker's silo address (parsable form), so the lease can be taken back when the membership service declares it dead.</param>
 /// <param name="LoadedModels">Models resident on the worker now: jobs for them are preferred (warm-model affinity).</param>
 /// <param name="FreeMemoryBytes">Device memory free for loading another model.</param>
+/// <param name="Limits">The resolutions the worker's device can render of each model it has planned; a model not listed may be offered at any.</param>
 [GenerateSerializer, Immutable, Alias("turbo.LeaseRequest.v1")]
 public sealed record LeaseRequest(
     [property: Id(0)] string WorkerId,
     [property: Id(1)] string Silo,
     [property: Id(2)] ImmutableArray<string> LoadedModels,
-    [property: Id(3)] long FreeMemoryBytes);
+    [property: Id(3)] long FreeMemoryBytes,
+    [property: Id(4)] ImmutableArray<ServingLimit> Limits = default)
+{
+    /// <summary>Whether this worker may be offered <paramref name="ticket"/>: no limit is known for its model, or the model's limit includes its resolution.</summary>
+    public bool Serves(QueueTicket ticket)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        return Limits.IsDefaultOrEmpty || Limits.FirstOrDefault(l => l.Model == ticket.Model) is not { } limit || limit.Resolutions.Contains(ticket.Resolution);
+    }
+}
+
+/// <summary>What a worker's device can render of one model: the resolutions (at the released 81-frame clip) whose memory plan fits.</summary>
+[GenerateSerializer, Immutable, Alias("turbo.ServingLimit.v1")]
+public sealed record ServingLimit(
+    [property: Id(0)] string Model,
+    [property: Id(1)] ImmutableArray<JobResolution> Resolutions);
 
 /// <summary>Work handed to a worker. It must heartbeat before <see cref="ExpiresAt"/> and complete with <see cref="Token"/>.</summary>
 [GenerateSerializer, Immutable, Alias("turbo.JobLease.v1")]

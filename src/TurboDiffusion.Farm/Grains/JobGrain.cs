@@ -40,7 +40,7 @@ internal sealed partial class JobGrain(
 
         var now = time.GetUtcNow();
         var pool = schedulerOptions.Value.PoolFor(spec.Model);
-        var admission = await Scheduler(pool).Enqueue(new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now));
+        var admission = await Scheduler(pool).Enqueue(new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now, spec.Resolution));
         if (!admission.IsAccepted)
         {
             LogRejected(JobId, pool, admission.Outcome, admission.Reason);
@@ -159,7 +159,7 @@ internal sealed partial class JobGrain(
         var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()));
         Ended(next, reason, detail);
         var requeue = next.Status == JobStatus.Queued
-            ? new QueueTicket(JobId, next.Spec.Tenant, next.Spec.Model, next.Spec.Priority, next.Timings.QueuedAt, next.Timings.SubmittedAt)
+            ? new QueueTicket(JobId, next.Spec.Tenant, next.Spec.Model, next.Spec.Priority, next.Timings.QueuedAt, next.Timings.SubmittedAt, next.Spec.Resolution)
             : null;
         await Scheduler(next.Pool).Release(JobId, token, requeue);
         return next;

@@ -255,7 +255,7 @@ internal sealed partial class SchedulerGrain(
     }
 
     private static QueueTicket TicketOf(JobState job) =>
-        new(job.JobId, job.Spec.Tenant, job.Spec.Model, job.Spec.Priority, job.Timings.QueuedAt, job.Timings.SubmittedAt);
+        new(job.JobId, job.Spec.Tenant, job.Spec.Model, job.Spec.Priority, job.Timings.QueuedAt, job.Timings.SubmittedAt, job.Spec.Resolution);
 
     private IJobGrain Job(string jobId) => GrainFactory.GetGrain<IJobGrain>(jobId);
 

@@ -75,7 +75,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
             foreach (var head in tenants[tenant].Heads())
             {
                 var warm = loaded.Contains(head.Model);
-                if (!warm && !Fits(head.Model, request.FreeMemoryBytes))
+                if (!request.Serves(head) || (!warm && !Fits(head.Model, request.FreeMemoryBytes)))
                 {
                     continue;
                 }
@@ -135,16 +135,19 @@ internal sealed class PoolQueue(SchedulerOptions options)
     private bool Fits(string model, long freeMemoryBytes) =>
         !options.ModelMemoryBytes.TryGetValue(model, out var needed) || needed <= freeMemoryBytes;
 
-    /// <summary>One tenant's tickets, one oldest-first bucket per (priority, model).</summary>
+    /// <summary>
+    /// One tenant's tickets, one oldest-first bucket per (priority, model, resolution): a head that a worker's device
+    /// cannot render then never hides the smaller jobs of its model behind it.
+    /// </summary>
     private sealed class TenantQueue
     {
-        private readonly Dictionary<(JobPriority, string), SortedSet<QueueTicket>> buckets = [];
+        private readonly Dictionary<(JobPriority, string, JobResolution), SortedSet<QueueTicket>> buckets = [];
 
         public int Count { get; private set; }
 
         public void Add(QueueTicket ticket, IComparer<QueueTicket> order)
         {
-            var key = (ticket.Priority, ticket.Model);
+            var key = (ticket.Priority, ticket.Model, ticket.Resolution);
             if (!buckets.TryGetValue(key, out var bucket))
             {
                 bucket = new SortedSet<QueueTicket>(order);
@@ -157,7 +160,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
         public void Remove(QueueTicket ticket)
         {
-            var key = (ticket.Priority, ticket.Model);
+            var key = (ticket.Priority, ticket.Model, ticket.Resolution);
             var bucket = buckets[key];
             bucket.Remove(ticket);
             Count--;

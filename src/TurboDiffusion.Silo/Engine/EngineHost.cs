@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using TurboDiffusion.Engine;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Silo.Worker;
 
 namespace TurboDiffusion.Silo.Engine;
 
@@ -11,6 +14,7 @@ namespace TurboDiffusion.Silo.Engine;
 public sealed class EngineHost(Func<IVideoEngine> create) : IDisposable
 {
     private readonly Lock gate = new();
+    private readonly ConcurrentDictionary<string, ServingLimit> limits = new(StringComparer.Ordinal);
     private IVideoEngine? engine;
 
     public EngineStatus Status => Volatile.Read(ref engine)?.Status ?? new EngineStatus("engine not started", [], 0, 0);
@@ -18,6 +22,31 @@ public sealed class EngineHost(Func<IVideoEngine> create) : IDisposable
     public ImmutableArray<string> LoadedModels => [.. Status.Models.Select(m => m.Model)];
 
     public long FreeBytes => Math.Max(0, Status.DeviceBytesTotal - Status.DeviceBytesInUse);
+
+    /// <summary>What the device can render of each model planned so far (<see cref="PlanLimitsAsync"/>), for the scheduler.</summary>
+    public ImmutableArray<ServingLimit> Limits => [.. limits.Values];
+
+    /// <summary>
+    /// Plans the models not planned yet: the resolutions the engine's device can render of each. A model the engine cannot
+    /// plan (its files are missing) is left out, so its jobs are offered and fail on their own; the device does not change,
+    /// so each model is planned once.
+    /// </summary>
+    public async Task PlanLimitsAsync(IEnumerable<string> models, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        foreach (var model in models.Where(m => !limits.ContainsKey(m)).Distinct(StringComparer.Ordinal).ToList())
+        {
+            try
+            {
+                var servable = await Engine().ServableResolutionsAsync(model, cancellationToken).ConfigureAwait(false);
+                limits[model] = new ServingLimit(model, [.. servable.Select(VideoRequestMapper.FarmResolution)]);
+            }
+            catch (Exception e) when (e is JobInputException or IOException)
+            {
+                // Unplannable here: the job that names it fails with the engine's own message instead.
+            }
+        }
+    }
 
     /// <summary>Builds the engine if needed and runs its preflight; a failure to build it is the problem reported.</summary>
     public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken)

@@ -57,6 +57,9 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     /// <summary>Device memory reported as total.</summary>
     public long DeviceBytesTotal { get; init; } = 80L << 30;
 
+    /// <summary>The resolutions each model can be rendered at, as a device's memory plan would allow; every resolution of every model when null.</summary>
+    public Func<string, IReadOnlyList<VideoResolution>>? Servable { get; init; }
+
     /// <summary>Models kept resident at most; loading another evicts the oldest.</summary>
     public int MaxResidentModels { get; init; } = 2;
 
@@ -114,6 +117,9 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         resident[model] = new ResidentModel(model, $"simulated {model}", ModelBytes);
         progress?.Report(new GenerationProgress(GenerationStage.LoadingModel, 1, 1, clock.Elapsed));
     }
+
+    public Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Servable?.Invoke(model) ?? Enum.GetValues<VideoResolution>());
 
     public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -29,6 +29,7 @@ internal sealed partial class GpuWorker(
     private Task? draining;
     private readonly FailureStreak streak = new(context.Options.Value.UnhealthyAfterFailures, context.Options.Value.UnhealthyAfterTenants);
     private readonly WorkerPreflight preflight = new(context);
+    private readonly HashSet<string> metModels = new(StringComparer.Ordinal);
     private JobRun? current;
     private bool ready;
     private int workerFaults;
@@ -148,7 +149,10 @@ internal sealed partial class GpuWorker(
             JobLease? lease;
             try
             {
-                lease = await scheduler.LeaseNext(new LeaseRequest(WorkerId, silo.SiloAddress.ToParsableString(), context.Engine.LoadedModels, context.Engine.FreeBytes));
+                // Models met in earlier leases are planned too, so a model this device cannot render is not offered twice.
+                await context.Engine.PlanLimitsAsync(context.Engine.LoadedModels.Concat(Options.Preload).Concat(metModels), stop.Token);
+                lease = await scheduler.LeaseNext(new LeaseRequest(
+                    WorkerId, silo.SiloAddress.ToParsableString(), context.Engine.LoadedModels, context.Engine.FreeBytes, context.Engine.Limits));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -165,6 +169,7 @@ internal sealed partial class GpuWorker(
             }
 
             idle = Options.IdlePollInterval;
+            metModels.Add(lease.Spec.Model);
             await RunAsync(lease);
         }
 

@@ -25,6 +25,15 @@ public static class VideoRequestMapper
             spec.WriteFrames);
     }
 
+    /// <summary>The farm's name of an engine resolution.</summary>
+    public static JobResolution FarmResolution(VideoResolution resolution) => resolution switch
+    {
+        VideoResolution.P144 => JobResolution.P144,
+        VideoResolution.P480 => JobResolution.P480,
+        VideoResolution.P720 => JobResolution.P720,
+        _ => throw EnumMapping.Unmapped<VideoResolution, JobResolution>(resolution),
+    };
+
     public static VideoResolution Resolution(JobResolution resolution) => resolution switch
     {
         JobResolution.P144 => VideoResolution.P144,

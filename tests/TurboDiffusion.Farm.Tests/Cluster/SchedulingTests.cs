@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Tests.Support;
 using TurboDiffusion.Silo.Simulation;
@@ -157,5 +158,38 @@ public sealed class SchedulingTests
 
         Assert.Equal(5, snapshot.Depth);
         Assert.Equal(5, snapshot.QueuedByTenant["studio-a"]);
+    }
+
+    [Fact]
+    public async Task A_resolution_one_workers_device_cannot_plan_goes_to_a_worker_whose_can()
+    {
+        // The first engine built is a small card's: it plans the model at 480P at most; the other plans every resolution.
+        string? smallWorker = null;
+        await using var farm = await TestFarm.StartAsync(2, silo =>
+        {
+            var isSmall = Interlocked.CompareExchange(ref smallWorker, silo, null) is null;
+            return new SimulatedVideoEngine
+            {
+                StepTime = TimeSpan.FromMilliseconds(20),
+                Servable = _ => isSmall ? [VideoResolution.P144, VideoResolution.P480] : Enum.GetValues<VideoResolution>(),
+            };
+        }, new Dictionary<string, string?> { ["Turbo:Worker:Preload:0"] = "tiny" });
+
+        var jobs = new List<JobState>();
+        for (var i = 0; i < 6; i++)
+        {
+            jobs.Add(await farm.SubmitAsync(Specs.Job(key: $"hd-{i}") with { Resolution = JobResolution.P720 }));
+            jobs.Add(await farm.SubmitAsync(Specs.Job(key: $"sd-{i}")));
+        }
+
+        var done = new List<JobState>();
+        foreach (var job in jobs)
+        {
+            done.Add(await farm.WaitForStatusAsync(job.JobId, JobStatus.Succeeded));
+        }
+
+        Assert.NotNull(smallWorker);
+        Assert.All(done.Where(j => j.Spec.Resolution == JobResolution.P720), j => Assert.DoesNotContain(j.Attempts, a => a.WorkerId == smallWorker));
+        Assert.All(done, j => Assert.Single(j.Attempts));
     }
 }

@@ -35,6 +35,29 @@ public sealed class PoolQueueTests
     }
 
     [Fact]
+    public void A_worker_is_not_offered_a_resolution_its_device_cannot_render_and_smaller_jobs_pass_it()
+    {
+        var queue = new PoolQueue(new SchedulerOptions());
+        queue.Add(Ticket("big", model: "wan-14b", ageSeconds: 60) with { Resolution = JobResolution.P720 });
+        queue.Add(Ticket("small", model: "wan-14b", ageSeconds: 30) with { Resolution = JobResolution.P480 });
+        var small = Cold with { WorkerId = "w-24gb", Limits = [new ServingLimit("wan-14b", [JobResolution.P144, JobResolution.P480])] };
+        var large = Cold with { WorkerId = "w-80gb", Limits = [new ServingLimit("wan-14b", [JobResolution.P144, JobResolution.P480, JobResolution.P720])] };
+
+        Assert.Equal(["small"], Drain(queue, small, T0));
+        Assert.Equal(["big"], Drain(queue, large, T0));
+    }
+
+    [Fact]
+    public void A_worker_that_has_not_planned_a_model_may_be_offered_it_at_any_resolution()
+    {
+        var queue = new PoolQueue(new SchedulerOptions());
+        queue.Add(Ticket("big", model: "wan-14b") with { Resolution = JobResolution.P720 });
+        var plannedOther = Cold with { Limits = [new ServingLimit("tiny", [JobResolution.P144])] };
+
+        Assert.Equal(["big"], Drain(queue, plannedOther, T0));
+    }
+
+    [Fact]
     public void Higher_priority_leases_first_and_equal_priority_in_arrival_order()
     {
         var queue = new PoolQueue(new SchedulerOptions());
