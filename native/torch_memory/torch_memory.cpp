@@ -61,4 +61,17 @@ extern "C" int turbo_torch_memory_empty_cache(void) {
   }
 }
 
+extern "C" int turbo_torch_memory_set_fraction(int device, double fraction) {
+  if (!(fraction > 0.0 && fraction <= 1.0)) {
+    last_error = "fraction must be in (0, 1]";
+    return 1;
+  }
+  try {
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(device));
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
 extern "C" const char* turbo_torch_memory_last_error(void) { return last_error.c_str(); }

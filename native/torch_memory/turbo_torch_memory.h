@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define TURBO_TORCH_MEMORY_ABI_VERSION 1
+#define TURBO_TORCH_MEMORY_ABI_VERSION 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +24,8 @@ int turbo_torch_memory_abi_version(void);
 int turbo_torch_memory_stats(int device, turbo_torch_memory* out);
 int turbo_torch_memory_reset_peak(int device);
 int turbo_torch_memory_empty_cache(void);
+// Caps what the allocator may take on the device at fraction x its memory (torch.cuda.set_per_process_memory_fraction).
+int turbo_torch_memory_set_fraction(int device, double fraction);
 const char* turbo_torch_memory_last_error(void);
 
 #ifdef __cplusplus

@@ -158,12 +158,14 @@ public sealed class WarmVideoEngine : IVideoEngine
             footprint = footprints[key] = ModelFootprint.For(model, imageToVideo);
         }
 
-        if (resident is not null && residentKey == key && MemoryPlanner.Plan(footprint, geometry, gpu.TotalBytes, [residentText]) is { Fits: true } kept)
+        // A capped allocator (a smaller card's budget, or a shared GPU) gets only its share.
+        var deviceBytes = (long)(gpu.TotalBytes * (AllocatorCounters.DeviceFraction ?? 1));
+        if (resident is not null && residentKey == key && MemoryPlanner.Plan(footprint, geometry, deviceBytes, [residentText]) is { Fits: true } kept)
         {
             return kept;
         }
 
-        return MemoryPlanner.Plan(footprint, geometry, gpu.TotalBytes, textEncoder);
+        return MemoryPlanner.Plan(footprint, geometry, deviceBytes, textEncoder);
     }
 
     private IVideoPipeline Resident(string model, bool imageToVideo, TextEncoderPlacement text, IProgress<GenerationProgress>? progress)

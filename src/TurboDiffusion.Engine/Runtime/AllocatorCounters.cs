@@ -13,10 +13,11 @@ public static unsafe class AllocatorCounters
     public const string FileName = "libturbo_torch_memory.so";
 
     /// <summary>TURBO_TORCH_MEMORY_ABI_VERSION in native/torch_memory/turbo_torch_memory.h.</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     private static readonly Lock Gate = new();
     private static Entries? entries;
+    private static double? fraction;
     private static string status = "not loaded: the engine runtime has not started";
 
     /// <summary>Whether the counters can be read in this process.</summary>
@@ -46,6 +47,24 @@ public static unsafe class AllocatorCounters
         {
             Check(bound.ResetPeak(device), "resetting the peaks");
         }
+    }
+
+    /// <summary>The share of the device the allocator may take, when capped (<see cref="CapDeviceMemory"/>); null when uncapped.</summary>
+    public static double? DeviceFraction => fraction;
+
+    /// <summary>
+    /// Caps what the allocator may take on the device at <paramref name="share"/> of its memory
+    /// (torch.cuda.set_per_process_memory_fraction): a smaller card's budget on a larger one, or a GPU shared with
+    /// another process. The engine's memory plans use the cap. 1 lifts it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The library is not loaded, or refused the share.</exception>
+    public static void CapDeviceMemory(double share, int device = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(share, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(share, 1);
+        var bound = entries ?? throw new InvalidOperationException($"Capping device memory needs {FileName}: {status}");
+        Check(bound.SetFraction(device, share), "capping device memory");
+        fraction = share < 1 ? share : null;
     }
 
     /// <summary>Returns the allocator's cached, unused blocks to the driver (torch.cuda.empty_cache), so the next reservation starts from what is live; nothing when the library is not loaded.</summary>
@@ -88,6 +107,7 @@ public static unsafe class AllocatorCounters
                 (delegate* unmanaged<int, AllocatorMemory*, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_stats"),
                 (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_reset_peak"),
                 (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_empty_cache"),
+                (delegate* unmanaged<int, double, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_set_fraction"),
                 (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "turbo_torch_memory_last_error"));
             status = $"{path} (ABI {version})";
         }
@@ -102,13 +122,16 @@ public static unsafe class AllocatorCounters
     }
 
     private sealed class Entries(
-        delegate* unmanaged<int, AllocatorMemory*, int> stats, delegate* unmanaged<int, int> resetPeak, delegate* unmanaged<int> emptyCache, delegate* unmanaged<IntPtr> lastError)
+        delegate* unmanaged<int, AllocatorMemory*, int> stats, delegate* unmanaged<int, int> resetPeak, delegate* unmanaged<int> emptyCache,
+        delegate* unmanaged<int, double, int> setFraction, delegate* unmanaged<IntPtr> lastError)
     {
         public delegate* unmanaged<int, AllocatorMemory*, int> Stats { get; } = stats;
 
         public delegate* unmanaged<int, int> ResetPeak { get; } = resetPeak;
 
         public delegate* unmanaged<int> EmptyCache { get; } = emptyCache;
+
+        public delegate* unmanaged<int, double, int> SetFraction { get; } = setFraction;
 
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
     }

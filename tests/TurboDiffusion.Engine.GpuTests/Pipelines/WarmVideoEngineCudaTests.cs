@@ -6,8 +6,10 @@ using TurboDiffusion.Engine.Runtime;
 namespace TurboDiffusion.Engine.GpuTests.Pipelines;
 
 /// <summary>The warm engine plans each request on the GPU before it loads anything.</summary>
-public sealed class WarmVideoEngineCudaTests
+public sealed class WarmVideoEngineCudaTests(ITestOutputHelper output)
 {
+    private const long GiB = 1L << 30;
+
     [Fact]
     public async Task A_request_that_fits_no_plan_is_refused_in_seconds_with_nothing_loaded()
     {
@@ -23,5 +25,37 @@ public sealed class WarmVideoEngineCudaTests
         Assert.Contains("random-14B at 1280x720x801 needs", refused.Message, StringComparison.Ordinal);
         Assert.Empty(engine.Status.Models);
         Assert.InRange(AllocatorCounters.Read()?.AllocatedBytes ?? 0, 0, 1L << 30);
+    }
+
+    [Fact]
+    public async Task The_1point3B_model_renders_480p_on_a_24_GB_budget()
+    {
+        CudaDevice.Require();
+        Assert.True(AllocatorCounters.Available, AllocatorCounters.Status);
+        var video = Path.Combine(Directory.CreateTempSubdirectory("budget-").FullName, "fox.mp4");
+        AllocatorCounters.ReleaseCache();
+        AllocatorCounters.CapDeviceMemory(24.0 * GiB / CudaDevices.List()[0].TotalBytes);
+        try
+        {
+            AllocatorCounters.ResetPeaks();
+            using var engine = new WarmVideoEngine();
+            var plan = await engine.PlanAsync("random-1.3B", imageToVideo: false, VideoGeometry.For(VideoResolution.P480, AspectRatio.Landscape16x9, 81), TestContext.Current.CancellationToken);
+
+            var result = await engine.GenerateAsync(
+                new VideoRequest("a red fox running through fresh snow", "random-1.3B", VideoResolution.P480, AspectRatio.Landscape16x9, 81, 4, 1, video),
+                cancellationToken: TestContext.Current.CancellationToken);
+
+            var peak = AllocatorCounters.Read()!.Value.PeakReservedBytes;
+            output.WriteLine(string.Join(Environment.NewLine, plan!.Describe()));
+            output.WriteLine($"peak reserved {peak / (double)GiB:F1} GiB; per stage allocated: {string.Join(", ", result.StagePeakAllocatedBytes!.Select(p => $"{p.Key} {p.Value / (double)GiB:F1} GiB"))}");
+            Assert.True(plan.Fits);
+            Assert.True(File.Exists(result.VideoPath));
+            Assert.InRange(peak, 1, 24 * GiB);
+        }
+        finally
+        {
+            AllocatorCounters.CapDeviceMemory(1);
+            AllocatorCounters.ReleaseCache();
+        }
     }
 }
