@@ -18,8 +18,12 @@ public static class MemoryPlanner
     /// <summary>Device bytes a DiT forward adds per token and model dimension, beyond its feed-forward runs (measured 17.3 to 17.7 on an H100).</summary>
     public const double DitBytesPerTokenDim = 18;
 
-    /// <summary>Device bytes a VAE decode needs per output pixel of the window it decodes at once (frame caches and a chunk's activations).</summary>
-    public const double DecodeBytesPerPixel = 12_000;
+    /// <summary>
+    /// Device bytes a VAE decode needs per output pixel of the window it decodes at once (frame caches and a chunk's
+    /// activations): a 720P tiled decode grew the device's use by 8.4 GiB on an H200 (docs/benchmarks.md), which this
+    /// rounds up to.
+    /// </summary>
+    public const double DecodeBytesPerPixel = 20_000;
 
     /// <summary>What the CUDA context, cuBLAS/cuDNN workspaces and the caching allocator's slack take beside the tensors.</summary>
     public const long ReservedBytes = 3L << 30;
