@@ -1,9 +1,16 @@
 // libturbo_torch_memory.so: libtorch's CUDA caching-allocator statistics behind a C ABI, for the engine's
 // benchmarks and memory plan. TorchSharp exposes none of them; PyTorch's torch.cuda.max_memory_allocated reads the
 // same counters. The library links the process's own libc10_cuda.so, so it sees the allocator the engine allocates from.
+// It also lends a side stream: TorchSharp queues every op on the thread's current stream and has no stream API, so
+// copies that should overlap the compute (an expert's weights coming in from pinned host memory) are queued while the
+// side stream is made current, and the compute stream waits for them through an event.
 #include "turbo_torch_memory.h"
 
+#include <c10/core/Event.h>
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <optional>
 
 #include <exception>
 #include <string>
@@ -72,6 +79,80 @@ extern "C" int turbo_torch_memory_set_fraction(int device, double fraction) {
   } catch (const std::exception& e) {
     return fail(e);
   }
+}
+
+struct turbo_side_stream {
+  explicit turbo_side_stream(c10::cuda::CUDAStream side) : side(side) {}
+
+  c10::cuda::CUDAStream side;
+  std::optional<c10::cuda::CUDAStream> previous;
+  c10::Event queued{c10::DeviceType::CUDA};
+  c10::Event done{c10::DeviceType::CUDA};
+};
+
+extern "C" int turbo_side_stream_open(int device, turbo_side_stream** out) {
+  if (!out) {
+    last_error = "out must not be null";
+    return 1;
+  }
+  try {
+    *out = new turbo_side_stream(c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device)));
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
+extern "C" int turbo_side_stream_begin(turbo_side_stream* stream) {
+  if (!stream || stream->previous) {
+    last_error = stream ? "the side stream is already current (begin without end)" : "stream must not be null";
+    return 1;
+  }
+  try {
+    auto current = c10::cuda::getCurrentCUDAStream(stream->side.device_index());
+    stream->queued.record(current);
+    stream->queued.block(stream->side);
+    stream->previous = current;
+    c10::cuda::setCurrentCUDAStream(stream->side);
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
+extern "C" int turbo_side_stream_end(turbo_side_stream* stream) {
+  if (!stream || !stream->previous) {
+    last_error = stream ? "the side stream is not current (end without begin)" : "stream must not be null";
+    return 1;
+  }
+  try {
+    stream->done.record(stream->side);
+    c10::cuda::setCurrentCUDAStream(*stream->previous);
+    stream->previous.reset();
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
+extern "C" int turbo_side_stream_join(turbo_side_stream* stream) {
+  if (!stream) {
+    last_error = "stream must not be null";
+    return 1;
+  }
+  try {
+    stream->done.block(c10::cuda::getCurrentCUDAStream(stream->side.device_index()));
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
+extern "C" void turbo_side_stream_close(turbo_side_stream* stream) {
+  if (stream && stream->previous) {
+    c10::cuda::setCurrentCUDAStream(*stream->previous);
+  }
+  delete stream;
 }
 
 extern "C" const char* turbo_torch_memory_last_error(void) { return last_error.c_str(); }

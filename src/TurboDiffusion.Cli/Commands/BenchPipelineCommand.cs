@@ -24,13 +24,36 @@ public static class BenchPipelineCommand
         var runs = new Option<int>("--runs") { Description = "Renders with the same warm engine.", DefaultValueFactory = _ => 2 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Where the videos go.", DefaultValueFactory = _ => new DirectoryInfo(Path.GetTempPath()) };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var image = new Option<FileInfo?>("--image") { Description = "First-frame image for an image-to-video model; a synthetic 1280x720 one when the model needs one and none is given." };
+        var deviceMemory = new Option<double?>("--device-memory") { Description = "Cap the GPU memory the engine may take at this many GiB, as on a smaller card; the plan fits within it." };
+        deviceMemory.Validators.Add(result =>
+        {
+            if (result.GetValue(deviceMemory) is <= 0)
+            {
+                result.AddError("--device-memory must be a positive number of GiB.");
+            }
+        });
         var command = new Command("pipeline", "Time end-to-end renders (text encode, denoise, decode, MP4) with one warm engine.")
         {
-            model, resolution, frames, steps, runs, outDir, json,
+            model, resolution, frames, steps, runs, outDir, json, image, deviceMemory,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(deviceMemory) is { } giB)
+            {
+                try
+                {
+                    output.WriteLine(DeviceMemoryCap.Apply(giB));
+                }
+                catch (InvalidOperationException e)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"bench pipeline: {e.Message}");
+                    return 1;
+                }
+            }
+
+            var firstFrame = parse.GetValue(image)?.FullName ?? BenchImage.IfNeeded(parse.GetValue(model)!, parse.GetValue(outDir)!.FullName);
             using var engine = new WarmVideoEngine();
             var load = System.Diagnostics.Stopwatch.StartNew();
             await engine.LoadAsync(parse.GetValue(model)!, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -42,7 +65,10 @@ public static class BenchPipelineCommand
                 var request = new VideoRequest(
                     "a red fox running through fresh snow at dawn", parse.GetValue(model)!,
                     EngineVocabulary.Resolution(parse.GetValue(resolution)!),
-                    AspectRatio.Landscape16x9, parse.GetValue(frames), parse.GetValue(steps), run, Path.Combine(parse.GetValue(outDir)!.FullName, $"bench-{run}.mp4"));
+                    AspectRatio.Landscape16x9, parse.GetValue(frames), parse.GetValue(steps), run, Path.Combine(parse.GetValue(outDir)!.FullName, $"bench-{run}.mp4"))
+                {
+                    ImagePath = firstFrame,
+                };
                 var result = await engine.GenerateAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
                 var status = engine.Status;
                 results.Add(new PipelineRun(run, status.Device, request.Model, result.Width, result.Height, result.Frames, request.Steps,

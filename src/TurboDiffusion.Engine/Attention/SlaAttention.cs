@@ -50,6 +50,9 @@ public sealed class SlaAttention : IAttention, IDisposable
     /// <summary>The head dim D that proj_l, and so every input, has.</summary>
     public long HeadDim => projection.Features;
 
+    /// <summary>proj_l's weight [D, D] and bias [D] as held, for those that replace them in place (an expert swap).</summary>
+    internal (Tensor Weight, Tensor Bias) ProjectionTensors => (projection.Weight, projection.Bias);
+
     public Tensor Forward(Tensor q, Tensor k, Tensor v)
     {
         Check(q, k, v);

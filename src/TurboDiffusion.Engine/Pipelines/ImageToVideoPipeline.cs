@@ -1,6 +1,5 @@
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Models.Umt5;
-using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Sampling;
 using static TorchSharp.torch;
@@ -10,10 +9,11 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// <summary>
 /// Wan2.2 A14B image-to-video: the first frame is resized to the adaptive size, encoded by the VAE as frame 0
 /// of an otherwise grey video, and given to both experts as y = mask (one channel per video frame of a latent frame,
-/// 4; 1 on latent frame 0) ‖ latent (16 channels). The high-noise expert runs while t ≥ 0.9, then the low-noise expert.
+/// 4; 1 on latent frame 0) ‖ latent (16 channels). The high-noise expert runs while t ≥ 0.9, then the low-noise expert
+/// (<see cref="ExpertSchedule"/>); both on the device, or sharing one copy there (<see cref="SwappedExperts"/>).
 /// </summary>
-public sealed class ImageToVideoPipeline(
-    TextEncoder text, WanModel highNoise, WanModel lowNoise, WanVae vae, ResidentModel description, bool untrained)
+internal sealed class ImageToVideoPipeline(
+    TextEncoder text, IDitExperts experts, WanVae vae, ResidentModel description, bool untrained)
     : IVideoPipeline
 {
     public ResidentModel Description { get; } = description;
@@ -31,11 +31,9 @@ public sealed class ImageToVideoPipeline(
         using var scope = NewDisposeScope();
         var y = clock.Run(GenerationStage.EncodingImage, geometry.LatentFrames, report => Condition(image, geometry, report, cancellationToken));
         var embedded = clock.Run(GenerationStage.EncodingText, 1, _ => text.Encode(request.Prompt));
-        using var highPrompt = highNoise.PrepareContext(embedded);
-        using var lowPrompt = lowNoise.PrepareContext(embedded);
         var schedule = RcmSchedule.ImageToVideo(request.Steps);
-        var experts = new NoiseExperts([new WanVelocityNetwork(highNoise, highPrompt, y), new WanVelocityNetwork(lowNoise, lowPrompt, y)], schedule);
-        var latents = Denoise.Run(experts, schedule, request.Seed, geometry.LatentShape(), highNoise.Device, clock, cancellationToken);
+        using var network = experts.Run(embedded, y, new ExpertSchedule(2, schedule));
+        var latents = Denoise.Run(network, schedule, request.Seed, geometry.LatentShape(), experts.First.Device, clock, cancellationToken);
         var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
             vae.Decode(latents, decodeTiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
         return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
@@ -44,8 +42,7 @@ public sealed class ImageToVideoPipeline(
     public void Dispose()
     {
         text.Dispose();
-        highNoise.Dispose();
-        lowNoise.Dispose();
+        experts.Dispose();
         vae.Dispose();
     }
 
@@ -60,6 +57,6 @@ public sealed class ImageToVideoPipeline(
         var latent = vae.EncodeImage(frame, geometry.Frames, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken);
         var mask = zeros([1, vae.Config.TemporalStride, geometry.LatentFrames, geometry.LatentHeight, geometry.LatentWidth], latent.dtype, latent.device);
         mask[.., .., 0] = 1;
-        return cat([mask, latent], 1).to(highNoise.Precision.Compute).MoveToOuterDisposeScope();
+        return cat([mask, latent], 1).to(experts.First.Precision.Compute).MoveToOuterDisposeScope();
     }
 }

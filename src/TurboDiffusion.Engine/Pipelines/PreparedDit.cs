@@ -25,6 +25,9 @@ internal sealed class PreparedDit : IDisposable
 
     public KernelPlan KernelPlan { get; }
 
+    /// <summary>The checkpoint under the official key names, as <see cref="Load"/> reads it.</summary>
+    public ITensorReader Reader => checkpoint;
+
     /// <summary>A checkpoint file of any <see cref="WanCheckpointLayout"/>; the architecture is read from its shapes.</summary>
     public static PreparedDit Open(string path, DitAttentionOptions attention, WanPrecision precision, Device device) =>
         Prepare(WanCheckpoint.Open(path), null, attention, precision, device);

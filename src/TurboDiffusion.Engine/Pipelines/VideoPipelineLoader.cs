@@ -47,19 +47,22 @@ public static class VideoPipelineLoader
     }
 
     /// <param name="imageToVideo">For built-in models with both variants: build the image-to-video one.</param>
-    /// <param name="text">Where the text encoder lives (a <see cref="MemoryPlan"/>'s choice): on <paramref name="device"/>
-    /// (<see cref="TextEncoderPlacement.Cuda"/>), or in host memory, encoding there or on <paramref name="device"/>.</param>
+    /// <param name="residency">Where the parts live (a <see cref="MemoryPlan"/>'s choice; <see cref="Residency.OnDevice"/> when
+    /// null): the text encoder on <paramref name="device"/>, or in host memory, encoding there or on <paramref name="device"/>;
+    /// image-to-video experts each on <paramref name="device"/>, or sharing one copy there (<see cref="SwappedExperts"/>).</param>
     /// <param name="attention">The DiT's self-attention; <see cref="DitAttentionOptions.Default"/> (auto) when null.</param>
     /// <exception cref="CheckpointException">A file is unreadable, or SLA was asked for and a DiT lacks proj_l.</exception>
     /// <exception cref="NotSupportedException">SageSLA was asked for and cannot run here; the message says why.</exception>
-    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, TextEncoderPlacement text = TextEncoderPlacement.Cuda, DitAttentionOptions? attention = null)
+    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, Residency? residency = null, DitAttentionOptions? attention = null)
     {
         var precision = EnginePrecision.For(device);
         attention ??= DitAttentionOptions.Default;
-        var textPlace = new TextPlace(text == TextEncoderPlacement.Cuda ? device : CPU, text == TextEncoderPlacement.Offloaded ? device : null);
+        residency ??= Residency.OnDevice;
+        var text = residency.TextEncoder;
+        var place = new Placement(text == TextEncoderPlacement.Cuda ? device : CPU, text == TextEncoderPlacement.Offloaded ? device : null, residency.Experts);
         return Untrained.TryGetValue(model, out var builtIn)
-            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, textPlace, attention)
-            : LoadDirectory(ModelFiles.Resolve(model), device, precision, textPlace, attention);
+            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, place, attention)
+            : LoadDirectory(ModelFiles.Resolve(model), device, precision, place, attention);
     }
 
     /// <summary>One DiT checkpoint as <see cref="Load"/> loads it: in the device's precision, with the self-attention <paramref name="attention"/> decides.</summary>
@@ -71,11 +74,11 @@ public static class VideoPipelineLoader
 
     private sealed record UntrainedModel(WanConfig? TextToVideo, WanConfig? ImageToVideo, Umt5Config TextEncoder, WanVaeConfig Vae);
 
-    /// <summary>Where the text encoder's weights live, and the device it encodes on when that is another (offloaded).</summary>
-    private sealed record TextPlace(Device Weights, Device? EncodeOn);
+    /// <summary>Where the text encoder's weights live, the device it encodes on when that is another (offloaded), and where the experts live.</summary>
+    private sealed record Placement(Device TextWeights, Device? EncodeOn, ExpertPlacement Experts);
 
     private static IVideoPipeline LoadUntrained(
-        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, TextPlace textPlace, DitAttentionOptions attention)
+        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, Placement place, DitAttentionOptions attention)
     {
         var config = (imageToVideo ? model.ImageToVideo ?? model.TextToVideo : model.TextToVideo ?? model.ImageToVideo)!;
         var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
@@ -83,12 +86,12 @@ public static class VideoPipelineLoader
         using var lowNoise = experts == 2 ? PreparedDit.Random(config, 23, attention, precision.Dit, device) : null;
         var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(model.TextEncoder.VocabSize), "built-in vocabulary", model.TextEncoder.TextLength);
         Umt5Encoder encoder;
-        using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, textPlace.Weights))
+        using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, place.TextWeights))
         {
-            encoder = Umt5Encoder.Load(textWeights, model.TextEncoder, precision.TextEncoder, textPlace.Weights);
+            encoder = Umt5Encoder.Load(textWeights, model.TextEncoder, precision.TextEncoder, place.TextWeights);
         }
 
-        var text = new TextEncoder(tokenizer, encoder, $"{model.TextEncoder.Name} (random)", encodeOn: textPlace.EncodeOn);
+        var text = new TextEncoder(tokenizer, encoder, $"{model.TextEncoder.Name} (random)", encodeOn: place.EncodeOn);
         WanVae vae;
         using (var vaeWeights = new RandomWanVaeWeights(model.Vae, seed: 13, device: device))
         {
@@ -104,9 +107,8 @@ public static class VideoPipelineLoader
             return new TextToVideoPipeline(text, dit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit)), untrained: true);
         }
 
-        var lowNoiseDit = lowNoise.Load();
-        return new ImageToVideoPipeline(
-            text, dit, lowNoiseDit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit, lowNoiseDit)), untrained: true);
+        var pair = Experts(dit, lowNoise, place.Experts);
+        return new ImageToVideoPipeline(text, pair, vae, new ResidentModel(id, description, bytes, pair.DescribeAttention()), untrained: true);
     }
 
     private static long ElementSize(ScalarType type) => type switch
@@ -116,7 +118,7 @@ public static class VideoPipelineLoader
         _ => 2,
     };
 
-    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, TextPlace textPlace, DitAttentionOptions attention)
+    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, Placement place, DitAttentionOptions attention)
     {
         using var highNoiseFile = PreparedDit.Open(files.Dit, attention, precision.Dit, device);
         using var lowNoiseFile = files.LowNoiseDit is { } lowNoisePath ? PreparedDit.Open(lowNoisePath, attention, precision.Dit, device) : null;
@@ -124,7 +126,7 @@ public static class VideoPipelineLoader
         var loaded = new List<IDisposable>();
         try
         {
-            var text = Keep(loaded, TextEncoder.Load(files.TextEncoder, files.Tokenizer, Umt5Config.Xxl, precision.TextEncoder, textPlace.Weights, encodeOn: textPlace.EncodeOn));
+            var text = Keep(loaded, TextEncoder.Load(files.TextEncoder, files.Tokenizer, Umt5Config.Xxl, precision.TextEncoder, place.TextWeights, encodeOn: place.EncodeOn));
             WanVae vae;
             using (var vaeFile = CheckpointFile.Open(files.Vae))
             {
@@ -139,15 +141,34 @@ public static class VideoPipelineLoader
                 return new TextToVideoPipeline(text, highNoise, vae, description, untrained: false);
             }
 
-            var lowNoise = Keep(loaded, lowNoiseFile.Load());
+            loaded.Remove(highNoise);
+            var experts = Keep(loaded, Experts(highNoise, lowNoiseFile, place.Experts));
             return new ImageToVideoPipeline(
-                text, highNoise, lowNoise, vae,
-                new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, DitAttention.Describe(highNoise, lowNoise)), untrained: false);
+                text, experts, vae, new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, experts.DescribeAttention()), untrained: false);
         }
         catch
         {
             // A half-loaded model set would hold gigabytes of device memory until the process ends.
             loaded.ForEach(part => part.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>The experts around the loaded high-noise DiT (taken over: freed here when the low-noise one fails to load).</summary>
+    private static IDitExperts Experts(WanModel highNoise, PreparedDit lowNoise, ExpertPlacement placement)
+    {
+        if (placement == ExpertPlacement.Swapped)
+        {
+            return SwappedExperts.Create(highNoise, [lowNoise.Reader]);
+        }
+
+        try
+        {
+            return new ResidentExperts([highNoise, lowNoise.Load()]);
+        }
+        catch
+        {
+            highNoise.Dispose();
             throw;
         }
     }

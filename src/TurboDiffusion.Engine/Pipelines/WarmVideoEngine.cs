@@ -10,7 +10,7 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// The engine a worker keeps warm: one model set resident at a time (loaded on first use, kept across requests,
 /// replaced when a request names another), every call on one dedicated <see cref="EngineThread"/> in the order
 /// given, the GPU when there is one and the CPU otherwise. On a GPU each request is planned before anything loads
-/// (<see cref="MemoryPlanner"/>): where the text encoder lives, whether the decode is tiled; a request that fits no
+/// (<see cref="MemoryPlanner"/>): where the text encoder and the experts live, whether the decode is tiled; a request that fits no
 /// plan is refused at once with what it would need.
 /// </summary>
 public sealed class WarmVideoEngine : IVideoEngine
@@ -22,7 +22,7 @@ public sealed class WarmVideoEngine : IVideoEngine
     private readonly VaeTiling? tiling;
     private readonly TextEncoderDevice textEncoder;
     private readonly Dictionary<string, ModelFootprint> footprints = new(StringComparer.Ordinal);
-    private TextEncoderPlacement residentText;
+    private Residency residentResidency = Residency.OnDevice;
     private bool disposed;
     private readonly DitAttentionOptions attention;
     private IVideoPipeline? resident;
@@ -72,7 +72,7 @@ public sealed class WarmVideoEngine : IVideoEngine
         thread.RunAsync(() =>
         {
             var largest = Plan(model, imageToVideo: false, VideoGeometry.For(VideoResolution.P720, AspectRatio.Landscape16x9, LargestFrames));
-            return Resident(model, imageToVideo: false, largest is { Fits: true } ? largest.TextEncoder : TextEncoderPlacement.Cuda, progress);
+            return Resident(model, imageToVideo: false, largest is { Fits: true } ? largest.Residency : Residency.OnDevice, progress);
         }, cancellationToken);
 
     /// <summary>Each resolution whose 16:9, 81-frame render has a plan that fits this GPU; all of them on the CPU, which has no device memory to plan.</summary>
@@ -99,7 +99,7 @@ public sealed class WarmVideoEngine : IVideoEngine
                 throw new PlanRefusedException(plan);
             }
 
-            var pipeline = Resident(request.Model, imageToVideo, plan?.TextEncoder ?? TextEncoderPlacement.Cuda, progress);
+            var pipeline = Resident(request.Model, imageToVideo, plan?.Residency ?? Residency.OnDevice, progress);
             if (pipeline.TakesImage != request.ImagePath is not null)
             {
                 throw new ArgumentException(pipeline.TakesImage
@@ -142,8 +142,8 @@ public sealed class WarmVideoEngine : IVideoEngine
 
     /// <summary>
     /// The plan on this engine's GPU (null on the CPU, which has no device memory to plan). With the model already
-    /// resident, its text encoder's place is kept when the request fits that way, so a request never reloads the model
-    /// only to move it.
+    /// resident, its parts' places are kept when the request fits that way, so a request never reloads the model only to
+    /// move them.
     /// </summary>
     private MemoryPlan? Plan(string model, bool imageToVideo, VideoGeometry geometry)
     {
@@ -160,7 +160,7 @@ public sealed class WarmVideoEngine : IVideoEngine
 
         // A capped allocator (a smaller card's budget, or a shared GPU) gets only its share.
         var deviceBytes = (long)(gpu.TotalBytes * (AllocatorCounters.DeviceFraction ?? 1));
-        if (resident is not null && residentKey == key && MemoryPlanner.Plan(footprint, geometry, deviceBytes, [residentText]) is { Fits: true } kept)
+        if (resident is not null && residentKey == key && MemoryPlanner.Plan(footprint, geometry, deviceBytes, [residentResidency]) is { Fits: true } kept)
         {
             return kept;
         }
@@ -168,10 +168,10 @@ public sealed class WarmVideoEngine : IVideoEngine
         return MemoryPlanner.Plan(footprint, geometry, deviceBytes, textEncoder);
     }
 
-    private IVideoPipeline Resident(string model, bool imageToVideo, TextEncoderPlacement text, IProgress<GenerationProgress>? progress)
+    private IVideoPipeline Resident(string model, bool imageToVideo, Residency residency, IProgress<GenerationProgress>? progress)
     {
         var key = KeyOf(model, imageToVideo);
-        if (resident is not null && residentKey == key && residentText == text)
+        if (resident is not null && residentKey == key && residentResidency == residency)
         {
             return resident;
         }
@@ -179,8 +179,8 @@ public sealed class WarmVideoEngine : IVideoEngine
         resident?.Dispose();
         (resident, residentKey) = (null, null);
         var clock = new StageClock(progress);
-        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, text, attention));
-        (resident, residentKey, residentText) = (loaded, key, text);
+        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, residency, attention));
+        (resident, residentKey, residentResidency) = (loaded, key, residency);
         return loaded;
     }
 

@@ -7,8 +7,8 @@ namespace TurboDiffusion.Engine.Planning;
 public sealed record StagePeak(string Stage, long Bytes, string Holds);
 
 /// <summary>
-/// How a model set renders one video on one device, decided before anything loads: where the text encoder lives,
-/// whether the VAE decode is tiled, how many tokens the feed-forward runs at once, and what each stage holds at its
+/// How a model set renders one video on one device, decided before anything loads: where the text encoder and the
+/// experts live, whether the VAE decode is tiled, how many tokens the feed-forward runs at once, and what each stage holds at its
 /// peak. <see cref="Fits"/> says whether the largest peak is within the device's budget; <see cref="Refusal"/> says
 /// what it would need otherwise.
 /// </summary>
@@ -17,11 +17,14 @@ public sealed record MemoryPlan(
     VideoGeometry Geometry,
     long DeviceBytes,
     long BudgetBytes,
-    TextEncoderPlacement TextEncoder,
+    Residency Residency,
     bool TiledDecode,
     long FeedForwardChunkTokens,
-    IReadOnlyList<StagePeak> Stages)
+    IReadOnlyList<StagePeak> Stages,
+    long PinnedHostBytes)
 {
+    public TextEncoderPlacement TextEncoder => Residency.TextEncoder;
+
     public long PeakBytes => Stages.Max(s => s.Bytes);
 
     public bool Fits => PeakBytes <= BudgetBytes;
@@ -30,7 +33,7 @@ public sealed record MemoryPlan(
     public string? Refusal => Fits
         ? null
         : string.Create(CultureInfo.InvariantCulture,
-            $"{Footprint.Model} at {Geometry.Width}x{Geometry.Height}x{Geometry.Frames} needs {GiB(PeakBytes)} of device memory at its largest stage ({Stages.MaxBy(s => s.Bytes)!.Stage}) even with the text encoder {Describe(TextEncoder)}{(TiledDecode ? " and a tiled VAE decode" : "")}; this device has {GiB(BudgetBytes)} to give of {GiB(DeviceBytes)}.");
+            $"{Footprint.Model} at {Geometry.Width}x{Geometry.Height}x{Geometry.Frames} needs {GiB(PeakBytes)} of device memory at its largest stage ({Stages.MaxBy(s => s.Bytes)!.Stage}) even with the text encoder {Describe(TextEncoder)}{(Residency.Experts == ExpertPlacement.Swapped ? ", the experts swapped through one device copy" : "")}{(TiledDecode ? " and a tiled VAE decode" : "")}; this device has {GiB(BudgetBytes)} to give of {GiB(DeviceBytes)}.");
 
     /// <summary>The plan as lines for doctor and logs.</summary>
     public IEnumerable<string> Describe()
@@ -38,6 +41,13 @@ public sealed record MemoryPlan(
         yield return string.Create(CultureInfo.InvariantCulture,
             $"{Footprint.Model}: {Footprint.Dit.Name}{(Footprint.Experts > 1 ? $" x{Footprint.Experts} experts" : "")}, {Footprint.TextEncoder.Name}, {Footprint.Vae.Name}; {Geometry.Width}x{Geometry.Height}x{Geometry.Frames} ({Geometry.Tokens:N0} tokens)");
         yield return $"text encoder: {Describe(TextEncoder)}; VAE decode: {(TiledDecode ? "tiled" : "whole frames")}; feed-forward: {FeedForwardChunkTokens:N0} tokens at a time";
+        if (Footprint.Experts > 1)
+        {
+            yield return Residency.Experts == ExpertPlacement.Swapped
+                ? $"experts: one device copy holding the active expert; all {Footprint.Experts} in pinned host memory ({GiB(PinnedHostBytes)}), the next copied in block by block during the step before the switch"
+                : $"experts: all {Footprint.Experts} resident on the GPU";
+        }
+
         foreach (var stage in Stages)
         {
             yield return $"{stage.Stage}: {GiB(stage.Bytes)} ({stage.Holds})";

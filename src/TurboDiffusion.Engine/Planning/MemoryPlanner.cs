@@ -10,8 +10,9 @@ namespace TurboDiffusion.Engine.Planning;
 /// Plans a render's device memory from the architectures and the video size alone, in bf16 on CUDA. The per-stage
 /// costs are estimates calibrated on measured peaks (docs/benchmarks.md, "DiT memory"), rounded up; the budget keeps
 /// room for the CUDA context, library workspaces and the allocator's fragmentation. The plan tries, in order: the
-/// text encoder resident with whole-frame decode, then tiled decode, then the encoder offloaded, then on the CPU
-/// (only those the setting allows), and takes the first that fits.
+/// text encoder resident, then offloaded, then on the CPU (only those the setting allows); for each, a model set with
+/// several experts first keeps them all resident, then swaps them through one device copy; for each of those, whole-frame
+/// decode, then tiled. It takes the first that fits.
 /// </summary>
 public static class MemoryPlanner
 {
@@ -36,35 +37,44 @@ public static class MemoryPlanner
     private static readonly TextEncoderPlacement[] OnlyCuda = [TextEncoderPlacement.Cuda];
     private static readonly TextEncoderPlacement[] OnlyCpu = [TextEncoderPlacement.Cpu];
     private static readonly TextEncoderPlacement[] AnyPlacement = [TextEncoderPlacement.Cuda, TextEncoderPlacement.Offloaded, TextEncoderPlacement.Cpu];
+    private static readonly ExpertPlacement[] ExpertChoices = [ExpertPlacement.Resident, ExpertPlacement.Swapped];
 
     /// <summary>Whole-frame decode first (less work), tiled when that does not fit.</summary>
     private static readonly bool[] DecodeChoices = [false, true];
 
-    public static MemoryPlan Plan(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, TextEncoderDevice setting = TextEncoderDevice.Auto) =>
-        Plan(footprint, geometry, deviceBytes, setting switch
+    public static MemoryPlan Plan(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, TextEncoderDevice setting = TextEncoderDevice.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(footprint);
+        var texts = setting switch
         {
             TextEncoderDevice.Cuda => OnlyCuda,
             TextEncoderDevice.Cpu => OnlyCpu,
             _ => AnyPlacement,
-        });
+        };
+        var experts = footprint.Experts > 1 ? ExpertChoices : [ExpertPlacement.Resident];
+        return Plan(footprint, geometry, deviceBytes, [.. texts.SelectMany(text => experts.Select(e => new Residency(text, e)))]);
+    }
 
-    /// <summary>As the setting-driven overload, choosing among <paramref name="placements"/> in their order.</summary>
-    public static MemoryPlan Plan(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, IReadOnlyList<TextEncoderPlacement> placements)
+    /// <summary>As the setting-driven overload, choosing among <paramref name="residencies"/> in their order.</summary>
+    public static MemoryPlan Plan(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, IReadOnlyList<Residency> residencies)
     {
         ArgumentNullException.ThrowIfNull(footprint);
         ArgumentNullException.ThrowIfNull(geometry);
-        ArgumentNullException.ThrowIfNull(placements);
+        ArgumentNullException.ThrowIfNull(residencies);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(deviceBytes);
-        ArgumentOutOfRangeException.ThrowIfZero(placements.Count);
+        ArgumentOutOfRangeException.ThrowIfZero(residencies.Count);
         var budget = Math.Max(0, deviceBytes - ReservedBytes);
-        var plans = placements.SelectMany(p => DecodeChoices.Select(tiled => Build(footprint, geometry, deviceBytes, budget, p, tiled))).ToList();
+        var plans = residencies.SelectMany(r => DecodeChoices.Select(tiled => Build(footprint, geometry, deviceBytes, budget, r, tiled))).ToList();
         return plans.FirstOrDefault(p => p.Fits) ?? plans.MinBy(p => p.PeakBytes)!;
     }
 
-    private static MemoryPlan Build(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, long budget, TextEncoderPlacement text, bool tiled)
+    private static MemoryPlan Build(ModelFootprint footprint, VideoGeometry geometry, long deviceBytes, long budget, Residency residency, bool tiled)
     {
         var dit = footprint.Dit;
-        var ditWeights = (WanTensorCatalog.ParameterCount(dit) * Bf16 * footprint.Experts) + (footprint.Experts * ContextBytes(dit));
+        var text = residency.TextEncoder;
+        var expertWeights = WanTensorCatalog.ParameterCount(dit) * Bf16;
+        var swapped = footprint.Experts > 1 && residency.Experts == ExpertPlacement.Swapped;
+        var ditWeights = (expertWeights * (swapped ? 1 : footprint.Experts)) + (footprint.Experts * ContextBytes(dit));
         var textWeights = Umt5Parameters(footprint.TextEncoder) * Bf16;
         var vaeWeights = WanVaeTensorCatalog.ParameterCount(footprint.Vae) * Bf16;
         var chunk = FeedForwardChunking.Tokens(dit, ScalarType.BFloat16);
@@ -80,7 +90,8 @@ public static class MemoryPlanner
             new("decoding", ditWeights + vaeWeights + residentText + decodeActivations,
                 $"DiT {MemoryPlan.GiB(ditWeights)}, VAE decode {MemoryPlan.GiB(decodeActivations)}{(tiled ? " tiled" : "")}{Resident(residentText)}"),
         };
-        return new MemoryPlan(footprint, geometry, deviceBytes, budget, text, tiled, chunk, stages);
+        var hostBytes = swapped ? expertWeights * footprint.Experts : 0;
+        return new MemoryPlan(footprint, geometry, deviceBytes, budget, residency with { Experts = swapped ? ExpertPlacement.Swapped : ExpertPlacement.Resident }, tiled, chunk, stages, hostBytes);
     }
 
     private static string Resident(long textWeights) => textWeights > 0 ? $", text encoder {MemoryPlan.GiB(textWeights)}" : "";

@@ -4,7 +4,8 @@ namespace TurboDiffusion.Engine.Runtime;
 
 /// <summary>
 /// <c>libturbo_torch_memory.so</c> (native/torch_memory), built against the PyTorch install whose libtorch the
-/// engine loads: the allocator's counters, which TorchSharp does not expose. Looked for next to
+/// engine loads: the allocator's counters, which TorchSharp does not expose, and the side streams of
+/// <see cref="SideStream"/>. Looked for next to
 /// <c>libturbo_kernels.so</c> (or in the application's native folders); without it, peaks are not reported, and
 /// <see cref="Status"/> says so.
 /// </summary>
@@ -13,7 +14,7 @@ public static unsafe class AllocatorCounters
     public const string FileName = "libturbo_torch_memory.so";
 
     /// <summary>TURBO_TORCH_MEMORY_ABI_VERSION in native/torch_memory/turbo_torch_memory.h.</summary>
-    public const int AbiVersion = 2;
+    public const int AbiVersion = 3;
 
     private static readonly Lock Gate = new();
     private static Entries? entries;
@@ -67,6 +68,25 @@ public static unsafe class AllocatorCounters
         fraction = share < 1 ? share : null;
     }
 
+    /// <summary>
+    /// Caps what the allocator may take on the device at <paramref name="bytes"/>, as on a card of that size
+    /// (<see cref="CapDeviceMemory"/>); returns the device's name and total bytes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No such CUDA device, the library is not loaded, or the device has less than that.</exception>
+    public static (string Device, long TotalBytes) CapDeviceMemoryAt(long bytes, int device = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        var gpu = (TorchSharp.torch.cuda.is_available() ? CudaDevices.List().FirstOrDefault(d => d.Index == device) : null)
+            ?? throw new InvalidOperationException($"Capping device memory needs CUDA device {device}, and this machine has none.");
+        if (bytes > gpu.TotalBytes)
+        {
+            throw new InvalidOperationException($"A cap of {bytes / (double)(1L << 30):0.0} GiB is more than {gpu.Name} has ({gpu.TotalBytes / (double)(1L << 30):0.0} GiB).");
+        }
+
+        CapDeviceMemory(bytes / (double)gpu.TotalBytes, device);
+        return (gpu.Name, gpu.TotalBytes);
+    }
+
     /// <summary>Returns the allocator's cached, unused blocks to the driver (torch.cuda.empty_cache), so the next reservation starts from what is live; nothing when the library is not loaded.</summary>
     public static void ReleaseCache()
     {
@@ -74,6 +94,20 @@ public static unsafe class AllocatorCounters
         {
             Check(bound.EmptyCache(), "releasing the cache");
         }
+    }
+
+    /// <summary>A side stream on CUDA device <paramref name="device"/>, or null when the library is not loaded.</summary>
+    /// <exception cref="InvalidOperationException">The library failed to open one; the message is its own.</exception>
+    internal static SideStream? OpenSideStream(int device)
+    {
+        if (entries is not { } bound)
+        {
+            return null;
+        }
+
+        IntPtr handle;
+        Check(bound.StreamOpen(device, &handle), "opening a side stream");
+        return new SideStream(handle, bound.StreamBegin, bound.StreamEnd, bound.StreamJoin, bound.StreamClose, Check);
     }
 
     /// <summary>Binds the library once, from where the native kernels are looked for; called by <see cref="TorchRuntime"/>.</summary>
@@ -108,7 +142,12 @@ public static unsafe class AllocatorCounters
                 (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_reset_peak"),
                 (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_empty_cache"),
                 (delegate* unmanaged<int, double, int>)NativeLibrary.GetExport(handle, "turbo_torch_memory_set_fraction"),
-                (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "turbo_torch_memory_last_error"));
+                (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "turbo_torch_memory_last_error"),
+                (delegate* unmanaged<int, IntPtr*, int>)NativeLibrary.GetExport(handle, "turbo_side_stream_open"),
+                (delegate* unmanaged<IntPtr, int>)NativeLibrary.GetExport(handle, "turbo_side_stream_begin"),
+                (delegate* unmanaged<IntPtr, int>)NativeLibrary.GetExport(handle, "turbo_side_stream_end"),
+                (delegate* unmanaged<IntPtr, int>)NativeLibrary.GetExport(handle, "turbo_side_stream_join"),
+                (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(handle, "turbo_side_stream_close"));
             status = $"{path} (ABI {version})";
         }
     }
@@ -123,7 +162,9 @@ public static unsafe class AllocatorCounters
 
     private sealed class Entries(
         delegate* unmanaged<int, AllocatorMemory*, int> stats, delegate* unmanaged<int, int> resetPeak, delegate* unmanaged<int> emptyCache,
-        delegate* unmanaged<int, double, int> setFraction, delegate* unmanaged<IntPtr> lastError)
+        delegate* unmanaged<int, double, int> setFraction, delegate* unmanaged<IntPtr> lastError,
+        delegate* unmanaged<int, IntPtr*, int> streamOpen, delegate* unmanaged<IntPtr, int> streamBegin, delegate* unmanaged<IntPtr, int> streamEnd,
+        delegate* unmanaged<IntPtr, int> streamJoin, delegate* unmanaged<IntPtr, void> streamClose)
     {
         public delegate* unmanaged<int, AllocatorMemory*, int> Stats { get; } = stats;
 
@@ -134,5 +175,15 @@ public static unsafe class AllocatorCounters
         public delegate* unmanaged<int, double, int> SetFraction { get; } = setFraction;
 
         public delegate* unmanaged<IntPtr> LastError { get; } = lastError;
+
+        public delegate* unmanaged<int, IntPtr*, int> StreamOpen { get; } = streamOpen;
+
+        public delegate* unmanaged<IntPtr, int> StreamBegin { get; } = streamBegin;
+
+        public delegate* unmanaged<IntPtr, int> StreamEnd { get; } = streamEnd;
+
+        public delegate* unmanaged<IntPtr, int> StreamJoin { get; } = streamJoin;
+
+        public delegate* unmanaged<IntPtr, void> StreamClose { get; } = streamClose;
     }
 }

@@ -3,20 +3,17 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Sampling;
 
 /// <summary>
-/// Networks that take turns by noise level, as Wan2.2 A14B's high- and low-noise experts: expert 0 runs until the first
-/// step whose rectified-flow time t is strictly below boundary 0, expert 1 from then until t falls below boundary 1, and
-/// so on (t only falls, so every switch is final). With one boundary at 0.9 and the defaults (4 steps, sigma_max 200)
-/// steps 0-1 run the high-noise expert (t 0.995, 0.934), steps 2-3 the low-noise one.
-/// Build it from the schedule the sampler runs: the switch steps are fixed from that schedule's times.
+/// Networks that take turns by noise level, as Wan2.2 A14B's high- and low-noise experts, each step run by the one
+/// <see cref="ExpertSchedule"/> names. Build it from the schedule the sampler runs: the switch steps are fixed from that
+/// schedule's times.
 /// </summary>
 public sealed class NoiseExperts : IVelocityNetwork
 {
     /// <summary>Wan2.2 A14B's single switch from the high-noise to the low-noise expert.</summary>
-    public static IReadOnlyList<double> DefaultBoundaries { get; } = [0.9];
+    public static IReadOnlyList<double> DefaultBoundaries => ExpertSchedule.DefaultBoundaries;
 
     private readonly IVelocityNetwork[] experts;
-    private readonly int steps;
-    private readonly int[] switchSteps;
+    private readonly ExpertSchedule turns;
 
     /// <param name="experts">From the highest noise level down; one more than there are boundaries.</param>
     /// <param name="boundaries">Rectified-flow times in [0, 1], strictly falling; <see cref="DefaultBoundaries"/> when null.</param>
@@ -24,34 +21,20 @@ public sealed class NoiseExperts : IVelocityNetwork
     public NoiseExperts(IReadOnlyList<IVelocityNetwork> experts, RcmSchedule schedule, IReadOnlyList<double>? boundaries = null)
     {
         ArgumentNullException.ThrowIfNull(experts);
-        ArgumentNullException.ThrowIfNull(schedule);
-        boundaries ??= DefaultBoundaries;
-        if (boundaries.Any(b => !(b is >= 0 and <= 1)) || boundaries.Zip(boundaries.Skip(1)).Any(pair => pair.Second >= pair.First))
+        if (experts.Any(e => e is null))
         {
-            throw new ArgumentOutOfRangeException(nameof(boundaries), $"[{string.Join(", ", boundaries)}]",
-                $"Expert boundaries are rectified-flow times between 0 and 1, strictly falling (default [{string.Join(", ", DefaultBoundaries)}]).");
+            throw new ArgumentException("Every expert needs a network.", nameof(experts));
         }
 
-        if (experts.Count != boundaries.Count + 1 || experts.Any(e => e is null))
-        {
-            throw new ArgumentException($"{boundaries.Count} boundaries separate {boundaries.Count + 1} experts; got {experts.Count} networks.", nameof(experts));
-        }
-
+        turns = new ExpertSchedule(experts.Count, schedule, boundaries);
         this.experts = [.. experts];
-        steps = schedule.Steps;
-        switchSteps = [.. boundaries.Select(schedule.FirstStepBelow)];
     }
 
     /// <summary>Per boundary, the first step run by the expert after it, or -1 when no step gets past it.</summary>
-    public IReadOnlyList<int> SwitchSteps => switchSteps;
+    public IReadOnlyList<int> SwitchSteps => turns.SwitchSteps;
 
     /// <summary>The index of the expert that runs <paramref name="step"/>, 0 for the highest noise level.</summary>
-    public int ExpertAt(int step)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(step);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, steps);
-        return switchSteps.Count(switchStep => switchStep >= 0 && step >= switchStep);
-    }
+    public int ExpertAt(int step) => turns.ExpertAt(step);
 
     public Tensor Velocity(Tensor x, Tensor timestep, int stepIndex) => experts[ExpertAt(stepIndex)].Velocity(x, timestep, stepIndex);
 }

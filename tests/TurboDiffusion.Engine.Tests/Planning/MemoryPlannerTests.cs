@@ -98,7 +98,44 @@ public sealed class MemoryPlannerTests
         var experts = MemoryPlanner.Plan(Footprint("random-A14B", imageToVideo: true), P480, 160 * GiB);
 
         Assert.Equal(2, experts.Footprint.Experts);
+        Assert.Equal(ExpertPlacement.Resident, experts.Residency.Experts);
         Assert.True(experts.PeakBytes > single.PeakBytes + (25 * GiB), $"{MemoryPlan.GiB(experts.PeakBytes)} vs {MemoryPlan.GiB(single.PeakBytes)}");
+    }
+
+    [Fact]
+    public void A14B_keeps_both_experts_on_an_80_GB_card()
+    {
+        var plan = MemoryPlanner.Plan(Footprint("random-A14B", imageToVideo: true), P720, 80 * GiB);
+
+        Assert.True(plan.Fits, plan.Refusal);
+        Assert.Equal(ExpertPlacement.Resident, plan.Residency.Experts);
+        Assert.Equal(0, plan.PinnedHostBytes);
+        Assert.Contains("experts: all 2 resident on the GPU", plan.Describe());
+    }
+
+    [Fact]
+    public void A14B_swaps_its_experts_through_one_device_copy_on_a_48_GB_card()
+    {
+        var footprint = Footprint("random-A14B", imageToVideo: true);
+        var resident = MemoryPlanner.Plan(footprint, P720, 48 * GiB, [new Residency(TextEncoderPlacement.Offloaded, ExpertPlacement.Resident)]);
+
+        var plan = MemoryPlanner.Plan(footprint, P720, 48 * GiB);
+
+        Assert.False(resident.Fits);
+        Assert.True(plan.Fits, plan.Refusal);
+        Assert.Equal(ExpertPlacement.Swapped, plan.Residency.Experts);
+        Assert.True(resident.PeakBytes - plan.PeakBytes > 25 * GiB, $"{MemoryPlan.GiB(resident.PeakBytes)} vs {MemoryPlan.GiB(plan.PeakBytes)}");
+        Assert.True(plan.PinnedHostBytes > 50 * GiB, MemoryPlan.GiB(plan.PinnedHostBytes));
+        Assert.Contains(plan.Describe(), line => line.StartsWith("experts: one device copy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_single_DiT_is_never_planned_as_swapped()
+    {
+        var plan = MemoryPlanner.Plan(Footprint("random-14B"), P720, 80 * GiB, [new Residency(TextEncoderPlacement.Cuda, ExpertPlacement.Swapped)]);
+
+        Assert.Equal(ExpertPlacement.Resident, plan.Residency.Experts);
+        Assert.DoesNotContain(plan.Describe(), line => line.StartsWith("experts:", StringComparison.Ordinal));
     }
 
     [Fact]

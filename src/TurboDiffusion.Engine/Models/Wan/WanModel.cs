@@ -155,7 +155,9 @@ public sealed class WanModel : IDisposable
     /// given a prepared prompt and, for I2V, the condition y [B, 20, T, H, W]. T, H, W must be multiples of
     /// the patch (1, 2, 2). Returns [B, 16, T, H, W] in the stream dtype; every temporary is disposed.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y = null)
+    /// <param name="blockDone">Called with i once block i's work is queued: from then on this forward no longer reads
+    /// that block's weights, so they may be replaced behind it (an expert swap).</param>
+    public Tensor Forward(Tensor x, Tensor timestep, WanTextContext context, Tensor? y = null, Action<int>? blockDone = null)
     {
         WanInputs.CheckForward(Config, x, timestep, y);
         if (!ReferenceEquals(context.Model, this) || context.Batch != x.shape[0])
@@ -189,6 +191,7 @@ public sealed class WanModel : IDisposable
             var block = blocks[i].Forward(tokens, e0, table, context.Block(i), feedForwardChunkTokens, keepAttentionOutputs: hooks is not null);
             hooks?.BlockDone(i, block);
             tokens = block.ReleaseStream();
+            blockDone?.Invoke(i);
         }
 
         var output = head.Forward(tokens, e);
