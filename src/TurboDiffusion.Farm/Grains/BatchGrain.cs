@@ -10,7 +10,9 @@ namespace TurboDiffusion.Farm.Grains;
 /// A batch: records its item job ids once, then submits the items grouped by model (so consecutive leases
 /// find the model warm) a few at a time. Item ids are derived from the batch id and the item's index, so a
 /// resubmission reaches the same jobs: accepted items answer as duplicates, rejected ones get another try.
-/// The summary is read from the store; items never recorded (rejected by admission) count as rejected.
+/// The summary reads the counts the store keeps beside the jobs (O(1) however large the batch), recounting from the
+/// jobs when those are missing or disagree with the batch's index; items never recorded (rejected by admission) count
+/// as rejected. A part of a larger upload counts its own items, whose jobs name the whole upload as their batch.
 /// </summary>
 internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, TimeProvider time) : Grain, IBatchGrain
 {
@@ -117,9 +119,22 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
 
     private async Task<BatchSummary> Summarize(BatchState batch, TimeSpan retryAfter)
     {
-        var jobs = await store.GetManyAsync(batch.JobIds);
-        var counts = jobs.GroupBy(j => j.Status).ToImmutableDictionary(g => g.Key, g => g.Count());
-        var missing = batch.JobIds.Length - jobs.Count;
+        var counts = batch.ParentBatchId is null ? await KeptCounts(batch.BatchId) : await CountPart(batch);
+        var missing = Math.Max(0, batch.JobIds.Length - counts.Values.Sum());
         return new BatchSummary(batch.BatchId, batch.Tenant, batch.JobIds.Length, counts, batch.CreatedAt, missing, missing > 0 ? retryAfter : TimeSpan.Zero);
     }
+
+    private async Task<ImmutableDictionary<JobStatus, int>> KeptCounts(string batchId)
+    {
+        var kept = await store.GetBatchCountsAsync(batchId);
+        if (kept is not { Consistent: true })
+        {
+            kept = await store.RecountBatchAsync(batchId);
+        }
+
+        return kept.ByStatus.Where(c => c.Value > 0).ToImmutableDictionary();
+    }
+
+    private async Task<ImmutableDictionary<JobStatus, int>> CountPart(BatchState part) =>
+        (await store.GetManyAsync(part.JobIds)).GroupBy(j => j.Status).ToImmutableDictionary(g => g.Key, g => g.Count());
 }

@@ -33,8 +33,30 @@ public interface IJobStore
 
     Task<BatchState?> GetBatchAsync(string batchId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The batch's item jobs per status as the store keeps them, changed in the same atomic write as each job (O(1) to
+    /// read), with how many item jobs the batch's index holds. Null when the store keeps no counts for it (never
+    /// counted, or lost); <see cref="BatchCounts.Consistent"/> false when they disagree with the index.
+    /// </summary>
+    Task<BatchCounts?> GetBatchCountsAsync(string batchId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts the batch's item jobs from their records and replaces the kept counts with the result in one atomic step,
+    /// dropping index entries whose record expired: the repair after a crash, a lost key or expired jobs.
+    /// </summary>
+    Task<BatchCounts> RecountBatchAsync(string batchId, CancellationToken cancellationToken = default);
+
     /// <summary>A tenant's batches, newest first (parts of larger uploads left out); <paramref name="cursor"/> continues a previous page.</summary>
     Task<BatchPage> ListBatchesAsync(string tenant, int limit, long cursor = 0, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A batch's item jobs per status, and how many item jobs its index holds.</summary>
+public sealed record BatchCounts(IReadOnlyDictionary<JobStatus, int> ByStatus, long Indexed)
+{
+    public int Counted => ByStatus.Values.Sum();
+
+    /// <summary>Whether every indexed item job is counted once: what a summary may trust without recounting.</summary>
+    public bool Consistent => Counted == Indexed && ByStatus.Values.All(c => c >= 0);
 }
 
 /// <summary>One page of batches; <paramref name="NextCursor"/> is null on the last page.</summary>

@@ -16,6 +16,35 @@ public abstract class JobStoreContract
         JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), pool, batch, T0.AddSeconds(offsetSeconds));
 
     [Fact]
+    public async Task Batch_counts_follow_every_state_change_and_match_a_recount()
+    {
+        var store = await CreateStoreAsync();
+        var batch = Specs.Unique("batch");
+        var jobs = Enumerable.Range(0, 5).Select(i => NewJob(batch: batch, offsetSeconds: i)).ToList();
+        foreach (var job in jobs)
+        {
+            await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        }
+
+        await store.TryCreateAsync(NewJob(), TestContext.Current.CancellationToken);
+        var leased = jobs[0].Leased(new LeaseInfo(Guid.NewGuid(), "w1", "s1", T0), T0);
+        await store.UpdateAsync(jobs[0], leased, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(jobs[1], jobs[1].CancelAsked(T0), TestContext.Current.CancellationToken);
+        await store.UpdateAsync(jobs[2], jobs[2].CancelAsked(T0), TestContext.Current.CancellationToken);
+
+        var kept = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+        var recounted = await store.RecountBatchAsync(batch, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(kept);
+        Assert.True(kept.Consistent);
+        var expected = new Dictionary<JobStatus, int> { [JobStatus.Queued] = 2, [JobStatus.Leased] = 1, [JobStatus.Canceled] = 2 };
+        Assert.Equal(expected, kept.ByStatus.OrderBy(c => c.Key).ToDictionary());
+        Assert.Equal(expected, recounted.ByStatus.OrderBy(c => c.Key).ToDictionary());
+        Assert.Equal(5, kept.Indexed);
+        Assert.Null(await store.GetBatchCountsAsync(Specs.Unique("batch"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Created_job_reads_back_equal_field_by_field()
     {
         var store = await CreateStoreAsync();

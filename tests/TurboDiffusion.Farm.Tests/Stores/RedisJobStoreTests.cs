@@ -54,6 +54,62 @@ public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
     }
 
     [Fact]
+    public async Task Lost_or_wrong_batch_counts_show_as_inconsistent_and_a_recount_repairs_them()
+    {
+        var redis = await RealServices.RedisAsync();
+        var store = Create(redis, new FakeTimeProvider(T0));
+        var db = redis.GetDatabase();
+        var batch = Specs.Unique("batch");
+        var jobs = Enumerable.Range(0, 4).Select(i => JobState.Submitted(Specs.Unique("job"), Specs.Job(), "default", batch, T0.AddSeconds(i))).ToList();
+        foreach (var job in jobs)
+        {
+            await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        }
+
+        await store.UpdateAsync(jobs[0], jobs[0].CancelAsked(T0), TestContext.Current.CancellationToken);
+        await db.HashSetAsync($"{prefix}batch:{batch}:counts", "Queued", 40);
+        var wrong = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+        await db.KeyDeleteAsync($"{prefix}job:{jobs[3].JobId}");
+
+        var repaired = await store.RecountBatchAsync(batch, TestContext.Current.CancellationToken);
+        var after = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+        await db.KeyDeleteAsync($"{prefix}batch:{batch}:counts");
+        var lost = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+
+        Assert.False(wrong!.Consistent);
+        Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Queued] = 2, [JobStatus.Canceled] = 1 }, repaired.ByStatus.OrderBy(c => c.Key).ToDictionary());
+        Assert.Equal(3, repaired.Indexed);
+        Assert.True(after!.Consistent);
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}batch:{batch}:jobs", jobs[3].JobId));
+        Assert.Null(lost);
+    }
+
+    [Fact]
+    public async Task A_recount_under_concurrent_state_changes_converges_to_the_jobs()
+    {
+        var redis = await RealServices.RedisAsync();
+        var store = Create(redis, new FakeTimeProvider(T0));
+        var batch = Specs.Unique("batch");
+        var jobs = Enumerable.Range(0, 300).Select(i => JobState.Submitted(Specs.Unique("job"), Specs.Job(), "default", batch, T0.AddMilliseconds(i))).ToList();
+        await Task.WhenAll(jobs.Select(j => store.TryCreateAsync(j, TestContext.Current.CancellationToken)));
+        await redis.GetDatabase().HashSetAsync($"{prefix}batch:{batch}:counts", "Queued", -7);
+
+        var changes = Task.WhenAll(jobs.Select(async j =>
+        {
+            var leased = j.Leased(new LeaseInfo(Guid.NewGuid(), "w1", "s1", T0), T0);
+            await store.UpdateAsync(j, leased, TestContext.Current.CancellationToken);
+            await store.UpdateAsync(leased, leased.CancelAsked(T0), TestContext.Current.CancellationToken);
+        }));
+        var recounts = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => store.RecountBatchAsync(batch, TestContext.Current.CancellationToken)));
+        await Task.WhenAll(changes, recounts);
+
+        var kept = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+        var stored = await store.GetManyAsync([.. jobs.Select(j => j.JobId)], TestContext.Current.CancellationToken);
+        Assert.True(kept!.Consistent);
+        Assert.Equal(stored.GroupBy(j => j.Status).ToDictionary(g => g.Key, g => g.Count()), kept.ByStatus.ToDictionary());
+    }
+
+    [Fact]
     public async Task An_unreachable_redis_fails_with_a_store_error_naming_the_key()
     {
         var options = ConfigurationOptions.Parse("127.0.0.1:1");

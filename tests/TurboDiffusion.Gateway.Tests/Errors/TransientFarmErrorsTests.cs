@@ -132,6 +132,10 @@ public sealed class TransientFarmErrorsTests : IAsyncLifetime
         public Task<BatchPage> ListBatchesAsync(string tenant, int limit, long cursor = 0, CancellationToken cancellationToken = default) =>
             Use(() => inner.ListBatchesAsync(tenant, limit, cursor, cancellationToken));
 
+        public Task<BatchCounts?> GetBatchCountsAsync(string batchId, CancellationToken cancellationToken = default) => Use(() => inner.GetBatchCountsAsync(batchId, cancellationToken));
+
+        public Task<BatchCounts> RecountBatchAsync(string batchId, CancellationToken cancellationToken = default) => Use(() => inner.RecountBatchAsync(batchId, cancellationToken));
+
         private async Task<T> Use<T>(Func<Task<T>> call)
         {
             if (Down)

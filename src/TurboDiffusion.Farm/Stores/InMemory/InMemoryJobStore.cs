@@ -14,6 +14,7 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
     private readonly Lock gate = new();
     private readonly Dictionary<string, JobState> jobs = [];
     private readonly Dictionary<string, BatchState> batches = [];
+    private readonly Dictionary<string, Dictionary<JobStatus, int>> batchCounts = [];
     private int writesSincePrune;
 
     public InMemoryJobStore()
@@ -45,6 +46,11 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
         lock (gate)
         {
             var created = jobs.TryAdd(job.JobId, job);
+            if (created)
+            {
+                Count(job.BatchId, job.Status, 1);
+            }
+
             PruneNow();
             return Task.FromResult(created);
         }
@@ -62,6 +68,12 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
             }
 
             jobs[replacement.JobId] = replacement;
+            if (stored.Status != replacement.Status)
+            {
+                Count(stored.BatchId, stored.Status, -1);
+                Count(replacement.BatchId, replacement.Status, 1);
+            }
+
             PruneNow();
             return Task.CompletedTask;
         }
@@ -118,6 +130,42 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
         }
     }
 
+    public Task<BatchCounts?> GetBatchCountsAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(batchCounts.TryGetValue(batchId, out var counts) ? Snapshot(counts) : null);
+        }
+    }
+
+    public Task<BatchCounts> RecountBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            var counts = jobs.Values.Where(j => j.BatchId == batchId).GroupBy(j => j.Status).ToDictionary(g => g.Key, g => g.Count());
+            batchCounts[batchId] = counts;
+            return Task.FromResult(Snapshot(counts));
+        }
+    }
+
+    private static BatchCounts Snapshot(Dictionary<JobStatus, int> counts) =>
+        new(counts.Where(c => c.Value != 0).ToDictionary(), counts.Values.Sum());
+
+    private void Count(string? batchId, JobStatus status, int change)
+    {
+        if (batchId is null)
+        {
+            return;
+        }
+
+        if (!batchCounts.TryGetValue(batchId, out var counts))
+        {
+            counts = batchCounts[batchId] = [];
+        }
+
+        counts[status] = counts.GetValueOrDefault(status) + change;
+    }
+
     private void PruneNow()
     {
         if (++writesSincePrune < PruneEveryWrites)
@@ -127,15 +175,17 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
 
         writesSincePrune = 0;
         var cutoff = time.GetUtcNow() - retention;
-        foreach (var old in jobs.Values.Where(j => j.Status.IsTerminal() && j.Timings.FinishedAt < cutoff).Select(j => j.JobId).ToList())
+        foreach (var old in jobs.Values.Where(j => j.Status.IsTerminal() && j.Timings.FinishedAt < cutoff).ToList())
         {
-            jobs.Remove(old);
+            jobs.Remove(old.JobId);
+            Count(old.BatchId, old.Status, -1);
         }
 
         var live = jobs.Values.Select(j => j.BatchId).OfType<string>().ToHashSet();
         foreach (var old in batches.Values.Where(b => b.CreatedAt < cutoff && !live.Contains(b.BatchId)).Select(b => b.BatchId).ToList())
         {
             batches.Remove(old);
+            batchCounts.Remove(old);
         }
     }
 }

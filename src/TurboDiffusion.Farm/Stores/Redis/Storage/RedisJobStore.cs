@@ -25,6 +25,8 @@ public sealed partial class RedisJobStore : IJobStore
         if ARGV[7] == '1' then
           redis.call('ZADD', KEYS[5], ARGV[5], ARGV[4])
           redis.call('EXPIRE', KEYS[5], ARGV[6])
+          redis.call('HINCRBY', KEYS[6], ARGV[2], 1)
+          redis.call('EXPIRE', KEYS[6], ARGV[6])
         end
         return 1
         """;
@@ -33,6 +35,7 @@ public sealed partial class RedisJobStore : IJobStore
         local v = redis.call('HGET', KEYS[1], 'v')
         if not v then return {-1, 0} end
         if v ~= ARGV[1] then return {0, tonumber(v)} end
+        local was = redis.call('HGET', KEYS[1], 's')
         redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3], 'd', ARGV[4])
         if KEYS[2] ~= KEYS[3] then
           redis.call('ZREM', KEYS[2], ARGV[5])
@@ -43,6 +46,11 @@ public sealed partial class RedisJobStore : IJobStore
         if ARGV[9] == '1' then
           redis.call('EXPIRE', KEYS[6], ARGV[8])
           redis.call('EXPIRE', KEYS[7], ARGV[8])
+          if was ~= ARGV[3] then
+            redis.call('HINCRBY', KEYS[8], was, -1)
+            redis.call('HINCRBY', KEYS[8], ARGV[3], 1)
+          end
+          redis.call('EXPIRE', KEYS[8], ARGV[8])
         end
         if ARGV[7] == '1' then
           redis.call('SREM', KEYS[4], ARGV[5])
@@ -50,6 +58,35 @@ public sealed partial class RedisJobStore : IJobStore
           redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[6]) - tonumber(ARGV[8]) * 1000))
         end
         return {1, tonumber(ARGV[2])}
+        """;
+
+    /// <summary>
+    /// Recounts a batch from its index in one atomic step (KEYS: counts, batch index; ARGV: job key prefix, TTL s):
+    /// each indexed job's stored status is counted, entries whose record expired leave the index. Returns
+    /// {indexed, status, count, status, count, ...}. It blocks Redis for the length of the batch (about 1 µs a job).
+    /// </summary>
+    private const string RecountScript = """
+        local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+        local counts = {}
+        local indexed = 0
+        for _, id in ipairs(ids) do
+          local s = redis.call('HGET', ARGV[1] .. id, 's')
+          if s then
+            counts[s] = (counts[s] or 0) + 1
+            indexed = indexed + 1
+          else
+            redis.call('ZREM', KEYS[2], id)
+          end
+        end
+        redis.call('DEL', KEYS[1])
+        local out = {indexed}
+        for s, c in pairs(counts) do
+          redis.call('HSET', KEYS[1], s, c)
+          table.insert(out, s)
+          table.insert(out, c)
+        end
+        if indexed > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+        return out
         """;
 
     private const int ListChunk = 200;
@@ -101,7 +138,10 @@ public sealed partial class RedisJobStore : IJobStore
         var key = keys.Job(job.JobId);
         var result = await Guard(key, () => Db.ScriptEvaluateAsync(
             CreateScript,
-            [key, keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant), job.BatchId is { } b ? keys.BatchJobs(b) : keys.NoBatch],
+            [
+                key, keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant), job.BatchId is { } b ? keys.BatchJobs(b) : keys.NoBatch,
+                job.BatchId is { } c ? keys.BatchCounts(c) : keys.NoBatchCounts,
+            ],
             [job.Version, job.Status.ToString(), Serialize(job), job.JobId, job.Timings.SubmittedAt.ToUnixTimeMilliseconds(), TtlSeconds, job.BatchId is null ? "0" : "1"]));
         return (long)result == 1;
     }
@@ -118,6 +158,7 @@ public sealed partial class RedisJobStore : IJobStore
             [
                 key, keys.Status(previous.Status), keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant),
                 job.BatchId is { } b ? keys.BatchJobs(b) : keys.NoBatch, job.BatchId is { } c ? keys.Batch(c) : keys.NoBatch,
+                job.BatchId is { } d ? keys.BatchCounts(d) : keys.NoBatchCounts,
             ],
             [
                 expectedVersion, job.Version, job.Status.ToString(), Serialize(job), job.JobId, time.GetUtcNow().ToUnixTimeMilliseconds(),
@@ -203,6 +244,50 @@ public sealed partial class RedisJobStore : IJobStore
         }
 
         return true;
+    }
+
+    public async Task<BatchCounts?> GetBatchCountsAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var countsKey = keys.BatchCounts(batchId);
+        var index = keys.BatchJobs(batchId);
+        var db = Db;
+        var (fields, indexed) = await Guard(countsKey, async () =>
+        {
+            var batch = db.CreateBatch();
+            var read = batch.HashGetAllAsync(countsKey);
+            var length = batch.SortedSetLengthAsync(index);
+            batch.Execute();
+            return (await read, await length);
+        });
+        return fields.Length == 0 ? null : new BatchCounts(ToCounts(countsKey, fields.Select(f => (f.Name.ToString(), (long)f.Value))), indexed);
+    }
+
+    public async Task<BatchCounts> RecountBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var countsKey = keys.BatchCounts(batchId);
+        var result = (RedisResult[])(await Guard(countsKey, () => Db.ScriptEvaluateAsync(
+            RecountScript, [countsKey, keys.BatchJobs(batchId)], [keys.JobPrefix, TtlSeconds])))!;
+        var pairs = Enumerable.Range(0, (result.Length - 1) / 2).Select(i => ((string)result[1 + (2 * i)]!, (long)result[2 + (2 * i)]));
+        return new BatchCounts(ToCounts(countsKey, pairs), (long)result[0]);
+    }
+
+    private static Dictionary<JobStatus, int> ToCounts(RedisKey key, IEnumerable<(string Status, long Count)> fields)
+    {
+        var counts = new Dictionary<JobStatus, int>();
+        foreach (var (status, count) in fields)
+        {
+            if (!Enum.TryParse<JobStatus>(status, out var parsed))
+            {
+                throw new JobStoreException(key.ToString(), $"The batch counts hold an unknown status '{status}'");
+            }
+
+            if (count != 0)
+            {
+                counts[parsed] = (int)count;
+            }
+        }
+
+        return counts;
     }
 
     public async Task<BatchPage> ListBatchesAsync(string tenant, int limit, long cursor = 0, CancellationToken cancellationToken = default)

@@ -11,6 +11,7 @@ namespace TurboDiffusion.Farm.Stores.Redis;
 /// <item><term>{p}status:{status}</term><description>sorted set of job ids by when they entered that status (ms); entries of finished statuses older than FinishedJobTtl are trimmed.</description></item>
 /// <item><term>{p}tenant:{tenant}</term><description>sorted set of the tenant's job ids by submission time (ms).</description></item>
 /// <item><term>{p}batch:{batchId}:jobs</term><description>sorted set of the batch's job ids by submission time (ms).</description></item>
+/// <item><term>{p}batch:{batchId}:counts</term><description>hash: status name → how many of the batch's item jobs are in it, changed by the same script as the job; rebuilt by a recount when it disagrees with batch:{batchId}:jobs.</description></item>
 /// <item><term>{p}batch:{batchId}</term><description>string: BatchState JSON, created with SET NX.</description></item>
 /// <item><term>{p}tenant:{tenant}:batches</term><description>sorted set of the tenant's batch ids (not parts of uploads) by creation (ms), FinishedJobTtl from the last.</description></item>
 /// <item><term>{p}webhook:{id}</term><description>string: a webhook delivery JSON; {p}webhooks:due (pending ids by next attempt, ms) and {p}job:{jobId}:webhooks (a job's delivery ids); see RedisWebhookOutbox.</description></item>
@@ -33,10 +34,18 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Batch(string batchId) => $"{prefix}batch:{batchId}";
 
+    public RedisKey BatchCounts(string batchId) => $"{prefix}batch:{batchId}:counts";
+
+    /// <summary>What <see cref="Job"/> puts before a job id: scripts that visit many jobs build their keys from it.</summary>
+    public string JobPrefix => $"{prefix}job:";
+
     public RedisKey TenantBatches(string tenant) => $"{prefix}tenant:{tenant}:batches";
 
     public RedisKey Progress(string jobId) => $"{prefix}progress:{jobId}";
 
     /// <summary>A key no one writes: stands in for "no batch" so scripts always get the same number of keys.</summary>
     public RedisKey NoBatch => $"{prefix}batch:-:jobs";
+
+    /// <summary>As <see cref="NoBatch"/>, for the counts.</summary>
+    public RedisKey NoBatchCounts => $"{prefix}batch:-:counts";
 }
