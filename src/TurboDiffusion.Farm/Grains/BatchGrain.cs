@@ -17,6 +17,8 @@ namespace TurboDiffusion.Farm.Grains;
 internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, TimeProvider time) : Grain, IBatchGrain
 {
     private const int SubmitConcurrency = 32;
+    private const int CancelReadChunk = 1000;
+    private const int CancelConcurrency = 64;
 
     private BatchState? state;
 
@@ -98,18 +100,21 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
     public async Task<BatchSummary> Cancel()
     {
         var batch = Current();
-        var open = (await store.GetManyAsync(batch.JobIds)).Where(j => !j.Status.IsTerminal());
-        foreach (var job in open)
+        // Read a chunk of records at a time (never the whole batch), and cancel its open jobs side by side.
+        foreach (var chunk in batch.JobIds.Chunk(CancelReadChunk))
         {
-            try
+            var open = (await store.GetManyAsync(chunk)).Where(j => !j.Status.IsTerminal()).Select(j => j.JobId);
+            await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = CancelConcurrency, TaskScheduler = TaskScheduler.Current }, async (jobId, _) =>
             {
-                await GrainFactory.GetGrain<IJobGrain>(job.JobId).Cancel();
-            }
-            catch (InvalidJobTransitionException)
-            {
-                // Finished between the read and the cancel: nothing left to cancel.
-                continue;
-            }
+                try
+                {
+                    await GrainFactory.GetGrain<IJobGrain>(jobId).Cancel();
+                }
+                catch (InvalidJobTransitionException)
+                {
+                    // Finished between the read and the cancel: nothing left to cancel.
+                }
+            });
         }
 
         return await Summarize(batch, TimeSpan.Zero);

@@ -6,15 +6,15 @@ namespace TurboDiffusion.Farm.Options;
 public sealed class AdmissionOptions
 {
     public const string Section = "Turbo:Admission";
-    public const int DefaultMaxQueuedPerPool = 100_000;
-    public const int DefaultMaxQueuedPerTenant = 20_000;
+    public const int DefaultMaxQueuedPerPool = 1_000_000;
+    public const int DefaultMaxQueuedPerTenant = 100_000;
     public const int DefaultMaxBatchItems = 10_000;
     public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>Queued jobs a pool holds at most.</summary>
     public int MaxQueuedPerPool { get; set; } = DefaultMaxQueuedPerPool;
 
-    /// <summary>Queued jobs one tenant may have in a pool (its quota).</summary>
+    /// <summary>Queued jobs one tenant may have in a pool (its quota): by default a studio's 100,000-prompt batch fits, and ten such tenants fill a pool.</summary>
     public int MaxQueuedPerTenant { get; set; } = DefaultMaxQueuedPerTenant;
 
     /// <summary>Items one batch may hold.</summary>

@@ -94,6 +94,23 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task Cancelling_a_batch_larger_than_one_read_cancels_every_queued_item_and_the_summary_counts_them()
+    {
+        await using var farm = await TestFarm.StartAsync(1, engine: null);
+        var items = Enumerable.Range(0, 2100).Select(i => Specs.Job(prompt: $"shot {i}")).ToList();
+        var summary = await farm.Client.SubmitBatchAsync(new BatchSpec("studio-a", [.. items]));
+        var batch = farm.Client.GetGrain<IBatchGrain>(summary.BatchId);
+
+        var canceled = await batch.Cancel();
+        var stored = await farm.Store.GetManyAsync([.. Enumerable.Range(0, 2100).Select(i => JobIds.ForBatchItem(summary.BatchId, i))], TestContext.Current.CancellationToken);
+
+        Assert.Equal(2100, summary.Counts[JobStatus.Queued]);
+        Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Canceled] = 2100 }, canceled.Counts.ToDictionary());
+        Assert.True(canceled.IsFinished);
+        Assert.All(stored, j => Assert.Equal(JobStatus.Canceled, j.Status));
+    }
+
+    [Fact]
     public async Task Resubmitting_with_the_same_key_answers_the_original_job_and_a_different_spec_conflicts()
     {
         await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine());
