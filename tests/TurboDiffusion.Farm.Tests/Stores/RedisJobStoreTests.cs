@@ -110,6 +110,62 @@ public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_finished_batch_job_takes_at_most_4_KB_of_redis_and_its_progress_stream_goes_soon_after()
+    {
+        const int Jobs = 400;
+        var redis = await RealServices.RedisAsync();
+        var options = Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix, FinishedJobTtl = TimeSpan.FromHours(1) });
+        var store = Create(redis, new FakeTimeProvider(T0));
+        var progress = new TurboDiffusion.Farm.Progress.RedisProgressLog(redis, options, new FakeTimeProvider(T0));
+        var batch = Specs.Unique("batch");
+        var prompt = string.Join(' ', Enumerable.Repeat("a red fox running through fresh snow at dawn, cinematic light,", 5));
+        await Task.WhenAll(Enumerable.Range(0, Jobs).Select(async i =>
+        {
+            var job = JobState.Submitted(JobIds.ForBatchItem(batch, i), Specs.Job(tenant: "studio-a", prompt: prompt), "default", batch, T0.AddMilliseconds(i));
+            await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+            var token = Guid.NewGuid();
+            var leased = job.Leased(new LeaseInfo(token, "worker-gpu-01", "silo-01", T0), T0);
+            await store.UpdateAsync(job, leased, TestContext.Current.CancellationToken);
+            var started = leased.Started(token, T0);
+            await store.UpdateAsync(leased, started, TestContext.Current.CancellationToken);
+            foreach (var (stage, total) in new[] { (JobStage.EncodingText, 1), (JobStage.Denoising, 4), (JobStage.Decoding, 21), (JobStage.Writing, 1), (JobStage.Uploading, 1) })
+            {
+                for (var done = 1; done <= Math.Min(total, 4); done++)
+                {
+                    await progress.AppendAsync(job.JobId, new JobProgress(stage, done, total, TimeSpan.FromSeconds(done)), TestContext.Current.CancellationToken);
+                }
+            }
+
+            var uploading = started.UploadStarted(token, T0);
+            await store.UpdateAsync(started, uploading, TestContext.Current.CancellationToken);
+            var artifact = new ArtifactRef("blob", "videos", $"studio-a/{job.JobId}/{token:N}/", "video.mp4", "video.json", 81, 2_345_678, token);
+            await store.UpdateAsync(uploading, uploading.Succeeded(token, artifact, T0), TestContext.Current.CancellationToken);
+        }));
+
+        // What stays for FinishedJobTtl is counted; a progress stream goes FinishedProgressTtl after its job finished.
+        var bytes = 0L;
+        var db = redis.GetDatabase();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var streams = new List<TimeSpan?>();
+        await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
+        {
+            if (key.ToString().StartsWith($"{prefix}progress:", StringComparison.Ordinal))
+            {
+                streams.Add(await db.KeyTimeToLiveAsync(key));
+                continue;
+            }
+
+            bytes += (long)await db.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0");
+        }
+
+        var perJob = bytes / (double)Jobs;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{perJob:F0} bytes of Redis per finished job");
+        Assert.Equal(Jobs, streams.Count);
+        Assert.All(streams, ttl => Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), RedisOptions.DefaultFinishedProgressTtl));
+        Assert.InRange(perJob, 500, 4096);
+    }
+
+    [Fact]
     public async Task An_unreachable_redis_fails_with_a_store_error_naming_the_key()
     {
         var options = ConfigurationOptions.Parse("127.0.0.1:1");

@@ -11,6 +11,7 @@ public sealed class RedisOptions
     public static readonly TimeSpan DefaultFinishedJobTtl = TimeSpan.FromDays(7);
     public const int DefaultProgressStreamLength = 1000;
     public static readonly TimeSpan DefaultProgressTtl = TimeSpan.FromDays(1);
+    public static readonly TimeSpan DefaultFinishedProgressTtl = TimeSpan.FromMinutes(10);
 
     /// <summary>A StackExchange.Redis configuration string, e.g. "redis:6379,password=...". Never logged.</summary>
     public string? ConnectionString { get; set; }
@@ -26,6 +27,13 @@ public sealed class RedisOptions
 
     /// <summary>How long a job's progress stream lives after its last event.</summary>
     public TimeSpan ProgressTtl { get; set; } = DefaultProgressTtl;
+
+    /// <summary>
+    /// How long a job's progress stream stays once the job has finished (never longer than <see cref="ProgressTtl"/>):
+    /// time for late watchers to read the last events. The job's record keeps its final progress for FinishedJobTtl;
+    /// the stream (about 5 KB however short) would otherwise more than double what a finished job costs.
+    /// </summary>
+    public TimeSpan FinishedProgressTtl { get; set; } = DefaultFinishedProgressTtl;
 }
 
 public sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
@@ -39,6 +47,7 @@ public sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
             .Range(nameof(options.FinishedJobTtl), options.FinishedJobTtl, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365))
             .Range(nameof(options.ProgressStreamLength), options.ProgressStreamLength, 10, 100_000)
             .Range(nameof(options.ProgressTtl), options.ProgressTtl, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30))
+            .Range(nameof(options.FinishedProgressTtl), options.FinishedProgressTtl, TimeSpan.FromSeconds(10), options.ProgressTtl)
             .Result();
     }
 }

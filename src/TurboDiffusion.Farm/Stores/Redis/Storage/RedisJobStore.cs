@@ -55,6 +55,7 @@ public sealed partial class RedisJobStore : IJobStore
         if ARGV[7] == '1' then
           redis.call('SREM', KEYS[4], ARGV[5])
           redis.call('EXPIRE', KEYS[1], ARGV[8])
+          redis.call('EXPIRE', KEYS[9], ARGV[10], 'LT')
           redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[6]) - tonumber(ARGV[8]) * 1000))
         end
         return {1, tonumber(ARGV[2])}
@@ -158,11 +159,11 @@ public sealed partial class RedisJobStore : IJobStore
             [
                 key, keys.Status(previous.Status), keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant),
                 job.BatchId is { } b ? keys.BatchJobs(b) : keys.NoBatch, job.BatchId is { } c ? keys.Batch(c) : keys.NoBatch,
-                job.BatchId is { } d ? keys.BatchCounts(d) : keys.NoBatchCounts,
+                job.BatchId is { } d ? keys.BatchCounts(d) : keys.NoBatchCounts, keys.Progress(job.JobId),
             ],
             [
                 expectedVersion, job.Version, job.Status.ToString(), Serialize(job), job.JobId, time.GetUtcNow().ToUnixTimeMilliseconds(),
-                job.Status.IsTerminal() ? "1" : "0", TtlSeconds, job.BatchId is null ? "0" : "1",
+                job.Status.IsTerminal() ? "1" : "0", TtlSeconds, job.BatchId is null ? "0" : "1", (long)options.FinishedProgressTtl.TotalSeconds,
             ])))!;
         switch ((long)result[0])
         {

@@ -15,7 +15,7 @@ namespace TurboDiffusion.Farm.Stores.Redis;
 /// <item><term>{p}batch:{batchId}</term><description>string: BatchState JSON, created with SET NX.</description></item>
 /// <item><term>{p}tenant:{tenant}:batches</term><description>sorted set of the tenant's batch ids (not parts of uploads) by creation (ms), FinishedJobTtl from the last.</description></item>
 /// <item><term>{p}webhook:{id}</term><description>string: a webhook delivery JSON; {p}webhooks:due (pending ids by next attempt, ms) and {p}job:{jobId}:webhooks (a job's delivery ids); see RedisWebhookOutbox.</description></item>
-/// <item><term>{p}progress:{jobId}</term><description>stream of progress events (XADD MAXLEN ~ ProgressStreamLength), ProgressTtl after the last event.</description></item>
+/// <item><term>{p}progress:{jobId}</term><description>stream of progress events (XADD MAXLEN ~ ProgressStreamLength), ProgressTtl after the last event, cut to FinishedProgressTtl when the job finishes.</description></item>
 /// </list>
 /// Index sets carry FinishedJobTtl refreshed on every write, so idle ones vanish; entries whose job record expired are
 /// removed when a listing meets them.
