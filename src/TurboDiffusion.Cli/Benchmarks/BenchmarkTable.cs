@@ -35,6 +35,20 @@ public static class BenchmarkTable
         Write(output, header, rows);
     }
 
+    public static void WriteBatch(TextWriter output, BatchBenchmarkResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        string[] header = ["jobs", "job state", "upload s", "first lease s", "summary p50 / p99 / max ms", "list s", "cancel s", "canceled", "Redis B/job", "managed MiB before / after upload", "peak working set MiB"];
+        var row = new[]
+        {
+            r.Jobs.ToString("N0"), r.JobState, r.UploadSeconds.ToString("F1"), r.FirstLeaseSeconds.ToString("F2"),
+            $"{r.SummaryP50Ms:F1} / {r.SummaryP99Ms:F1} / {r.SummaryMaxMs:F1}", r.ListingSeconds.ToString("F1"), r.CancelSeconds.ToString("F1"),
+            r.Canceled.ToString("N0"), r.RedisBytesPerJob is { } b ? b.ToString("N0") : "-",
+            $"{r.ProcessManagedMiBBefore:F0} / {r.ProcessManagedMiBAfterUpload:F0}", r.ProcessPeakWorkingSetMiB.ToString("F0"),
+        };
+        Write(output, header, [row]);
+    }
+
     public static void WriteAttention(TextWriter output, IReadOnlyList<AttentionTiming> timings)
     {
         string[] header = ["shape", "variant", "top-k", "median ms", "TFLOP/s", "x dense"];
