@@ -120,6 +120,29 @@ public sealed class TurboFarmClient : IDisposable
     public Task<Page<JobView>> ListBatchJobsAsync(string batchId, string? cursor, int limit, CancellationToken cancellationToken = default) =>
         ListBatchJobsAsync(batchId, new PageRequest(limit, cursor), cancellationToken);
 
+    /// <summary>
+    /// Every job of a batch in upload order, read a page of <paramref name="pageSize"/> jobs at a time as the sequence
+    /// is enumerated: at most one page is held, so a batch of 100,000 jobs streams in the memory of one page. The
+    /// gateway bounds the page size (1000 by default).
+    /// </summary>
+    public async IAsyncEnumerable<JobView> StreamBatchJobsAsync(string batchId, int pageSize = 1000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(batchId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        string? cursor = null;
+        do
+        {
+            var page = await ListBatchJobsAsync(batchId, cursor, pageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var job in page.Items)
+            {
+                yield return job;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
     public Task<BatchView> CancelBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         SendAsync<BatchView>(() => Request(HttpMethod.Post, $"v1/batches/{Uri.EscapeDataString(batchId)}/cancel"), cancellationToken);
 

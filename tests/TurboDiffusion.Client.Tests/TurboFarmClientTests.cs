@@ -107,6 +107,38 @@ public sealed class TurboFarmClientTests(SdkGateway gateway) : IDisposable
     }
 
     [Fact]
+    public async Task Streaming_a_batch_follows_the_cursor_one_page_at_a_time()
+    {
+        var handler = new FaultyHandler();
+        using var client = gateway.Client("sdk-g", handler);
+        var batch = await client.SubmitBatchAsync(Prompts(25, Token), cancellationToken: Token);
+        var pagesBefore = handler.Seen.Count;
+
+        var firstFew = new List<JobView>();
+        await foreach (var job in client.StreamBatchJobsAsync(batch.Id, pageSize: 10, Token))
+        {
+            firstFew.Add(job);
+            if (firstFew.Count == 3)
+            {
+                break;
+            }
+        }
+
+        var pagesForFirstFew = handler.Seen.Count - pagesBefore;
+        var all = new List<JobView>();
+        await foreach (var job in client.StreamBatchJobsAsync(batch.Id, pageSize: 10, Token))
+        {
+            all.Add(job);
+        }
+
+        Assert.Equal(1, pagesForFirstFew);
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"storyboard panel {i}"), all.Select(j => j.Prompt));
+        Assert.Equal(25, all.Select(j => j.Id).Distinct().Count());
+        var queries = handler.Seen.Skip(pagesBefore + 1).Select(r => r.RequestUri!.Query).ToList();
+        Assert.Equal(["?limit=10", "?limit=10&cursor=10", "?limit=10&cursor=20"], queries);
+    }
+
+    [Fact]
     public async Task Bad_input_throws_with_the_fields_named_and_cancel_is_answered()
     {
         using var client = gateway.Client("sdk-e");

@@ -23,14 +23,10 @@ public sealed class RenderTracker(TurboFarmClient client, string batchId, IReadO
     public async Task<bool> PollAsync(CancellationToken cancellationToken)
     {
         var jobs = new List<JobView>(Names.Count);
-        string? cursor = null;
-        do
+        await foreach (var job in client.StreamBatchJobsAsync(batchId, PageSize, cancellationToken).ConfigureAwait(false))
         {
-            var page = await client.ListBatchJobsAsync(batchId, cursor, PageSize, cancellationToken).ConfigureAwait(false);
-            jobs.AddRange(page.Items);
-            cursor = page.NextCursor;
+            jobs.Add(job);
         }
-        while (cursor is not null);
 
         Jobs = jobs;
         for (var i = 0; i < jobs.Count; i++)

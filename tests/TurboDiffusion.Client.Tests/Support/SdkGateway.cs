@@ -5,7 +5,7 @@ namespace TurboDiffusion.Client.Tests.Support;
 /// <summary>One real gateway (silo, simulated worker, Kestrel on loopback) for the SDK tests; batch parts of 100 items.</summary>
 public sealed class SdkGateway : IAsyncLifetime
 {
-    public static readonly string[] Tenants = ["sdk-a", "sdk-b", "sdk-c", "sdk-d", "sdk-e", "sdk-f"];
+    public static readonly string[] Tenants = ["sdk-a", "sdk-b", "sdk-c", "sdk-d", "sdk-e", "sdk-f", "sdk-g"];
 
     private GatewayHost? host;
 

@@ -5,7 +5,7 @@ using TurboDiffusion.Client.Models;
 
 namespace TurboDiffusion.Cli.Commands.Remote;
 
-/// <summary><c>turbo status [JOB_ID]</c>: one job in detail, or the tenant's latest jobs.</summary>
+/// <summary><c>turbo status [JOB_ID]</c>: one job in detail, or the tenant's latest jobs; <c>turbo status --batch ID</c>: a batch (see <see cref="BatchStatus"/>).</summary>
 public static class StatusCommand
 {
     public static Command Create(Func<IConfigurationRoot> configuration)
@@ -13,12 +13,34 @@ public static class StatusCommand
         var connection = new GatewayConnection();
         var id = new Argument<string?>("job-id") { Description = "The job; leave out to list your latest jobs.", Arity = ArgumentArity.ZeroOrOne };
         var limit = new Option<int>("--limit") { Description = "Jobs to list.", DefaultValueFactory = _ => 20 };
-        var command = new Command("status", "Show a job (parameters, progress, timings, attempts), or list your latest jobs.") { id, limit };
+        var batch = new Option<string?>("--batch") { Description = "A batch: its jobs per status, how many finish per minute and when the rest will be done." };
+        var watch = new Option<bool>("--watch") { Description = "With --batch: look again every --interval until the batch finishes, the pace measured from the first look." };
+        var interval = new Option<int>("--interval") { Description = "Seconds between looks with --watch.", DefaultValueFactory = _ => 10 };
+        var command = new Command("status", "Show a job (parameters, progress, timings, attempts), a batch (counts, pace, ETA), or list your latest jobs.")
+        {
+            id, limit, batch, watch, interval,
+        };
         connection.AddTo(command);
         command.SetAction((parse, cancellationToken) => GatewayConnection.RunAsync(parse.InvocationConfiguration.Error, async () =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             using var client = connection.Connect(parse, configuration());
+            if (parse.GetValue(batch) is { } batchId)
+            {
+                if (parse.GetValue(id) is not null)
+                {
+                    throw new ArgumentException("Give either a JOB_ID or --batch BATCH_ID, not both.");
+                }
+
+                if (parse.GetValue(interval) < 1)
+                {
+                    throw new ArgumentException($"--interval {parse.GetValue(interval)} is below 1 second; give the seconds between looks.");
+                }
+
+                var every = parse.GetValue(watch) ? TimeSpan.FromSeconds(parse.GetValue(interval)) : (TimeSpan?)null;
+                return await BatchStatus.ShowAsync(client, batchId, every, stdout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+
             if (parse.GetValue(id) is not { } jobId)
             {
                 var page = await client.ListAsync(page: new PageRequest(parse.GetValue(limit)), cancellationToken: cancellationToken).ConfigureAwait(false);
