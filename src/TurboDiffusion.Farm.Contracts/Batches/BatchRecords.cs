@@ -43,3 +43,10 @@ public sealed record BatchSummary(
 
     public bool IsFinished => Rejected == 0 && Finished == Total;
 }
+
+/// <summary>A slice of a batch's item job ids in upload order, with whose batch it is and how many items it has.</summary>
+[GenerateSerializer, Immutable, Alias("turbo.BatchJobSlice.v1")]
+public sealed record BatchJobSlice(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] int Total,
+    [property: Id(2)] ImmutableArray<string> JobIds);

@@ -17,4 +17,11 @@ public interface IBatchGrain : IGrainWithStringKey
 
     /// <summary>Cancels every item that has not finished.</summary>
     Task<BatchSummary> Cancel();
+
+    /// <summary>
+    /// Up to <paramref name="count"/> item job ids from <paramref name="offset"/> in upload order, with the batch's
+    /// tenant and size: a page of a large batch without reading its whole record.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The batch does not exist.</exception>
+    Task<BatchJobSlice> GetJobIds(int offset, int count);
 }

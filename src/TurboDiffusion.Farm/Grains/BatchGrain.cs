@@ -120,6 +120,15 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
         return await Summarize(batch, TimeSpan.Zero);
     }
 
+    public Task<BatchJobSlice> GetJobIds(int offset, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var batch = Current();
+        var start = Math.Min(offset, batch.JobIds.Length);
+        return Task.FromResult(new BatchJobSlice(batch.Tenant, batch.JobIds.Length, batch.JobIds.Slice(start, Math.Min(count, batch.JobIds.Length - start))));
+    }
+
     private BatchState Current() => state ?? throw new KeyNotFoundException($"Batch {BatchId} does not exist (never submitted, or its record expired).");
 
     private async Task<BatchSummary> Summarize(BatchState batch, TimeSpan retryAfter)

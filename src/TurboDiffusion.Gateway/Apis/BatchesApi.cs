@@ -135,14 +135,12 @@ public static class BatchesApi
     public static async Task<Ok<BatchView>> GetBatch(string id, ClaimsPrincipal user, FarmAccess farm)
     {
         ArgumentNullException.ThrowIfNull(farm);
-        await VisibleBatchAsync(id, Caller.From(user), farm);
-        return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).GetSummary()));
+        return TypedResults.Ok(JobViewMapper.ToView(await VisibleSummaryAsync(id, Caller.From(user), farm)));
     }
 
     public static async Task<Ok<Page<JobView>>> ListBatchJobs(string id, ClaimsPrincipal user, FarmAccess farm, int? limit = null, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(farm);
-        var batch = await VisibleBatchAsync(id, Caller.From(user), farm);
         var problems = new List<string>();
         var window = Paging.BatchJobs.Window(new PageRequest(limit, cursor), problems);
         if (problems.Count > 0)
@@ -150,16 +148,17 @@ public static class BatchesApi
             throw new InvalidJobSpecException(problems);
         }
 
-        var ids = batch.JobIds.Skip((int)Math.Min(window.Position, batch.JobIds.Length)).Take(window.Limit).ToList();
-        var jobs = await farm.WithLatestProgressAsync(await farm.Store.GetManyAsync(ids));
-        var next = window.Position + ids.Count;
-        return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], Paging.CursorAt(next < batch.JobIds.Length ? next : null)));
+        var caller = Caller.From(user);
+        var slice = await Visible(id, caller, () => farm.Grains.GetGrain<IBatchGrain>(id).GetJobIds((int)Math.Min(window.Position, int.MaxValue), window.Limit), s => s.Tenant);
+        var jobs = await farm.WithLatestProgressAsync(await farm.Store.GetManyAsync(slice.JobIds));
+        var next = window.Position + slice.JobIds.Length;
+        return TypedResults.Ok(new Page<JobView>([.. jobs.Select(JobViewMapper.ToView)], Paging.CursorAt(next < slice.Total ? next : null)));
     }
 
     public static async Task<Ok<BatchView>> CancelBatch(string id, ClaimsPrincipal user, FarmAccess farm)
     {
         ArgumentNullException.ThrowIfNull(farm);
-        await VisibleBatchAsync(id, Caller.From(user), farm);
+        await VisibleSummaryAsync(id, Caller.From(user), farm);
         return TypedResults.Ok(JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(id).Cancel()));
     }
 
@@ -192,6 +191,27 @@ public static class BatchesApi
         return why;
     }
 
-    private static async Task<BatchState> VisibleBatchAsync(string id, Caller caller, FarmAccess farm) =>
-        await farm.Store.GetBatchAsync(id) is { } batch && caller.CanSee(batch.Tenant) ? batch : throw new BatchNotFoundException(id);
+    /// <summary>The batch's summary from its grain, which keeps the batch in memory (O(1) however large the batch); another tenant's batch is not found.</summary>
+    private static Task<BatchSummary> VisibleSummaryAsync(string id, Caller caller, FarmAccess farm) =>
+        Visible(id, caller, () => farm.Grains.GetGrain<IBatchGrain>(id).GetSummary(), s => s.Tenant);
+
+    private static async Task<T> Visible<T>(string id, Caller caller, Func<Task<T>> read, Func<T, string> tenantOf)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new BatchNotFoundException(id);
+        }
+
+        T answer;
+        try
+        {
+            answer = await read();
+        }
+        catch (KeyNotFoundException)
+        {
+            throw new BatchNotFoundException(id);
+        }
+
+        return caller.CanSee(tenantOf(answer)) ? answer : throw new BatchNotFoundException(id);
+    }
 }
