@@ -192,7 +192,7 @@ public static class BatchesApi
     }
 
     /// <summary>The batch's summary from its grain, which keeps the batch in memory (O(1) however large the batch); another tenant's batch is not found.</summary>
-    private static Task<BatchSummary> VisibleSummaryAsync(string id, Caller caller, FarmAccess farm) =>
+    internal static Task<BatchSummary> VisibleSummaryAsync(string id, Caller caller, FarmAccess farm) =>
         Visible(id, caller, () => farm.Grains.GetGrain<IBatchGrain>(id).GetSummary(), s => s.Tenant);
 
     private static async Task<T> Visible<T>(string id, Caller caller, Func<Task<T>> read, Func<T, string> tenantOf)

@@ -82,15 +82,28 @@ public static class OverviewApi
         }
     }
 
+    /// <summary>The batch the dashboard filters on, from its grain (a large batch's record is not read every tick); null when not visible.</summary>
+    private static async Task<BatchSummary?> FilteredBatchAsync(Caller caller, FarmAccess farm, string batchId)
+    {
+        try
+        {
+            return await BatchesApi.VisibleSummaryAsync(batchId, caller, farm);
+        }
+        catch (BatchNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<OverviewView> BuildAsync(Caller caller, FarmAccess farm, SchedulerOptions scheduler, string? tenant, string? status, string? batchId)
     {
         var pools = WorkersApi.PoolsAsync(farm, scheduler);
         var workers = WorkersApi.WorkersAsync(caller, farm, scheduler);
         var jobs = await JobsApi.ListAsync(caller, farm, tenant, status, batchId, new PageRequest(JobsShown));
         var batches = (await BatchesApi.ListAsync(caller, farm, tenant, new PageRequest(BatchesShown))).Items.ToList();
-        if (batchId is not null && batches.All(b => b.Id != batchId) && await farm.Store.GetBatchAsync(batchId) is { } filtered && caller.CanSee(filtered.Tenant))
+        if (batchId is not null && batches.All(b => b.Id != batchId) && await FilteredBatchAsync(caller, farm, batchId) is { } filtered)
         {
-            batches.Insert(0, JobViewMapper.ToView(await farm.Grains.GetGrain<IBatchGrain>(batchId).GetSummary()));
+            batches.Insert(0, JobViewMapper.ToView(filtered));
         }
 
         return new OverviewView(await pools, await workers, jobs.Items, batches, farm.Time.GetUtcNow());
