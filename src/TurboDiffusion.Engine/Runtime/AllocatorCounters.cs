@@ -17,6 +17,7 @@ public static unsafe class AllocatorCounters
     public const int AbiVersion = 3;
 
     private static readonly Lock Gate = new();
+    private static readonly HashSet<int> Touched = [];
     private static Entries? entries;
     private static double? fraction;
     private static string status = "not loaded: the engine runtime has not started";
@@ -37,6 +38,7 @@ public static unsafe class AllocatorCounters
         }
 
         AllocatorMemory memory;
+        Touch(device);
         Check(bound.Stats(device, &memory), "reading the allocator's counters");
         return memory;
     }
@@ -46,6 +48,7 @@ public static unsafe class AllocatorCounters
     {
         if (entries is { } bound)
         {
+            Touch(device);
             Check(bound.ResetPeak(device), "resetting the peaks");
         }
     }
@@ -64,6 +67,7 @@ public static unsafe class AllocatorCounters
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(share, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(share, 1);
         var bound = entries ?? throw new InvalidOperationException($"Capping device memory needs {FileName}: {status}");
+        Touch(device);
         Check(bound.SetFraction(device, share), "capping device memory");
         fraction = share < 1 ? share : null;
     }
@@ -149,6 +153,21 @@ public static unsafe class AllocatorCounters
                 (delegate* unmanaged<IntPtr, int>)NativeLibrary.GetExport(handle, "turbo_side_stream_join"),
                 (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(handle, "turbo_side_stream_close"));
             status = $"{path} (ABI {version})";
+        }
+    }
+
+    /// <summary>
+    /// libtorch sets a device's allocator up on its first allocation there, and refuses to read or cap it before: a
+    /// process that asks first (a benchmark capping the card before it loads anything) gets it set up here.
+    /// </summary>
+    private static void Touch(int device)
+    {
+        lock (Gate)
+        {
+            if (Touched.Add(device))
+            {
+                using var first = TorchSharp.torch.empty(1, device: new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA, device));
+            }
         }
     }
 
