@@ -49,6 +49,13 @@ public sealed record JobView
     /// <summary>The stored result once the job succeeded.</summary>
     public ArtifactView? Artifact { get; init; }
 
+    /// <summary>
+    /// Why a queued job still waits, in one sentence (on <c>GET /v1/jobs/{id}</c> only, not in listings): e.g. "12 jobs
+    /// ahead in pool 'default', 3 of 3 workers that can render wan-14b at 720p busy", or "no worker of pool 'default'
+    /// has the device memory to render wan-14b at 720p (...)".
+    /// </summary>
+    public string? WaitingReason { get; init; }
+
     [JsonIgnore]
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Canceled or JobStatus.Expired;
 }

@@ -27,4 +27,11 @@ public interface ISchedulerGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<QueueSnapshot> GetSnapshot();
+
+    /// <summary>
+    /// Why a queued job still waits, in one sentence: the jobs ahead of it and how many of the workers that can render
+    /// it are busy, or that no worker of the pool has the device memory for its model at its resolution, or that no
+    /// worker serves the pool. Null when the job is not queued in this pool.
+    /// </summary>
+    Task<string?> WaitingReason(string jobId);
 }

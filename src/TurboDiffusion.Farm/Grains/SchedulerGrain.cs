@@ -30,6 +30,7 @@ internal sealed partial class SchedulerGrain(
 {
     private readonly PoolQueue queue = new(schedulerOptions.Value);
     private readonly LeaseTable leases = new();
+    private readonly WorkerSightings workers = new();
 
     private string Pool => this.GetPrimaryKeyString();
 
@@ -95,6 +96,7 @@ internal sealed partial class SchedulerGrain(
     public async Task<JobLease?> LeaseNext(LeaseRequest request)
     {
         var started = Stopwatch.GetTimestamp();
+        workers.Saw(request, time.GetUtcNow());
         while (true)
         {
             var now = time.GetUtcNow();
@@ -167,6 +169,9 @@ internal sealed partial class SchedulerGrain(
         leases.MarkCancelRequested(jobId);
         return Task.CompletedTask;
     }
+
+    public Task<string?> WaitingReason(string jobId) =>
+        Task.FromResult(queue.Find(jobId) is { } ticket ? workers.WhyWaiting(Pool, ticket, queue.CountAhead(ticket), leases.Workers, time.GetUtcNow()) : null);
 
     public Task<QueueSnapshot> GetSnapshot() => Task.FromResult(queue.Snapshot(Pool, leases.Count, time.GetUtcNow()));
 

@@ -12,6 +12,9 @@ internal sealed class LeaseTable
 
     public int Count => leases.Count;
 
+    /// <summary>The workers holding a lease now.</summary>
+    public IReadOnlySet<string> Workers => leases.Values.Select(l => l.WorkerId).ToHashSet(StringComparer.Ordinal);
+
     public void Add(ActiveLease lease) => leases[lease.JobId] = lease;
 
     public bool TryGet(string jobId, Guid token, out ActiveLease lease)

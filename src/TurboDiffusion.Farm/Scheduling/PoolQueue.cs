@@ -29,6 +29,12 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
     public bool Contains(string jobId) => tickets.ContainsKey(jobId);
 
+    /// <summary>The queued ticket of <paramref name="jobId"/>, or null when it is not queued here.</summary>
+    public QueueTicket? Find(string jobId) => tickets.GetValueOrDefault(jobId);
+
+    /// <summary>Tickets submitted before <paramref name="ticket"/>, which run before it at equal priority (O(queued)).</summary>
+    public int CountAhead(QueueTicket ticket) => tickets.Values.Count(t => Oldest.Compare(t, ticket) < 0);
+
     public int CountOf(string tenant) => tenants.TryGetValue(tenant, out var queue) ? queue.Count : 0;
 
     /// <summary>Adds a ticket (a repeat of a queued job id replaces nothing).</summary>

@@ -117,7 +117,11 @@ public static class JobsApi
     public static async Task<Ok<JobView>> GetJob(string id, ClaimsPrincipal user, FarmAccess farm)
     {
         ArgumentNullException.ThrowIfNull(farm);
-        return TypedResults.Ok(JobViewMapper.ToView(await farm.VisibleJobAsync(id, Caller.From(user))));
+        var job = await farm.VisibleJobAsync(id, Caller.From(user));
+        var view = JobViewMapper.ToView(job);
+        return TypedResults.Ok(job.Status == Farm.Contracts.JobStatus.Queued
+            ? view with { WaitingReason = await farm.Grains.GetGrain<ISchedulerGrain>(job.Pool).WaitingReason(job.JobId) }
+            : view);
     }
 
     public static async Task<Ok<JobView>> CancelJob(string id, ClaimsPrincipal user, FarmAccess farm)

@@ -209,4 +209,28 @@ public sealed class SchedulingTests
         Assert.All(done.Where(j => j.Spec.Resolution == JobResolution.P720), j => Assert.DoesNotContain(j.Attempts, a => a.WorkerId == smallWorker));
         Assert.All(done, j => Assert.Single(j.Attempts));
     }
+
+    [Fact]
+    public async Task A_queued_job_says_why_it_waits_and_names_a_resolution_no_worker_can_render()
+    {
+        await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine
+        {
+            StepTime = TimeSpan.FromMilliseconds(10),
+            Servable = _ => [VideoResolution.P144, VideoResolution.P480],
+            Behavior = (request, _) => request.Prompt == BlockerPrompt ? SimulatedBehavior.Hang : SimulatedBehavior.Succeed,
+        }, new Dictionary<string, string?> { ["Turbo:Worker:Preload:0"] = "tiny" });
+        var scheduler = farm.Scheduler();
+        var tooLarge = await farm.SubmitAsync(Specs.Job(key: "hd") with { Resolution = JobResolution.P720 });
+        var blocker = await BlockAsync(farm);
+        var behind = await farm.SubmitAsync(Specs.Job(key: "behind"));
+
+        var waiting = await scheduler.WaitingReason(behind.JobId);
+        var refused = await scheduler.WaitingReason(tooLarge.JobId);
+        var running = await scheduler.WaitingReason(blocker.JobId);
+
+        Assert.Equal("1 job ahead in pool 'default', 1 of 1 worker that can render tiny at 480p busy", waiting);
+        Assert.StartsWith("no worker of pool 'default' has the device memory to render tiny at 720p (", refused, StringComparison.Ordinal);
+        Assert.Contains("up to 144p, 480p", refused, StringComparison.Ordinal);
+        Assert.Null(running);
+    }
 }

@@ -65,6 +65,11 @@ public static class StatusCommand
         output.WriteLine($"job {job.Id} ({job.Tenant}{(job.BatchId is null ? "" : $", batch {job.BatchId}")}): {RenderProgress.Describe(job)}");
         output.WriteLine($"  prompt: {job.Prompt}");
         output.WriteLine($"  {job.Model}, {WireNames.Of(job.Resolution)} {WireNames.Of(job.AspectRatio)}, {job.Frames} frames, {job.Steps} steps, seed {job.Seed}, priority {WireNames.Of(job.Priority)}, pool {job.Pool}");
+        if (job.WaitingReason is { } reason)
+        {
+            output.WriteLine($"  waiting: {reason}");
+        }
+
         var t = job.Timings;
         output.WriteLine($"  submitted {t.SubmittedAt:u}; queued {Seconds(t.QueuedAt, t.LeasedAt)}; running {Seconds(t.StartedAt, t.UploadStartedAt ?? t.FinishedAt)}; uploading {Seconds(t.UploadStartedAt, t.FinishedAt)}");
         foreach (var attempt in job.Attempts)
