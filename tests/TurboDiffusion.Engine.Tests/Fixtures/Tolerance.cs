@@ -10,7 +10,7 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
 
     /// <summary>
     /// Reads a manifest's tolerance text: "max_abs &lt;= 5e-5 and rel_l2 &lt;= 5e-6"; "exact" (with or without a remark in
-    /// parentheses) is max_abs 0; "relative 1e-6" is rel_l2.
+    /// parentheses) is max_abs 0; "relative 1e-6" and "1e-12 relative" are rel_l2.
     /// Where the text gives one bound per kind of comparison, "max_abs &lt;= 1e-14 (schedule) / 1e-12 (trajectories)",
     /// <paramref name="kind"/> picks one ("schedule"); leaving it out then is an error, never the first bound.
     /// </summary>
@@ -23,8 +23,8 @@ public sealed partial record Tolerance(double? MaxAbs, double? RelL2, string Sou
             return new Tolerance(0, null, text);
         }
 
-        // "relative 1e-6" (the intermediates' wording) bounds the same norm ratio as rel_l2.
-        var relative = Regex.Match(text, $@"^\s*relative\s+(?<value>{Number})");
+        // "relative 1e-6" (the intermediates' wording) and "1e-12 relative" (int8_linear's) bound the same norm ratio as rel_l2.
+        var relative = Regex.Match(text, $@"^\s*(?:relative\s+(?<value>{Number})|(?<value>{Number})\s+relative\b)");
         var relL2 = Bound(text, "rel_l2", kind) ?? (relative.Success ? ValueOf(relative) : null);
         var tolerance = new Tolerance(Bound(text, "max_abs", kind), relL2, text);
         return tolerance.MaxAbs is null && tolerance.RelL2 is null

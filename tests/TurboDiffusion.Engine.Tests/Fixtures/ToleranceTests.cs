@@ -51,6 +51,17 @@ public sealed class ToleranceTests
         Assert.Equal(0.0, Tolerance.Parse(text).MaxAbs);
     }
 
+    [Theory]
+    [InlineData("relative 1e-6")]
+    [InlineData("1e-6 relative for a float64 implementation")]
+    public void Relative_is_a_rel_l2_bound_before_or_after_its_value(string text)
+    {
+        var tolerance = Tolerance.Parse(text);
+
+        Assert.Equal(1e-6, tolerance.RelL2);
+        Assert.Null(tolerance.MaxAbs);
+    }
+
     [Fact]
     public void Exact_inside_a_sentence_is_not_a_bound()
     {

@@ -1,0 +1,81 @@
+using TurboDiffusion.Engine.Checkpoints;
+using static TorchSharp.torch;
+
+namespace TurboDiffusion.Engine.Models.Int8;
+
+/// <summary>
+/// TurboDiffusion's W8A8 Linear: int8 weight [N, K] with fp32 tile scales [⌈N/128⌉, K/128] and a bf16 bias [N].
+/// Forward quantizes the bf16 activation [..., K] with the same <see cref="BlockwiseInt8"/> rule, runs
+/// <see cref="Int8Gemm"/>, rounds to bf16 and then adds the bias in bf16: out = bf16(bf16(acc) + bias), as the official
+/// Int8Linear returns it.
+/// </summary>
+internal sealed class Int8Linear : IDisposable
+{
+    private readonly Tensor weight;
+    private readonly Tensor scale;
+    private readonly Tensor? bias;
+
+    private Int8Linear(string layer, Tensor weight, Tensor scale, Tensor? bias)
+    {
+        // The official quant kernel pads rows to a multiple of 128 and its GEMM rejects any other K (leaving zeros).
+        if (weight.shape[1] % BlockwiseInt8.Tile != 0)
+        {
+            throw new ArgumentException(
+                $"{layer}: W8A8 needs in_features to be a multiple of {BlockwiseInt8.Tile}, got {weight.shape[1]} (weight [{string.Join(", ", weight.shape)}])");
+        }
+
+        // The official Int8Linear keeps its bias as a bf16 buffer and adds it to the bf16 GEMM output.
+        if (bias is not null && bias.dtype != ScalarType.BFloat16)
+        {
+            throw new ArgumentException($"{layer}: expected a BFloat16 bias, got {bias.dtype}");
+        }
+
+        Layer = layer;
+        this.weight = weight;
+        this.scale = scale;
+        this.bias = bias;
+    }
+
+    public string Layer { get; }
+
+    public long InFeatures => weight.shape[1];
+
+    public long OutFeatures => weight.shape[0];
+
+    /// <summary>Quantizes a bf16 weight [N, K]; the layer owns the tensors it makes and the <paramref name="bias"/> it is given.</summary>
+    public static Int8Linear Quantize(string layer, Tensor weight, Tensor? bias)
+    {
+        var (values, scale) = BlockwiseInt8.Quantize(weight);
+        return new Int8Linear(layer, values, scale, bias);
+    }
+
+    /// <summary>A layer over a <c>-quant</c> checkpoint's tensors, which it takes over.</summary>
+    public static Int8Linear FromCheckpoint(QuantizedLinearWeight stored) =>
+        new(stored.Layer, stored.Int8Weight, stored.Scale, stored.Bias);
+
+    /// <summary>x bf16 [..., K] → bf16 [..., N].</summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (x.shape[^1] != InFeatures)
+        {
+            throw new ArgumentException($"{Layer}: expected [..., {InFeatures}] input, got [{string.Join(", ", x.shape)}]", nameof(x));
+        }
+
+        using var scope = NewDisposeScope();
+        var (values, xScale) = BlockwiseInt8.Quantize(x.reshape(-1, InFeatures));
+        var y = Int8Gemm.Accumulate(values, xScale, weight, scale).to(ScalarType.BFloat16);
+        if (bias is not null)
+        {
+            y = y + bias;
+        }
+
+        return y.view([.. x.shape[..^1], OutFeatures]).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        weight.Dispose();
+        scale.Dispose();
+        bias?.Dispose();
+    }
+}
