@@ -6,7 +6,8 @@ namespace TurboDiffusion.Engine.Checkpoints;
 /// <summary>
 /// A Wan DiT checkpoint in any supported layout (<see cref="WanCheckpointLayout"/>), read under the official Wan
 /// key names and shapes of <c>diffusion_pytorch_model.safetensors</c>. <see cref="Names"/> are the dense model's
-/// tensors; SLA projections and the int8 form of W8A8 layers are offered beside them.
+/// tensors; SLA projections and the int8 form of W8A8 layers (<c>&lt;layer&gt;.int8_weight</c>, <c>&lt;layer&gt;.scale</c>)
+/// are offered beside them.
 /// </summary>
 public sealed class WanCheckpoint : ITensorReader
 {
@@ -54,11 +55,14 @@ public sealed class WanCheckpoint : ITensorReader
         }
     }
 
-    public bool Contains(string name) => map.Dense.ContainsKey(name) || map.Sla.ContainsKey(name);
+    public bool Contains(string name) => map.Dense.ContainsKey(name) || map.Sla.ContainsKey(name) || map.Int8.ContainsKey(name);
 
     public TensorInfo Info(string name) => Canonical(name).Info;
 
-    /// <summary>Reads a dense or SLA tensor by official name; a W8A8 weight is dequantized (fp32 unless <paramref name="type"/> says otherwise).</summary>
+    /// <summary>
+    /// Reads a dense, SLA or int8 tensor by name; a W8A8 weight read as <c>&lt;layer&gt;.weight</c> is dequantized (fp32
+    /// unless <paramref name="type"/> says otherwise).
+    /// </summary>
     public Tensor Load(string name, ScalarType? type = null, Device? device = null) => Canonical(name).Load(stored, type, device);
 
     /// <summary>The int8 weight, tile scales and bias of a W8A8 layer, as stored, on <paramref name="device"/>.</summary>
@@ -76,7 +80,7 @@ public sealed class WanCheckpoint : ITensorReader
     public void Dispose() => stored.Dispose();
 
     private CanonicalTensor Canonical(string name) =>
-        map.Dense.GetValueOrDefault(name) ?? map.Sla.GetValueOrDefault(name)
+        map.Dense.GetValueOrDefault(name) ?? map.Sla.GetValueOrDefault(name) ?? map.Int8.GetValueOrDefault(name)
         ?? throw new CheckpointException(Path, name, $"not in this {Layout} checkpoint ({map.Dense.Count} tensors; e.g. {string.Join(", ", Names.Take(5))})");
 
     private static string Resolve(string path)

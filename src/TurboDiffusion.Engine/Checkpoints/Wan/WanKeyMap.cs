@@ -20,6 +20,9 @@ internal sealed class WanKeyMap
 
     public OrderedDictionary<string, QuantizedLayer> Quantized { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The int8 weights and tile scales of <see cref="Quantized"/>, as stored, under unwrapped names.</summary>
+    public OrderedDictionary<string, CanonicalTensor> Int8 { get; } = new(StringComparer.Ordinal);
+
     public static WanKeyMap Build(ITensorReader stored)
     {
         var names = Unwrap(stored);
@@ -82,6 +85,8 @@ internal sealed class WanKeyMap
 
         var source = new QuantizedLayer(layer, int8Name, scaleName, names.GetValueOrDefault(layer + ".bias"));
         Quantized[layer] = source;
+        Int8[int8.Name] = new StoredTensor(int8Name, int8);
+        Int8[layer + WanKeyRules.ScaleSuffix] = new StoredTensor(scaleName, scale with { Name = layer + WanKeyRules.ScaleSuffix });
         Add(stored, new DequantizedTensor(source, new TensorInfo(layer + ".weight", ScalarType.Float32, int8.Shape)));
     }
 

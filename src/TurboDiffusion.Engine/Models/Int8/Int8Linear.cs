@@ -1,15 +1,17 @@
-using TurboDiffusion.Engine.Checkpoints;
+using TurboDiffusion.Engine.Checkpoints.Wan;
+using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Models.Weights;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Models.Int8;
 
 /// <summary>
-/// TurboDiffusion's W8A8 Linear: int8 weight [N, K] with fp32 tile scales [⌈N/128⌉, K/128] and a bf16 bias [N].
-/// Forward quantizes the bf16 activation [..., K] with the same <see cref="BlockwiseInt8"/> rule, runs
-/// <see cref="Int8Gemm"/>, rounds to bf16 and then adds the bias in bf16: out = bf16(bf16(acc) + bias), as the official
-/// Int8Linear returns it.
+/// TurboDiffusion's W8A8 Linear over int8 weight [N, K], fp32 tile scales [⌈N/128⌉, K/128] and a bf16 bias [N],
+/// owned by whoever made them (a model's <see cref="WeightSet"/>). Forward quantizes the activation [..., K], cast to
+/// bf16, with the same <see cref="BlockwiseInt8"/> rule, runs <see cref="Int8Gemm"/>, rounds to bf16 and then adds
+/// the bias in bf16: out = bf16(bf16(acc) + bias), as the official Int8Linear returns it.
 /// </summary>
-internal sealed class Int8Linear : IDisposable
+internal sealed class Int8Linear : IWanLinear
 {
     private readonly Tensor weight;
     private readonly Tensor scale;
@@ -42,18 +44,23 @@ internal sealed class Int8Linear : IDisposable
 
     public long OutFeatures => weight.shape[0];
 
-    /// <summary>Quantizes a bf16 weight [N, K]; the layer owns the tensors it makes and the <paramref name="bias"/> it is given.</summary>
+    /// <summary>Quantizes a bf16 weight [N, K]; the caller's dispose scope owns the int8 weight and scales.</summary>
     public static Int8Linear Quantize(string layer, Tensor weight, Tensor? bias)
     {
         var (values, scale) = BlockwiseInt8.Quantize(weight);
         return new Int8Linear(layer, values, scale, bias);
     }
 
-    /// <summary>A layer over a <c>-quant</c> checkpoint's tensors, which it takes over.</summary>
-    public static Int8Linear FromCheckpoint(QuantizedLinearWeight stored) =>
-        new(stored.Layer, stored.Int8Weight, stored.Scale, stored.Bias);
+    /// <summary>Reads <c>{name}.int8_weight</c> [out, in] and <c>{name}.scale</c> as stored, and <c>{name}.bias</c> [out] as bf16.</summary>
+    public static Int8Linear Load(WeightLoader weights, string name, long inFeatures, long outFeatures)
+    {
+        var weight = weights.Load(name + WanKeyRules.Rule(WanKeyRuleKind.QuantizedLinear).Pattern, [outFeatures, inFeatures], ScalarType.Int8);
+        var scale = weights.Load(
+            name + WanKeyRules.ScaleSuffix, [BlockwiseInt8.Tiles(outFeatures), BlockwiseInt8.Tiles(inFeatures)], ScalarType.Float32);
+        return new Int8Linear(weights.Key(name), weight, scale, weights.Load($"{name}.bias", [outFeatures], ScalarType.BFloat16));
+    }
 
-    /// <summary>x bf16 [..., K] → bf16 [..., N].</summary>
+    /// <summary>x [..., K] → bf16 [..., N].</summary>
     public Tensor Forward(Tensor x)
     {
         if (x.shape[^1] != InFeatures)
@@ -62,7 +69,7 @@ internal sealed class Int8Linear : IDisposable
         }
 
         using var scope = NewDisposeScope();
-        var (values, xScale) = BlockwiseInt8.Quantize(x.reshape(-1, InFeatures));
+        var (values, xScale) = BlockwiseInt8.Quantize(x.to(ScalarType.BFloat16).reshape(-1, InFeatures));
         var y = Int8Gemm.Accumulate(values, xScale, weight, scale).to(ScalarType.BFloat16);
         if (bias is not null)
         {
@@ -70,12 +77,5 @@ internal sealed class Int8Linear : IDisposable
         }
 
         return y.view([.. x.shape[..^1], OutFeatures]).MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        weight.Dispose();
-        scale.Dispose();
-        bias?.Dispose();
     }
 }

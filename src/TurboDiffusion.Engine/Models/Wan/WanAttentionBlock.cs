@@ -22,15 +22,15 @@ internal sealed class WanAttentionBlock
     private readonly WanLayerNorm norm3;
     private readonly WanCrossAttention crossAttn;
     private readonly WanLayerNorm norm2;
-    private readonly WanLinear ffn0;
-    private readonly WanLinear ffn2;
+    private readonly IWanLinear ffn0;
+    private readonly IWanLinear ffn2;
     private readonly IWanBlockOps ops;
     private readonly string name;
     private readonly ScalarType streamType;
 
     private WanAttentionBlock(
         string name, ScalarType streamType, Tensor modulation, WanLayerNorm norm1, WanSelfAttention selfAttn,
-        WanLayerNorm norm3, WanCrossAttention crossAttn, WanLayerNorm norm2, WanLinear ffn0, WanLinear ffn2, IWanBlockOps ops)
+        WanLayerNorm norm3, WanCrossAttention crossAttn, WanLayerNorm norm2, IWanLinear ffn0, IWanLinear ffn2, IWanBlockOps ops)
     {
         (this.name, this.streamType, this.modulation) = (name, streamType, modulation);
         (this.norm1, this.selfAttn, this.norm3, this.crossAttn, this.norm2) = (norm1, selfAttn, norm3, crossAttn, norm2);
@@ -52,8 +52,8 @@ internal sealed class WanAttentionBlock
             WanLayerNorm.LoadAffine(scoped, "norm3", d, config.Eps, s),
             WanCrossAttention.Load(scoped.Scope("cross_attn"), config, precision, ops),
             WanLayerNorm.Plain(d, config.Eps, s),
-            WanLinear.Load(scoped, "ffn.0", d, config.FfnDim, precision.Compute),
-            WanLinear.Load(scoped, "ffn.2", config.FfnDim, d, precision.Compute),
+            WanLinear.LoadBlockLinear(scoped, "ffn.0", d, config.FfnDim, precision),
+            WanLinear.LoadBlockLinear(scoped, "ffn.2", config.FfnDim, d, precision),
             ops);
     }
 

@@ -13,16 +13,16 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// </summary>
 internal sealed class WanCrossAttention
 {
-    private readonly WanLinear q;
-    private readonly WanLinear k;
-    private readonly WanLinear v;
-    private readonly WanLinear o;
+    private readonly IWanLinear q;
+    private readonly IWanLinear k;
+    private readonly IWanLinear v;
+    private readonly IWanLinear o;
     private readonly WanRmsNorm normQ;
     private readonly WanRmsNorm normK;
     private readonly IWanBlockOps ops;
     private readonly long heads;
 
-    private WanCrossAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IWanBlockOps ops, long heads)
+    private WanCrossAttention(IWanLinear q, IWanLinear k, IWanLinear v, IWanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IWanBlockOps ops, long heads)
     {
         (this.q, this.k, this.v, this.o) = (q, k, v, o);
         (this.normQ, this.normK) = (normQ, normK);
@@ -35,10 +35,10 @@ internal sealed class WanCrossAttention
     {
         var d = config.Dim;
         return new WanCrossAttention(
-            WanLinear.Load(weights, "q", d, d, precision.Compute),
-            WanLinear.Load(weights, "k", d, d, precision.Compute),
-            WanLinear.Load(weights, "v", d, d, precision.Compute),
-            WanLinear.Load(weights, "o", d, d, precision.Compute),
+            WanLinear.LoadBlockLinear(weights, "q", d, d, precision),
+            WanLinear.LoadBlockLinear(weights, "k", d, d, precision),
+            WanLinear.LoadBlockLinear(weights, "v", d, d, precision),
+            WanLinear.LoadBlockLinear(weights, "o", d, d, precision),
             WanRmsNorm.Load(weights, "norm_q", d, config.Eps, precision.Stream),
             WanRmsNorm.Load(weights, "norm_k", d, config.Eps, precision.Stream),
             ops,

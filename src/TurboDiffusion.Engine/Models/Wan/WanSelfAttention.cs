@@ -13,17 +13,17 @@ namespace TurboDiffusion.Engine.Models.Wan;
 /// </summary>
 internal sealed class WanSelfAttention
 {
-    private readonly WanLinear q;
-    private readonly WanLinear k;
-    private readonly WanLinear v;
-    private readonly WanLinear o;
+    private readonly IWanLinear q;
+    private readonly IWanLinear k;
+    private readonly IWanLinear v;
+    private readonly IWanLinear o;
     private readonly WanRmsNorm normQ;
     private readonly WanRmsNorm normK;
     private readonly IAttention attention;
     private readonly IWanBlockOps ops;
     private readonly long heads;
 
-    private WanSelfAttention(WanLinear q, WanLinear k, WanLinear v, WanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IAttention attention, IWanBlockOps ops, long heads)
+    private WanSelfAttention(IWanLinear q, IWanLinear k, IWanLinear v, IWanLinear o, WanRmsNorm normQ, WanRmsNorm normK, IAttention attention, IWanBlockOps ops, long heads)
     {
         (this.q, this.k, this.v, this.o) = (q, k, v, o);
         (this.normQ, this.normK) = (normQ, normK);
@@ -36,10 +36,10 @@ internal sealed class WanSelfAttention
     {
         var d = config.Dim;
         return new WanSelfAttention(
-            WanLinear.Load(weights, "q", d, d, precision.Compute),
-            WanLinear.Load(weights, "k", d, d, precision.Compute),
-            WanLinear.Load(weights, "v", d, d, precision.Compute),
-            WanLinear.Load(weights, "o", d, d, precision.Compute),
+            WanLinear.LoadBlockLinear(weights, "q", d, d, precision),
+            WanLinear.LoadBlockLinear(weights, "k", d, d, precision),
+            WanLinear.LoadBlockLinear(weights, "v", d, d, precision),
+            WanLinear.LoadBlockLinear(weights, "o", d, d, precision),
             WanRmsNorm.Load(weights, "norm_q", d, config.Eps, precision.Stream),
             WanRmsNorm.Load(weights, "norm_k", d, config.Eps, precision.Stream),
             attention,
@@ -75,7 +75,7 @@ internal sealed class WanSelfAttention
         return o.Forward(attended.reshape(b, l, d)).MoveToOuterDisposeScope();
     }
 
-    private Tensor Normed(WanLinear projection, WanRmsNorm norm, Tensor x, RopeTable rope)
+    private Tensor Normed(IWanLinear projection, WanRmsNorm norm, Tensor x, RopeTable rope)
     {
         using var scope = NewDisposeScope();
         return ops.RmsNormRope(norm, projection.Forward(x), heads, rope).MoveToOuterDisposeScope();

@@ -38,6 +38,9 @@ internal sealed class WeightLoader(IWeightSource source, WeightSet owner)
     /// <summary>The loader of a sub-module: <c>Scope("blocks.3")</c> declares <c>blocks.3.*</c>.</summary>
     public WeightLoader Scope(string name) => new(source, owner) { Prefix = $"{Prefix}{name}." };
 
+    /// <summary>The full key of <paramref name="name"/> in this scope, for messages.</summary>
+    public string Key(string name) => Prefix + name;
+
     /// <summary>
     /// Declares <paramref name="name"/>, stored as <paramref name="shape"/>, computed in <paramref name="type"/>, and
     /// returns it; <paramref name="viewAs"/> reshapes it (same elements, no copy) to the shape the module computes with.

@@ -13,7 +13,7 @@ public sealed class Int8LinearTests
     public void Forward_returns_the_official_Int8Linear_output_bit_for_bit()
     {
         using var scope = NewDisposeScope();
-        using var linear = Int8Linear.Quantize(Layer, fixture.Load("w_bf16"), fixture.Load("bias_bf16"));
+        var linear = Int8Linear.Quantize(Layer, fixture.Load("w_bf16"), fixture.Load("bias_bf16"));
 
         var output = linear.Forward(fixture.Load("x_bf16"));
 
@@ -24,7 +24,7 @@ public sealed class Int8LinearTests
     public void Leading_dimensions_are_kept_and_do_not_change_the_values()
     {
         using var scope = NewDisposeScope();
-        using var linear = Int8Linear.Quantize(Layer, fixture.Load("w_bf16"), fixture.Load("bias_bf16"));
+        var linear = Int8Linear.Quantize(Layer, fixture.Load("w_bf16"), fixture.Load("bias_bf16"));
         var x = fixture.Load("x_bf16");
         var expected = fixture.Load("out_bf16");
 
@@ -53,7 +53,7 @@ public sealed class Int8LinearTests
     {
         using var scope = NewDisposeScope();
         var tile = fixture.Manifest.QuantizationTile();
-        using var linear = Int8Linear.Quantize(Layer, fixture.Load("w_bf16"), fixture.Load("bias_bf16"));
+        var linear = Int8Linear.Quantize(Layer, fixture.Load("w_bf16"), fixture.Load("bias_bf16"));
         var x = fixture.Load("x_bf16");
 
         var error = Assert.Throws<ArgumentException>(() => linear.Forward(x.narrow(1, 0, x.shape[1] - tile)));
