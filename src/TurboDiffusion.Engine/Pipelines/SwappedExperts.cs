@@ -57,7 +57,7 @@ internal sealed class SwappedExperts : IDitExperts
             homes.Add([.. tensors.Select(t => Home(t.Tensor))]);
             foreach (var reader in others)
             {
-                homes.Add([.. tensors.Select(t => Home(Read(reader, t, model.Device)))]);
+                homes.Add([.. tensors.Select(t => HomeOfRead(reader, t, model.Device))]);
             }
 
             var stream = model.Device.type == DeviceType.CUDA ? AllocatorCounters.OpenSideStream(model.Device.index < 0 ? 0 : model.Device.index) : null;
@@ -176,6 +176,13 @@ internal sealed class SwappedExperts : IDitExperts
         }
 
         return read.reshape(like.Tensor.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Reads one tensor onto the device as a resident load would and keeps only its host copy: the device holds one tensor of it at a time.</summary>
+    private static Tensor HomeOfRead(ITensorReader reader, SwappableTensor like, Device device)
+    {
+        using var read = Read(reader, like, device);
+        return Home(read);
     }
 
     /// <summary>A host copy that stays apart from <paramref name="tensor"/>; pinned beside a GPU, so copies from it can overlap the compute.</summary>
