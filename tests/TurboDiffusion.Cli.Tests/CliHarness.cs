@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Cli.Farm;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Cli.Tests;
 
@@ -19,6 +21,31 @@ internal static class CliHarness
             .Invoke(new InvocationConfiguration { Output = output, Error = output });
         return (exitCode, output.ToString());
     }
+
+    /// <summary>As <see cref="Run"/>, awaiting the command (for commands that talk to a farm running in this process).</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var exitCode = await TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, TestContext.Current.CancellationToken);
+        return (exitCode, output.ToString());
+    }
+
+    /// <summary>
+    /// The all-in-one farm on a free loopback port around <paramref name="engine"/>, its artifacts and work under
+    /// <paramref name="directory"/>, its idle workers polling every 20-100 ms: what the remote commands are run against.
+    /// </summary>
+    public static Task<FarmHost> StartLoopbackFarmAsync(string directory, Func<IVideoEngine> engine) =>
+        FarmHost.StartAsync(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
+                ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
+                ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
+                ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.100",
+            }).Build(),
+            new FarmHostSettings(FarmRole.All, engine, 0, FreeClusterPorts: true),
+            TestContext.Current.CancellationToken);
 
     /// <summary>The first video stream as ffprobe reports it, every frame decoded and counted.</summary>
     public static JsonElement Probe(string video)

@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands.Remote;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Client;
@@ -25,20 +23,11 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
     private string Gateway => farm!.Address.ToString();
 
     public async ValueTask InitializeAsync() =>
-        farm = await FarmHost.StartAsync(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
-                ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
-                ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
-                ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.100",
-            }).Build(),
-            new FarmHostSettings(FarmRole.All, () => new SimulatedVideoEngine
-            {
-                StepTime = TimeSpan.FromMilliseconds(20),
-                Behavior = (request, _) => IsHang(request.Prompt) ? SimulatedBehavior.Hang : SimulatedBehavior.Succeed,
-            }, 0, FreeClusterPorts: true),
-            Token);
+        farm = await CliHarness.StartLoopbackFarmAsync(directory, () => new SimulatedVideoEngine
+        {
+            StepTime = TimeSpan.FromMilliseconds(20),
+            Behavior = (request, _) => IsHang(request.Prompt) ? SimulatedBehavior.Hang : SimulatedBehavior.Succeed,
+        });
 
     public async ValueTask DisposeAsync()
     {
@@ -54,11 +43,11 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
         using var client = Client();
         await UntilAsync(client, batchId, b => b.CountOf(JobStatus.Succeeded) == 3);
 
-        var (firstCode, first) = await RunAsync("download", "--batch", batchId, "--out", output, "--parallel", "2", "--gateway", Gateway);
+        var (firstCode, first) = await CliHarness.RunAsync("download", "--batch", batchId, "--out", output, "--parallel", "2", "--gateway", Gateway);
         var hanging = await JobsAsync(client, batchId).SingleAsync(j => IsHang(j.Prompt), Token);
         await client.CancelAsync(hanging.Id, Token);
         await UntilAsync(client, batchId, b => b.IsFinished);
-        var (secondCode, second) = await RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
+        var (secondCode, second) = await CliHarness.RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
 
         Assert.True(firstCode == 0, first);
         Assert.Contains("3 downloaded, 0 already there, 1 not finished, 0 without a video, 0 failed", first, StringComparison.Ordinal);
@@ -82,14 +71,14 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
         var batchId = await SubmitBatchAsync("panel one", "panel two", "panel three");
         using var client = Client();
         await UntilAsync(client, batchId, b => b.IsFinished);
-        await RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
+        await CliHarness.RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
         var jobs = await JobsAsync(client, batchId).ToListAsync(Token);
         var whole = await File.ReadAllBytesAsync(Path.Combine(output, $"{jobs[0].Id}.mp4"), Token);
         File.Delete(Path.Combine(output, $"{jobs[0].Id}.mp4"));
         await File.WriteAllBytesAsync(Path.Combine(output, $".{jobs[0].Id}.mp4.{Guid.NewGuid():N}.partial"), whole[..(whole.Length / 2)], Token);
         await File.WriteAllBytesAsync(Path.Combine(output, $"{jobs[1].Id}.mp4"), whole[..(whole.Length / 2)], Token);
 
-        var (code, printed) = await RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
+        var (code, printed) = await CliHarness.RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
 
         Assert.True(code == 0, printed);
         Assert.Contains("2 downloaded, 1 already there, 0 not finished, 0 without a video, 0 failed", printed, StringComparison.Ordinal);
@@ -107,7 +96,7 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
         var blocked = (await JobsAsync(client, batchId).FirstAsync(Token)).Id;
         Directory.CreateDirectory(Path.Combine(output, $"{blocked}.mp4"));
 
-        var (code, printed) = await RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
+        var (code, printed) = await CliHarness.RunAsync("download", "--batch", batchId, "--out", output, "--gateway", Gateway);
 
         Assert.Equal(GatewayConnection.Failed, code);
         Assert.Contains("1 downloaded, 0 already there, 0 not finished, 0 without a video, 1 failed", printed, StringComparison.Ordinal);
@@ -121,10 +110,10 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
         using var client = Client();
         await UntilAsync(client, batchId, b => b.CountOf(JobStatus.Succeeded) == 2);
 
-        var (runningCode, running) = await RunAsync("status", "--batch", batchId, "--gateway", Gateway);
+        var (runningCode, running) = await CliHarness.RunAsync("status", "--batch", batchId, "--gateway", Gateway);
         var hanging = await JobsAsync(client, batchId).SingleAsync(j => IsHang(j.Prompt), Token);
         await client.CancelAsync(hanging.Id, Token);
-        var (watchCode, watched) = await RunAsync("status", "--batch", batchId, "--watch", "--interval", "1", "--gateway", Gateway);
+        var (watchCode, watched) = await CliHarness.RunAsync("status", "--batch", batchId, "--watch", "--interval", "1", "--gateway", Gateway);
 
         Assert.True(runningCode == 0, running);
         Assert.Contains($"batch {batchId} (local, created ", running, StringComparison.Ordinal);
@@ -142,7 +131,7 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
     {
         var batchId = await SubmitBatchAsync("hang on the first frame", "hang on the second frame");
 
-        var (code, printed) = await RunAsync("status", "--batch", batchId, "--gateway", Gateway);
+        var (code, printed) = await CliHarness.RunAsync("status", "--batch", batchId, "--gateway", Gateway);
 
         Assert.True(code == 0, printed);
         Assert.Contains("0 of 2 jobs finished", printed, StringComparison.Ordinal);
@@ -158,7 +147,7 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
     [InlineData("--interval 0 is below 1 second", "status", "--batch", "batch_0001", "--watch", "--interval", "0")]
     public async Task Batch_usage_errors_exit_2_saying_what_to_give(string message, params string[] args)
     {
-        var (code, printed) = await RunAsync([.. args, "--gateway", Gateway]);
+        var (code, printed) = await CliHarness.RunAsync([.. args, "--gateway", Gateway]);
 
         Assert.True(code == GatewayConnection.BadInput, printed);
         Assert.Contains($"error: {message}", printed, StringComparison.Ordinal);
@@ -174,7 +163,7 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
     {
         var file = Path.Combine(directory, $"{Guid.NewGuid():N}.jsonl");
         await File.WriteAllLinesAsync(file, prompts.Select(p => JsonSerializer.Serialize(new { prompt = p, priority = IsHang(p) ? "low" : "normal" })), Token);
-        var (code, printed) = await RunAsync("submit", "--file", file, "--frames", "5", "--gateway", Gateway);
+        var (code, printed) = await CliHarness.RunAsync("submit", "--file", file, "--frames", "5", "--gateway", Gateway);
         Assert.True(code == 0, printed);
         return BatchId().Match(printed).Groups[1].Value;
     }
@@ -187,14 +176,6 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), timeout.Token);
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var exitCode = await TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, Token);
-        return (exitCode, output.ToString());
     }
 
     [GeneratedRegex(@"batch (\S+): \d+ jobs submitted")]

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Commands.Remote;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Silo.Simulation;
@@ -16,16 +14,7 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
     private string Gateway => farm!.Address.ToString();
 
     public async ValueTask InitializeAsync() =>
-        farm = await FarmHost.StartAsync(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Turbo:Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
-                ["Turbo:Worker:WorkDirectory"] = Path.Combine(directory, "work"),
-                ["Turbo:Worker:IdlePollInterval"] = "00:00:00.020",
-                ["Turbo:Worker:MaxIdlePollInterval"] = "00:00:00.100",
-            }).Build(),
-            new FarmHostSettings(FarmRole.All, () => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) }, 0, FreeClusterPorts: true),
-            TestContext.Current.CancellationToken);
+        farm = await CliHarness.StartLoopbackFarmAsync(directory, () => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) });
 
     public async ValueTask DisposeAsync()
     {
@@ -38,12 +27,12 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
     {
         var video = Path.Combine(directory, "fox.mp4");
 
-        var (submitCode, submitted) = await RunAsync("submit", "a fox in the snow", "--frames", "9", "--gateway", Gateway);
+        var (submitCode, submitted) = await CliHarness.RunAsync("submit", "a fox in the snow", "--frames", "9", "--gateway", Gateway);
         var jobId = JobId().Match(submitted).Groups[1].Value;
-        var (watchCode, watched) = await RunAsync("watch", jobId, "--gateway", Gateway);
-        var (statusCode, status) = await RunAsync("status", jobId, "--gateway", Gateway);
-        var (downloadCode, _) = await RunAsync("download", jobId, "--out", video, "--gateway", Gateway);
-        var (workersCode, workers) = await RunAsync("workers", "--gateway", Gateway);
+        var (watchCode, watched) = await CliHarness.RunAsync("watch", jobId, "--gateway", Gateway);
+        var (statusCode, status) = await CliHarness.RunAsync("status", jobId, "--gateway", Gateway);
+        var (downloadCode, _) = await CliHarness.RunAsync("download", jobId, "--out", video, "--gateway", Gateway);
+        var (workersCode, workers) = await CliHarness.RunAsync("workers", "--gateway", Gateway);
 
         Assert.True(submitCode == 0, submitted);
         Assert.Equal(0, watchCode);
@@ -63,8 +52,8 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_submission_exits_with_code_2_naming_the_field_and_an_unreachable_gateway_says_how_to_start_one()
     {
-        var (badCode, bad) = await RunAsync("submit", "a fox", "--frames", "10", "--gateway", Gateway);
-        var (downCode, down) = await RunAsync("status", "--gateway", "http://127.0.0.1:9/");
+        var (badCode, bad) = await CliHarness.RunAsync("submit", "a fox", "--frames", "10", "--gateway", Gateway);
+        var (downCode, down) = await CliHarness.RunAsync("status", "--gateway", "http://127.0.0.1:9/");
 
         Assert.True(badCode == GatewayConnection.BadInput, bad);
         Assert.Contains("frames:", bad, StringComparison.Ordinal);
@@ -75,7 +64,7 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
     [Fact]
     public async Task Watching_an_unknown_job_exits_with_code_2_saying_it_does_not_exist()
     {
-        var (code, watched) = await RunAsync("watch", "job_000000000000000000000000", "--gateway", Gateway);
+        var (code, watched) = await CliHarness.RunAsync("watch", "job_000000000000000000000000", "--gateway", Gateway);
 
         Assert.True(code == GatewayConnection.BadInput, watched);
         Assert.Contains("job_000000000000000000000000 does not exist", watched, StringComparison.Ordinal);
@@ -87,9 +76,9 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         var file = Path.Combine(directory, "prompts.txt");
         await File.WriteAllLinesAsync(file, ["# storyboard", "panel one", "", "panel two"], TestContext.Current.CancellationToken);
 
-        var (batchCode, batch) = await RunAsync("submit", "--file", file, "--frames", "5", "--gateway", Gateway);
-        var (_, submitted) = await RunAsync("submit", "a long take", "--gateway", Gateway);
-        var (cancelCode, canceled) = await RunAsync("cancel", JobId().Match(submitted).Groups[1].Value, "--gateway", Gateway);
+        var (batchCode, batch) = await CliHarness.RunAsync("submit", "--file", file, "--frames", "5", "--gateway", Gateway);
+        var (_, submitted) = await CliHarness.RunAsync("submit", "a long take", "--gateway", Gateway);
+        var (cancelCode, canceled) = await CliHarness.RunAsync("cancel", JobId().Match(submitted).Groups[1].Value, "--gateway", Gateway);
 
         Assert.Equal(0, batchCode);
         Assert.Contains(": 2 jobs submitted", batch, StringComparison.Ordinal);
@@ -100,8 +89,8 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
     [Fact]
     public async Task Resolution_aspect_ratio_and_priority_are_given_and_shown_by_their_api_names()
     {
-        var (submitCode, submitted) = await RunAsync("submit", "a square shot", "--resolution", "480p", "--aspect-ratio", "1:1", "--priority", "high", "--frames", "5", "--gateway", Gateway);
-        var (statusCode, status) = await RunAsync("status", JobId().Match(submitted).Groups[1].Value, "--gateway", Gateway);
+        var (submitCode, submitted) = await CliHarness.RunAsync("submit", "a square shot", "--resolution", "480p", "--aspect-ratio", "1:1", "--priority", "high", "--frames", "5", "--gateway", Gateway);
+        var (statusCode, status) = await CliHarness.RunAsync("status", JobId().Match(submitted).Groups[1].Value, "--gateway", Gateway);
 
         Assert.True(submitCode == 0, submitted);
         Assert.Matches(@"job job_[0-9a-f]+: [a-z]+ \(tiny, 480p, 5 frames\)", submitted);
@@ -115,8 +104,8 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         var file = Path.Combine(directory, "shots.jsonl");
         await File.WriteAllLinesAsync(file, ["""{"prompt": "one"}""", """{"prompt": "two", "aspectRatio": "2:1"}"""], TestContext.Current.CancellationToken);
 
-        var (optionCode, option) = await RunAsync("submit", "a fox", "--resolution", "1080p", "--gateway", Gateway);
-        var (lineCode, line) = await RunAsync("submit", "--file", file, "--gateway", Gateway);
+        var (optionCode, option) = await CliHarness.RunAsync("submit", "a fox", "--resolution", "1080p", "--gateway", Gateway);
+        var (lineCode, line) = await CliHarness.RunAsync("submit", "--file", file, "--gateway", Gateway);
 
         Assert.Equal(GatewayConnection.BadInput, optionCode);
         Assert.Contains("error: --resolution: '1080p' is not a resolution; use 144p, 480p or 720p.", option, StringComparison.Ordinal);
@@ -131,7 +120,7 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         var output = Path.Combine(directory, "rendered");
         await File.WriteAllLinesAsync(file, ["a harbour at dawn", "a train in the rain"], TestContext.Current.CancellationToken);
 
-        var (code, printed) = await RunAsync("render", file, "--gateway", Gateway, "--frames", "5", "--out", output);
+        var (code, printed) = await CliHarness.RunAsync("render", file, "--gateway", Gateway, "--frames", "5", "--out", output);
 
         Assert.True(code == 0, printed);
         Assert.Contains($"farm: {Gateway} (a running farm", printed, StringComparison.Ordinal);
@@ -145,18 +134,10 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         var file = Path.Combine(directory, "one.txt");
         await File.WriteAllLinesAsync(file, ["a lighthouse"], TestContext.Current.CancellationToken);
 
-        var (code, printed) = await RunAsync("render", file, "--gateway", "http://127.0.0.1:9/", "--out", Path.Combine(directory, "none"));
+        var (code, printed) = await CliHarness.RunAsync("render", file, "--gateway", "http://127.0.0.1:9/", "--out", Path.Combine(directory, "none"));
 
         Assert.Equal(TurboDiffusion.Cli.Commands.RenderCommand.SomeFailed, code);
         Assert.Contains("the gateway is not reachable", printed, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var exitCode = await TurboCli.Create(() => new ConfigurationBuilder().Build()).Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, TestContext.Current.CancellationToken);
-        return (exitCode, output.ToString());
     }
 
     [GeneratedRegex(@"job (job_[0-9a-f]+)")]
