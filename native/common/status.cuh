@@ -33,6 +33,20 @@ turbo_status allow_shared_memory(Kernel kernel, size_t bytes, const char* what) 
   return TURBO_OK;
 }
 
+// *capability = 10 * major + minor of the current device.
+inline turbo_status device_capability(const char* what, int* capability) {
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
+    return fail(TURBO_CUDA_ERROR, std::string(what) + ": cannot read the current device: " + cudaGetErrorString(cudaGetLastError()));
+  }
+  *capability = major * 10 + minor;
+  return TURBO_OK;
+}
+
+// The wgmma kernels exist only where the library was built for sm_90a.
+inline bool has_wgmma_build() { return std::string(TURBO_KERNELS_ARCHITECTURES).find("sm_90a") != std::string::npos; }
+
 // Kernels that move 16-byte vectors need 16-byte aligned tensors; null counts as aligned.
 inline bool misaligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 != 0; }
 

@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define TURBO_KERNELS_ABI_VERSION 2
+#define TURBO_KERNELS_ABI_VERSION 3
 
 /* Which tensor-core instructions a kernel with several paths runs: AUTO picks the fastest the device and the
  * build support (wgmma on sm_90 when built for sm_90a, else mma.sync). Forcing one is for tests and benchmarks. */
@@ -153,6 +153,34 @@ turbo_status turbo_sla_linear_state_bf16(
 turbo_status turbo_sla_linear_combine_bf16(
     const void* q, const float* kv, const float* ksum, const void* weight, const void* bias,
     const void* sparse, void* out, int batch, int heads, int q_len, int head_dim, void* stream);
+
+/* TurboDiffusion's W8A8 Int8Linear in two calls: the activation's quantization, then the int8 GEMM.
+ *
+ * turbo_int8_quantize_bf16: x [rows, cols] bf16 -> codes [rows, cols] int8 and scale [ceil(rows/128), ceil(cols/128)]
+ * fp32, per 128x128 tile: a = max |x| over the tile's valid elements (1e-8 for an all-zero tile),
+ * codes = clamp(round_half_even(x * r), -128, 127) with r = 128 * rcp.approx(a) (the official quant kernel's
+ * reciprocal, built with fast math: one ulp off IEEE 128/a for some mantissas, 0 above 2^126), scale = a / 128.
+ * cols must be a multiple of 8, x 16-byte aligned.
+ *
+ * turbo_int8_linear_bf16: out [m, n] bf16 = bf16(bf16(acc) + bias) where, for each 128-wide K tile t in order,
+ *   acc = fma(float(x_t . w_t^T), x_scale[i / 128, t] * w_scale[j / 128, t], acc)     (exact int32 tile sums)
+ *   x [m, k] int8 and x_scale [ceil(m/128), k/128] fp32 from turbo_int8_quantize_bf16
+ *   w [n, k] int8 and w_scale [ceil(n/128), k/128] fp32: a -quant checkpoint's int8_weight and scale
+ *   bias [n] bf16 or NULL
+ * k must be a positive multiple of 128, n a multiple of 8, every pointer 16-byte aligned. Partial M and N tiles
+ * are handled (rows and columns past the end read as zero and are not written). This is the official kernel's
+ * result bit for bit on either tensor-core path. */
+turbo_status turbo_int8_quantize_bf16(const void* x, int8_t* codes, float* scale, int rows, int cols, void* stream);
+
+turbo_status turbo_int8_linear_bf16(
+    const int8_t* x, const float* x_scale, const int8_t* w, const float* w_scale, const void* bias, void* out,
+    int m, int n, int k, void* stream);
+
+/* The same GEMM on a chosen tensor-core path (wgmma: sm_90a with TMA; mma.sync: sm_80 and later);
+ * TURBO_UNSUPPORTED when the device or the build lacks it. */
+turbo_status turbo_int8_linear_path_bf16(
+    const int8_t* x, const float* x_scale, const int8_t* w, const float* w_scale, const void* bias, void* out,
+    int m, int n, int k, turbo_tensor_core_path path, void* stream);
 
 #ifdef __cplusplus
 }

@@ -26,21 +26,13 @@ turbo_status check_shape(const char* what, int batch, int heads, int q_len, int 
 
 // fp8 tensor-core MMAs exist from compute capability 8.9 (Ada, Hopper and later); *capability = 10 * major + minor.
 turbo_status check_fp8_device(const char* what, int* capability) {
-  int device = 0, major = 0, minor = 0;
-  if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
-    return fail(TURBO_CUDA_ERROR, std::string(what) + ": cannot read the current device: " + cudaGetErrorString(cudaGetLastError()));
+  if (const turbo_status status = turbo::device_capability(what, capability); status != TURBO_OK) return status;
+  if (*capability < 89) {
+    return fail(TURBO_UNSUPPORTED, std::string(what) + ": needs fp8 tensor cores (compute capability 8.9 or later); the device is " +
+                                       std::to_string(*capability / 10) + "." + std::to_string(*capability % 10));
   }
-  if (major * 10 + minor < 89) {
-    return fail(TURBO_UNSUPPORTED, std::string(what) + ": needs fp8 tensor cores (compute capability 8.9 or later); device " +
-                                       std::to_string(device) + " is " + std::to_string(major) + "." + std::to_string(minor));
-  }
-  *capability = major * 10 + minor;
   return TURBO_OK;
 }
-
-// The wgmma kernel exists only where the library was built for sm_90a.
-bool has_wgmma_build() { return std::string(TURBO_KERNELS_ARCHITECTURES).find("sm_90a") != std::string::npos; }
 
 }  // namespace
 
@@ -82,7 +74,7 @@ extern "C" turbo_status turbo_sagesla_sparse_attention_path(
   }
   int capability = 0;
   if (const turbo_status status = check_fp8_device(what, &capability); status != TURBO_OK) return status;
-  const bool wgmma = capability == 90 && has_wgmma_build();
+  const bool wgmma = capability == 90 && turbo::has_wgmma_build();
   if (path == TURBO_PATH_WGMMA && !wgmma) {
     return fail(TURBO_UNSUPPORTED, std::string(what) + ": the wgmma path needs an sm_90 device and a build for sm_90a (built: " +
                                        TURBO_KERNELS_ARCHITECTURES + ", device compute capability " + std::to_string(capability) + ")");

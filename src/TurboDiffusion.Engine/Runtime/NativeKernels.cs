@@ -11,7 +11,7 @@ namespace TurboDiffusion.Engine.Runtime;
 public static class NativeKernels
 {
     /// <summary>The ABI this engine speaks (TURBO_KERNELS_ABI_VERSION in native/include/turbo_kernels.h).</summary>
-    public const int AbiVersion = 2;
+    public const int AbiVersion = 3;
 
     private static bool available;
     private static string status = "not loaded: the engine runtime has not started";
@@ -92,6 +92,20 @@ public static class NativeKernels
     {
         Require();
         Check(NativeKernelsInterop.SlaLinearCombine(q, keyValue, keySum, weight, bias, sparse, output, batch, heads, queries, headDim, DefaultStream));
+    }
+
+    /// <summary>turbo_int8_quantize_bf16: x [rows, cols] bf16 → int8 codes and fp32 scales per 128x128 tile, as the official quant kernel.</summary>
+    internal static void Int8Quantize(IntPtr x, IntPtr codes, IntPtr scale, int rows, int cols)
+    {
+        Require();
+        Check(NativeKernelsInterop.Int8Quantize(x, codes, scale, rows, cols, DefaultStream));
+    }
+
+    /// <summary>turbo_int8_linear_path_bf16: out [m, n] bf16 = the W8A8 GEMM of int8 x [m, k] and w [n, k] with their tile scales, plus bias.</summary>
+    internal static void Int8Linear(IntPtr x, IntPtr xScale, IntPtr w, IntPtr wScale, IntPtr bias, IntPtr output, int m, int n, int k, TensorCorePath path)
+    {
+        Require();
+        Check(NativeKernelsInterop.Int8Linear(x, xScale, w, wScale, bias, output, m, n, k, path, DefaultStream));
     }
 
     // Every entry runs on stream 0: TorchSharp runs every op on the legacy default stream, so a kernel orders after the

@@ -90,4 +90,11 @@ internal static partial class NativeKernelsInterop
 
         return library != IntPtr.Zero ? library : throw new DllNotFoundException($"{NativeKernelLibrary.FileName} is not loaded: {NativeKernels.Status}");
     }
+
+    [LibraryImport(NativeKernelLibrary.FileName, EntryPoint = "turbo_int8_quantize_bf16")]
+    internal static partial int Int8Quantize(IntPtr x, IntPtr codes, IntPtr scale, int rows, int cols, IntPtr stream);
+
+    [LibraryImport(NativeKernelLibrary.FileName, EntryPoint = "turbo_int8_linear_path_bf16")]
+    internal static partial int Int8Linear(
+        IntPtr x, IntPtr xScale, IntPtr w, IntPtr wScale, IntPtr bias, IntPtr output, int m, int n, int k, TensorCorePath path, IntPtr stream);
 }

@@ -7,7 +7,8 @@ namespace TurboDiffusion.Engine.Models.Int8;
 
 /// <summary>
 /// TurboDiffusion's W8A8 Linear over int8 weight [N, K], fp32 tile scales [⌈N/128⌉, K/128] and a bf16 bias [N],
-/// owned by whoever made them (a model's <see cref="WeightSet"/>). Forward quantizes the activation [..., K], cast to
+/// owned by whoever made them (a model's <see cref="WeightSet"/>). Forward (on <see cref="NativeInt8Kernels"/> where they run, else
+/// the TorchSharp reference) quantizes the activation [..., K], cast to
 /// bf16, with the same <see cref="BlockwiseInt8"/> rule, runs <see cref="Int8Gemm"/>, rounds to bf16 and then adds
 /// the bias in bf16: out = bf16(bf16(acc) + bias), as the official Int8Linear returns it.
 /// </summary>
@@ -69,13 +70,15 @@ internal sealed class Int8Linear : IWanLinear
         }
 
         using var scope = NewDisposeScope();
-        var (values, xScale) = BlockwiseInt8.Quantize(x.to(ScalarType.BFloat16).reshape(-1, InFeatures));
-        var y = Int8Gemm.Accumulate(values, xScale, weight, scale).to(ScalarType.BFloat16);
-        if (bias is not null)
-        {
-            y = y + bias;
-        }
-
+        var rows = x.to(ScalarType.BFloat16).reshape(-1, InFeatures);
+        var y = NativeInt8Kernels.CanRun(rows.device, OutFeatures) ? NativeInt8Kernels.Linear(rows, weight, scale, bias) : Reference(rows);
         return y.view([.. x.shape[..^1], OutFeatures]).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Reference(Tensor rows)
+    {
+        var (values, xScale) = BlockwiseInt8.Quantize(rows);
+        var y = Int8Gemm.Accumulate(values, xScale, weight, scale).to(ScalarType.BFloat16);
+        return bias is null ? y : y + bias;
     }
 }
