@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
@@ -34,7 +33,7 @@ public static class AttentionBenchmark
         using var generator = new Generator(seed: 9);
         var (q, k, v) = (Draw(shape, generator), Draw(shape, generator), Draw(shape, generator));
         var denseFlops = 4.0 * shape.Tokens * shape.Tokens * HeadDim * shape.Heads;
-        var dense = Time(() => nn.functional.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)), warmup, iterations);
+        var dense = CudaTiming.MedianMs(() => nn.functional.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)), warmup, iterations);
         log($"{shape.Name} dense SDPA: {dense:F2} ms");
         var timings = new List<AttentionTiming> { new(shape.Name, "dense SDPA", 1, dense, denseFlops / dense / 1e9, 1) };
         foreach (var topK in topKs)
@@ -46,11 +45,11 @@ public static class AttentionBenchmark
             var weight = randn([HeadDim, HeadDim], generator: generator).div_(Math.Sqrt(HeadDim)).to(ScalarType.BFloat16, CUDA);
             var bias = zeros([HeadDim], ScalarType.BFloat16, CUDA);
             using var attention = new SlaAttention(weight.clone(), bias.clone(), options, NativeSlaSparseBranch.Instance, NativeSlaLinearBranch.Instance);
-            var full = Time(() => attention.Forward(q, k, v), warmup, iterations);
-            var kernel = Time(() => NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options), warmup, iterations);
+            var full = CudaTiming.MedianMs(() => attention.Forward(q, k, v), warmup, iterations);
+            var kernel = CudaTiming.MedianMs(() => NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options), warmup, iterations);
             var sparse = NativeSlaSparseBranch.Instance.Forward(q, k, v, lut, options);
-            var linear = Time(() => NativeSlaLinearBranch.Instance.Combine(q, k, v, sparse, weight, bias), warmup, iterations);
-            var selection = Time(() => SlaBlockSelection.Select(q, k, options), warmup, iterations);
+            var linear = CudaTiming.MedianMs(() => NativeSlaLinearBranch.Instance.Combine(q, k, v, sparse, weight, bias), warmup, iterations);
+            var selection = CudaTiming.MedianMs(() => SlaBlockSelection.Select(q, k, options), warmup, iterations);
             log($"{shape.Name} top-k {topK}: SLA ({attention.SparseBranch} sparse, {attention.LinearBranch} linear) {full:F2} ms, sparse kernel {kernel:F2} ms, linear branch {linear:F2} ms, selection {selection:F2} ms");
             timings.Add(new(shape.Name, $"SLA ({attention.SparseBranch} sparse, {attention.LinearBranch} linear)", topK, full, sparseFlops / full / 1e9, dense / full));
             timings.Add(new(shape.Name, "sparse kernel only", topK, kernel, sparseFlops / kernel / 1e9, dense / kernel));
@@ -73,16 +72,16 @@ public static class AttentionBenchmark
         using var lut = SlaBlockSelection.Select(q, k, options);
         using var operands = NativeSageSlaSparseBranch.Quantize(q, k, v, options);
         var sparseFlops = 4.0 * shape.Tokens * lut.shape[3] * options.KeyBlock * HeadDim * shape.Heads;
-        var full = Time(() => attention.Forward(q, k, v), warmup, iterations);
-        var branch = Time(() =>
+        var full = CudaTiming.MedianMs(() => attention.Forward(q, k, v), warmup, iterations);
+        var branch = CudaTiming.MedianMs(() =>
         {
             var (selected, sparse) = NativeSageSlaSparseBranch.Instance.Attend(q, k, v, options);
             selected.Dispose();
             return sparse;
         }, warmup, iterations);
-        var kernel = Time(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut), warmup, iterations);
-        var warpKernel = Time(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut, TensorCorePath.MmaSync), warmup, iterations);
-        var prepare = Time(() => NativeSageSlaSparseBranch.Quantize(q, k, v, options), warmup, iterations);
+        var kernel = CudaTiming.MedianMs(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut), warmup, iterations);
+        var warpKernel = CudaTiming.MedianMs(() => NativeSageSlaSparseBranch.AttendSelected(operands, lut, TensorCorePath.MmaSync), warmup, iterations);
+        var prepare = CudaTiming.MedianMs(() => NativeSageSlaSparseBranch.Quantize(q, k, v, options), warmup, iterations);
         log($"{shape.Name} top-k {topK}: SageSLA {full:F2} ms, quantize+select+sparse {branch:F2} ms, int8/fp8 kernel {kernel:F2} ms (mma.sync path {warpKernel:F2} ms), quantize {prepare:F2} ms");
         return
         [
@@ -96,23 +95,4 @@ public static class AttentionBenchmark
 
     private static Tensor Draw(AttentionShape shape, Generator generator) =>
         randn([1, shape.Tokens, shape.Heads, HeadDim], generator: generator).to(ScalarType.BFloat16, CUDA);
-
-    private static double Time(Func<IDisposable> run, int warmup, int iterations)
-    {
-        var times = new List<double>();
-        for (var i = 0; i < warmup + iterations; i++)
-        {
-            cuda.synchronize();
-            var clock = Stopwatch.StartNew();
-            run().Dispose();
-            cuda.synchronize();
-            if (i >= warmup)
-            {
-                times.Add(clock.Elapsed.TotalMilliseconds);
-            }
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
-    }
 }

@@ -49,6 +49,17 @@ public static class BenchmarkTable
         Write(output, header, [row]);
     }
 
+    public static void WriteGemm(TextWriter output, IReadOnlyList<GemmTiming> timings)
+    {
+        string[] header = ["shape", "M", "N", "K", "variant", "median ms", "TOP/s", "x bf16"];
+        var rows = timings.Select(t => new[]
+        {
+            t.Shape, t.M.ToString("N0"), t.N.ToString("N0"), t.K.ToString("N0"), t.Variant, t.MedianMs.ToString("F3"),
+            t.Tops > 0 ? t.Tops.ToString("F0") : "-", t.SpeedupOverBf16.ToString("F2"),
+        }).ToList();
+        Write(output, header, rows);
+    }
+
     public static void WriteAttention(TextWriter output, IReadOnlyList<AttentionTiming> timings)
     {
         string[] header = ["shape", "variant", "top-k", "median ms", "TFLOP/s", "x dense"];

@@ -11,6 +11,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchDitCommand.Create());
         bench.Subcommands.Add(BenchPipelineCommand.Create());
         bench.Subcommands.Add(BenchAttentionCommand.Create());
+        bench.Subcommands.Add(BenchGemmCommand.Create());
         bench.Subcommands.Add(BenchBatchCommand.Create());
         return bench;
     }

@@ -9,7 +9,7 @@ namespace TurboDiffusion.Engine.Models.Int8;
 /// in registers, the bf16 rounding and the bias in its epilogue. Bit for bit the result of the TorchSharp reference
 /// (<see cref="BlockwiseInt8"/> and <see cref="Int8Gemm"/>), which serves every other device.
 /// </summary>
-internal static class NativeInt8Kernels
+public static class NativeInt8Kernels
 {
     // The GEMM stores output columns in pairs from 8-column fragments.
     private const long OutputColumnMultiple = 8;
@@ -36,14 +36,23 @@ internal static class NativeInt8Kernels
     {
         using var scope = NewDisposeScope();
         var (values, scale) = Quantize(x);
+        return Gemm(values, scale, weight, weightScale, bias, path).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The GEMM alone, over an activation <see cref="Quantize"/> already turned into int8 <paramref name="values"/> [M, K] and its scales.</summary>
+    public static Tensor Gemm(Tensor values, Tensor scale, Tensor weight, Tensor weightScale, Tensor? bias, TensorCorePath path = TensorCorePath.Auto)
+    {
+        using var scope = NewDisposeScope();
         var output = empty([values.shape[0], weight.shape[0]], ScalarType.BFloat16, values.device);
         NativeKernels.Int8Linear(
-            TensorMemory.DataPointer(values), TensorMemory.DataPointer(scale),
-            TensorMemory.DataPointer(Contiguous(weight, ScalarType.Int8, "weight")), TensorMemory.DataPointer(Contiguous(weightScale, ScalarType.Float32, "weight scale")),
-            bias is null ? IntPtr.Zero : TensorMemory.DataPointer(Contiguous(bias, ScalarType.BFloat16, "bias")),
+            Pointer(values, ScalarType.Int8, "x"), Pointer(scale, ScalarType.Float32, "x scale"),
+            Pointer(weight, ScalarType.Int8, "weight"), Pointer(weightScale, ScalarType.Float32, "weight scale"),
+            bias is null ? IntPtr.Zero : Pointer(bias, ScalarType.BFloat16, "bias"),
             TensorMemory.DataPointer(output), checked((int)values.shape[0]), checked((int)weight.shape[0]), checked((int)values.shape[1]), path);
         return output.MoveToOuterDisposeScope();
     }
+
+    private static IntPtr Pointer(Tensor tensor, ScalarType type, string what) => TensorMemory.DataPointer(Contiguous(tensor, type, what));
 
     // The kernels read raw memory: each operand must already be what they expect, on the device, densely laid out.
     private static Tensor Contiguous(Tensor tensor, ScalarType type, string what)
