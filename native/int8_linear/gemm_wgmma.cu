@@ -37,6 +37,9 @@ constexpr size_t kSharedBytes = sizeof(Shared) + 1024;  // + room to align the d
 
 using Accumulator = int[kTile / 8][4];  // a warpgroup's 64 x 128 int32 sums in the per-warp fragment layout
 
+// Hopper-only PTX (mbarrier transactions, TMA, wgmma): other builds keep an empty kernel that the host never launches.
+#ifdef TURBO_INT8_WGMMA
+
 __device__ __forceinline__ void barrier_init(uint64_t& barrier, int count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(shared_address(&barrier)), "r"(count));
 }
@@ -75,7 +78,6 @@ __device__ __forceinline__ uint64_t descriptor(const void* tile) {
 
 // d (+)= a [64 x 32] . b [128 x 32]^T, both from shared memory; accumulate = 0 overwrites d.
 __device__ __forceinline__ void wgmma(Accumulator& d, uint64_t a, uint64_t b, int accumulate) {
-#ifdef TURBO_INT8_WGMMA
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 "
@@ -87,28 +89,22 @@ __device__ __forceinline__ void wgmma(Accumulator& d, uint64_t a, uint64_t b, in
       : TURBO_R4(d[0]), TURBO_R4(d[1]), TURBO_R4(d[2]), TURBO_R4(d[3]), TURBO_R4(d[4]), TURBO_R4(d[5]), TURBO_R4(d[6]), TURBO_R4(d[7]),
         TURBO_R4(d[8]), TURBO_R4(d[9]), TURBO_R4(d[10]), TURBO_R4(d[11]), TURBO_R4(d[12]), TURBO_R4(d[13]), TURBO_R4(d[14]), TURBO_R4(d[15])
       : "l"(a), "l"(b), "r"(accumulate));
-#else
-  __trap();  // the host launches this kernel on sm_90 only
-#endif
 }
 
 #undef TURBO_R4
 
-__device__ __forceinline__ void wgmma_fence() {
-#ifdef TURBO_INT8_WGMMA
-  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-#endif
-}
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 
 __device__ __forceinline__ void wgmma_commit_and_wait() {
-#ifdef TURBO_INT8_WGMMA
   asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
   asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
-#endif
 }
+
+#endif  // TURBO_INT8_WGMMA
 
 __global__ void __launch_bounds__(kThreads, 1)
     gemm_wgmma_kernel(const __grid_constant__ CUtensorMap x_map, const __grid_constant__ CUtensorMap w_map, GemmArgs g) {
+#ifdef TURBO_INT8_WGMMA
   extern __shared__ unsigned char raw[];
   Shared& s = *reinterpret_cast<Shared*>((reinterpret_cast<uintptr_t>(raw) + 1023) & ~uintptr_t{1023});
   const int2 tile = tile_of(blockIdx.x, tiles(g.m), tiles(g.n));
@@ -166,6 +162,9 @@ __global__ void __launch_bounds__(kThreads, 1)
     store_pair(g, row, col, acc[n][0], acc[n][1]);
     store_pair(g, row + 8, col, acc[n][2], acc[n][3]);
   }
+#else
+  __trap();  // the host launches this kernel on sm_90 only
+#endif
 }
 
 // A [rows, k] int8 row-major tensor as TMA sees it: 128 x 128-byte boxes, 128B swizzle, zeros past the last row.
