@@ -1,7 +1,7 @@
 // The int8 GEMM on Hopper: wgmma over TMA-loaded, 128B-swizzled shared tiles, warp-specialized. Per 128x128 output
 // tile, one producer warp streams the 128-wide K tiles of x and w through kStages stages (mbarrier full/empty
-// pairs); two consumer warpgroups each own 64 rows, multiply a K tile into a fresh int32 accumulator with four
-// m64n128k32 wgmmas and promote it into fp32 with that tile's scale while the other warpgroup's wgmmas run.
+// pairs); two consumer warpgroups each own 64 rows and multiply each K tile into a fresh int32 accumulator with four
+// m64n128k32 wgmmas, promoting the previous tile's accumulator into fp32 with its scale while those run.
 #include <cuda.h>
 #include <cstdint>
 #include <string>
@@ -95,10 +95,81 @@ __device__ __forceinline__ void wgmma(Accumulator& d, uint64_t a, uint64_t b, in
 
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 
-__device__ __forceinline__ void wgmma_commit_and_wait() {
-  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+
+// Waits until at most `Pending` committed wgmma groups are still running.
+template <int Pending>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(Pending) : "memory");
 }
+
+// The wgmma writes its accumulator asynchronously, which the compiler cannot see: this marks every register read and
+// written here, so that no instruction touching them moves across a wgmma issue or wait.
+__device__ __forceinline__ void fence_operands(Accumulator& d) {
+#pragma unroll
+  for (int n = 0; n < kTile / 8; ++n)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(d[n][j])::"memory");
+}
+
+// A consumer warpgroup's 64 rows: K tile t's wgmmas are issued into one int32 accumulator while tile t - 1's, in the
+// other, is promoted into the fp32 sums, so the tensor cores work while the promotion runs.
+struct Consumer {
+  Shared& s;
+  const float* x_scale;
+  const float* w_scale;
+  int warpgroup;
+  float acc[kTile / 8][4];
+
+  // Issues K tile t into `sums` and returns the tile's scale (read before the wait, so its latency hides there).
+  __device__ __forceinline__ float issue(int t, Accumulator& sums) {
+    const int stage = t % kStages;
+    const float scale = x_scale[t] * w_scale[t];
+    barrier_wait(s.full[stage], (t / kStages) & 1);
+    const uint64_t a = descriptor(s.stages[stage].a + warpgroup * 64 * kTile);
+    const uint64_t b = descriptor(s.stages[stage].b);
+    fence_operands(sums);
+    wgmma_fence();
+#pragma unroll
+    for (int step = 0; step < kTile / 32; ++step) wgmma(sums, a + 2 * step, b + 2 * step, step);  // +32 bytes along K
+    wgmma_commit();
+    return scale;
+  }
+
+  // K tile t's complete sums: its stage goes back to the producer and the sums into acc.
+  __device__ __forceinline__ void retire(int t, Accumulator& sums, float scale) {
+    fence_operands(sums);
+    if (threadIdx.x % 32 == 0) barrier_arrive(s.empty[t % kStages]);
+#pragma unroll
+    for (int n = 0; n < kTile / 8; ++n)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) promote(acc[n][j], sums[n][j], scale);
+  }
+
+  __device__ __forceinline__ void run(int k_tiles) {
+    clear(acc);
+    Accumulator even, odd;
+    float even_scale = issue(0, even), odd_scale = 0.f;
+    for (int t = 1;; t += 2) {
+      if (t >= k_tiles) {
+        wgmma_wait<0>();
+        retire(t - 1, even, even_scale);
+        return;
+      }
+      odd_scale = issue(t, odd);
+      wgmma_wait<1>();
+      retire(t - 1, even, even_scale);
+      if (t + 1 >= k_tiles) {
+        wgmma_wait<0>();
+        retire(t, odd, odd_scale);
+        return;
+      }
+      even_scale = issue(t + 1, even);
+      wgmma_wait<1>();
+      retire(t, odd, odd_scale);
+    }
+  }
+};
 
 #endif  // TURBO_INT8_WGMMA
 
@@ -120,7 +191,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
   __syncthreads();
 
+  // The producer needs a few registers, the consumers' two int32 accumulators and fp32 sums need many.
   if (warpgroup == kConsumers) {
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n");
     if (threadIdx.x % 128 != 0) return;
     for (int t = 0; t < k_tiles; ++t) {
       const int stage = t % kStages, round = t / kStages;
@@ -131,29 +204,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     return;
   }
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n");
 
-  float acc[kTile / 8][4];
-  Accumulator part;
-  clear(acc);
-  const float* x_scale = g.x_scale + tile.x * k_tiles;
-  const float* w_scale = g.w_scale + tile.y * k_tiles;
-  for (int t = 0; t < k_tiles; ++t) {
-    const int stage = t % kStages;
-    const float scale = x_scale[t] * w_scale[t];
-    barrier_wait(s.full[stage], (t / kStages) & 1);
-    const uint64_t a = descriptor(s.stages[stage].a + warpgroup * 64 * kTile);
-    const uint64_t b = descriptor(s.stages[stage].b);
-    wgmma_fence();
-#pragma unroll
-    for (int step = 0; step < kTile / 32; ++step) wgmma(part, a + 2 * step, b + 2 * step, step);  // +32 bytes along K
-    wgmma_commit_and_wait();
-    if (threadIdx.x % 32 == 0) barrier_arrive(s.empty[stage]);
-#pragma unroll
-    for (int n = 0; n < kTile / 8; ++n)
-#pragma unroll
-      for (int j = 0; j < 4; ++j) promote(acc[n][j], part[n][j], scale);
-  }
-
+  Consumer consumer{s, g.x_scale + tile.x * k_tiles, g.w_scale + tile.y * k_tiles, warpgroup, {}};
+  consumer.run(k_tiles);
+  const auto& acc = consumer.acc;
   const int lane = threadIdx.x % 32;
   const int row = tile.x * kTile + warpgroup * 64 + threadIdx.x % 128 / 32 * 16 + lane / 4;
 #pragma unroll
