@@ -96,7 +96,7 @@ const finished = new Set(["succeeded", "failed", "canceled", "expired"]);
 
 function fraction(status, progress) {
   if (finished.has(status)) return 1;
-  if (!progress) return status === "queued" ? 0 : 0.02;
+  if (!progress) return status === "queued" || status === "held" ? 0 : 0.02;
   const [start, span] = stageWeights[progress.stage] || [0.95, 0.05];
   return start + span * (progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0);
 }
@@ -136,7 +136,7 @@ function fill(tableId, items, render, empty) {
 
 function renderOverview(overview) {
   fill("pools", overview.pools, (row, pool) => {
-    cell(row, pool.pool); cell(row, pool.depth); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
+    cell(row, pool.pool); cell(row, pool.depth); cell(row, pool.held); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
   }, "No pools.");
   fill("workers", overview.workers, (row, worker) => {
     cell(row, worker.id); cell(row, worker.gpu); cell(row, worker.encoder || "");
