@@ -12,7 +12,11 @@ namespace TurboDiffusion.Cli.Benchmarks;
 
 /// <summary>What <c>turbo bench batch</c> runs: the job count, the simulated render, and where job state lives.</summary>
 /// <param name="Redis">A Redis connection string for job state; null keeps it in memory.</param>
-public sealed record BatchBenchmarkSettings(int Jobs, TimeSpan StepTime, string? Redis, int SummaryProbes = 200);
+/// <param name="SeparateGateway">Run the gateway as its own OS process (<see cref="GatewayProcess"/>) beside the silo in this one, so its memory is measured apart; needs Redis.</param>
+public sealed record BatchBenchmarkSettings(int Jobs, TimeSpan StepTime, string? Redis, int SummaryProbes = 200, bool SeparateGateway = false);
+
+/// <summary>The separate gateway process's memory, in MiB: when it was ready, once the upload was accepted, and its peak working set up to then.</summary>
+public sealed record GatewayMemory(double WorkingSetMiBReady, double WorkingSetMiBAfterUpload, double PeakWorkingSetMiB, double ManagedMiBReady, double ManagedMiBAfterUpload);
 
 /// <summary>One run of <c>turbo bench batch</c>; times in seconds unless named otherwise.</summary>
 public sealed record BatchBenchmarkResult(
@@ -32,13 +36,15 @@ public sealed record BatchBenchmarkResult(
     double? RedisBytesPerJob,
     double ProcessManagedMiBBefore,
     double ProcessManagedMiBAfterUpload,
-    double ProcessPeakWorkingSetMiB);
+    double ProcessPeakWorkingSetMiB,
+    GatewayMemory? Gateway = null);
 
 /// <summary>
 /// A large batch through a farm as a studio drives it: the all-in-one farm (gateway, silo, one GPU worker on the
 /// simulated engine) in this process, the SDK over loopback HTTP. Uploads one JSONL batch, waits for the first lease,
 /// probes the batch summary while jobs run, lists every job page by page, cancels the batch, and reads what job state
-/// cost in Redis. The process hosts gateway, silo and client together, so its memory is an upper bound for the gateway's.
+/// cost in Redis. The process hosts gateway, silo and client together, so its memory is an upper bound for the gateway's;
+/// with <see cref="BatchBenchmarkSettings.SeparateGateway"/> the gateway runs as its own process and its memory is read apart.
 /// </summary>
 public static class BatchBenchmark
 {
@@ -47,6 +53,11 @@ public static class BatchBenchmark
     public static async Task<BatchBenchmarkResult> RunAsync(BatchBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.SeparateGateway && settings.Redis is null)
+        {
+            throw new ArgumentException("A separate gateway process finds the silo and the job state through Redis: give --redis too.", nameof(settings));
+        }
+
         var prefix = $"bench-batch:{Guid.NewGuid():N}:";
         using var redis = settings.Redis is { } connection ? await ConnectAsync(connection).ConfigureAwait(false) : null;
         var scratch = Directory.CreateTempSubdirectory("turbo-bench-batch-").FullName;
@@ -54,9 +65,14 @@ public static class BatchBenchmark
         {
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(settings, prefix)).Build();
             var engine = new SimulatedVideoEngine { StepTime = settings.StepTime };
+            var role = settings.SeparateGateway ? FarmRole.Silo : FarmRole.All;
             await using var farm = await FarmHost.StartAsync(
-                configuration, new FarmHostSettings(FarmRole.All, () => engine, Port: 0, FreeClusterPorts: true, ArtifactsDirectory: scratch, Private: true), cancellationToken).ConfigureAwait(false);
-            using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
+                configuration, new FarmHostSettings(role, () => engine, Port: 0, FreeClusterPorts: true, ArtifactsDirectory: scratch, Private: true), cancellationToken).ConfigureAwait(false);
+            await using var gateway = settings.SeparateGateway
+                ? await GatewayProcess.StartAsync(GatewaySettings(settings, prefix, scratch), cancellationToken).ConfigureAwait(false)
+                : null;
+            using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = gateway?.Address ?? farm.Address });
+            var gatewayReady = gateway is null ? default : (WorkingSet: gateway.WorkingSetMiB(), Managed: await gateway.ManagedMiBAsync(cancellationToken).ConfigureAwait(false));
             var redisBefore = redis is null ? 0 : await UsedMemoryAsync(redis).ConfigureAwait(false);
             var managedBefore = ManagedMiB();
 
@@ -66,6 +82,13 @@ public static class BatchBenchmark
             var batch = await client.SubmitBatchAsync(Items(settings.Jobs, cancellationToken), $"bench-{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);
             var upload = clock.Elapsed.TotalSeconds;
             var managedAfterUpload = ManagedMiB();
+            var gatewayMemory = gateway is null ? null : new GatewayMemory(
+                gatewayReady.WorkingSet, gateway.WorkingSetMiB(), gateway.PeakWorkingSetMiB(), gatewayReady.Managed, await gateway.ManagedMiBAsync(cancellationToken).ConfigureAwait(false));
+            if (gatewayMemory is not null)
+            {
+                log.WriteLine($"gateway process: working set {gatewayMemory.WorkingSetMiBReady:F0} MiB ready, {gatewayMemory.WorkingSetMiBAfterUpload:F0} MiB after the upload, peak {gatewayMemory.PeakWorkingSetMiB:F0} MiB; managed heap {gatewayMemory.ManagedMiBReady:F0} / {gatewayMemory.ManagedMiBAfterUpload:F0} MiB");
+            }
+
             firstLease.BatchId.TrySetResult(batch.Id);
             var leased = await firstLease.Task.ConfigureAwait(false);
             log.WriteLine($"upload accepted in {upload:F1} s; first lease {leased:F2} s after the upload began");
@@ -99,7 +122,7 @@ public static class BatchBenchmark
                 settings.Jobs, redis is null ? "memory" : "redis", upload, leased,
                 Percentile(summaries, 0.5), Percentile(summaries, 0.99), summaries.Max(), summaries.Count,
                 listing, listed, cancel, canceled.CountOf(JobStatus.Canceled), beforeCancel.Finished,
-                redisPerJob, managedBefore, managedAfterUpload, Process.GetCurrentProcess().PeakWorkingSet64 / (double)(1 << 20));
+                redisPerJob, managedBefore, managedAfterUpload, Process.GetCurrentProcess().PeakWorkingSet64 / (double)(1 << 20), gatewayMemory);
         }
         finally
         {
@@ -127,6 +150,12 @@ public static class BatchBenchmark
 
         return values;
     }
+
+    /// <summary>What the separate gateway process needs to find the silo, the job state and the artifacts.</summary>
+    private static Dictionary<string, string?> GatewaySettings(BatchBenchmarkSettings settings, string prefix, string artifacts) => new(Settings(settings, prefix))
+    {
+        ["Turbo:Artifacts:Directory"] = artifacts,
+    };
 
     private static async IAsyncEnumerable<JobRequest> Items(int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

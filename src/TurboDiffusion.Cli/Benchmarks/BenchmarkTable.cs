@@ -46,6 +46,12 @@ public static class BenchmarkTable
             r.Canceled.ToString("N0"), r.RedisBytesPerJob is { } b ? b.ToString("N0") : "-",
             $"{r.ProcessManagedMiBBefore:F0} / {r.ProcessManagedMiBAfterUpload:F0}", r.ProcessPeakWorkingSetMiB.ToString("F0"),
         };
+        if (r.Gateway is { } gateway)
+        {
+            header = [.. header, "gateway process working set MiB ready / after upload / peak", "gateway managed MiB ready / after upload"];
+            row = [.. row, $"{gateway.WorkingSetMiBReady:F0} / {gateway.WorkingSetMiBAfterUpload:F0} / {gateway.PeakWorkingSetMiB:F0}", $"{gateway.ManagedMiBReady:F0} / {gateway.ManagedMiBAfterUpload:F0}"];
+        }
+
         Write(output, header, [row]);
     }
 

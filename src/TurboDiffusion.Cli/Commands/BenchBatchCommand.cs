@@ -29,15 +29,23 @@ public static class BenchBatchCommand
             }
         });
         var redis = new Option<string?>("--redis") { Description = "Keep job state in this Redis (a connection string such as 127.0.0.1:6379) under a key prefix of its own, deleted afterwards; in memory when left out." };
+        var separateGateway = new Option<bool>("--separate-gateway") { Description = "Run the gateway as its own OS process (turbo gateway) beside the silo, and report that process's memory; needs --redis." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the result as JSON to this file." };
         var command = new Command("batch", "Time a large batch through the all-in-one farm (simulated engine): upload, first lease, summary, listing, cancel, Redis bytes per job.")
         {
-            jobs, stepMs, redis, json,
+            jobs, stepMs, redis, separateGateway, json,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(separateGateway) && r.GetValue(redis) is null)
+            {
+                r.AddError("--separate-gateway needs --redis: the gateway process finds the silo and the job state through Redis.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var settings = new BatchBenchmarkSettings(parse.GetValue(jobs), TimeSpan.FromMilliseconds(parse.GetValue(stepMs)), parse.GetValue(redis));
+            var settings = new BatchBenchmarkSettings(parse.GetValue(jobs), TimeSpan.FromMilliseconds(parse.GetValue(stepMs)), parse.GetValue(redis), SeparateGateway: parse.GetValue(separateGateway));
             var result = await BatchBenchmark.RunAsync(settings, output, cancellationToken).ConfigureAwait(false);
             BenchmarkTable.WriteBatch(output, result);
             if (parse.GetValue(json) is { } file)

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace TurboDiffusion.Client.Models;
 
-/// <summary>Where a job is: queued, leased, running, uploading, then succeeded, failed, canceled or expired.</summary>
+/// <summary>Where a job is: held (a batch item waiting for room in its tenant's quota), queued, leased, running, uploading, then succeeded, failed, canceled or expired.</summary>
 /// <remarks>The numbers are what REST answers carried before the names; they are still read.</remarks>
 [WireEnum("job status", ReadsNumbers = true)]
 public enum JobStatus
@@ -30,4 +30,7 @@ public enum JobStatus
 
     [JsonStringEnumMemberName("expired")]
     Expired = 7,
+
+    [JsonStringEnumMemberName("held")]
+    Held = 8,
 }

@@ -20,5 +20,5 @@ public sealed record WorkerView(
 
 public sealed record CurrentJobView(string Id, string Prompt, ProgressView? Progress);
 
-/// <summary>A pool's queue: depth, how long the oldest job has waited, how many jobs are leased, and queued jobs per priority name ("normal", ...).</summary>
-public sealed record PoolView(string Pool, int Depth, double OldestQueuedAgeSeconds, int Leased, IReadOnlyDictionary<string, int> DepthByPriority);
+/// <summary>A pool's queue: depth, how long the oldest job has waited, how many jobs are leased, queued jobs per priority name ("normal", ...), and batch items held over their tenant's quota.</summary>
+public sealed record PoolView(string Pool, int Depth, double OldestQueuedAgeSeconds, int Leased, IReadOnlyDictionary<string, int> DepthByPriority, int Held = 0);

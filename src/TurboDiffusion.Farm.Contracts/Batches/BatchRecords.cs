@@ -27,8 +27,8 @@ public sealed record BatchState(
     [property: Id(4)] string? ParentBatchId = null);
 
 /// <summary>How a batch is doing.</summary>
-/// <param name="Counts">Item jobs per status (only statuses that occur).</param>
-/// <param name="Rejected">Items that admission turned away on the last submission; resubmit the batch after <paramref name="RetryAfter"/>.</param>
+/// <param name="Counts">Item jobs per status (only statuses that occur); items over the tenant's quota count as <see cref="JobStatus.Held"/>.</param>
+/// <param name="Rejected">Items that admission turned away on the last submission (their pool was full); resubmit the batch after <paramref name="RetryAfter"/>.</param>
 [GenerateSerializer, Immutable, Alias("turbo.BatchSummary.v1")]
 public sealed record BatchSummary(
     [property: Id(0)] string BatchId,
@@ -40,6 +40,9 @@ public sealed record BatchSummary(
     [property: Id(6)] TimeSpan RetryAfter = default)
 {
     public int Finished => Counts.Where(c => c.Key.IsTerminal()).Sum(c => c.Value);
+
+    /// <summary>Items waiting in the store for room in the tenant's quota.</summary>
+    public int Held => Counts.GetValueOrDefault(JobStatus.Held);
 
     public bool IsFinished => Rejected == 0 && Finished == Total;
 }

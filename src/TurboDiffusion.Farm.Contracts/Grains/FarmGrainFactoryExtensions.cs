@@ -8,7 +8,7 @@ public static class FarmGrainFactoryExtensions
     {
         ArgumentNullException.ThrowIfNull(grains);
         JobSpecValidator.EnsureValid(spec);
-        return grains.GetGrain<IJobGrain>(JobIds.For(spec)).Submit(spec, batchId: null);
+        return grains.GetGrain<IJobGrain>(JobIds.For(spec)).Submit(spec, batchId: null, submittedAt: null);
     }
 
     /// <summary>Validates every item and submits the batch under its idempotent batch id.</summary>

@@ -9,14 +9,24 @@ namespace TurboDiffusion.Farm.Contracts;
 /// </summary>
 public interface IJobGrain : IGrainWithStringKey
 {
-    /// <summary>Records and queues the job; a repeat with the same spec answers the original job.</summary>
-    Task<SubmitResult> Submit(JobSpec spec, string? batchId);
+    /// <summary>
+    /// Records and queues the job; a repeat with the same spec answers the original job. A batch item (with
+    /// <paramref name="batchId"/>) over its tenant's quota is recorded Held instead of refused.
+    /// </summary>
+    /// <param name="submittedAt">
+    /// The batch's submission time, shared by its items so that they keep upload order in the queue and when released
+    /// from held (equal times go by job id, which carries the item's index); null for now.
+    /// </param>
+    Task<SubmitResult> Submit(JobSpec spec, string? batchId, DateTimeOffset? submittedAt);
 
     [ReadOnly]
     Task<JobState?> GetState();
 
     /// <summary>Cancels a queued job at once, or asks the worker of a leased job to stop. Repeating it is harmless.</summary>
     Task<JobState> Cancel();
+
+    /// <summary>Scheduler: a held job's tenant has room in its quota; the job becomes Queued. Repeating it is harmless.</summary>
+    Task<JobState> Release();
 
     /// <summary>Scheduler: hands the job to a worker.</summary>
     Task<JobState> Lease(LeaseInfo lease);

@@ -9,7 +9,16 @@ namespace TurboDiffusion.Farm.Contracts;
 /// </summary>
 public interface ISchedulerGrain : IGrainWithStringKey
 {
-    Task<AdmissionDecision> Enqueue(QueueTicket ticket);
+    /// <summary>
+    /// Queues the job within the pool's bound and the tenant's quota. With <paramref name="mayHold"/> (a batch item) a
+    /// job over the quota, or behind the tenant's held jobs, is held instead of refused: the caller records it Held and
+    /// the scheduler releases it (<see cref="IJobGrain.Release"/>) as the tenant's queue drains, oldest first.
+    /// </summary>
+    Task<AdmissionDecision> Enqueue(QueueTicket ticket, bool mayHold);
+
+    /// <summary>What <paramref name="tenant"/> could still submit to this pool now.</summary>
+    [ReadOnly]
+    Task<AdmissionRoom> Room(string tenant);
 
     /// <summary>The next job for this worker, or null when nothing fits.</summary>
     Task<JobLease?> LeaseNext(LeaseRequest request);
@@ -19,7 +28,7 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// <summary>The job grain ended the lease; <paramref name="requeue"/> puts the job back in the queue.</summary>
     Task Release(string jobId, Guid token, QueueTicket? requeue);
 
-    /// <summary>A queued job was canceled: drop its ticket.</summary>
+    /// <summary>A queued or held job was canceled: drop its ticket.</summary>
     Task Forget(string jobId);
 
     /// <summary>A leased job was canceled: its next heartbeat answers <see cref="LeaseStatus.CancelRequested"/>.</summary>

@@ -34,6 +34,25 @@ public sealed record JobState(
     public static JobState Submitted(string jobId, JobSpec spec, string pool, string? batchId, DateTimeOffset now) =>
         new(jobId, spec, pool, batchId, JobStatus.Queued, 1, new JobTimings(now, now), 0, 0, []);
 
+    /// <summary>A batch item accepted over its tenant's quota: recorded Held, queued later by <see cref="Released"/>.</summary>
+    public static JobState SubmittedHeld(string jobId, JobSpec spec, string pool, string batchId, DateTimeOffset now) =>
+        new(jobId, spec, pool, batchId, JobStatus.Held, 1, new JobTimings(now, now), 0, 0, []);
+
+    /// <summary>
+    /// Held → Queued: the tenant's quota has room. The queue's time to live counts from here; the place in the queue
+    /// still counts from submission. Repeating it changes nothing.
+    /// </summary>
+    public JobState Released(DateTimeOffset now)
+    {
+        if (Status == JobStatus.Queued)
+        {
+            return this;
+        }
+
+        EnsureStatus(JobStatus.Queued, JobStatus.Held);
+        return Next(JobStatus.Queued) with { Timings = Timings with { QueuedAt = now } };
+    }
+
     /// <summary>Queued → Leased: a worker got the job.</summary>
     public JobState Leased(LeaseInfo lease, DateTimeOffset now)
     {
@@ -141,7 +160,7 @@ public sealed record JobState(
     }
 
     /// <summary>
-    /// A client's cancel. Queued → Canceled at once; a leased job is marked <see cref="CancelRequested"/> and ends
+    /// A client's cancel. Queued or Held → Canceled at once; a leased job is marked <see cref="CancelRequested"/> and ends
     /// Canceled when its worker stops (<see cref="CancelConfirmed"/>) or its lease is taken back. Repeating it changes nothing.
     /// </summary>
     public JobState CancelAsked(DateTimeOffset now)
@@ -156,7 +175,7 @@ public sealed record JobState(
             return this with { Version = Version + 1, CancelRequested = true };
         }
 
-        EnsureStatus(JobStatus.Canceled, JobStatus.Queued);
+        EnsureStatus(JobStatus.Canceled, JobStatus.Queued, JobStatus.Held);
         return Next(JobStatus.Canceled) with { CancelRequested = true, Timings = Timings with { FinishedAt = now } };
     }
 

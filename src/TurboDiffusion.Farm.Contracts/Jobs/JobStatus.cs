@@ -3,6 +3,7 @@ namespace TurboDiffusion.Farm.Contracts;
 /// <summary>
 /// Where a job is. Queued → Leased → Running → Uploading → Succeeded is the happy path; a lost or failed
 /// attempt goes back to Queued while retries remain, else to Failed; Canceled and Expired end it early.
+/// A batch item over its tenant's quota starts Held (recorded, not yet queued) and goes to Queued when released.
 /// </summary>
 public enum JobStatus
 {
@@ -14,6 +15,9 @@ public enum JobStatus
     Failed,
     Canceled,
     Expired,
+
+    /// <summary>Accepted with its batch but waiting in the store for room in its tenant's quota. Last, so stored values of the others stay.</summary>
+    Held,
 }
 
 public static class JobStatusExtensions

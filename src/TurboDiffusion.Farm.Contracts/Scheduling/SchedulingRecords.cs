@@ -26,6 +26,9 @@ public enum AdmissionOutcome
 
     /// <summary>The tenant has as many jobs queued as its quota allows.</summary>
     OverQuota,
+
+    /// <summary>A batch item over its tenant's quota: accepted, kept Held in the store and queued when the tenant's queue drains.</summary>
+    Held,
 }
 
 /// <summary>Admission's answer to an enqueue; a rejection carries when to retry (HTTP 429 + Retry-After).</summary>
@@ -37,8 +40,30 @@ public sealed record AdmissionDecision(
 {
     public static readonly AdmissionDecision Accept = new(AdmissionOutcome.Accepted, TimeSpan.Zero, "accepted");
 
+    public static readonly AdmissionDecision Hold = new(AdmissionOutcome.Held, TimeSpan.Zero, "held until the tenant's queue has room");
+
+    /// <summary>Queued now.</summary>
     public bool IsAccepted => Outcome == AdmissionOutcome.Accepted;
+
+    /// <summary>Queued now or held: either way the job is to be recorded.</summary>
+    public bool IsAdmitted => Outcome is AdmissionOutcome.Accepted or AdmissionOutcome.Held;
 }
+
+/// <summary>What one tenant could still submit to a pool now.</summary>
+/// <param name="Queue">Jobs the tenant may still queue before its quota (Turbo:Admission:MaxQueuedPerTenant).</param>
+/// <param name="Held">The tenant's jobs held in the pool now: while there are any, its batch items are held behind them.</param>
+/// <param name="Pool">Jobs the pool may still take waiting, queued or held (Turbo:Admission:MaxQueuedPerPool): what a batch may hold at most.</param>
+/// <param name="Waiting">Jobs waiting in the pool now, queued or held.</param>
+/// <param name="Bound">The pool's bound on waiting jobs.</param>
+/// <param name="RetryAfter">What a refusal tells the client to wait (Turbo:Admission:RetryAfter).</param>
+[GenerateSerializer, Immutable, Alias("turbo.AdmissionRoom.v1")]
+public sealed record AdmissionRoom(
+    [property: Id(0)] int Queue,
+    [property: Id(5)] int Held,
+    [property: Id(1)] int Pool,
+    [property: Id(2)] int Waiting,
+    [property: Id(3)] int Bound,
+    [property: Id(4)] TimeSpan RetryAfter);
 
 /// <summary>A GPU worker asking for work.</summary>
 /// <param name="Silo">The worker's silo address (parsable form), so the lease can be taken back when the membership service declares it dead.</param>
@@ -98,6 +123,7 @@ public sealed record HeartbeatReply(
 /// <param name="DepthByPriority">Queued jobs per priority.</param>
 /// <param name="OldestQueuedAge">How long the oldest queued job has waited (zero when empty).</param>
 /// <param name="QueuedByTenant">Queued jobs per tenant.</param>
+/// <param name="Held">Batch items held over their tenant's quota, not counted in <paramref name="Depth"/>.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueSnapshot.v1")]
 public sealed record QueueSnapshot(
     [property: Id(0)] string Pool,
@@ -105,4 +131,5 @@ public sealed record QueueSnapshot(
     [property: Id(2)] ImmutableDictionary<JobPriority, int> DepthByPriority,
     [property: Id(3)] TimeSpan OldestQueuedAge,
     [property: Id(4)] int Leased,
-    [property: Id(5)] ImmutableDictionary<string, int> QueuedByTenant);
+    [property: Id(5)] ImmutableDictionary<string, int> QueuedByTenant,
+    [property: Id(6)] int Held = 0);

@@ -12,9 +12,10 @@ namespace TurboDiffusion.Farm.Grains;
 /// resubmission reaches the same jobs: accepted items answer as duplicates, rejected ones get another try.
 /// The summary reads the counts the store keeps beside the jobs (O(1) however large the batch), recounting from the
 /// jobs when those are missing or disagree with the batch's index; items never recorded (rejected by admission) count
-/// as rejected. A part of a larger upload counts its own items, whose jobs name the whole upload as their batch.
+/// as rejected. Items over the tenant's quota are recorded Held and counted as such; cancelling the batch cancels them
+/// too. A part of a larger upload counts its own items, whose jobs name the whole upload as their batch.
 /// </summary>
-internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, TimeProvider time) : Grain, IBatchGrain
+internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, IOptions<SchedulerOptions> schedulerOptions, TimeProvider time) : Grain, IBatchGrain
 {
     private const int SubmitConcurrency = 32;
     private const int CancelReadChunk = 1000;
@@ -50,13 +51,18 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
 
         var order = Enumerable.Range(0, spec.Items.Length).OrderBy(i => spec.Items[i].Model, StringComparer.Ordinal).ThenBy(i => i).ToList();
         var retryAfter = TimeSpan.Zero;
+        var submittedAt = time.GetUtcNow();
         foreach (var chunk in order.Chunk(SubmitConcurrency))
         {
-            var results = await Task.WhenAll(chunk.Select(i =>
+            Task<SubmitResult> SubmitItem(int i)
             {
                 var item = spec.Priority is { } priority ? spec.Items[i] with { Priority = priority } : spec.Items[i];
-                return GrainFactory.GetGrain<IJobGrain>(jobIds[i]).Submit(item, spec.ParentBatchId ?? BatchId);
-            }));
+                return GrainFactory.GetGrain<IJobGrain>(jobIds[i]).Submit(item, spec.ParentBatchId ?? BatchId, submittedAt);
+            }
+
+            var results = await SideBySide(spec.Tenant, chunk.Select(i => spec.Items[i]))
+                ? await Task.WhenAll(chunk.Select(SubmitItem))
+                : await OneByOne(chunk, SubmitItem);
             foreach (var result in results.Where(r => r.Outcome == SubmitOutcome.Rejected && r.RetryAfter > retryAfter))
             {
                 retryAfter = result.RetryAfter;
@@ -127,6 +133,36 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
         var batch = Current();
         var start = Math.Min(offset, batch.JobIds.Length);
         return Task.FromResult(new BatchJobSlice(batch.Tenant, batch.JobIds.Length, batch.JobIds.Slice(start, Math.Min(count, batch.JobIds.Length - start))));
+    }
+
+    /// <summary>
+    /// Whether a chunk of items may be submitted side by side: in each of its pools they all fit the tenant's quota, or
+    /// they are all held (the tenant has held jobs there already). A chunk that straddles the quota goes one item at a
+    /// time, so no item is queued while an earlier one of the batch is held.
+    /// </summary>
+    private async Task<bool> SideBySide(string tenant, IEnumerable<JobSpec> items)
+    {
+        foreach (var pool in items.GroupBy(i => schedulerOptions.Value.PoolFor(i.Model)))
+        {
+            var room = await GrainFactory.GetGrain<ISchedulerGrain>(pool.Key).Room(tenant);
+            if (room.Held == 0 && room.Queue < pool.Count())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<SubmitResult[]> OneByOne(int[] chunk, Func<int, Task<SubmitResult>> submit)
+    {
+        var results = new SubmitResult[chunk.Length];
+        for (var k = 0; k < chunk.Length; k++)
+        {
+            results[k] = await submit(chunk[k]);
+        }
+
+        return results;
     }
 
     private BatchState Current() => state ?? throw new KeyNotFoundException($"Batch {BatchId} does not exist (never submitted, or its record expired).");

@@ -30,7 +30,7 @@ internal sealed partial class JobGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
         state = await store.GetAsync(JobId, cancellationToken);
 
-    public async Task<SubmitResult> Submit(JobSpec spec, string? batchId)
+    public async Task<SubmitResult> Submit(JobSpec spec, string? batchId, DateTimeOffset? submittedAt)
     {
         JobSpecValidator.EnsureValid(spec);
         if (state is not null)
@@ -38,16 +38,17 @@ internal sealed partial class JobGrain(
             return Repeat(spec, state);
         }
 
-        var now = time.GetUtcNow();
+        var now = submittedAt ?? time.GetUtcNow();
         var pool = schedulerOptions.Value.PoolFor(spec.Model);
-        var admission = await Scheduler(pool).Enqueue(new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now, spec.Resolution));
-        if (!admission.IsAccepted)
+        var ticket = new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now, spec.Resolution);
+        var admission = await Scheduler(pool).Enqueue(ticket, mayHold: batchId is not null);
+        if (!admission.IsAdmitted)
         {
             LogRejected(JobId, pool, admission.Outcome, admission.Reason);
             return new SubmitResult(JobId, SubmitOutcome.Rejected, null, admission);
         }
 
-        var created = JobState.Submitted(JobId, spec, pool, batchId, now);
+        var created = admission.IsAccepted ? JobState.Submitted(JobId, spec, pool, batchId, now) : JobState.SubmittedHeld(JobId, spec, pool, batchId!, now);
         if (!await store.TryCreateAsync(created))
         {
             // Another activation recorded it first (a split-brain window); the store has the last word.
@@ -85,6 +86,13 @@ internal sealed partial class JobGrain(
 
         LogCanceled(JobId, job.Status);
         return next;
+    }
+
+    public async Task<JobState> Release()
+    {
+        var job = Current();
+        var next = job.Released(time.GetUtcNow());
+        return next == job ? job : await Save(next);
     }
 
     public Task<JobState> Lease(LeaseInfo lease) => Save(Current().Leased(lease, time.GetUtcNow()));

@@ -15,7 +15,9 @@ namespace TurboDiffusion.Farm.Grains;
 /// The queue of one pool. Reentrant: every method changes its in-memory queue and lease table synchronously and
 /// only then awaits a job grain, so turns may interleave at awaits without seeing half-made changes, and a job
 /// grain calling back (enqueue, release) never waits on a scheduler that waits on it. The queue itself is not
-/// persisted: on activation it is rebuilt from the store's index of the pool's unfinished jobs.
+/// persisted: on activation it is rebuilt from the store's index of the pool's unfinished jobs. Batch items over
+/// their tenant's quota are held (stored Held, ticket in <see cref="HeldJobs"/>) and released by the sweep as the
+/// tenant's queue drains; the pool's bound counts queued and held jobs together.
 /// </summary>
 [Reentrant]
 internal sealed partial class SchedulerGrain(
@@ -28,7 +30,10 @@ internal sealed partial class SchedulerGrain(
     FarmMetrics metrics,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
 {
+    private const int MaxReleasesPerSweep = 1000;
+
     private readonly PoolQueue queue = new(schedulerOptions.Value);
+    private readonly HeldJobs held = new();
     private readonly LeaseTable leases = new();
     private readonly WorkerSightings workers = new();
 
@@ -44,6 +49,10 @@ internal sealed partial class SchedulerGrain(
             {
                 queue.Add(TicketOf(job));
             }
+            else if (job.Status == JobStatus.Held)
+            {
+                held.Add(TicketOf(job));
+            }
             else if (job.Lease is { } lease)
             {
                 // Workers that still hold these leases keep them by heartbeating; the others expire after one lease duration.
@@ -51,7 +60,7 @@ internal sealed partial class SchedulerGrain(
             }
         }
 
-        LogRebuilt(Pool, queue.Count, leases.Count);
+        LogRebuilt(Pool, queue.Count, held.Held, leases.Count);
         this.RegisterGrainTimer(Sweep, new GrainTimerCreationOptions(leaseOptions.Value.SweepInterval, leaseOptions.Value.SweepInterval) { Interleave = true });
     }
 
@@ -62,36 +71,68 @@ internal sealed partial class SchedulerGrain(
         return Task.CompletedTask;
     }
 
-    public Task<AdmissionDecision> Enqueue(QueueTicket ticket)
+    public Task<AdmissionDecision> Enqueue(QueueTicket ticket, bool mayHold)
     {
-        var admission = admissionOptions.Value;
         if (queue.Contains(ticket.JobId))
         {
             return Task.FromResult(AdmissionDecision.Accept);
         }
 
-        AdmissionDecision decision;
-        if (queue.Count >= admission.MaxQueuedPerPool)
+        if (held.Contains(ticket.JobId))
         {
-            decision = new AdmissionDecision(AdmissionOutcome.QueueFull, admission.RetryAfter, $"Pool '{Pool}' has {queue.Count} jobs queued, its bound (Turbo:Admission:MaxQueuedPerPool).");
-        }
-        else if (queue.CountOf(ticket.Tenant) >= admission.MaxQueuedPerTenant)
-        {
-            decision = new AdmissionDecision(AdmissionOutcome.OverQuota, admission.RetryAfter, $"Tenant '{ticket.Tenant}' has {queue.CountOf(ticket.Tenant)} jobs queued in pool '{Pool}', its quota (Turbo:Admission:MaxQueuedPerTenant).");
-        }
-        else
-        {
-            queue.Add(ticket);
-            decision = AdmissionDecision.Accept;
+            return Task.FromResult(AdmissionDecision.Hold);
         }
 
-        if (!decision.IsAccepted)
+        var decision = Admit(ticket, mayHold);
+        if (decision.Outcome is AdmissionOutcome.QueueFull or AdmissionOutcome.OverQuota)
         {
             metrics.JobsRejected.WithLabels(Pool, decision.Outcome == AdmissionOutcome.QueueFull ? "queue_full" : "over_quota").Inc();
         }
 
         return Task.FromResult(decision);
     }
+
+    public Task<AdmissionRoom> Room(string tenant)
+    {
+        var admission = admissionOptions.Value;
+        var waiting = queue.Count + held.Count;
+        var queueRoom = Math.Max(0, admission.MaxQueuedPerTenant - QueuedOf(tenant));
+        return Task.FromResult(new AdmissionRoom(queueRoom, held.HeldOf(tenant), Math.Max(0, admission.MaxQueuedPerPool - waiting), waiting, admission.MaxQueuedPerPool, admission.RetryAfter));
+    }
+
+    /// <summary>
+    /// Queues, holds or refuses. A held batch item keeps later items of its tenant held behind it, so a batch is
+    /// released in its own order even when the queue drains while it is being submitted.
+    /// </summary>
+    private AdmissionDecision Admit(QueueTicket ticket, bool mayHold)
+    {
+        var admission = admissionOptions.Value;
+        var waiting = queue.Count + held.Count;
+        if (waiting >= admission.MaxQueuedPerPool)
+        {
+            return new AdmissionDecision(AdmissionOutcome.QueueFull, admission.RetryAfter,
+                $"Pool '{Pool}' has {waiting} jobs waiting (queued or held), its bound (Turbo:Admission:MaxQueuedPerPool); no more fit until it drains.");
+        }
+
+        var overQuota = QueuedOf(ticket.Tenant) >= admission.MaxQueuedPerTenant;
+        if (mayHold && (overQuota || held.HeldOf(ticket.Tenant) > 0))
+        {
+            held.Add(ticket);
+            return AdmissionDecision.Hold;
+        }
+
+        if (overQuota)
+        {
+            return new AdmissionDecision(AdmissionOutcome.OverQuota, admission.RetryAfter,
+                $"Tenant '{ticket.Tenant}' has {QueuedOf(ticket.Tenant)} jobs queued in pool '{Pool}', its quota (Turbo:Admission:MaxQueuedPerTenant); no more fit until its queue drains (a batch upload is held instead of refused).");
+        }
+
+        queue.Add(ticket);
+        return AdmissionDecision.Accept;
+    }
+
+    /// <summary>What counts against a tenant's quota: its queued jobs and its held jobs being released into the queue.</summary>
+    private int QueuedOf(string tenant) => queue.CountOf(tenant) + held.ReleasingOf(tenant);
 
     public async Task<JobLease?> LeaseNext(LeaseRequest request)
     {
@@ -160,7 +201,11 @@ internal sealed partial class SchedulerGrain(
 
     public Task Forget(string jobId)
     {
-        queue.Remove(jobId);
+        if (!queue.Remove(jobId))
+        {
+            held.Remove(jobId);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -170,10 +215,21 @@ internal sealed partial class SchedulerGrain(
         return Task.CompletedTask;
     }
 
-    public Task<string?> WaitingReason(string jobId) =>
-        Task.FromResult(queue.Find(jobId) is { } ticket ? workers.WhyWaiting(Pool, ticket, queue.CountAhead(ticket), leases.Workers, time.GetUtcNow()) : null);
+    public Task<string?> WaitingReason(string jobId)
+    {
+        if (held.Find(jobId) is { } heldTicket)
+        {
+            return Task.FromResult<string?>(
+                $"Held: tenant '{heldTicket.Tenant}' has {QueuedOf(heldTicket.Tenant)} jobs queued in pool '{Pool}', its quota is {admissionOptions.Value.MaxQueuedPerTenant} (Turbo:Admission:MaxQueuedPerTenant); "
+                + $"{held.CountAhead(heldTicket)} of its held jobs go first, and this one is queued as the queue drains.");
+        }
 
-    public Task<QueueSnapshot> GetSnapshot() => Task.FromResult(queue.Snapshot(Pool, leases.Count, time.GetUtcNow()));
+        return Task.FromResult(queue.Find(jobId) is { } ticket ? workers.WhyWaiting(Pool, ticket, queue.CountAhead(ticket), leases.Workers, time.GetUtcNow()) : null);
+    }
+
+    public Task<QueueSnapshot> GetSnapshot() => Task.FromResult(Snapshot(time.GetUtcNow()));
+
+    private QueueSnapshot Snapshot(DateTimeOffset now) => queue.Snapshot(Pool, leases.Count, now) with { Held = held.Count };
 
     private async Task Sweep(CancellationToken cancellationToken)
     {
@@ -192,7 +248,40 @@ internal sealed partial class SchedulerGrain(
             await ExpireQueued(ticket);
         }
 
-        metrics.Queue(queue.Snapshot(Pool, leases.Count, now));
+        await ReleaseHeld();
+        metrics.Queue(Snapshot(now));
+    }
+
+    /// <summary>Queues held jobs while their tenants' quotas have room, a bounded number per sweep.</summary>
+    private async Task ReleaseHeld()
+    {
+        var quota = admissionOptions.Value.MaxQueuedPerTenant;
+        var due = held.TakeReleasable(tenant => quota - QueuedOf(tenant), MaxReleasesPerSweep);
+        await Task.WhenAll(due.Select(Release));
+    }
+
+    private async Task Release(QueueTicket ticket)
+    {
+        try
+        {
+            var job = await Job(ticket.JobId).Release();
+            held.Settle(ticket.JobId);
+            if (job.Status == JobStatus.Queued)
+            {
+                queue.Add(TicketOf(job));
+            }
+        }
+        catch (Exception e) when (e is InvalidJobTransitionException or JobNotFoundException)
+        {
+            // Canceled or gone while held: nothing to queue.
+            held.Settle(ticket.JobId);
+            LogReleaseSkipped(Pool, ticket.JobId, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            held.Return(ticket);
+            LogReleaseFailed(Pool, ticket.JobId, e);
+        }
     }
 
     private async Task TakeBack(ActiveLease lease, AttemptOutcome reason)
@@ -264,8 +353,14 @@ internal sealed partial class SchedulerGrain(
 
     private IJobGrain Job(string jobId) => GrainFactory.GetGrain<IJobGrain>(jobId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler {Pool} activated: {Queued} queued and {Leased} leased jobs restored from the store")]
-    private partial void LogRebuilt(string pool, int queued, int leased);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler {Pool} activated: {Queued} queued, {Held} held and {Leased} leased jobs restored from the store")]
+    private partial void LogRebuilt(string pool, int queued, int held, int leased);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scheduler {Pool}: held job {JobId} was not released: {Reason}")]
+    private partial void LogReleaseSkipped(string pool, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: releasing held job {JobId} failed; it stays held and the next sweep tries again")]
+    private partial void LogReleaseFailed(string pool, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Scheduler {Pool}: dropped stale ticket of job {JobId}: {Reason}")]
     private partial void LogStaleTicket(string pool, string jobId, string reason);

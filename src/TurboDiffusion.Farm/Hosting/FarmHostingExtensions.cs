@@ -75,6 +75,8 @@ public static class FarmHostingExtensions
         services.AddSingleton<IProgressLog, RedisProgressLog>();
         services.RemoveAll<IWebhookOutbox>();
         services.AddSingleton<IWebhookOutbox, RedisWebhookOutbox>();
+        services.TryAddSingleton<RedisIndexSweep>();
+        services.AddHostedService<RedisIndexSweeper>();
         return services;
     }
 

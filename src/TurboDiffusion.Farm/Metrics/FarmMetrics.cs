@@ -33,6 +33,7 @@ public sealed class FarmMetrics
         JobsCompleted = factory.CreateCounter("turbo_jobs_completed_total", "Jobs that reached a final state.", "pool", "outcome");
         JobAttempts = factory.CreateCounter("turbo_job_attempts_total", "Job attempts (leases) that ended, by how they ended.", "pool", "reason");
         QueueDepth = factory.CreateGauge("turbo_queue_depth", "Jobs waiting in a pool's queue: the autoscaling signal.", "pool", "priority");
+        JobsHeld = factory.CreateGauge("turbo_jobs_held", "Batch items of a pool held over their tenant's quota, released as the tenant's queue drains.", "pool");
         QueueOldestAge = factory.CreateGauge("turbo_queue_oldest_age_seconds", "How long the oldest queued job of a pool has waited.", "pool");
         LeasesActive = factory.CreateGauge("turbo_leases_active", "Jobs leased to workers in a pool.", "pool");
         QueueWait = factory.CreateHistogram("turbo_job_queue_wait_seconds", "Time from entering the queue to being leased.", new HistogramConfiguration { LabelNames = ["pool", "priority"], Buckets = QueueWaitBuckets });
@@ -58,6 +59,8 @@ public sealed class FarmMetrics
     public Gauge QueueDepth { get; }
 
     public Gauge QueueOldestAge { get; }
+
+    public Gauge JobsHeld { get; }
 
     public Gauge LeasesActive { get; }
 
@@ -110,6 +113,7 @@ public sealed class FarmMetrics
         }
 
         QueueOldestAge.WithLabels(snapshot.Pool).Set(snapshot.OldestQueuedAge.TotalSeconds);
+        JobsHeld.WithLabels(snapshot.Pool).Set(snapshot.Held);
         LeasesActive.WithLabels(snapshot.Pool).Set(snapshot.Leased);
     }
 
@@ -122,6 +126,7 @@ public sealed class FarmMetrics
         }
 
         QueueOldestAge.WithLabels(pool).Set(0);
+        JobsHeld.WithLabels(pool).Set(0);
         LeasesActive.WithLabels(pool).Set(0);
     }
 }

@@ -15,7 +15,8 @@ namespace TurboDiffusion.Farm.Scheduling;
 /// </summary>
 internal sealed class PoolQueue(SchedulerOptions options)
 {
-    private static readonly Comparer<QueueTicket> Oldest = Comparer<QueueTicket>.Create((a, b) =>
+    /// <summary>Submission order: the order of a tenant's bucket, and of its held jobs.</summary>
+    internal static readonly Comparer<QueueTicket> Oldest = Comparer<QueueTicket>.Create((a, b) =>
     {
         var byTime = a.SubmittedAt.CompareTo(b.SubmittedAt);
         return byTime != 0 ? byTime : string.CompareOrdinal(a.JobId, b.JobId);

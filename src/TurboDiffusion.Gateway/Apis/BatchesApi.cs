@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Gateway.Auth;
 using TurboDiffusion.Gateway.Batches;
@@ -40,16 +42,19 @@ public static class BatchesApi
 
     /// <summary>
     /// All or nothing: the upload is read line by line, each line checked (fields, model) and spooled to a temporary
-    /// file, so a bad line answers 400 before any job is queued; only then are the spooled lines submitted in parts of
-    /// Turbo:Gateway:BatchPartSize items, and the batch recorded as the union of its parts. Memory stays at one part
-    /// however large the upload. Parts are idempotent under (key, part number): after a 429 the same upload with the
-    /// same key resubmits nothing that was already accepted.
+    /// file, so a bad line answers 400 before any job is queued; then the pools it goes to are asked whether it fits
+    /// (<see cref="UploadAdmission"/>: jobs over the tenant's quota are held, so only a pool's bound refuses, with 429
+    /// saying how many would fit); only then are the spooled lines submitted in parts of Turbo:Gateway:BatchPartSize
+    /// items, and the batch recorded as the union of its parts. Memory stays at one part however large the upload.
+    /// Parts are idempotent under (key, part number): after a 429 the same upload with the same key resubmits nothing
+    /// that was already accepted.
     /// </summary>
-    public static async Task<Results<Accepted<BatchView>, Ok<BatchView>>> SubmitBatch(HttpContext context, ClaimsPrincipal user, FarmAccess farm, ModelAdmission models)
+    public static async Task<Results<Accepted<BatchView>, Ok<BatchView>>> SubmitBatch(HttpContext context, ClaimsPrincipal user, FarmAccess farm, ModelAdmission models, IOptionsMonitor<SchedulerOptions> scheduler)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(farm);
         ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(scheduler);
         var key = JobsApi.RequireIdempotencyKey(context.Request);
         var caller = Caller.From(user);
         var options = farm.Options;
@@ -57,6 +62,8 @@ public static class BatchesApi
         var batchId = JobIds.ForBatch(caller.Tenant, key);
         await using var spool = BatchSpool.Create();
         var served = models.Snapshot();
+        var pools = scheduler.CurrentValue;
+        var fresh = new UploadAdmission();
         var webhookHosts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         await foreach (var (line, request) in JsonLines.ReadAsync<JobRequest>(context.Request.BodyReader, options.MaxBatchLineBytes, context.RequestAborted))
         {
@@ -78,6 +85,7 @@ public static class BatchesApi
             }
 
             await spool.WriteAsync(own, context.RequestAborted);
+            fresh.Need(pools.PoolFor(spec.Model));
         }
 
         if (spool.Count == 0)
@@ -86,6 +94,12 @@ public static class BatchesApi
         }
 
         var existing = await farm.Store.GetBatchAsync(batchId);
+        var resumed = await farm.Store.GetBatchAsync(JobIds.ForBatch(caller.Tenant, UploadAdmission.PartKey(key, 0))) is not null;
+        var admission = resumed
+            ? await UploadAdmission.NotYetRecordedAsync(farm.Store, caller.Tenant, key, options.BatchPartSize,
+                spool.ReadAsync(context.RequestAborted).Select(r => pools.PoolFor(JobSpecMapper.Map(r, caller, options.DefaultModel, idempotencyKey: null, farm.WebhooksEnabled).Spec!.Model)))
+            : fresh;
+        await admission.EnsureFitsAsync(farm.Grains, caller.Tenant);
         var parts = ImmutableArray.CreateBuilder<string>();
         var items = new List<JobSpec>(options.BatchPartSize);
         var accepted = 0;
@@ -164,14 +178,14 @@ public static class BatchesApi
 
     private static async Task<int> SubmitPartAsync(FarmAccess farm, Caller caller, string key, string batchId, ImmutableArray<string>.Builder parts, List<JobSpec> items, int acceptedBefore)
     {
-        var partKey = $"{key}#part{parts.Count}";
+        var partKey = UploadAdmission.PartKey(key, parts.Count);
         var part = new BatchSpec(caller.Tenant, [.. items], partKey, ParentBatchId: batchId);
         var summary = await TransientFarmErrors.Retry.ExecuteAsync(async _ => await farm.Grains.SubmitBatchAsync(part));
         if (summary.Rejected > 0)
         {
             var accepted = acceptedBefore + summary.Total - summary.Rejected;
             throw new AdmissionRejectedException(AdmissionOutcome.QueueFull, summary.RetryAfter,
-                $"The farm admitted {accepted} jobs of this upload and turned the rest away (queue full or over quota). Send the same upload with the same Idempotency-Key later: accepted jobs are not submitted twice.");
+                $"The farm accepted {accepted} jobs of this upload and turned the rest away: their pool filled up while the upload was submitted (Turbo:Admission:MaxQueuedPerPool). Send the same upload with the same Idempotency-Key later: accepted jobs are not submitted twice.");
         }
 
         parts.Add(summary.BatchId);

@@ -119,7 +119,7 @@ public static class JobsApi
         ArgumentNullException.ThrowIfNull(farm);
         var job = await farm.VisibleJobAsync(id, Caller.From(user));
         var view = JobViewMapper.ToView(job);
-        return TypedResults.Ok(job.Status == Farm.Contracts.JobStatus.Queued
+        return TypedResults.Ok(job.Status is Farm.Contracts.JobStatus.Queued or Farm.Contracts.JobStatus.Held
             ? view with { WaitingReason = await farm.Grains.GetGrain<ISchedulerGrain>(job.Pool).WaitingReason(job.JobId) }
             : view);
     }

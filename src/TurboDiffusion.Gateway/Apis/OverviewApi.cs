@@ -24,26 +24,27 @@ public static class OverviewApi
     public static IEndpointRouteBuilder MapOverviewApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/overview").WithTags("Dashboard");
-        group.MapGet("", GetOverview).WithName(nameof(GetOverview)).WithSummary("Pools, workers, the latest jobs (filtered like GET /v1/jobs) and the latest batches");
+        group.MapGet("", GetOverview).WithName(nameof(GetOverview)).WithSummary("Pools, workers, a page of the latest jobs (filtered and paged like GET /v1/jobs) and the latest batches");
         group.MapGet("/events", WatchOverview).WithName(nameof(WatchOverview))
             .WithSummary("Server-Sent Events: an 'overview' event whenever the overview changes (checked every second)")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return endpoints;
     }
 
-    public static async Task<Ok<OverviewView>> GetOverview(ClaimsPrincipal user, FarmAccess farm, IOptions<SchedulerOptions> scheduler, string? tenant = null, string? status = null, string? batchId = null)
+    public static async Task<Ok<OverviewView>> GetOverview(ClaimsPrincipal user, FarmAccess farm, IOptions<SchedulerOptions> scheduler, string? tenant = null, string? status = null, string? batchId = null, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
-        return TypedResults.Ok(await BuildAsync(Caller.From(user), farm, scheduler.Value, tenant, status, batchId));
+        return TypedResults.Ok(await BuildAsync(Caller.From(user), farm, scheduler.Value, new JobFilter(tenant, status, batchId, cursor)));
     }
 
-    public static async Task WatchOverview(HttpContext context, ClaimsPrincipal user, FarmAccess farm, IOptions<SchedulerOptions> scheduler, string? tenant = null, string? status = null, string? batchId = null)
+    public static async Task WatchOverview(HttpContext context, ClaimsPrincipal user, FarmAccess farm, IOptions<SchedulerOptions> scheduler, string? tenant = null, string? status = null, string? batchId = null, string? cursor = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(farm);
         ArgumentNullException.ThrowIfNull(scheduler);
         var caller = Caller.From(user);
-        var first = await BuildAsync(caller, farm, scheduler.Value, tenant, status, batchId);
+        var filter = new JobFilter(tenant, status, batchId, cursor);
+        var first = await BuildAsync(caller, farm, scheduler.Value, filter);
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -72,7 +73,7 @@ public static class OverviewApi
                 }
 
                 await Task.Delay(Period, farm.Time, context.RequestAborted);
-                overview = await BuildAsync(caller, farm, scheduler.Value, tenant, status, batchId);
+                overview = await BuildAsync(caller, farm, scheduler.Value, filter);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -95,17 +96,24 @@ public static class OverviewApi
         }
     }
 
-    private static async Task<OverviewView> BuildAsync(Caller caller, FarmAccess farm, SchedulerOptions scheduler, string? tenant, string? status, string? batchId)
+    /// <summary>
+    /// A page of <see cref="JobsShown"/> jobs from <paramref name="filter"/>'s cursor: the store reads only that page
+    /// from its index, so paging through a 100,000-job batch costs what its first page does.
+    /// </summary>
+    private static async Task<OverviewView> BuildAsync(Caller caller, FarmAccess farm, SchedulerOptions scheduler, JobFilter filter)
     {
         var pools = WorkersApi.PoolsAsync(farm, scheduler);
         var workers = WorkersApi.WorkersAsync(caller, farm, scheduler);
-        var jobs = await JobsApi.ListAsync(caller, farm, tenant, status, batchId, new PageRequest(JobsShown));
-        var batches = (await BatchesApi.ListAsync(caller, farm, tenant, new PageRequest(BatchesShown))).Items.ToList();
-        if (batchId is not null && batches.All(b => b.Id != batchId) && await FilteredBatchAsync(caller, farm, batchId) is { } filtered)
+        var jobs = await JobsApi.ListAsync(caller, farm, filter.Tenant, filter.Status, filter.BatchId, new PageRequest(JobsShown, filter.Cursor));
+        var batches = (await BatchesApi.ListAsync(caller, farm, filter.Tenant, new PageRequest(BatchesShown))).Items.ToList();
+        if (filter.BatchId is { } batchId && batches.All(b => b.Id != batchId) && await FilteredBatchAsync(caller, farm, batchId) is { } filtered)
         {
             batches.Insert(0, JobViewMapper.ToView(filtered));
         }
 
-        return new OverviewView(await pools, await workers, jobs.Items, batches, farm.Time.GetUtcNow());
+        return new OverviewView(await pools, await workers, jobs.Items, batches, farm.Time.GetUtcNow(), jobs.NextCursor);
     }
+
+    /// <summary>The overview's job listing: filters as GET /v1/jobs takes them, and the page's cursor.</summary>
+    private sealed record JobFilter(string? Tenant, string? Status, string? BatchId, string? Cursor);
 }

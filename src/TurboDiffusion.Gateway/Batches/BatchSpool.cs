@@ -30,7 +30,7 @@ public sealed class BatchSpool : IAsyncDisposable
         Count++;
     }
 
-    /// <summary>The lines in the order written; call once, after the last write.</summary>
+    /// <summary>The lines in the order written, from the first; call after the last write.</summary>
     public async IAsyncEnumerable<JobRequest> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await file.FlushAsync(cancellationToken);

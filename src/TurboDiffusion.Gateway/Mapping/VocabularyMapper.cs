@@ -63,6 +63,7 @@ public static class VocabularyMapper
         WireStatus.Failed => FarmStatus.Failed,
         WireStatus.Canceled => FarmStatus.Canceled,
         WireStatus.Expired => FarmStatus.Expired,
+        WireStatus.Held => FarmStatus.Held,
         _ => throw EnumMapping.Unmapped<WireStatus, FarmStatus>(status),
     };
 
@@ -76,6 +77,7 @@ public static class VocabularyMapper
         FarmStatus.Failed => WireStatus.Failed,
         FarmStatus.Canceled => WireStatus.Canceled,
         FarmStatus.Expired => WireStatus.Expired,
+        FarmStatus.Held => WireStatus.Held,
         _ => throw EnumMapping.Unmapped<FarmStatus, WireStatus>(status),
     };
 

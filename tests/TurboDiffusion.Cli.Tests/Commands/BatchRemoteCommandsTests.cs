@@ -127,6 +127,19 @@ public sealed partial class BatchRemoteCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Status_batch_shows_the_jobs_held_over_the_quota_beside_the_queued_ones()
+    {
+        var created = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var batch = new BatchView("bat_1", "studio", 10, new Dictionary<string, int> { ["queued"] = 3, ["held"] = 7 }, 0, 0, null, created, false);
+        using var output = new StringWriter();
+
+        BatchStatus.Describe(output, batch, BatchPace.SinceCreated(batch, created.AddMinutes(1)), "since the batch was created");
+
+        Assert.Contains("0 of 10 jobs finished", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\n  queued 3, held 7", output.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_batch_says_the_eta_is_unknown_until_a_job_finished()
     {
         var batchId = await SubmitBatchAsync("hang on the first frame", "hang on the second frame");

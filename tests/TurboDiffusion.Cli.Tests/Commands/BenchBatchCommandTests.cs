@@ -26,6 +26,33 @@ public sealed class BenchBatchCommandTests : IDisposable
     }
 
     [Fact]
+    public void With_a_separate_gateway_the_gateway_process_memory_is_reported_apart()
+    {
+        var json = Path.Combine(directory, "batch.json");
+        var redis = Environment.GetEnvironmentVariable("Turbo__Test__Redis") is { Length: > 0 } r ? r : "127.0.0.1:6379";
+
+        var (exitCode, output) = CliHarness.Run("bench", "batch", "--jobs", "200", "--step-ms", "40", "--redis", redis, "--separate-gateway", "--json", json);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("gateway process: working set", output);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var result = document.RootElement.GetProperty("Result");
+        Assert.Equal(200, result.GetProperty("Listed").GetInt32());
+        var gateway = result.GetProperty("Gateway");
+        Assert.InRange(gateway.GetProperty("PeakWorkingSetMiB").GetDouble(), gateway.GetProperty("WorkingSetMiBReady").GetDouble(), 4096);
+        Assert.InRange(gateway.GetProperty("ManagedMiBAfterUpload").GetDouble(), 0.1, 4096);
+    }
+
+    [Fact]
+    public void A_separate_gateway_without_redis_is_a_usage_error()
+    {
+        var (exitCode, output) = CliHarness.Run("bench", "batch", "--jobs", "10", "--separate-gateway");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--separate-gateway needs --redis", output);
+    }
+
+    [Fact]
     public void A_job_count_out_of_range_is_a_usage_error()
     {
         var (exitCode, output) = CliHarness.Run("bench", "batch", "--jobs", "0");

@@ -11,7 +11,7 @@ public sealed class WireVocabularyTests
     {
         Assert.Equal(["144p", "480p", "720p"], WireNames.All<JobResolution>());
         Assert.Equal(["16:9", "9:16", "1:1", "4:3", "3:4"], WireNames.All<JobAspectRatio>());
-        Assert.Equal(["queued", "leased", "running", "uploading", "succeeded", "failed", "canceled", "expired"], WireNames.All<JobStatus>());
+        Assert.Equal(["queued", "leased", "running", "uploading", "succeeded", "failed", "canceled", "expired", "held"], WireNames.All<JobStatus>());
         Assert.Equal(["loading_model", "encoding_text", "encoding_image", "denoising", "decoding", "writing", "uploading"], WireNames.All<JobStage>());
         Assert.Equal(["low", "normal", "high", "urgent"], WireNames.All<JobPriority>());
     }

@@ -34,6 +34,33 @@ public sealed class JobStateTests
     }
 
     [Fact]
+    public void A_held_job_is_released_to_queued_keeping_its_submission_time_and_cannot_be_leased_before()
+    {
+        var held = JobState.SubmittedHeld("job_1", Specs.Job(), "default", "bat_1", T0);
+
+        var released = held.Released(T0.AddMinutes(5));
+
+        Assert.Equal(JobStatus.Held, held.Status);
+        Assert.Throws<InvalidJobTransitionException>(() => held.Leased(new LeaseInfo(Guid.NewGuid(), "w1", "silo-1", T0), T0));
+        Assert.Equal(JobStatus.Queued, released.Status);
+        Assert.Equal(held.Version + 1, released.Version);
+        Assert.Equal(T0, released.Timings.SubmittedAt);
+        Assert.Equal(T0.AddMinutes(5), released.Timings.QueuedAt);
+        Assert.Same(released, released.Released(T0.AddMinutes(6)));
+    }
+
+    [Fact]
+    public void A_held_job_cancels_at_once_and_a_canceled_one_is_never_released()
+    {
+        var canceled = JobState.SubmittedHeld("job_1", Specs.Job(), "default", "bat_1", T0).CancelAsked(T0.AddSeconds(1));
+
+        Assert.Equal(JobStatus.Canceled, canceled.Status);
+        Assert.Equal(T0.AddSeconds(1), canceled.Timings.FinishedAt);
+        var error = Assert.Throws<InvalidJobTransitionException>(() => canceled.Released(T0.AddSeconds(2)));
+        Assert.Equal(JobStatus.Canceled, error.From);
+    }
+
+    [Fact]
     public void Starting_with_a_token_the_job_never_granted_is_refused()
     {
         var error = Assert.Throws<LeaseExpiredException>(() => Queued().Started(Guid.NewGuid(), T0));

@@ -45,6 +45,32 @@ public abstract class JobStoreContract
     }
 
     [Fact]
+    public async Task A_held_job_is_active_in_its_pool_counted_held_in_its_batch_and_its_release_is_stored()
+    {
+        var store = await CreateStoreAsync();
+        var batch = Specs.Unique("batch");
+        var pool = Specs.Unique("pool");
+        var held = JobState.SubmittedHeld(Specs.Unique("job"), Specs.Job(), pool, batch, T0);
+        await store.TryCreateAsync(held, TestContext.Current.CancellationToken);
+
+        var active = await store.ListActiveAsync(pool, TestContext.Current.CancellationToken);
+        var counted = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+        var listed = await store.ListAsync(new JobQuery(BatchId: batch, Status: JobStatus.Held), TestContext.Current.CancellationToken);
+        var released = held.Released(T0.AddSeconds(30));
+        await store.UpdateAsync(held, released, TestContext.Current.CancellationToken);
+        var read = await store.GetAsync(held.JobId, TestContext.Current.CancellationToken);
+        var recounted = await store.GetBatchCountsAsync(batch, TestContext.Current.CancellationToken);
+
+        Assert.Equal([JobStatus.Held], active.Select(j => j.Status));
+        Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Held] = 1 }, counted!.ByStatus.ToDictionary());
+        Assert.Equal([held.JobId], listed.Jobs.Select(j => j.JobId));
+        Assert.Equal(JobStatus.Queued, read!.Status);
+        Assert.Equal(T0.AddSeconds(30), read.Timings.QueuedAt);
+        Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Queued] = 1 }, recounted!.ByStatus.ToDictionary());
+        Assert.True(recounted.Consistent);
+    }
+
+    [Fact]
     public async Task Created_job_reads_back_equal_field_by_field()
     {
         var store = await CreateStoreAsync();

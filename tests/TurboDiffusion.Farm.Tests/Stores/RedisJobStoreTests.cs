@@ -181,6 +181,54 @@ public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
         Assert.Contains($"{prefix}job:job_x", error.Message);
     }
 
+    [Fact]
+    public async Task The_index_sweep_removes_entries_whose_record_expired_from_every_index_and_keeps_live_ones()
+    {
+        var redis = await RealServices.RedisAsync();
+        var clock = new FakeTimeProvider(T0);
+        var store = Create(redis, clock);
+        var tenant = Specs.Unique("tenant");
+        var batch = new BatchState(Specs.Unique("bat"), tenant, T0, []);
+        var waiting = JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), "default", batch.BatchId, T0);
+        var finished = JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), "default", batch.BatchId, T0);
+        await store.TryCreateBatchAsync(batch, TestContext.Current.CancellationToken);
+        await store.TryCreateAsync(waiting, TestContext.Current.CancellationToken);
+        await store.TryCreateAsync(finished, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(finished, finished.CancelAsked(T0), TestContext.Current.CancellationToken);
+        var db = redis.GetDatabase();
+        await db.KeyDeleteAsync([$"{prefix}job:{finished.JobId}", $"{prefix}batch:{batch.BatchId}"]);
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+
+        var removed = await Sweep(redis, clock).SweepAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, removed);
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}tenant:{tenant}", finished.JobId));
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}batch:{batch.BatchId}:jobs", finished.JobId));
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}status:canceled", finished.JobId));
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}tenant:{tenant}:batches", batch.BatchId));
+        Assert.NotNull(await db.SortedSetScoreAsync($"{prefix}tenant:{tenant}", waiting.JobId));
+        Assert.NotNull(await db.SortedSetScoreAsync($"{prefix}batch:{batch.BatchId}:jobs", waiting.JobId));
+        Assert.NotNull(await db.SortedSetScoreAsync($"{prefix}status:queued", waiting.JobId));
+    }
+
+    [Fact]
+    public async Task The_index_sweep_does_not_look_at_entries_younger_than_the_finished_job_ttl()
+    {
+        var redis = await RealServices.RedisAsync();
+        var clock = new FakeTimeProvider(T0);
+        var store = Create(redis, clock);
+        var tenant = Specs.Unique("tenant");
+        var job = JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), "default", null, T0);
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        await redis.GetDatabase().KeyDeleteAsync($"{prefix}job:{job.JobId}");
+        clock.Advance(TimeSpan.FromMinutes(59));
+
+        var removed = await Sweep(redis, clock).SweepAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, removed);
+        Assert.NotNull(await redis.GetDatabase().SortedSetScoreAsync($"{prefix}tenant:{tenant}", job.JobId));
+    }
+
     public async ValueTask DisposeAsync()
     {
         var redis = await RealServices.RedisAsync();
@@ -190,6 +238,9 @@ public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
             await redis.GetDatabase().KeyDeleteAsync(key);
         }
     }
+
+    private RedisIndexSweep Sweep(IConnectionMultiplexer redis, TimeProvider time) =>
+        new(redis, Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix, FinishedJobTtl = TimeSpan.FromHours(1) }), time);
 
     private RedisJobStore Create(IConnectionMultiplexer redis, TimeProvider time) =>
         new(redis, Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix, FinishedJobTtl = TimeSpan.FromHours(1) }), time, NullLogger<RedisJobStore>.Instance);

@@ -97,7 +97,7 @@ public sealed class WireVocabularyApiTests(SharedGateway gateway)
 
         Assert.Equal(HttpStatusCode.OK, upper.StatusCode);
         Assert.All((await upper.ReadAsync<Page<JobView>>()).Items, j => Assert.Equal(JobStatus.Succeeded, j.Status));
-        Assert.Equal("status: 'sleeping' is not a job status; use queued, leased, running, uploading, succeeded, failed, canceled or expired.",
+        Assert.Equal("status: 'sleeping' is not a job status; use queued, leased, running, uploading, succeeded, failed, canceled, expired or held.",
             (await unknown.ProblemAsync()).GetProperty("errors").GetProperty("status")[0].GetString());
     }
 

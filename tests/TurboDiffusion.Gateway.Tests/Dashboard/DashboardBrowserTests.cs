@@ -113,6 +113,37 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_dashboard_pages_through_a_batchs_jobs_and_back()
+    {
+        host = await GatewayHost.StartAsync(["viewer"], new SimulatedVideoEngine { Behavior = (_, _) => SimulatedBehavior.Hang });
+        using var http = Host.Client("viewer");
+        var lines = string.Concat(Enumerable.Range(0, 120).Select(i => $$"""{"prompt": "panel {{i}}", "frames": 5, "steps": 1}""" + "\n"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = new StringContent(lines, Encoding.UTF8, "application/x-ndjson") };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await http.SendAsync(request, Api.Token);
+        var batch = (await response.Content.ReadFromJsonAsync<BatchView>(TurboJson.Options, Api.Token))!;
+        Browser.Navigate().GoToUrl(new Uri(Host.BaseAddress, $"/#key={GatewayHost.KeyOf("viewer")}"));
+        Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
+
+        Browser.FindElement(By.Id("filter-batch")).SendKeys(batch.Id);
+        Browser.FindElement(By.CssSelector("#filters button[type='submit']")).Click();
+        Until(() => Rows().Count == 50 && Browser.FindElement(By.Id("jobs-older")).Enabled, "the first page of the batch");
+        var first = Rows();
+        Browser.FindElement(By.Id("jobs-older")).Click();
+        Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 2" && Rows().Count == 50 && !Rows().Intersect(first).Any(), "the second page");
+        Browser.FindElement(By.Id("jobs-older")).Click();
+        Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 3" && Rows().Count == 20 && !Browser.FindElement(By.Id("jobs-older")).Enabled, "the last page");
+        var last = Rows();
+        Browser.FindElement(By.Id("jobs-newer")).Click();
+        Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 2", "the second page again");
+        Browser.FindElement(By.Id("jobs-newer")).Click();
+
+        Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 1" && Rows().SequenceEqual(first), "the first page again");
+        Assert.Empty(last.Intersect(first));
+        Assert.False(Browser.FindElement(By.Id("jobs-newer")).Enabled);
+    }
+
+    [Fact]
     public async Task On_a_keyless_farm_the_dashboard_cancels_a_job_from_its_own_page()
     {
         host = await GatewayHost.StartAsync([], new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(50), Behavior = (_, _) => SimulatedBehavior.Hang },
@@ -136,6 +167,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     private async Task StartHostAsync(VideoEncoderPreference encoder) =>
         host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }, encoder));
+
+    private List<string> Rows() => [.. Browser.FindElements(By.CssSelector("#jobs tbody tr[data-job]")).Select(r => r.GetAttribute("data-job")!)];
 
     private void Until(Func<bool> condition, string what)
     {

@@ -96,7 +96,7 @@ const finished = new Set(["succeeded", "failed", "canceled", "expired"]);
 
 function fraction(status, progress) {
   if (finished.has(status)) return 1;
-  if (!progress) return status === "queued" ? 0 : 0.02;
+  if (!progress) return status === "queued" || status === "held" ? 0 : 0.02;
   const [start, span] = stageWeights[progress.stage] || [0.95, 0.05];
   return start + span * (progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0);
 }
@@ -136,7 +136,7 @@ function fill(tableId, items, render, empty) {
 
 function renderOverview(overview) {
   fill("pools", overview.pools, (row, pool) => {
-    cell(row, pool.pool); cell(row, pool.depth); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
+    cell(row, pool.pool); cell(row, pool.depth); cell(row, pool.held); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
   }, "No pools.");
   fill("workers", overview.workers, (row, worker) => {
     cell(row, worker.id); cell(row, worker.gpu); cell(row, worker.encoder || "");
@@ -171,7 +171,16 @@ function renderOverview(overview) {
     cell(row, new Date(job.timings.submittedAt).toLocaleTimeString());
     row.addEventListener("click", () => showJob(job.id));
   }, "No jobs match.");
+  nextJobsCursor = overview.jobsNextCursor;
+  $("jobs-page").textContent = `page ${jobPages.length}`;
+  $("jobs-newer").disabled = jobPages.length === 1;
+  $("jobs-older").disabled = !nextJobsCursor;
 }
+
+// The job list pages through the listing's cursors (a 100,000-job batch costs one page per view): jobPages holds the
+// cursor of each page shown so far, the first being null.
+let jobPages = [null];
+let nextJobsCursor = null;
 
 let overviewStream = null;
 function watchOverview() {
@@ -180,6 +189,7 @@ function watchOverview() {
   if ($("filter-status").value) query.set("status", $("filter-status").value);
   if ($("filter-tenant").value.trim()) query.set("tenant", $("filter-tenant").value.trim());
   if ($("filter-batch").value.trim()) query.set("batchId", $("filter-batch").value.trim());
+  if (jobPages[jobPages.length - 1]) query.set("cursor", jobPages[jobPages.length - 1]);
   overviewStream = openStream("/v1/overview/events?" + query, (type, data) => {
     if (type === "overview") { setConnection("live", "live"); renderOverview(data); }
   }, (status, problem) => setConnection("error", status === 401 ? "needs an API key" : (problem.detail || problem.title || "disconnected")));
@@ -287,7 +297,9 @@ async function showVideo(url) {
 }
 
 $("detail-close").addEventListener("click", () => { if (jobStream) jobStream.close(); $("detail").hidden = true; });
-$("filters").addEventListener("submit", (e) => { e.preventDefault(); watchOverview(); });
+$("filters").addEventListener("submit", (e) => { e.preventDefault(); jobPages = [null]; watchOverview(); });
+$("jobs-older").addEventListener("click", () => { if (nextJobsCursor) { jobPages.push(nextJobsCursor); watchOverview(); } });
+$("jobs-newer").addEventListener("click", () => { if (jobPages.length > 1) { jobPages.pop(); watchOverview(); } });
 $("key-form").addEventListener("submit", (e) => {
   e.preventDefault();
   sessionStorage.setItem(keyStore, $("key").value.trim());

@@ -12,6 +12,7 @@ public sealed class RedisOptions
     public const int DefaultProgressStreamLength = 1000;
     public static readonly TimeSpan DefaultProgressTtl = TimeSpan.FromDays(1);
     public static readonly TimeSpan DefaultFinishedProgressTtl = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan DefaultIndexSweepInterval = TimeSpan.FromHours(1);
 
     /// <summary>A StackExchange.Redis configuration string, e.g. "redis:6379,password=...". Never logged.</summary>
     public string? ConnectionString { get; set; }
@@ -34,6 +35,9 @@ public sealed class RedisOptions
     /// the stream (about 5 KB however short) would otherwise more than double what a finished job costs.
     /// </summary>
     public TimeSpan FinishedProgressTtl { get; set; } = DefaultFinishedProgressTtl;
+
+    /// <summary>How often the index sweep removes entries whose job or batch record expired (RedisIndexSweep).</summary>
+    public TimeSpan IndexSweepInterval { get; set; } = DefaultIndexSweepInterval;
 }
 
 public sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
@@ -48,6 +52,7 @@ public sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
             .Range(nameof(options.ProgressStreamLength), options.ProgressStreamLength, 10, 100_000)
             .Range(nameof(options.ProgressTtl), options.ProgressTtl, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30))
             .Range(nameof(options.FinishedProgressTtl), options.FinishedProgressTtl, TimeSpan.FromSeconds(10), options.ProgressTtl)
+            .Range(nameof(options.IndexSweepInterval), options.IndexSweepInterval, TimeSpan.FromSeconds(10), TimeSpan.FromDays(7))
             .Result();
     }
 }

@@ -18,7 +18,7 @@ namespace TurboDiffusion.Farm.Stores.Redis;
 /// <item><term>{p}progress:{jobId}</term><description>stream of progress events (XADD MAXLEN ~ ProgressStreamLength), ProgressTtl after the last event, cut to FinishedProgressTtl when the job finishes.</description></item>
 /// </list>
 /// Index sets carry FinishedJobTtl refreshed on every write, so idle ones vanish; entries whose job record expired are
-/// removed when a listing meets them.
+/// removed when a listing meets them, and by <see cref="RedisIndexSweep"/> every IndexSweepInterval.
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -38,6 +38,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>What <see cref="Job"/> puts before a job id: scripts that visit many jobs build their keys from it.</summary>
     public string JobPrefix => $"{prefix}job:";
+
+    /// <summary>What <see cref="Batch"/> puts before a batch id.</summary>
+    public string BatchPrefix => $"{prefix}batch:";
 
     public RedisKey TenantBatches(string tenant) => $"{prefix}tenant:{tenant}:batches";
 

@@ -1,0 +1,143 @@
+using TurboDiffusion.Farm.Contracts;
+
+namespace TurboDiffusion.Farm.Scheduling;
+
+/// <summary>
+/// The held jobs of one pool: batch items accepted over their tenant's quota, stored Held and waiting here until the
+/// tenant's queue has room. Each tenant's are released oldest first (submission time, then job id: a batch's own
+/// order), and tenants take turns, so one tenant's backlog never delays another's release. A ticket being released
+/// (taken, its job not yet confirmed Queued) still counts as waiting, and against its tenant's quota.
+/// </summary>
+internal sealed class HeldJobs
+{
+    private readonly Dictionary<string, QueueTicket> tickets = [];
+    private readonly Dictionary<string, SortedSet<QueueTicket>> byTenant = [];
+    private readonly Dictionary<string, QueueTicket> releasing = [];
+    private readonly Dictionary<string, int> releasingByTenant = [];
+    private int turn;
+
+    /// <summary>Held and being released: what the pool's bound on waiting jobs counts.</summary>
+    public int Count => tickets.Count + releasing.Count;
+
+    public int Held => tickets.Count;
+
+    public bool Contains(string jobId) => tickets.ContainsKey(jobId) || releasing.ContainsKey(jobId);
+
+    public QueueTicket? Find(string jobId) => tickets.GetValueOrDefault(jobId);
+
+    public int HeldOf(string tenant) => byTenant.TryGetValue(tenant, out var held) ? held.Count : 0;
+
+    public int ReleasingOf(string tenant) => releasingByTenant.GetValueOrDefault(tenant);
+
+    /// <summary>The tenant's held jobs released before <paramref name="ticket"/>.</summary>
+    public int CountAhead(QueueTicket ticket) =>
+        byTenant.TryGetValue(ticket.Tenant, out var held) && held.Count > 0 ? held.GetViewBetween(held.Min!, ticket).Count - 1 : 0;
+
+    public void Add(QueueTicket ticket)
+    {
+        if (Contains(ticket.JobId))
+        {
+            return;
+        }
+
+        tickets.Add(ticket.JobId, ticket);
+        if (!byTenant.TryGetValue(ticket.Tenant, out var held))
+        {
+            held = new SortedSet<QueueTicket>(PoolQueue.Oldest);
+            byTenant.Add(ticket.Tenant, held);
+        }
+
+        held.Add(ticket);
+    }
+
+    /// <summary>Drops a held or releasing ticket (its job was canceled).</summary>
+    public bool Remove(string jobId)
+    {
+        if (releasing.ContainsKey(jobId))
+        {
+            Settle(jobId);
+            return true;
+        }
+
+        if (!tickets.Remove(jobId, out var ticket))
+        {
+            return false;
+        }
+
+        var held = byTenant[ticket.Tenant];
+        held.Remove(ticket);
+        if (held.Count == 0)
+        {
+            byTenant.Remove(ticket.Tenant);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> tickets to release: from each tenant its oldest, as many as
+    /// <paramref name="room"/> says its quota has room for, one tenant after another in turn (the first tenant
+    /// changes from call to call). The tickets count as releasing until <see cref="Settle"/> or <see cref="Return"/>.
+    /// </summary>
+    public IReadOnlyList<QueueTicket> TakeReleasable(Func<string, int> room, int max)
+    {
+        var tenants = byTenant.Keys.Order(StringComparer.Ordinal).ToList();
+        if (tenants.Count == 0)
+        {
+            return [];
+        }
+
+        var start = turn++ % tenants.Count;
+        var allowance = tenants.ToDictionary(t => t, t => Math.Min(room(t), byTenant[t].Count));
+        var taken = new List<QueueTicket>();
+        while (taken.Count < max && allowance.Values.Any(a => a > 0))
+        {
+            for (var i = 0; i < tenants.Count && taken.Count < max; i++)
+            {
+                var tenant = tenants[(start + i) % tenants.Count];
+                if (allowance[tenant] <= 0)
+                {
+                    continue;
+                }
+
+                allowance[tenant]--;
+                var ticket = byTenant[tenant].Min!;
+                Remove(ticket.JobId);
+                releasing.Add(ticket.JobId, ticket);
+                releasingByTenant[tenant] = ReleasingOf(tenant) + 1;
+                taken.Add(ticket);
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>A release ended (queued, or the job was gone or canceled): the ticket leaves.</summary>
+    public void Settle(string jobId)
+    {
+        if (!releasing.Remove(jobId, out var ticket))
+        {
+            return;
+        }
+
+        var left = ReleasingOf(ticket.Tenant) - 1;
+        if (left == 0)
+        {
+            releasingByTenant.Remove(ticket.Tenant);
+        }
+        else
+        {
+            releasingByTenant[ticket.Tenant] = left;
+        }
+    }
+
+    /// <summary>A release failed (the job grain or the store did not answer): the ticket is held again in its place.</summary>
+    public void Return(QueueTicket ticket)
+    {
+        if (releasing.ContainsKey(ticket.JobId))
+        {
+            Settle(ticket.JobId);
+            Add(ticket);
+        }
+    }
+}
