@@ -1,23 +1,34 @@
 using TurboDiffusion.Engine.Checkpoints.Wan;
 using TurboDiffusion.Engine.Models.Int8;
+using TurboDiffusion.Engine.Models.Wan;
 using static TorchSharp.torch;
 
 namespace TurboDiffusion.Engine.Checkpoints;
 
 /// <summary>
 /// A dense Wan DiT checkpoint (official names, as <see cref="WanCheckpoint"/> gives them) that also offers
-/// <c>&lt;layer&gt;.int8_weight</c> and <c>&lt;layer&gt;.scale</c> for each of <paramref name="int8Layers"/>, made when read
+/// <c>&lt;layer&gt;.int8_weight</c> and <c>&lt;layer&gt;.scale</c> for each W8A8 layer, made when read
 /// from <c>&lt;layer&gt;.weight</c> by the official rule (<see cref="BlockwiseInt8.QuantizeWeight"/>), on the device asked
 /// for: int8 linears from a bf16 checkpoint hold int8 and scales, never the bf16 weight beside them. Reading a layer's
 /// int8 weight keeps its scales until they are read, so a layer loaded as int8 weight then scales is quantized once.
-/// It does not own <paramref name="dense"/>.
+/// It does not own the dense checkpoint.
 /// </summary>
-internal sealed class QuantizingTensorReader(ITensorReader dense, IReadOnlyCollection<string> int8Layers) : ITensorReader
+public sealed class QuantizingTensorReader : ITensorReader
 {
     private static readonly string Int8Suffix = WanKeyRules.Rule(WanKeyRuleKind.QuantizedLinear).Pattern;
 
-    private readonly HashSet<string> layers = new(int8Layers, StringComparer.Ordinal);
+    private readonly ITensorReader dense;
+    private readonly HashSet<string> layers;
     private (string Layer, Tensor Scale)? pendingScale;
+
+    private QuantizingTensorReader(ITensorReader dense, IEnumerable<string> int8Layers)
+    {
+        this.dense = dense;
+        layers = new HashSet<string>(int8Layers, StringComparer.Ordinal);
+    }
+
+    /// <summary>The W8A8 layers of <paramref name="config"/> (<see cref="WanTensorCatalog.Int8Layers"/>) offered as int8 from <paramref name="dense"/>.</summary>
+    public static QuantizingTensorReader Over(ITensorReader dense, WanConfig config) => new(dense, WanTensorCatalog.Int8Layers(config));
 
     public string Path => dense.Path;
 
