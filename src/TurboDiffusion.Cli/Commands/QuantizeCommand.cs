@@ -5,7 +5,6 @@ using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Cli.Failures;
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Checkpoints.Quantization;
-using TurboDiffusion.Engine.Planning;
 using TurboDiffusion.Engine.Runtime;
 
 namespace TurboDiffusion.Cli.Commands;
@@ -48,7 +47,7 @@ public static class QuantizeCommand
                     ? await WithBarAsync(progress => Quantize(source, target, parse.GetValue(force), progress, cancellationToken)).ConfigureAwait(false)
                     : await Quantize(source, target, parse.GetValue(force), new QuantizeProgressPrinter(stdout), cancellationToken).ConfigureAwait(false);
                 stdout.WriteLine($"wrote {summary.Output}: {summary.Model}, {summary.Int8Layers} int8 linears, {summary.Tensors} tensors, " +
-                    $"{MemoryPlan.GiB(summary.InputWeightBytes)} of weights in, {MemoryPlan.GiB(summary.OutputWeightBytes)} out");
+                    $"{QuantizeProgressPrinter.Size(summary.InputWeightBytes)} of weights in, {QuantizeProgressPrinter.Size(summary.OutputWeightBytes)} out");
                 return 0;
             }
             catch (Exception e) when (e is CheckpointException or ArgumentException or LibTorchNotFoundException)

@@ -28,6 +28,11 @@ public sealed class QuantizeProgressPrinter(TextWriter output) : IProgress<Quant
         }
     }
 
+    /// <summary>"2.8 MiB", "14.2 GiB".</summary>
+    public static string Size(long bytes) => bytes < 1L << 30
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / Mebibyte:N1} MiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):N1} GiB");
+
     /// <summary>"tensor 40/99, 1,234.5 of 4,812.0 MiB".</summary>
     public static string Describe(QuantizeProgress value)
     {
