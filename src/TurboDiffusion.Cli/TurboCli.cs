@@ -25,6 +25,7 @@ public static class TurboCli
         root.Subcommands.Add(DownloadCommand.Create(configuration));
         root.Subcommands.Add(WorkersCommand.Create(configuration));
         root.Subcommands.Add(DoctorCommand.Create(configuration));
+        root.Subcommands.Add(QuantizeCommand.Create(configuration));
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

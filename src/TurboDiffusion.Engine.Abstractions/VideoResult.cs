@@ -19,7 +19,8 @@ public sealed record VideoResult(
 /// <summary>A model held in memory.</summary>
 /// <param name="Attention">What its DiT's self-attention runs, as decided at load (e.g. "sla (top-k 0.1, blocks 128/64; ...)");
 /// null where an engine does not say.</param>
-public sealed record ResidentModel(string Model, string Description, long Bytes, string? Attention = null);
+/// <param name="Linears">How its DiT's block linears run, as decided at load (e.g. "int8 (W8A8, quantized at load)"); null where an engine does not say.</param>
+public sealed record ResidentModel(string Model, string Description, long Bytes, string? Attention = null, string? Linears = null);
 
 /// <summary>What the engine holds: its device and resident models with their memory.</summary>
 /// <param name="Device">e.g. "cuda:0 (NVIDIA H100 80GB HBM3)" or "cpu".</param>

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using TorchSharp;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Attention;
+using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
 
@@ -12,8 +14,9 @@ namespace TurboDiffusion.Cli.Benchmarks;
 /// <param name="Attention">"dense" (libtorch SDPA), "sla" (SLA with the native sparse and linear kernels where they are
 /// loaded), "sla-reference" (the TorchSharp SLA reference) or "sagesla" (native SageSLA on 64/128 blocks), at <paramref name="TopK"/>.</param>
 /// <param name="Fused">Whether the blocks' elementwise glue may run on the fused native kernels (where they can run), else the reference.</param>
+/// <param name="Linears">The block linears: bf16 (the device's precision), or int8 (W8A8, the random weights quantized at load).</param>
 public sealed record DitBenchmarkCase(
-    WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, bool Fused = true)
+    WanConfig Config, int Width, int Height, int Frames, string Attention, double TopK = SlaOptions.DefaultRatio, bool Fused = true, DitLinears Linears = DitLinears.Bf16)
 {
     /// <summary>Latent grid: 8x spatial and 4x temporal VAE compression, then the (1, 2, 2) patch.</summary>
     public long[] LatentShape => [1, Config.InDim, FrameCountRule.LatentFrames(Frames), Height / 8, Width / 8];
@@ -55,14 +58,15 @@ public static class DitBenchmark
 {
     public static DitBenchmarkResult Run(DitBenchmarkCase run, Device device, int warmup, int iterations, Action<string>? log = null)
     {
-        var precision = device.type == DeviceType.CUDA ? WanPrecision.Bf16 : WanPrecision.Fp32;
+        var precision = run.Linears == DitLinears.Int8 ? WanPrecision.W8A8 : device.type == DeviceType.CUDA ? WanPrecision.Bf16 : WanPrecision.Fp32;
         // The previous case's cached blocks go back to the driver, so this case's reservation is its own.
         AllocatorCounters.ReleaseCache();
         var baseline = DeviceBytesUsed(device);
         var loadClock = Stopwatch.StartNew();
         var plan = Plan(run, precision, device);
         using var weights = new RandomWanWeights(run.Config, seed: 1, precision.Compute, device);
-        using var model = WanModel.Load(weights, run.Config, precision, device, SelfAttention(plan, run, precision, device), plan);
+        using var int8 = run.Linears == DitLinears.Int8 ? QuantizingTensorReader.Over(weights, run.Config) : null;
+        using var model = WanModel.Load(int8 ?? (ITensorReader)weights, run.Config, precision, device, SelfAttention(plan, run, precision, device), plan);
         Synchronize(device);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         log?.Invoke($"{run.Config.Name}: random weights loaded in {loadSeconds:F1} s");

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using TurboDiffusion.Cli.Benchmarks;
+using TurboDiffusion.Cli.Configuration;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Attention;
 using TurboDiffusion.Engine.Models.Wan;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 using static TorchSharp.torch;
 
@@ -12,7 +14,8 @@ namespace TurboDiffusion.Cli.Commands;
 
 /// <summary>
 /// <c>turbo bench dit</c>: milliseconds per DiT forward at real video shapes with random weights, on the GPU
-/// in bf16 (fp32 on CPU), for every model x resolution asked for. Cases that run out of memory are reported.
+/// in bf16 (fp32 on CPU) or with W8A8 int8 block linears (--linears), for every model x resolution asked for. Cases that
+/// run out of memory are reported.
 /// </summary>
 public static class BenchDitCommand
 {
@@ -54,6 +57,8 @@ public static class BenchDitCommand
                 r.AddError($"--topk must be in (0, 1], got {k}.");
             }
         });
+        var linears = new Option<string[]>("--linears") { Description = "Block linears: bf16 (the device's precision) and/or int8 (W8A8, the random weights quantized at load).", DefaultValueFactory = _ => ["bf16"], AllowMultipleArgumentsPerToken = true };
+        linears.AcceptOnlyFromAmong([.. LinearsSettings.Names.Where(n => LinearsSettings.Parse(n) != DitLinears.Auto)]);
         var fused = new Option<string[]>("--fused") { Description = "Blocks' elementwise glue: on (fused native kernels where they can run, else the reference), off (TorchSharp reference); both to compare.", DefaultValueFactory = _ => ["on"], AllowMultipleArgumentsPerToken = true };
         fused.AcceptOnlyFromAmong("on", "off");
         var warmup = new Option<int>("--warmup") { Description = "Forwards run before timing.", DefaultValueFactory = _ => 1 };
@@ -62,7 +67,7 @@ public static class BenchDitCommand
 
         var command = new Command("dit", "Time DiT forwards at real shapes with random weights (the 'original' dense baseline).")
         {
-            models, resolutions, frames, attention, topK, fused, warmup, iterations, json,
+            models, resolutions, frames, attention, topK, linears, fused, warmup, iterations, json,
         };
         command.SetAction(parse =>
         {
@@ -79,12 +84,13 @@ public static class BenchDitCommand
             {
                 var cases = parse.GetValue(resolutions)!
                     .SelectMany(r => parse.GetValue(attention)!.Select(a => (Resolution: r, Backend: a)))
-                    .SelectMany(c => parse.GetValue(fused)!.Select(f => (c.Resolution, c.Backend, Fused: f == "on")));
-                foreach (var (resolution, backend, fusedGlue) in cases)
+                    .SelectMany(c => parse.GetValue(fused)!.Select(f => (c.Resolution, c.Backend, Fused: f == "on")))
+                    .SelectMany(c => parse.GetValue(linears)!.Select(l => (c.Resolution, c.Backend, c.Fused, Linears: LinearsSettings.Parse(l))));
+                foreach (var (resolution, backend, fusedGlue, linearChoice) in cases)
                 {
                     var (width, height) = Resolutions[resolution];
-                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK), fusedGlue);
-                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, fused {(fusedGlue ? "on" : "off")}, {device}");
+                    var run = new DitBenchmarkCase(Models[model], width, height, parse.GetValue(frames), backend, parse.GetValue(topK), fusedGlue, linearChoice);
+                    output.WriteLine($"== {run.Config.Name} {width}x{height}x{run.Frames} ({run.Tokens:N0} tokens), {run.Attention} attention, {LinearsName(linearChoice)} linears, fused {(fusedGlue ? "on" : "off")}, {device}");
                     try
                     {
                         results.Add(DitBenchmark.Run(run, device, parse.GetValue(warmup), parse.GetValue(iterations), output.WriteLine));
@@ -115,4 +121,6 @@ public static class BenchDitCommand
         });
         return command;
     }
+
+    private static string LinearsName(DitLinears linears) => linears.ToString().ToLowerInvariant();
 }

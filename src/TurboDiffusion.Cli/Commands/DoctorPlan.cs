@@ -12,7 +12,8 @@ namespace TurboDiffusion.Cli.Commands;
 /// <summary>
 /// <c>turbo doctor --plan MODEL RESOLUTION</c>: the memory plan a render would get on this machine's GPU (or on a card of
 /// <c>--device-memory</c> GiB), before anything loads: where the text encoder lives, whether the decode is tiled, what
-/// each stage holds at its peak, and whether it fits.
+/// each stage holds at its peak, and whether it fits. The DiT's weights count its block linears as
+/// <c>Turbo:Engine:Linears</c> would load them (int8: 1 byte a weight plus tile scales).
 /// </summary>
 public static class DoctorPlan
 {
@@ -55,7 +56,7 @@ public static class DoctorPlan
         try
         {
             var geometry = VideoGeometry.For(EngineVocabulary.Resolution(resolution), AspectRatio.Landscape16x9, frames);
-            plan = MemoryPlanner.Plan(ModelFootprint.For(model), geometry, deviceBytes, TextEncoderSettings.Resolve(configuration));
+            plan = MemoryPlanner.Plan(ModelFootprint.For(model, linears: LinearsSettings.Resolve(configuration)), geometry, deviceBytes, TextEncoderSettings.Resolve(configuration));
         }
         catch (Exception e) when (e is ModelNotFoundException or CheckpointException or ArgumentException or FormatException)
         {

@@ -26,10 +26,12 @@ internal static class FarmProcess
         if (role != FarmRole.Gateway)
         {
             DitAttentionOptions attention;
+            DitLinears linears;
             TextEncoderDevice textEncoder;
             try
             {
                 attention = AttentionSettings.Resolve(settings);
+                linears = LinearsSettings.Resolve(settings);
                 textEncoder = TextEncoderSettings.Resolve(settings);
             }
             catch (FormatException e)
@@ -38,7 +40,7 @@ internal static class FarmProcess
                 return BadSettings;
             }
 
-            engine = () => new WarmVideoEngine(attention: attention, textEncoder: textEncoder);
+            engine = () => new WarmVideoEngine(attention: attention, textEncoder: textEncoder, linears: linears);
         }
 
         FarmHost farm;

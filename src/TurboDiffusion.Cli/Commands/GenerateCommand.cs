@@ -38,11 +38,12 @@ public static class GenerateCommand
         var pngFrames = new Option<bool>("--png-frames") { Description = "Also write every frame as PNG into <out>_frames/." };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();
+        var linears = LinearsSettings.LinearsOption();
         var verbose = new Option<bool>("--verbose") { Description = "Show the stack trace of a failure." };
 
         var command = new Command("generate", "Render one video from a prompt (and optionally a first-frame image) on this machine.")
         {
-            prompt, image, model, steps, seed, resolution, aspect, frames, output, pngFrames, attention, topK, verbose,
+            prompt, image, model, steps, seed, resolution, aspect, frames, output, pngFrames, attention, topK, linears, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,7 +72,9 @@ public static class GenerateCommand
                 }
 
                 using var engine = new WarmVideoEngine(
-                    attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)), textEncoder: TextEncoderSettings.Resolve(settings));
+                    attention: AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK)),
+                    textEncoder: TextEncoderSettings.Resolve(settings),
+                    linears: LinearsSettings.Resolve(settings, parse.GetValue(linears)));
                 if (!await RenderPreflight.PassesAsync(engine, [modelId], Path.GetDirectoryName(request.OutputPath)!, stdout, stderr, cancellationToken).ConfigureAwait(false))
                 {
                     return BadInput;
@@ -89,6 +92,7 @@ public static class GenerateCommand
                 foreach (var resident in engine.Status.Models)
                 {
                     stdout.WriteLine($"attention: {resident.Attention}");
+                    stdout.WriteLine($"linears: {resident.Linears}");
                 }
 
                 WriteSummary(stdout, result);

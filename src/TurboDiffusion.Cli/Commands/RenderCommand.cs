@@ -44,12 +44,13 @@ public static class RenderCommand
         var port = new Option<int>("--port") { Description = "The gateway and dashboard port on 127.0.0.1; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var attention = AttentionSettings.AttentionOption();
         var topK = AttentionSettings.TopKOption();
+        var linears = LinearsSettings.LinearsOption();
         var gateway = new Option<string?>("--gateway") { Description = "Render on a running farm through its gateway (e.g. http://127.0.0.1:8480) instead of starting one here; models and engine settings are then the farm's." };
         var apiKey = new Option<string?>("--api-key") { Description = "Your tenant's API key for --gateway. Default: Turbo:Client:ApiKey (environment Turbo__Client__ApiKey)." };
         var verbose = new Option<bool>("--verbose") { Description = $"Also show the farm's log here, stack traces included (it always goes to {RenderLog.FileName} in --out)." };
         var command = new Command("render", "Render a file of prompts on a farm started in this process, with a live dashboard, or on a running farm (--gateway).")
         {
-            file, output, model, frames, steps, port, attention, topK, gateway, apiKey, verbose,
+            file, output, model, frames, steps, port, attention, topK, linears, gateway, apiKey, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,12 +62,14 @@ public static class RenderCommand
             var modelId = parse.GetValue(model) ?? (remote is null ? settings["Turbo:Engine:Model"] ?? VideoPipelineLoader.Tiny : null);
             IReadOnlyList<JobRequest> requests;
             DitAttentionOptions attentionOptions;
+            DitLinears linearsChoice;
             TextEncoderDevice textEncoder;
             string outDirectory;
             RenderLog log;
             try
             {
                 attentionOptions = AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK));
+                linearsChoice = LinearsSettings.Resolve(settings, parse.GetValue(linears));
                 textEncoder = TextEncoderSettings.Resolve(settings);
                 var defaultFrames = parse.GetValue(frames) ?? (modelId == VideoPipelineLoader.Tiny ? TinyDefaultFrames : null);
                 requests = [.. PromptFile.Read(parse.GetValue(file)!.FullName).Select(r => r with
@@ -108,7 +111,7 @@ public static class RenderCommand
                 WarmVideoEngine engine;
                 try
                 {
-                    engine = new WarmVideoEngine(attention: attentionOptions, textEncoder: textEncoder);
+                    engine = new WarmVideoEngine(attention: attentionOptions, textEncoder: textEncoder, linears: linearsChoice);
                 }
                 catch (LibTorchNotFoundException e)
                 {

@@ -26,6 +26,9 @@ public sealed class WanCheckpoint : ITensorReader
 
     public WanCheckpointLayout Layout => map.Layout;
 
+    /// <summary>The file as stored: its own key names, shapes and dtypes.</summary>
+    internal ITensorReader Stored => stored;
+
     /// <summary>The dense model's tensors, under official names (W8A8 weights appear dequantized as <c>&lt;layer&gt;.weight</c>).</summary>
     public IReadOnlyCollection<string> Names => map.Dense.Keys;
 

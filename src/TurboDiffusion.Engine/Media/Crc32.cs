@@ -1,7 +1,7 @@
 namespace TurboDiffusion.Engine.Media;
 
 /// <summary>
-/// CRC-32 (ISO-HDLC, reflected polynomial 0xEDB88320) as PNG chunks use it, over the chunk type
+/// CRC-32 (ISO-HDLC, reflected polynomial 0xEDB88320) as PNG chunks and zip members use it, over the chunk type
 /// then its data. Written here because the engine does not reference System.IO.Hashing.
 /// </summary>
 internal static class Crc32
@@ -10,6 +10,9 @@ internal static class Crc32
 
     public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default) =>
         ~Update(Update(uint.MaxValue, first), second);
+
+    /// <summary>The CRC of the bytes <paramref name="crc"/> covers followed by <paramref name="more"/> (0 for none yet): data written in pieces.</summary>
+    public static uint Append(uint crc, ReadOnlySpan<byte> more) => ~Update(~crc, more);
 
     private static uint Update(uint crc, ReadOnlySpan<byte> bytes)
     {

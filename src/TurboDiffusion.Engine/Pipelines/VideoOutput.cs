@@ -38,7 +38,7 @@ internal static class VideoOutput
             return frames.Length;
         });
 
-        var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention, encoder.Name);
+        var sidecar = VideoSidecar.Describe(request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention, encoder.Name, model.Linears);
         var sidecarPath = VideoSidecarFile.Write(path, sidecar);
         return new VideoResult(path, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings, encoder.Name, clock.PeakAllocatedBytes);
     }

@@ -51,9 +51,11 @@ public static class VideoPipelineLoader
     /// null): the text encoder on <paramref name="device"/>, or in host memory, encoding there or on <paramref name="device"/>;
     /// image-to-video experts each on <paramref name="device"/>, or sharing one copy there (<see cref="SwappedExperts"/>).</param>
     /// <param name="attention">The DiT's self-attention; <see cref="DitAttentionOptions.Default"/> (auto) when null.</param>
+    /// <param name="linears">The DiT's block linears; auto (int8 for a <c>-quant</c> checkpoint, else bf16) by default.</param>
     /// <exception cref="CheckpointException">A file is unreadable, or SLA was asked for and a DiT lacks proj_l.</exception>
     /// <exception cref="NotSupportedException">SageSLA was asked for and cannot run here; the message says why.</exception>
-    public static IVideoPipeline Load(string model, bool imageToVideo, Device device, Residency? residency = null, DitAttentionOptions? attention = null)
+    public static IVideoPipeline Load(
+        string model, bool imageToVideo, Device device, Residency? residency = null, DitAttentionOptions? attention = null, DitLinears linears = DitLinears.Auto)
     {
         var precision = EnginePrecision.For(device);
         attention ??= DitAttentionOptions.Default;
@@ -61,14 +63,14 @@ public static class VideoPipelineLoader
         var text = residency.TextEncoder;
         var place = new Placement(text == TextEncoderPlacement.Cuda ? device : CPU, text == TextEncoderPlacement.Offloaded ? device : null, residency.Experts);
         return Untrained.TryGetValue(model, out var builtIn)
-            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, place, attention)
-            : LoadDirectory(ModelFiles.Resolve(model), device, precision, place, attention);
+            ? LoadUntrained(model, builtIn, imageToVideo, device, precision, place, attention, linears)
+            : LoadDirectory(ModelFiles.Resolve(model), device, precision, place, attention, linears);
     }
 
-    /// <summary>One DiT checkpoint as <see cref="Load"/> loads it: in the device's precision, with the self-attention <paramref name="attention"/> decides.</summary>
-    public static WanModel LoadDit(string path, Device device, DitAttentionOptions? attention = null)
+    /// <summary>One DiT checkpoint as <see cref="Load"/> loads it: in the device's precision, with the self-attention <paramref name="attention"/> decides and the linears <paramref name="linears"/> does.</summary>
+    public static WanModel LoadDit(string path, Device device, DitAttentionOptions? attention = null, DitLinears linears = DitLinears.Auto)
     {
-        using var dit = PreparedDit.Open(path, attention ?? DitAttentionOptions.Default, EnginePrecision.For(device).Dit, device);
+        using var dit = PreparedDit.Open(path, attention ?? DitAttentionOptions.Default, linears, EnginePrecision.For(device).Dit, device);
         return dit.Load();
     }
 
@@ -78,12 +80,12 @@ public static class VideoPipelineLoader
     private sealed record Placement(Device TextWeights, Device? EncodeOn, ExpertPlacement Experts);
 
     private static IVideoPipeline LoadUntrained(
-        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, Placement place, DitAttentionOptions attention)
+        string id, UntrainedModel model, bool imageToVideo, Device device, EnginePrecision precision, Placement place, DitAttentionOptions attention, DitLinears linears)
     {
         var config = (imageToVideo ? model.ImageToVideo ?? model.TextToVideo : model.TextToVideo ?? model.ImageToVideo)!;
         var experts = config.Task == WanTask.ImageToVideo ? 2 : 1;
-        using var highNoise = PreparedDit.Random(config, experts == 1 ? 17 : 19, attention, precision.Dit, device);
-        using var lowNoise = experts == 2 ? PreparedDit.Random(config, 23, attention, precision.Dit, device) : null;
+        using var highNoise = PreparedDit.Random(config, experts == 1 ? 17 : 19, attention, linears, precision.Dit, device);
+        using var lowNoise = experts == 2 ? PreparedDit.Random(config, 23, attention, linears, precision.Dit, device) : null;
         var tokenizer = Umt5Tokenizer.Load(BuiltInVocabulary.Create(model.TextEncoder.VocabSize), "built-in vocabulary", model.TextEncoder.TextLength);
         Umt5Encoder encoder;
         using (var textWeights = new RandomUmt5Weights(model.TextEncoder, seed: 11, precision.TextEncoder.Weights, place.TextWeights))
@@ -98,30 +100,36 @@ public static class VideoPipelineLoader
             vae = WanVae.Load(vaeWeights, model.Vae, precision.Vae, device);
         }
 
-        var bytes = (WanTensorCatalog.ParameterCount(config) * experts * ElementSize(precision.Dit.Compute))
+        var bytes = (DitWeights.Bytes(config, highNoise.Linears, ElementSize(precision.Dit.Compute)) * experts)
             + (WanVaeTensorCatalog.ParameterCount(model.Vae) * ElementSize(precision.Dit.Compute));
+        var linearsUsed = Describe(highNoise, lowNoise);
         var description = $"built-in untrained {config.Name} (random weights)";
         var dit = highNoise.Load();
         if (lowNoise is null)
         {
-            return new TextToVideoPipeline(text, dit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit)), untrained: true);
+            return new TextToVideoPipeline(text, dit, vae, new ResidentModel(id, description, bytes, DitAttention.Describe(dit), linearsUsed), untrained: true);
         }
 
         var pair = Experts(dit, lowNoise, place.Experts);
-        return new ImageToVideoPipeline(text, pair, vae, new ResidentModel(id, description, bytes, pair.DescribeAttention()), untrained: true);
+        return new ImageToVideoPipeline(text, pair, vae, new ResidentModel(id, description, bytes, pair.DescribeAttention(), linearsUsed), untrained: true);
     }
 
-    private static long ElementSize(ScalarType type) => type switch
+    /// <summary>The DiTs' linears, once per distinct choice, so experts that differ (one -quant file, one not) say so.</summary>
+    private static string Describe(PreparedDit highNoise, PreparedDit? lowNoise) =>
+        string.Join("; ", new[] { highNoise, lowNoise }.OfType<PreparedDit>().Select(d => d.DescribeLinears()).Distinct());
+
+    private static int ElementSize(ScalarType type) => type switch
     {
         ScalarType.Float64 => 8,
         ScalarType.Float32 => 4,
         _ => 2,
     };
 
-    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, Placement place, DitAttentionOptions attention)
+    private static IVideoPipeline LoadDirectory(ModelFiles files, Device device, EnginePrecision precision, Placement place, DitAttentionOptions attention, DitLinears linears)
     {
-        using var highNoiseFile = PreparedDit.Open(files.Dit, attention, precision.Dit, device);
-        using var lowNoiseFile = files.LowNoiseDit is { } lowNoisePath ? PreparedDit.Open(lowNoisePath, attention, precision.Dit, device) : null;
+        using var highNoiseFile = PreparedDit.Open(files.Dit, attention, linears, precision.Dit, device);
+        using var lowNoiseFile = files.LowNoiseDit is { } lowNoisePath ? PreparedDit.Open(lowNoisePath, attention, linears, precision.Dit, device) : null;
+        var linearsUsed = Describe(highNoiseFile, lowNoiseFile);
         RequireFit(files, highNoiseFile.Config, lowNoiseFile?.Config, Umt5Config.Xxl, WanVaeConfig.Wan21);
         var loaded = new List<IDisposable>();
         try
@@ -137,14 +145,14 @@ public static class VideoPipelineLoader
             var bytes = FileBytes(files.TextEncoder, files.Vae, files.Dit, files.LowNoiseDit);
             if (lowNoiseFile is null)
             {
-                var description = new ResidentModel(files.Directory, $"{highNoise.Config.Name} text-to-video", bytes, DitAttention.Describe(highNoise));
+                var description = new ResidentModel(files.Directory, $"{highNoise.Config.Name} text-to-video", bytes, DitAttention.Describe(highNoise), linearsUsed);
                 return new TextToVideoPipeline(text, highNoise, vae, description, untrained: false);
             }
 
             loaded.Remove(highNoise);
             var experts = Keep(loaded, Experts(highNoise, lowNoiseFile, place.Experts));
             return new ImageToVideoPipeline(
-                text, experts, vae, new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, experts.DescribeAttention()), untrained: false);
+                text, experts, vae, new ResidentModel(files.Directory, $"{ExpertsName(highNoise.Config)} image-to-video", bytes, experts.DescribeAttention(), linearsUsed), untrained: false);
         }
         catch
         {

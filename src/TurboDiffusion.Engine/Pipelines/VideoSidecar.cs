@@ -11,6 +11,8 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// SLA and SageSLA make different videos from dense attention, so a render records which one made it.</param>
 /// <param name="Encoder">What wrote the MP4 (a <see cref="VideoEncoderChoice.Name"/>): the built-in encoder's files are
 /// uncompressed and far larger, which this explains.</param>
+/// <param name="Linears">How the DiT's block linears ran (e.g. "int8 (W8A8, quantized at load)"): W8A8 makes a slightly
+/// different video from bf16, so a render records which one made it.</param>
 public sealed record VideoSidecar(
     string Prompt,
     long Seed,
@@ -27,7 +29,8 @@ public sealed record VideoSidecar(
     string SoftwareVersion,
     DateTimeOffset CreatedUtc,
     string? Attention = null,
-    string? Encoder = null)
+    string? Encoder = null,
+    string? Linears = null)
 {
     public static string CurrentSoftwareVersion { get; } =
         typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -44,7 +47,8 @@ public sealed record VideoSidecar(
         bool untrainedModel,
         DateTimeOffset created,
         string? attention = null,
-        string? encoder = null)
+        string? encoder = null,
+        string? linears = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(stageTimings);
@@ -64,6 +68,7 @@ public sealed record VideoSidecar(
             CurrentSoftwareVersion,
             created.ToUniversalTime(),
             attention,
-            encoder);
+            encoder,
+            linears);
     }
 }

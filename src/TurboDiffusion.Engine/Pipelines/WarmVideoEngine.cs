@@ -25,6 +25,7 @@ public sealed class WarmVideoEngine : IVideoEngine
     private Residency residentResidency = Residency.OnDevice;
     private bool disposed;
     private readonly DitAttentionOptions attention;
+    private readonly DitLinears linears;
     private IVideoPipeline? resident;
     private string? residentKey;
     private VideoEncoderChoice encoder = VideoEncoders.Choose(new Mp4Options());
@@ -33,13 +34,16 @@ public sealed class WarmVideoEngine : IVideoEngine
     /// <param name="tiling">Tile every VAE decode this way; when null the plan tiles only decodes that would not fit whole.</param>
     /// <param name="attention">The DiT's self-attention for every model it loads; auto when null. <see cref="ResidentModel.Attention"/> says what runs.</param>
     /// <param name="textEncoder">Where the text encoder may live (Turbo:Engine:TextEncoderDevice); the plan decides within it.</param>
-    public WarmVideoEngine(Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null, TextEncoderDevice textEncoder = TextEncoderDevice.Auto)
+    /// <param name="linears">The DiT's block linears for every model it loads (Turbo:Engine:Linears); <see cref="ResidentModel.Linears"/> says what runs.</param>
+    public WarmVideoEngine(
+        Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null, TextEncoderDevice textEncoder = TextEncoderDevice.Auto, DitLinears linears = DitLinears.Auto)
     {
         TorchRuntime.EnsureLoaded();
         Device = device ?? (cuda.is_available() ? CUDA : CPU);
         this.tiling = tiling;
         this.attention = attention ?? DitAttentionOptions.Default;
         this.textEncoder = textEncoder;
+        this.linears = linears;
     }
 
     public Device Device { get; }
@@ -155,7 +159,7 @@ public sealed class WarmVideoEngine : IVideoEngine
         var key = KeyOf(model, imageToVideo);
         if (!footprints.TryGetValue(key, out var footprint))
         {
-            footprint = footprints[key] = ModelFootprint.For(model, imageToVideo);
+            footprint = footprints[key] = ModelFootprint.For(model, imageToVideo, linears);
         }
 
         // A capped allocator (a smaller card's budget, or a shared GPU) gets only its share.
@@ -179,7 +183,7 @@ public sealed class WarmVideoEngine : IVideoEngine
         resident?.Dispose();
         (resident, residentKey) = (null, null);
         var clock = new StageClock(progress);
-        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, residency, attention));
+        var loaded = clock.Run(GenerationStage.LoadingModel, 1, _ => VideoPipelineLoader.Load(model, imageToVideo, Device, residency, attention, linears));
         (resident, residentKey, residentResidency) = (loaded, key, residency);
         return loaded;
     }

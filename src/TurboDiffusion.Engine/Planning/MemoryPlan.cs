@@ -40,6 +40,7 @@ public sealed record MemoryPlan(
     {
         yield return string.Create(CultureInfo.InvariantCulture,
             $"{Footprint.Model}: {Footprint.Dit.Name}{(Footprint.Experts > 1 ? $" x{Footprint.Experts} experts" : "")}, {Footprint.TextEncoder.Name}, {Footprint.Vae.Name}; {Geometry.Width}x{Geometry.Height}x{Geometry.Frames} ({Geometry.Tokens:N0} tokens)");
+        yield return $"DiT weights: {MemoryPlan.GiB(Footprint.DitWeightBytes)} per expert, block linears {Describe(Footprint.Linears)}";
         yield return $"text encoder: {Describe(TextEncoder)}; VAE decode: {(TiledDecode ? "tiled" : "whole frames")}; feed-forward: {FeedForwardChunkTokens:N0} tokens at a time";
         if (Footprint.Experts > 1)
         {
@@ -59,6 +60,13 @@ public sealed record MemoryPlan(
     }
 
     public static string GiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GiB");
+
+    private static string Describe(DitLinears linears) => linears switch
+    {
+        DitLinears.Int8 => "int8 (1 byte a weight plus a fp32 scale per 128x128 tile)",
+        DitLinears.Bf16 => "bf16",
+        _ => throw new ArgumentOutOfRangeException(nameof(linears), linears, "a plan holds a resolved choice, bf16 or int8"),
+    };
 
     private static string Describe(TextEncoderPlacement placement) => placement switch
     {

@@ -72,7 +72,7 @@ public static class MemoryPlanner
     {
         var dit = footprint.Dit;
         var text = residency.TextEncoder;
-        var expertWeights = WanTensorCatalog.ParameterCount(dit) * Bf16;
+        var expertWeights = footprint.DitWeightBytes;
         var swapped = footprint.Experts > 1 && residency.Experts == ExpertPlacement.Swapped;
         var ditWeights = (expertWeights * (swapped ? 1 : footprint.Experts)) + (footprint.Experts * ContextBytes(dit));
         var textWeights = Umt5Parameters(footprint.TextEncoder) * Bf16;

@@ -24,6 +24,20 @@ public sealed class BenchDitCommandTests : IDisposable
     }
 
     [Fact]
+    public void Linears_bf16_and_int8_time_two_cases_the_int8_one_at_w8a8()
+    {
+        var json = Path.Combine(directory, "linears.json");
+
+        var (exitCode, output) = CliHarness.Run("bench", "dit", "--model", "tiny", "--frames", "1", "--linears", "bf16", "int8", "--warmup", "0", "--iterations", "1", "--json", json);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("bf16 linears", output);
+        Assert.Contains("int8 linears", output);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(["fp32", "w8a8"], document.RootElement.GetProperty("Results").EnumerateArray().Select(r => r.GetProperty("Precision").GetString()));
+    }
+
+    [Fact]
     public void Fused_on_and_off_time_two_cases_and_a_cpu_run_reports_the_reference_glue_for_both()
     {
         var json = Path.Combine(directory, "fused.json");

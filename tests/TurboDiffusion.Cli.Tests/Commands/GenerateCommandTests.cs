@@ -16,6 +16,7 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains("UNTRAINED", output);
         Assert.Contains("attention: dense (libtorch SDPA)", output);
+        Assert.Contains("linears: bf16", output);
         Assert.Contains("step 4/4", output);
         Assert.Contains("decoding frames", output);
         Assert.Contains("total", output);

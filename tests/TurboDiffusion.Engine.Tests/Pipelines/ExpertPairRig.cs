@@ -55,5 +55,5 @@ internal sealed class ExpertPairRig(Device device)
     }
 
     private PreparedDit Prepare(long seed) =>
-        PreparedDit.Random(Config, seed, DitAttentionOptions.Default, EnginePrecision.For(device).Dit, device);
+        PreparedDit.Random(Config, seed, DitAttentionOptions.Default, DitLinears.Auto, EnginePrecision.For(device).Dit, device);
 }

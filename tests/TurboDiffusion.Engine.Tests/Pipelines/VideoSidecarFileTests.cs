@@ -52,6 +52,7 @@ public sealed class VideoSidecarFileTests : IDisposable
         Assert.Equal("2026-03-14T13:09:26+00:00", root.GetProperty("createdUtc").GetString());
         Assert.Equal("dense (libtorch SDPA)", root.GetProperty("attention").GetString());
         Assert.Equal("built-in (H.264 I_PCM, uncompressed)", root.GetProperty("encoder").GetString());
+        Assert.Equal("int8 (W8A8, quantized at load)", root.GetProperty("linears").GetString());
         Assert.Equal(
             typeof(VideoSidecar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion,
             root.GetProperty("softwareVersion").GetString());
@@ -116,6 +117,6 @@ public sealed class VideoSidecarFileTests : IDisposable
             [GenerationStage.Denoising] = TimeSpan.FromSeconds(2.5),
             [GenerationStage.Writing] = TimeSpan.FromMilliseconds(250),
         };
-        return VideoSidecar.Describe(request, 832, 480, Mp4Options.DefaultFramesPerSecond, timings, untrainedModel: true, Created, "dense (libtorch SDPA)", VideoEncoderChoice.BuiltInName);
+        return VideoSidecar.Describe(request, 832, 480, Mp4Options.DefaultFramesPerSecond, timings, untrainedModel: true, Created, "dense (libtorch SDPA)", VideoEncoderChoice.BuiltInName, "int8 (W8A8, quantized at load)");
     }
 }

@@ -1,3 +1,4 @@
+using TurboDiffusion.Engine.Models.Wan;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Planning;
 using TurboDiffusion.Engine.Runtime;
@@ -148,6 +149,27 @@ public sealed class MemoryPlannerTests
         Assert.IsAssignableFrom<JobInputException>(refused);
         Assert.Equal(plan.Refusal, refused.Message);
         Assert.Same(plan, refused.Plan);
+    }
+
+    [Fact]
+    public void Int8_linears_count_a_byte_a_weight_plus_a_fp32_scale_per_tile_and_the_plan_says_so()
+    {
+        var bf16 = Footprint("random-14B");
+        var int8 = ModelFootprint.For("random-14B", linears: DitLinears.Int8);
+        var layers = WanTensorCatalog.Int8Layers(bf16.Dit).Select(l => l + ".weight").ToHashSet();
+        var linears = WanTensorCatalog.Tensors(bf16.Dit).Where(t => layers.Contains(t.Name)).ToList();
+        var saved = linears.Sum(t => (t.Shape[0] * t.Shape[1]) - (((t.Shape[0] + 127) / 128) * ((t.Shape[1] + 127) / 128) * 4));
+
+        var bf16Plan = MemoryPlanner.Plan(bf16, P720, 80 * GiB);
+        var int8Plan = MemoryPlanner.Plan(int8, P720, 80 * GiB);
+
+        Assert.Equal(DitLinears.Bf16, bf16.Linears);
+        Assert.Equal(DitLinears.Int8, int8.Linears);
+        Assert.Equal(layers.Count, linears.Count);
+        Assert.Equal(bf16.DitWeightBytes - saved, int8.DitWeightBytes);
+        Assert.Equal(saved, bf16Plan.Stages.Single(s => s.Stage == "denoising").Bytes - int8Plan.Stages.Single(s => s.Stage == "denoising").Bytes);
+        Assert.Contains(int8Plan.Describe(), line => line.Contains("block linears int8", StringComparison.Ordinal));
+        Assert.Contains(bf16Plan.Describe(), line => line.Contains("block linears bf16", StringComparison.Ordinal));
     }
 
     private static ModelFootprint Footprint(string model, bool imageToVideo = false) => ModelFootprint.For(model, imageToVideo);

@@ -33,6 +33,11 @@ internal sealed class TorchPickleObjects(string path)
 
     private readonly Dictionary<string, StorageRef> storages = new(StringComparer.Ordinal);
 
+    /// <summary>The <c>torch.*Storage</c> class torch.save names for a dtype's storage, e.g. <c>BFloat16Storage</c>.</summary>
+    public static string StorageClassName(ScalarType type) =>
+        Allowed.Values.OfType<StorageClass>().FirstOrDefault(c => c.Type == type)?.Name
+        ?? throw new NotSupportedException($"dtype {TensorDType.Describe(type)} has no torch storage class this engine writes");
+
     public object Global(string module, string name) =>
         Allowed.TryGetValue($"{module}.{name}", out var allowed)
             ? allowed

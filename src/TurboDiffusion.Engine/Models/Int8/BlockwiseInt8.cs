@@ -41,5 +41,16 @@ internal static class BlockwiseInt8
         return (values.MoveToOuterDisposeScope(), (amax / KernelReciprocal.Numerator).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// A Linear weight [out, in] of any float dtype as the official <c>-quant</c> conversion quantizes it: cast to bf16
+    /// first (the dtype the official model holds it in; exact for bf16-representable values), then <see cref="Quantize"/>.
+    /// </summary>
+    public static (Tensor Values, Tensor Scale) QuantizeWeight(Tensor weight)
+    {
+        using var scope = NewDisposeScope();
+        var (values, scale) = Quantize(weight.to(ScalarType.BFloat16));
+        return (values.MoveToOuterDisposeScope(), scale.MoveToOuterDisposeScope());
+    }
+
     public static long Tiles(long length) => (length + Tile - 1) / Tile;
 }
