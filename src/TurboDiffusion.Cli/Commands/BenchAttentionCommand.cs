@@ -21,11 +21,8 @@ public static class BenchAttentionCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            TorchRuntime.EnsureLoaded();
-            if (!cuda.is_available() || !NativeKernels.Available)
+            if (!NativeBenchPrerequisites.Met(parse, "bench attention"))
             {
-                parse.InvocationConfiguration.Error.WriteLine(
-                    $"bench attention needs a CUDA device and the native kernels: CUDA {(cuda.is_available() ? "available" : "not available")}; native kernels: {NativeKernels.Status}");
                 return 1;
             }
 

@@ -34,11 +34,8 @@ public static class BenchGemmCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            TorchRuntime.EnsureLoaded();
-            if (!cuda.is_available() || !NativeKernels.Available)
+            if (!NativeBenchPrerequisites.Met(parse, "bench gemm"))
             {
-                parse.InvocationConfiguration.Error.WriteLine(
-                    $"bench gemm needs a CUDA device and the native kernels: CUDA {(cuda.is_available() ? "available" : "not available")}; native kernels: {NativeKernels.Status}");
                 return 1;
             }
 

@@ -19,16 +19,16 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         var key = Guid.NewGuid().ToString();
         var lines = string.Join("\n", Enumerable.Range(0, 250).Select(i => $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""")) + "\n";
 
-        using var response = await PostLinesAsync(http, key, lines);
+        using var response = await BatchUploads.PostLinesAsync(http, key, lines);
         var batch = await response.ReadAsync<BatchView>();
-        using var again = await PostLinesAsync(http, key, lines);
+        using var again = await BatchUploads.PostLinesAsync(http, key, lines);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(250, batch.Total);
         Assert.Equal(0, batch.Rejected);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(batch.Id, (await again.ReadAsync<BatchView>()).Id);
-        var finished = await WaitForBatchAsync(http, batch.Id);
+        var finished = await BatchUploads.WaitForBatchAsync(http, batch.Id);
         Assert.Equal(250, finished.CountOf(JobStatus.Succeeded));
         var wire = await http.GetStringAsync(new Uri($"/v1/batches/{batch.Id}", UriKind.Relative), Api.Token);
         Assert.Contains("\"counts\":{\"succeeded\":250}", wire, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed class BatchesApiTests(SharedGateway gateway)
             lines.Append(i == 123 ? """{"prompt": "broken", "frames": 6}""" : $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""").Append('\n');
         }
 
-        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), lines.ToString());
+        using var response = await BatchUploads.PostLinesAsync(http, Guid.NewGuid().ToString(), lines.ToString());
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.ProblemAsync()).GetProperty("errors");
@@ -66,7 +66,7 @@ public sealed class BatchesApiTests(SharedGateway gateway)
             lines.Append(i == 250 ? """{"prompt": "broken", "steps": 9}""" : $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""").Append('\n');
         }
 
-        using var response = await PostLinesAsync(http, key, lines.ToString());
+        using var response = await BatchUploads.PostLinesAsync(http, key, lines.ToString());
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.ProblemAsync()).GetProperty("errors").TryGetProperty("lines[250].steps", out _));
@@ -83,14 +83,14 @@ public sealed class BatchesApiTests(SharedGateway gateway)
     {
         using var http = Host.Client("batcher");
         using var other = Host.Client("studio-b");
-        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), """{"prompt": "one"}""" + "\n" + """{"prompt": "two"}""");
+        using var response = await BatchUploads.PostLinesAsync(http, Guid.NewGuid().ToString(), """{"prompt": "one"}""" + "\n" + """{"prompt": "two"}""");
         var batch = await response.ReadAsync<BatchView>();
 
         using var cancel = await http.PostAsync(new Uri($"/v1/batches/{batch.Id}/cancel", UriKind.Relative), null, Api.Token);
         using var foreign = await other.GetAsync(new Uri($"/v1/batches/{batch.Id}", UriKind.Relative), Api.Token);
 
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        var finished = await WaitForBatchAsync(http, batch.Id);
+        var finished = await BatchUploads.WaitForBatchAsync(http, batch.Id);
         Assert.Equal(2, finished.Finished);
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
         var listed = await http.GetFromJsonAsync<Page<BatchView>>("/v1/batches?limit=100", TurboJson.Options, Api.Token);
@@ -103,7 +103,7 @@ public sealed class BatchesApiTests(SharedGateway gateway)
     public async Task A_batchs_job_listing_shows_a_running_jobs_latest_step()
     {
         using var http = Host.Client("batcher");
-        using var response = await PostLinesAsync(http, Guid.NewGuid().ToString(), $$"""{"prompt": "a stalled shot {{SharedGateway.HangMarker}}"}""");
+        using var response = await BatchUploads.PostLinesAsync(http, Guid.NewGuid().ToString(), $$"""{"prompt": "a stalled shot {{SharedGateway.HangMarker}}"}""");
         var batch = await response.ReadAsync<BatchView>();
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -118,32 +118,6 @@ public sealed class BatchesApiTests(SharedGateway gateway)
         Assert.Equal(JobStatus.Running, running!.Status);
         Assert.Equal(new ProgressView("denoising", 1, 4, running.Progress!.ElapsedSeconds), running.Progress);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        Assert.Equal(1, (await WaitForBatchAsync(http, batch.Id)).CountOf(JobStatus.Canceled));
-    }
-
-    private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, string lines)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = new StringContent(lines, Encoding.UTF8, "application/x-ndjson") };
-        request.Headers.Add("Idempotency-Key", key);
-        return await http.SendAsync(request, Api.Token);
-    }
-
-    private static async Task<BatchView> WaitForBatchAsync(HttpClient http, string batchId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        BatchView batch;
-        do
-        {
-            batch = (await http.GetFromJsonAsync<BatchView>($"/v1/batches/{batchId}", TurboJson.Options, Api.Token))!;
-            if (batch.IsFinished)
-            {
-                return batch;
-            }
-
-            await Task.Delay(100, Api.Token);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"Batch {batchId} did not finish: {batch.Finished} of {batch.Total}.");
+        Assert.Equal(1, (await BatchUploads.WaitForBatchAsync(http, batch.Id)).CountOf(JobStatus.Canceled));
     }
 }

@@ -95,7 +95,7 @@ public sealed class HeldBatchesApiTests : IAsyncDisposable
 
         await using var after = await GatewayHost.StartAsync(["studio"], new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(10) }, Settings(workerPool: "default"));
         using var client = after.Client("studio");
-        var finished = await WaitForBatchAsync(client, batchId);
+        var finished = await BatchUploads.WaitForBatchAsync(client, batchId);
         var jobs = await client.GetFromJsonAsync<Page<JobView>>($"/v1/batches/{batchId}/jobs?limit=100", TurboJson.Options, Api.Token);
 
         Assert.Equal(10, finished.CountOf(JobStatus.Succeeded));
@@ -113,30 +113,7 @@ public sealed class HeldBatchesApiTests : IAsyncDisposable
         }
     }
 
-    private static async Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, int count)
-    {
-        var lines = string.Concat(Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""") + "\n"));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = new StringContent(lines, Encoding.UTF8, "application/x-ndjson") };
-        request.Headers.Add("Idempotency-Key", key);
-        return await http.SendAsync(request, Api.Token);
-    }
-
-    private static async Task<BatchView> WaitForBatchAsync(HttpClient http, string batchId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        BatchView batch;
-        do
-        {
-            batch = (await http.GetFromJsonAsync<BatchView>($"/v1/batches/{batchId}", TurboJson.Options, Api.Token))!;
-            if (batch.IsFinished)
-            {
-                return batch;
-            }
-
-            await Task.Delay(100, Api.Token);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"Batch {batchId} did not finish: {batch.Finished} of {batch.Total}.");
-    }
+    private static Task<HttpResponseMessage> PostLinesAsync(HttpClient http, string key, int count) =>
+        BatchUploads.PostLinesAsync(
+            http, key, string.Concat(Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""") + "\n")));
 }
