@@ -128,12 +128,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Browser.FindElement(By.Id("filter-batch")).SendKeys(batch.Id);
         Browser.FindElement(By.CssSelector("#filters button[type='submit']")).Click();
         Until(() => Rows().Count == 50 && Browser.FindElement(By.Id("jobs-older")).Enabled, "the first page of the batch");
-        var first = Rows();
+        var first = RowsOnce();
         Browser.FindElement(By.Id("jobs-older")).Click();
         Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 2" && Rows().Count == 50 && !Rows().Intersect(first).Any(), "the second page");
         Browser.FindElement(By.Id("jobs-older")).Click();
         Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 3" && Rows().Count == 20 && !Browser.FindElement(By.Id("jobs-older")).Enabled, "the last page");
-        var last = Rows();
+        var last = RowsOnce();
         Browser.FindElement(By.Id("jobs-newer")).Click();
         Until(() => Browser.FindElement(By.Id("jobs-page")).Text == "page 2", "the second page again");
         Browser.FindElement(By.Id("jobs-newer")).Click();
@@ -169,6 +169,18 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }, encoder));
 
     private List<string> Rows() => [.. Browser.FindElements(By.CssSelector("#jobs tbody tr[data-job]")).Select(r => r.GetAttribute("data-job")!)];
+
+    // The live stream re-renders the table at any moment, so a read outside Until can meet rows already replaced.
+    private List<string> RowsOnce()
+    {
+        List<string> rows = [];
+        Until(() =>
+        {
+            rows = Rows();
+            return true;
+        }, "the job rows to be read");
+        return rows;
+    }
 
     private void Until(Func<bool> condition, string what)
     {
