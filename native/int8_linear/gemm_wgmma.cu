@@ -1,9 +1,8 @@
-// The int8 GEMM on Hopper: wgmma over TMA-loaded, 128B-swizzled shared tiles, warp-specialized and persistent (one CTA
-// per multiprocessor walks the 128x128 output tiles). One producer thread streams the 128-wide K tiles of x and w through kStages stages (mbarrier full/empty
+// The int8 GEMM on Hopper: wgmma over TMA-loaded, 128B-swizzled shared tiles, warp-specialized. Per 128x128 output
+// tile, one producer warp streams the 128-wide K tiles of x and w through kStages stages (mbarrier full/empty
 // pairs); two consumer warpgroups each own 64 rows and multiply each K tile into a fresh int32 accumulator with four
 // m64n128k32 wgmmas, promoting the previous tile's accumulator into fp32 with its scale while those run.
 #include <cuda.h>
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include "device_primitives.cuh"
@@ -122,13 +121,11 @@ struct Consumer {
   int warpgroup;
   float acc[kTile / 8][4];
 
-  int first_step;  // the stage ring's position at this tile's first K tile: it runs on across the CTA's tiles
-
   // Issues K tile t into `sums` and returns the tile's scale (read before the wait, so its latency hides there).
   __device__ __forceinline__ float issue(int t, Accumulator& sums) {
-    const int stage = (first_step + t) % kStages;
+    const int stage = t % kStages;
     const float scale = x_scale[t] * w_scale[t];
-    barrier_wait(s.full[stage], ((first_step + t) / kStages) & 1);
+    barrier_wait(s.full[stage], (t / kStages) & 1);
     const uint64_t a = descriptor(s.stages[stage].a + warpgroup * 64 * kTile);
     const uint64_t b = descriptor(s.stages[stage].b);
     fence_operands(sums);
@@ -142,7 +139,7 @@ struct Consumer {
   // K tile t's complete sums: its stage goes back to the producer and the sums into acc.
   __device__ __forceinline__ void retire(int t, Accumulator& sums, float scale) {
     fence_operands(sums);
-    if (threadIdx.x % 32 == 0) barrier_arrive(s.empty[(first_step + t) % kStages]);
+    if (threadIdx.x % 32 == 0) barrier_arrive(s.empty[t % kStages]);
 #pragma unroll
     for (int n = 0; n < kTile / 8; ++n)
 #pragma unroll
@@ -181,6 +178,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #ifdef TURBO_INT8_WGMMA
   extern __shared__ unsigned char raw[];
   Shared& s = *reinterpret_cast<Shared*>((reinterpret_cast<uintptr_t>(raw) + 1023) & ~uintptr_t{1023});
+  const int2 tile = tile_of(blockIdx.x, tiles(g.m), tiles(g.n));
   const int warpgroup = threadIdx.x / 128, k_tiles = g.k / kTile;
 
   if (threadIdx.x == 0) {
@@ -194,39 +192,30 @@ __global__ void __launch_bounds__(kThreads, 1)
   __syncthreads();
 
   // The producer needs a few registers, the consumers' two int32 accumulators and fp32 sums need many.
-  const int m_tiles = tiles(g.m), n_tiles = tiles(g.n), output_tiles = m_tiles * n_tiles;
   if (warpgroup == kConsumers) {
     asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n");
     if (threadIdx.x % 128 != 0) return;
-    int step = 0;
-    for (int id = blockIdx.x; id < output_tiles; id += gridDim.x) {
-      const int2 tile = tile_of(id, m_tiles, n_tiles);
-      for (int t = 0; t < k_tiles; ++t, ++step) {
-        const int stage = step % kStages, round = step / kStages;
-        if (round > 0) barrier_wait(s.empty[stage], (round - 1) & 1);
-        barrier_expect(s.full[stage], kStageBytes);
-        tma_load(s.stages[stage].a, x_map, s.full[stage], t * kTile, tile.x * kTile);
-        tma_load(s.stages[stage].b, w_map, s.full[stage], t * kTile, tile.y * kTile);
-      }
+    for (int t = 0; t < k_tiles; ++t) {
+      const int stage = t % kStages, round = t / kStages;
+      if (round > 0) barrier_wait(s.empty[stage], (round - 1) & 1);
+      barrier_expect(s.full[stage], kStageBytes);
+      tma_load(s.stages[stage].a, x_map, s.full[stage], t * kTile, tile.x * kTile);
+      tma_load(s.stages[stage].b, w_map, s.full[stage], t * kTile, tile.y * kTile);
     }
     return;
   }
   asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n");
 
-  // Persistent: while the consumers store one tile, the producer already fills the stages with the next tile's K tiles.
+  Consumer consumer{s, g.x_scale + tile.x * k_tiles, g.w_scale + tile.y * k_tiles, warpgroup, {}};
+  consumer.run(k_tiles);
+  const auto& acc = consumer.acc;
   const int lane = threadIdx.x % 32;
-  int step = 0;
-  for (int id = blockIdx.x; id < output_tiles; id += gridDim.x, step += k_tiles) {
-    const int2 tile = tile_of(id, m_tiles, n_tiles);
-    Consumer consumer{s, g.x_scale + tile.x * k_tiles, g.w_scale + tile.y * k_tiles, warpgroup, {}, step};
-    consumer.run(k_tiles);
-    const int row = tile.x * kTile + warpgroup * 64 + threadIdx.x % 128 / 32 * 16 + lane / 4;
+  const int row = tile.x * kTile + warpgroup * 64 + threadIdx.x % 128 / 32 * 16 + lane / 4;
 #pragma unroll
-    for (int n = 0; n < kTile / 8; ++n) {
-      const int col = tile.y * kTile + n * 8 + 2 * (lane % 4);
-      store_pair(g, row, col, consumer.acc[n][0], consumer.acc[n][1]);
-      store_pair(g, row + 8, col, consumer.acc[n][2], consumer.acc[n][3]);
-    }
+  for (int n = 0; n < kTile / 8; ++n) {
+    const int col = tile.y * kTile + n * 8 + 2 * (lane % 4);
+    store_pair(g, row, col, acc[n][0], acc[n][1]);
+    store_pair(g, row + 8, col, acc[n][2], acc[n][3]);
   }
 #else
   __trap();  // the host launches this kernel on sm_90 only
@@ -257,13 +246,7 @@ turbo_status gemm_wgmma(const GemmArgs& args, cudaStream_t stream) {
   if (const turbo_status status = tensor_map(&x_map, args.x, args.m, args.k, "x"); status != TURBO_OK) return status;
   if (const turbo_status status = tensor_map(&w_map, args.w, args.n, args.k, "w"); status != TURBO_OK) return status;
   if (const turbo_status status = allow_shared_memory(gemm_wgmma_kernel, kSharedBytes, "int8 linear (wgmma)"); status != TURBO_OK) return status;
-  int device = 0, processors = 0;
-  if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&processors, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
-    return fail(TURBO_CUDA_ERROR, std::string("int8 linear (wgmma): cannot read the device's multiprocessor count: ") + cudaGetErrorString(cudaGetLastError()));
-  }
-  // One CTA per multiprocessor (its shared memory allows no second), each walking the output tiles.
-  const int ctas = std::min(tiles(args.m) * tiles(args.n), processors);
-  gemm_wgmma_kernel<<<ctas, kThreads, kSharedBytes, stream>>>(x_map, w_map, args);
+  gemm_wgmma_kernel<<<tiles(args.m) * tiles(args.n), kThreads, kSharedBytes, stream>>>(x_map, w_map, args);
   return check_launch("int8 linear (wgmma)");
 }
 
