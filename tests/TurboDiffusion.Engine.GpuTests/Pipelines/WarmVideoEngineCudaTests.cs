@@ -28,7 +28,13 @@ public sealed class WarmVideoEngineCudaTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task The_1point3B_model_renders_480p_on_a_24_GB_budget()
+    public Task The_1point3B_model_renders_480p_on_a_24_GB_budget() => RendersOnA24GBBudget("random-1.3B", DitLinears.Auto);
+
+    // A consumer card's budget for the 14B: its weights in int8 (14.3 GiB) and the text encoder off the device.
+    [Fact]
+    public Task The_14B_model_with_int8_linears_renders_480p_on_a_24_GB_budget() => RendersOnA24GBBudget("random-14B", DitLinears.Int8);
+
+    private async Task RendersOnA24GBBudget(string model, DitLinears linears)
     {
         CudaDevice.Require();
         Assert.True(AllocatorCounters.Available, AllocatorCounters.Status);
@@ -38,16 +44,16 @@ public sealed class WarmVideoEngineCudaTests(ITestOutputHelper output)
         try
         {
             AllocatorCounters.ResetPeaks();
-            using var engine = new WarmVideoEngine();
-            var plan = await engine.PlanAsync("random-1.3B", imageToVideo: false, VideoGeometry.For(VideoResolution.P480, AspectRatio.Landscape16x9, 81), TestContext.Current.CancellationToken);
+            using var engine = new WarmVideoEngine(linears: linears);
+            var plan = await engine.PlanAsync(model, imageToVideo: false, VideoGeometry.For(VideoResolution.P480, AspectRatio.Landscape16x9, 81), TestContext.Current.CancellationToken);
 
             var result = await engine.GenerateAsync(
-                new VideoRequest("a red fox running through fresh snow", "random-1.3B", VideoResolution.P480, AspectRatio.Landscape16x9, 81, 4, 1, video),
+                new VideoRequest("a red fox running through fresh snow", model, VideoResolution.P480, AspectRatio.Landscape16x9, 81, 4, 1, video),
                 cancellationToken: TestContext.Current.CancellationToken);
 
             var peak = AllocatorCounters.Read()!.Value.PeakReservedBytes;
             output.WriteLine(string.Join(Environment.NewLine, plan!.Describe()));
-            output.WriteLine($"peak reserved {peak / (double)GiB:F1} GiB; per stage allocated: {string.Join(", ", result.StagePeakAllocatedBytes!.Select(p => $"{p.Key} {p.Value / (double)GiB:F1} GiB"))}");
+            output.WriteLine($"{model}: peak reserved {peak / (double)GiB:F1} GiB; per stage allocated: {string.Join(", ", result.StagePeakAllocatedBytes!.Select(p => $"{p.Key} {p.Value / (double)GiB:F1} GiB"))}");
             Assert.True(plan.Fits);
             Assert.True(File.Exists(result.VideoPath));
             Assert.InRange(peak, 1, 24 * GiB);
