@@ -34,9 +34,7 @@ internal sealed class ImageToVideoPipeline(
         var schedule = RcmSchedule.ImageToVideo(request.Steps);
         using var network = experts.Run(embedded, y, new ExpertSchedule(2, schedule));
         var latents = Denoise.Run(network, schedule, request.Seed, geometry.LatentShape(), experts.First.Device, clock, cancellationToken);
-        var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
-            vae.Decode(latents, decodeTiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
-        return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
+        return VideoOutput.DecodeAndWrite(vae, latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken);
     }
 
     public void Dispose()

@@ -29,9 +29,7 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
         {
             var network = new WanVelocityNetwork(dit, prompt);
             var latents = Denoise.Run(network, RcmSchedule.TextToVideo(request.Steps), request.Seed, geometry.LatentShape(), dit.Device, clock, cancellationToken);
-            var video = clock.Run(GenerationStage.Decoding, geometry.LatentFrames, report =>
-                vae.Decode(latents, decodeTiling, new CallbackProgress<VaeProgress>(p => report(p.Done, p.Total)), cancellationToken));
-            return VideoOutput.Write(video, request, geometry, clock, Description, Untrained, cancellationToken);
+            return VideoOutput.DecodeAndWrite(vae, latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken);
         }
     }
 

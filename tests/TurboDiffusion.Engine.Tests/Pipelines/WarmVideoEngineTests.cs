@@ -40,6 +40,29 @@ public sealed class WarmVideoEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Frames_reach_the_writers_as_each_latent_frame_is_decoded_not_after_the_whole_video()
+    {
+        // PNG frames go out beside the MP4's, frame by frame: what is on disk at each decode report is what was written.
+        var request = Request("a lighthouse at dusk", frames: 9, steps: 1) with { WriteFrames = true };
+        var framesDirectory = Path.ChangeExtension(request.OutputPath, null) + "_frames";
+        var writtenAtDecodeReports = new List<(int Done, int Files)>();
+
+        var result = await engine.GenerateAsync(request, new CallbackProgress(e =>
+        {
+            if (e.Stage == GenerationStage.Decoding && e.Done > 0)
+            {
+                writtenAtDecodeReports.Add((e.Done, Directory.Exists(framesDirectory) ? Directory.GetFiles(framesDirectory, "*.png").Length : 0));
+            }
+        }), TestContext.Current.CancellationToken);
+
+        // Latent frame 1 decodes to video frame 0, each later one to 4 more: all on disk when the decoder reports it.
+        Assert.Contains((1, 1), writtenAtDecodeReports);
+        Assert.Contains((2, 5), writtenAtDecodeReports);
+        Assert.Equal(9, Directory.GetFiles(result.FramesDirectory!, "*.png").Length);
+        Assert.Equal(9, int.Parse(Ffmpeg.ProbeVideoStream(result.VideoPath).GetProperty("nb_read_frames").GetString()!, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task The_same_seed_renders_the_same_video_and_another_seed_a_different_one()
     {
         var first = await engine.GenerateAsync(Request("waves", frames: 5, steps: 1, seed: 5, name: "a.mp4"), cancellationToken: TestContext.Current.CancellationToken);

@@ -49,6 +49,22 @@ public sealed class WanVae : IDisposable
         DecodeUnclamped(latents, tiling, progress, cancellationToken).clamp_(-1, 1);
 
     /// <summary>
+    /// <see cref="Decode"/> untiled, streamed: the video frames in [−1, 1], [B, 3, n, 8h, 8w] in the compute dtype, go to
+    /// <paramref name="frames"/> as each latent frame is decoded (the first frame alone, then 4 at a time), valid during
+    /// the call; the whole video is never held. The same frames as <see cref="Decode"/> without tiling.
+    /// </summary>
+    /// <param name="progress">Told after each latent frame.</param>
+    /// <exception cref="ArgumentException">The latents are not [B, 16, T, h, w].</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked before each latent frame.</exception>
+    public void DecodeStreaming(Tensor latents, Action<Tensor> frames, IProgress<VaeProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        ArgumentNullException.ThrowIfNull(frames);
+        VaeInputs.CheckLatents(latents, Config);
+        FrameDecoder.Stream(model, Precision, Device, latents, chunk => frames(chunk.clamp(-1, 1)), progress, cancellationToken);
+    }
+
+    /// <summary>
     /// video [B, 3, 1 + 4k, H, W] in [−1, 1] (any float dtype and device; H, W multiples of 8) → normalised latent
     /// means [B, 16, 1 + k, H/8, W/8].
     /// </summary>

@@ -1,5 +1,6 @@
 using TurboDiffusion.Engine.Checkpoints;
 using TurboDiffusion.Engine.Models.WanVae;
+using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Fixtures;
 using static TorchSharp.torch;
@@ -31,6 +32,27 @@ public sealed class WanVaeTests
         var rawDifference = TensorAssert.Close(raw, VaeTinyFixture.Output("decode_raw_fp64"), tolerance, $"{precision} decode before clamp");
         var clampedDifference = TensorAssert.Close(clamped, VaeTinyFixture.Output("decode_clamped_fp64"), tolerance, $"{precision} decode");
         TestContext.Current.TestOutputHelper?.WriteLine($"{precision} decode: raw max_abs {rawDifference.MaxAbs:E3} rel_l2 {rawDifference.RelL2:E3}; clamped max_abs {clampedDifference.MaxAbs:E3} rel_l2 {clampedDifference.RelL2:E3}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void A_streamed_decode_hands_on_the_decoded_frames_chunk_by_chunk_in_order(VaePrecision precision, string toleranceKey)
+    {
+        using var scope = NewDisposeScope();
+        using var vae = VaeTinyFixture.Load(precision);
+        var z = VaeTinyFixture.Input("z");
+        var chunks = new List<Tensor>();
+        var progress = new List<int>();
+
+        vae.DecodeStreaming(z, frames => chunks.Add(frames.clone().MoveToOuterDisposeScope()), new CallbackProgress<VaeProgress>(p => progress.Add(chunks.Count)), TestContext.Current.CancellationToken);
+
+        // One chunk per latent frame, each handed on before its progress report: 1 frame, then the temporal stride.
+        var stride = VaeTinyFixture.Config.TemporalStride;
+        Assert.Equal(Enumerable.Range(1, (int)z.shape[2]), progress);
+        Assert.Equal([1L, .. Enumerable.Repeat((long)stride, (int)z.shape[2] - 1)], chunks.Select(c => c.shape[2]));
+        var streamed = cat([.. chunks], 2);
+        TensorAssert.Identical(streamed, vae.Decode(z, cancellationToken: TestContext.Current.CancellationToken), $"{precision} streamed vs whole decode");
+        TensorAssert.Close(streamed, VaeTinyFixture.Output("decode_clamped_fp64"), VaeTinyFixture.Tolerance(toleranceKey), $"{precision} streamed decode");
     }
 
     [Theory]
