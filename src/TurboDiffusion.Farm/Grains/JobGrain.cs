@@ -19,6 +19,7 @@ internal sealed partial class JobGrain(
     IWebhookOutbox webhooks,
     IOptions<SchedulerOptions> schedulerOptions,
     IOptions<LeaseOptions> leaseOptions,
+    IOptions<DedupeOptions> dedupeOptions,
     TimeProvider time,
     FarmMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
@@ -136,6 +137,23 @@ internal sealed partial class JobGrain(
     }
 
     public Task<JobState> BeginUpload(Guid token) => Save(Current().UploadStarted(token, time.GetUtcNow()));
+
+    public async Task<JobState?> FindRender(Guid token, string contentKey)
+    {
+        var job = Current();
+        if (job.Lease?.Token != token)
+        {
+            throw new LeaseExpiredException(JobId, token);
+        }
+
+        if (!RenderKey.IsWellFormed(contentKey))
+        {
+            throw new ArgumentException($"'{contentKey}' is not a render key (64 lowercase hex digits).", nameof(contentKey));
+        }
+
+        var source = await store.FindRenderAsync(contentKey, dedupeOptions.Value.AcrossTenants ? null : job.Spec.Tenant);
+        return source?.JobId == JobId ? null : source;
+    }
 
     public async Task<JobState> Complete(Guid token, ArtifactRef artifact)
     {

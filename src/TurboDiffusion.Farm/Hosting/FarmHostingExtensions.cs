@@ -23,13 +23,14 @@ namespace TurboDiffusion.Farm.Hosting;
 /// </summary>
 public static class FarmHostingExtensions
 {
-    /// <summary>Options (Turbo:Scheduler, Turbo:Lease, Turbo:Admission, Turbo:Cost, validated at start), metrics, the clock, and default stores.</summary>
+    /// <summary>Options (Turbo:Scheduler, Turbo:Lease, Turbo:Admission, Turbo:Cost, validated at start; Turbo:Dedupe), metrics, the clock, and default stores.</summary>
     public static IServiceCollection AddTurboFarm(this IServiceCollection services)
     {
         services.AddValidatedOptions<SchedulerOptions, SchedulerOptionsValidator>(SchedulerOptions.Section);
         services.AddValidatedOptions<LeaseOptions, LeaseOptionsValidator>(LeaseOptions.Section);
         services.AddValidatedOptions<AdmissionOptions, AdmissionOptionsValidator>(AdmissionOptions.Section);
         services.AddValidatedOptions<JobCostOptions, JobCostOptionsValidator>(JobCostOptions.Section);
+        services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section);
         services.TryAddSingleton(sp => new JobCostEstimate(sp.GetRequiredService<IOptions<JobCostOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Prometheus.Metrics.DefaultRegistry);
