@@ -30,7 +30,7 @@ public static class FarmHostingExtensions
         services.AddValidatedOptions<LeaseOptions, LeaseOptionsValidator>(LeaseOptions.Section);
         services.AddValidatedOptions<AdmissionOptions, AdmissionOptionsValidator>(AdmissionOptions.Section);
         services.AddValidatedOptions<JobCostOptions, JobCostOptionsValidator>(JobCostOptions.Section);
-        services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section);
+        services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section).ValidateOnStart();
         services.TryAddSingleton(sp => new JobCostEstimate(sp.GetRequiredService<IOptions<JobCostOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Prometheus.Metrics.DefaultRegistry);
