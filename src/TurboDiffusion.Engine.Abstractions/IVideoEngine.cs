@@ -27,6 +27,12 @@ public interface IVideoEngine : IDisposable
     Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<VideoResolution>>(Enum.GetValues<VideoResolution>());
 
+    /// <summary>
+    /// What decides the pixels of <paramref name="model"/>'s renders on this engine besides the request, without loading
+    /// it; null where the engine cannot tell, and then its renders are never reused for another job.
+    /// </summary>
+    Task<RenderIdentity?> IdentifyAsync(string model, CancellationToken cancellationToken = default) => Task.FromResult<RenderIdentity?>(null);
+
     /// <summary>Renders one video to <see cref="VideoRequest.OutputPath"/>, loading its model first if needed.</summary>
     Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
 }

@@ -1,7 +1,6 @@
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Gateway.Mapping;
-using TurboDiffusion.Silo.Worker;
 
 namespace TurboDiffusion.Cli.Commands;
 
@@ -11,9 +10,9 @@ namespace TurboDiffusion.Cli.Commands;
 /// </summary>
 public static class EngineVocabulary
 {
-    public static VideoResolution Resolution(string name) => VideoRequestMapper.Resolution(VocabularyMapper.ToFarm(Parse<JobResolution>(name)));
+    public static VideoResolution Resolution(string name) => TurboDiffusion.Farm.Contracts.EngineEnums.ToEngine(VocabularyMapper.ToFarm(Parse<JobResolution>(name)));
 
-    public static AspectRatio Aspect(string name) => VideoRequestMapper.Aspect(VocabularyMapper.ToFarm(Parse<JobAspectRatio>(name)));
+    public static AspectRatio Aspect(string name) => TurboDiffusion.Farm.Contracts.EngineEnums.ToEngine(VocabularyMapper.ToFarm(Parse<JobAspectRatio>(name)));
 
     private static T Parse<T>(string name)
         where T : struct, Enum =>

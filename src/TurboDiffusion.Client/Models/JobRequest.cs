@@ -33,6 +33,13 @@ public sealed record JobRequest
     /// <summary>Also keep every frame as PNG beside the MP4.</summary>
     public bool? WriteFrames { get; init; }
 
+    /// <summary>
+    /// Whether the farm may answer this job from an identical finished render (same model and weights, prompt, image,
+    /// seed, steps, size, frames and engine settings) instead of rendering it again; on by default, <c>false</c> opts
+    /// out. A job without a <see cref="Seed"/> never reuses one.
+    /// </summary>
+    public bool? Dedupe { get; init; }
+
     /// <summary>Only an admin key may submit for another tenant; a tenant key always submits for its own.</summary>
     public string? Tenant { get; init; }
 }

@@ -50,6 +50,12 @@ public sealed record JobView
     public ArtifactView? Artifact { get; init; }
 
     /// <summary>
+    /// The job this one was answered from without rendering: an identical finished render whose files were copied to
+    /// this job's artifact. Null when the job rendered its own video.
+    /// </summary>
+    public string? ReusedFrom { get; init; }
+
+    /// <summary>
     /// Why a queued job still waits, in one sentence (on <c>GET /v1/jobs/{id}</c> only, not in listings): e.g. "12 jobs
     /// ahead in pool 'default', 3 of 3 workers that can render wan-14b at 720p busy", or "no worker of pool 'default'
     /// has the device memory to render wan-14b at 720p (...)".

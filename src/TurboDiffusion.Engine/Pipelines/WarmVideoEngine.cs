@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Reflection;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Planning;
@@ -29,6 +31,7 @@ public sealed class WarmVideoEngine : IVideoEngine
     private IVideoPipeline? resident;
     private string? residentKey;
     private VideoEncoderChoice encoder = VideoEncoders.Choose(new Mp4Options());
+    private readonly CheckpointDigest checkpoints = new();
 
     /// <param name="device">Defaults to cuda:0 when CUDA is available, else the CPU.</param>
     /// <param name="tiling">Tile every VAE decode this way; when null the plan tiles only decodes that would not fit whole.</param>
@@ -85,6 +88,24 @@ public sealed class WarmVideoEngine : IVideoEngine
         thread.RunAsync<IReadOnlyList<VideoResolution>>(() =>
             [.. Enum.GetValues<VideoResolution>().Where(r => Plan(model, imageToVideo: false, VideoGeometry.For(r, AspectRatio.Landscape16x9, LargestFrames)) is null or { Fits: true })],
             cancellationToken);
+
+    /// <summary>
+    /// Built-in models are weights made from fixed seeds by this build's code, so the id and the engine's version say it
+    /// all; a model directory is identified by its files' contents (hashed off the engine thread, once per file version).
+    /// The attention and linears are the settings asked for: what "auto" resolves to follows from them and the device.
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">The model's files are missing.</exception>
+    public async Task<RenderIdentity?> IdentifyAsync(string model, CancellationToken cancellationToken = default)
+    {
+        var checkpoint = VideoPipelineLoader.IsUntrained(model)
+            ? $"built-in {model.ToLowerInvariant()}"
+            : await checkpoints.OfAsync(ModelFiles.Resolve(model), cancellationToken);
+        var version = typeof(WarmVideoEngine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(WarmVideoEngine).Assembly.GetName().Version!.ToString();
+        var blocks = $"{attention.QueryBlock?.ToString(CultureInfo.InvariantCulture) ?? "default"}/{attention.KeyBlock?.ToString(CultureInfo.InvariantCulture) ?? "default"}";
+        return new RenderIdentity(
+            version, checkpoint, string.Create(CultureInfo.InvariantCulture, $"{attention.Mode}, top-k {attention.TopK}, blocks {blocks}"), linears.ToString(), Device.type.ToString());
+    }
 
     /// <summary>The plan for <paramref name="model"/> at <paramref name="geometry"/> on this engine's GPU; null on the CPU.</summary>
     /// <exception cref="ModelNotFoundException">The model's files are missing.</exception>

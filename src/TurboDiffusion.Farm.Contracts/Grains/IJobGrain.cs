@@ -44,6 +44,12 @@ public interface IJobGrain : IGrainWithStringKey
 
     Task<JobState> BeginUpload(Guid token);
 
+    /// <summary>
+    /// The lease holder asks for a finished job of the same render (<see cref="RenderKey"/>) whose files it may copy
+    /// instead of rendering: of the job's own tenant, or of any with Turbo:Dedupe:AcrossTenants. Null when there is none.
+    /// </summary>
+    Task<JobState?> FindRender(Guid token, string contentKey);
+
     /// <summary>Commits the artifact. Repeating it with the same token answers the same record.</summary>
     Task<JobState> Complete(Guid token, ArtifactRef artifact);
 

@@ -62,6 +62,9 @@ public sealed record JobFailure(
 /// <param name="Container">Blob container, or the artifact root directory.</param>
 /// <param name="Prefix">The folder (blob prefix) holding this attempt's files, ending in '/'.</param>
 /// <param name="LeaseToken">The attempt that produced the files; only the committed attempt's folder survives.</param>
+/// <param name="ContentKey">The render's <see cref="RenderKey"/>: an identical job may be answered from these files. Null when the job did not dedupe.</param>
+/// <param name="ReusedFrom">The job whose files these are a copy of, when this job was answered without rendering.</param>
+/// <param name="RenderSeconds">Engine time the video took to render (the reused render's, for a copy): what a reuse saves.</param>
 [GenerateSerializer, Immutable, Alias("turbo.ArtifactRef.v1")]
 public sealed record ArtifactRef(
     [property: Id(0)] string Store,
@@ -71,7 +74,10 @@ public sealed record ArtifactRef(
     [property: Id(4)] string SidecarName,
     [property: Id(5)] int FrameCount,
     [property: Id(6)] long Bytes,
-    [property: Id(7)] Guid LeaseToken)
+    [property: Id(7)] Guid LeaseToken,
+    [property: Id(8)] string? ContentKey = null,
+    [property: Id(9)] string? ReusedFrom = null,
+    [property: Id(10)] double RenderSeconds = 0)
 {
     [JsonIgnore]
     public string VideoKey => Prefix + VideoName;

@@ -39,6 +39,11 @@ public enum JobPriority
 /// <param name="ImageReference">First frame for image-to-video (a blob or file reference the worker can read); null for text-to-video.</param>
 /// <param name="Webhook">Called on state changes by the webhook dispatcher.</param>
 /// <param name="WriteFrames">Also store each frame as PNG beside the MP4.</param>
+/// <param name="Dedupe">
+/// May be answered from the files of an identical finished render (<see cref="RenderKey"/>) instead of rendering. The
+/// gateway sets it unless the request says <c>dedupe: false</c> or gives no seed (a seed left out is no promise of a
+/// particular video).
+/// </param>
 [GenerateSerializer, Immutable, Alias("turbo.JobSpec.v1")]
 public sealed record JobSpec(
     [property: Id(0)] string Prompt,
@@ -53,4 +58,5 @@ public sealed record JobSpec(
     [property: Id(9)] string? IdempotencyKey = null,
     [property: Id(10)] string? ImageReference = null,
     [property: Id(11)] Uri? Webhook = null,
-    [property: Id(12)] bool WriteFrames = false);
+    [property: Id(12)] bool WriteFrames = false,
+    [property: Id(13)] bool Dedupe = false);

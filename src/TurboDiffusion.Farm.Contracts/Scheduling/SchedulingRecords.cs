@@ -6,6 +6,7 @@ namespace TurboDiffusion.Farm.Contracts;
 /// <param name="QueuedAt">When the job (re-)entered the queue; the queue wait and the queue's time to live count from here.</param>
 /// <param name="SubmittedAt">When the job was submitted; its place in the queue and its ageing count from here, so a requeue keeps its place.</param>
 /// <param name="Resolution">What the job renders at: a worker whose device cannot plan it is not offered it.</param>
+/// <param name="Aspect">With <paramref name="Resolution"/>, <paramref name="Frames"/> and <paramref name="Steps"/>: what the job's GPU time is estimated from.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueTicket.v1")]
 public sealed record QueueTicket(
     [property: Id(0)] string JobId,
@@ -14,7 +15,18 @@ public sealed record QueueTicket(
     [property: Id(3)] JobPriority Priority,
     [property: Id(4)] DateTimeOffset QueuedAt,
     [property: Id(5)] DateTimeOffset SubmittedAt,
-    [property: Id(6)] JobResolution Resolution = JobResolution.P480);
+    [property: Id(6)] JobResolution Resolution = JobResolution.P480,
+    [property: Id(7)] JobAspect Aspect = JobAspect.Landscape16x9,
+    [property: Id(8)] int Frames = 81,
+    [property: Id(9)] int Steps = 4)
+{
+    /// <summary>The ticket of a job of <paramref name="spec"/>.</summary>
+    public static QueueTicket For(string jobId, JobSpec spec, DateTimeOffset queuedAt, DateTimeOffset submittedAt)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new(jobId, spec.Tenant, spec.Model, spec.Priority, queuedAt, submittedAt, spec.Resolution, spec.Aspect, spec.Frames, spec.Steps);
+    }
+}
 
 /// <summary>What admission answered.</summary>
 public enum AdmissionOutcome
@@ -124,6 +136,7 @@ public sealed record HeartbeatReply(
 /// <param name="OldestQueuedAge">How long the oldest queued job has waited (zero when empty).</param>
 /// <param name="QueuedByTenant">Queued jobs per tenant.</param>
 /// <param name="Held">Batch items held over their tenant's quota, not counted in <paramref name="Depth"/>.</param>
+/// <param name="BacklogGpuSeconds">The estimated GPU-seconds of every queued and held job (JobCostEstimate): the work a pool's workers have ahead.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueSnapshot.v1")]
 public sealed record QueueSnapshot(
     [property: Id(0)] string Pool,
@@ -132,4 +145,5 @@ public sealed record QueueSnapshot(
     [property: Id(3)] TimeSpan OldestQueuedAge,
     [property: Id(4)] int Leased,
     [property: Id(5)] ImmutableDictionary<string, int> QueuedByTenant,
-    [property: Id(6)] int Held = 0);
+    [property: Id(6)] int Held = 0,
+    [property: Id(7)] double BacklogGpuSeconds = 0);

@@ -19,6 +19,7 @@ internal sealed partial class JobGrain(
     IWebhookOutbox webhooks,
     IOptions<SchedulerOptions> schedulerOptions,
     IOptions<LeaseOptions> leaseOptions,
+    IOptions<DedupeOptions> dedupeOptions,
     TimeProvider time,
     FarmMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
@@ -40,7 +41,7 @@ internal sealed partial class JobGrain(
 
         var now = submittedAt ?? time.GetUtcNow();
         var pool = schedulerOptions.Value.PoolFor(spec.Model);
-        var ticket = new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now, spec.Resolution);
+        var ticket = QueueTicket.For(JobId, spec, now, now);
         var admission = await Scheduler(pool).Enqueue(ticket, mayHold: batchId is not null);
         if (!admission.IsAdmitted)
         {
@@ -137,6 +138,23 @@ internal sealed partial class JobGrain(
 
     public Task<JobState> BeginUpload(Guid token) => Save(Current().UploadStarted(token, time.GetUtcNow()));
 
+    public async Task<JobState?> FindRender(Guid token, string contentKey)
+    {
+        var job = Current();
+        if (job.Lease?.Token != token)
+        {
+            throw new LeaseExpiredException(JobId, token);
+        }
+
+        if (!RenderKey.IsWellFormed(contentKey))
+        {
+            throw new ArgumentException($"'{contentKey}' is not a render key (64 lowercase hex digits).", nameof(contentKey));
+        }
+
+        var source = await store.FindRenderAsync(contentKey, dedupeOptions.Value.AcrossTenants ? null : job.Spec.Tenant);
+        return source?.JobId == JobId ? null : source;
+    }
+
     public async Task<JobState> Complete(Guid token, ArtifactRef artifact)
     {
         var job = Current();
@@ -167,7 +185,7 @@ internal sealed partial class JobGrain(
         var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()));
         Ended(next, reason, detail);
         var requeue = next.Status == JobStatus.Queued
-            ? new QueueTicket(JobId, next.Spec.Tenant, next.Spec.Model, next.Spec.Priority, next.Timings.QueuedAt, next.Timings.SubmittedAt, next.Spec.Resolution)
+            ? QueueTicket.For(JobId, next.Spec, next.Timings.QueuedAt, next.Timings.SubmittedAt)
             : null;
         await Scheduler(next.Pool).Release(JobId, token, requeue);
         return next;

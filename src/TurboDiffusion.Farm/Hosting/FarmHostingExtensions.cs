@@ -6,6 +6,7 @@ using StackExchange.Redis;
 using TurboDiffusion.Farm.Metrics;
 using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Progress;
+using TurboDiffusion.Farm.Scheduling;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Farm.Stores.Blob;
 using TurboDiffusion.Farm.Stores.InMemory;
@@ -22,12 +23,15 @@ namespace TurboDiffusion.Farm.Hosting;
 /// </summary>
 public static class FarmHostingExtensions
 {
-    /// <summary>Options (Turbo:Scheduler, Turbo:Lease, Turbo:Admission, validated at start), metrics, the clock, and default stores.</summary>
+    /// <summary>Options (Turbo:Scheduler, Turbo:Lease, Turbo:Admission, Turbo:Cost, validated at start; Turbo:Dedupe), metrics, the clock, and default stores.</summary>
     public static IServiceCollection AddTurboFarm(this IServiceCollection services)
     {
         services.AddValidatedOptions<SchedulerOptions, SchedulerOptionsValidator>(SchedulerOptions.Section);
         services.AddValidatedOptions<LeaseOptions, LeaseOptionsValidator>(LeaseOptions.Section);
         services.AddValidatedOptions<AdmissionOptions, AdmissionOptionsValidator>(AdmissionOptions.Section);
+        services.AddValidatedOptions<JobCostOptions, JobCostOptionsValidator>(JobCostOptions.Section);
+        services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section).ValidateOnStart();
+        services.TryAddSingleton(sp => new JobCostEstimate(sp.GetRequiredService<IOptions<JobCostOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Prometheus.Metrics.DefaultRegistry);
         services.TryAddSingleton(sp => new FarmMetrics(sp.GetRequiredService<CollectorRegistry>()));

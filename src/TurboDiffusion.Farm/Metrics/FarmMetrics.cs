@@ -35,6 +35,10 @@ public sealed class FarmMetrics
         QueueDepth = factory.CreateGauge("turbo_queue_depth", "Jobs waiting in a pool's queue: the autoscaling signal.", "pool", "priority");
         JobsHeld = factory.CreateGauge("turbo_jobs_held", "Batch items of a pool held over their tenant's quota, released as the tenant's queue drains.", "pool");
         QueueOldestAge = factory.CreateGauge("turbo_queue_oldest_age_seconds", "How long the oldest queued job of a pool has waited.", "pool");
+        PoolBacklog = factory.CreateGauge("turbo_pool_backlog_gpu_seconds", "Estimated GPU-seconds of a pool's queued and held jobs: the autoscaling signal (work, not queue length).", "pool");
+        PoolWorkers = factory.CreateGauge("turbo_pool_workers", "GPU workers of a pool by state, as they last reported.", "pool", "state");
+        DedupeHits = factory.CreateCounter("turbo_dedupe_hits_total", "Jobs answered from the artifacts of an identical finished render instead of rendering.", "pool");
+        DedupeSaved = factory.CreateCounter("turbo_dedupe_gpu_seconds_saved_total", "GPU-seconds the reused renders took: what dedupe hits did not spend again.", "pool");
         LeasesActive = factory.CreateGauge("turbo_leases_active", "Jobs leased to workers in a pool.", "pool");
         QueueWait = factory.CreateHistogram("turbo_job_queue_wait_seconds", "Time from entering the queue to being leased.", new HistogramConfiguration { LabelNames = ["pool", "priority"], Buckets = QueueWaitBuckets });
         RunTime = factory.CreateHistogram("turbo_job_run_seconds", "Time from the engine starting a job to its artifact being committed.", new HistogramConfiguration { LabelNames = ["model"], Buckets = JobDurationBuckets });
@@ -63,6 +67,14 @@ public sealed class FarmMetrics
     public Gauge JobsHeld { get; }
 
     public Gauge LeasesActive { get; }
+
+    public Gauge PoolBacklog { get; }
+
+    public Gauge PoolWorkers { get; }
+
+    public Counter DedupeHits { get; }
+
+    public Counter DedupeSaved { get; }
 
     public Histogram QueueWait { get; }
 
@@ -115,6 +127,7 @@ public sealed class FarmMetrics
         QueueOldestAge.WithLabels(snapshot.Pool).Set(snapshot.OldestQueuedAge.TotalSeconds);
         JobsHeld.WithLabels(snapshot.Pool).Set(snapshot.Held);
         LeasesActive.WithLabels(snapshot.Pool).Set(snapshot.Leased);
+        PoolBacklog.WithLabels(snapshot.Pool).Set(snapshot.BacklogGpuSeconds);
     }
 
     /// <summary>Zeroes a pool's queue gauges when its scheduler leaves this process.</summary>
@@ -128,5 +141,16 @@ public sealed class FarmMetrics
         QueueOldestAge.WithLabels(pool).Set(0);
         JobsHeld.WithLabels(pool).Set(0);
         LeasesActive.WithLabels(pool).Set(0);
+        PoolBacklog.WithLabels(pool).Set(0);
+    }
+
+    /// <summary>Publishes a pool's workers per state (every state, so one that emptied reads 0).</summary>
+    public void Workers(string pool, IEnumerable<WorkerInfo> workers)
+    {
+        var byState = workers.GroupBy(w => w.State).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var state in Enum.GetValues<WorkerState>())
+        {
+            PoolWorkers.WithLabels(pool, state.Label()).Set(byState.GetValueOrDefault(state));
+        }
     }
 }

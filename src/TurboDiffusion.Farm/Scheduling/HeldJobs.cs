@@ -19,6 +19,9 @@ internal sealed class HeldJobs
     /// <summary>Held and being released: what the pool's bound on waiting jobs counts.</summary>
     public int Count => tickets.Count + releasing.Count;
 
+    /// <summary>The tickets <see cref="Count"/> counts.</summary>
+    public IEnumerable<QueueTicket> Waiting => tickets.Values.Concat(releasing.Values);
+
     public int Held => tickets.Count;
 
     public bool Contains(string jobId) => tickets.ContainsKey(jobId) || releasing.ContainsKey(jobId);

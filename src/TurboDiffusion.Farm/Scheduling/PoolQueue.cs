@@ -28,6 +28,8 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
     public int Count => tickets.Count;
 
+    public IEnumerable<QueueTicket> Tickets => tickets.Values;
+
     public bool Contains(string jobId) => tickets.ContainsKey(jobId);
 
     /// <summary>The queued ticket of <paramref name="jobId"/>, or null when it is not queued here.</summary>

@@ -17,6 +17,14 @@ public interface IArtifactStore
     /// <summary>Uploads the attempt's files (MP4, sidecar, optional frames) into the attempt's folder.</summary>
     Task<ArtifactRef> UploadAsync(ArtifactUpload upload, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Copies the files of <paramref name="source"/>, another job's committed artifact, into this attempt's folder of
+    /// <paramref name="tenant"/>'s job <paramref name="jobId"/>, as an upload would have stored them: the reusing job
+    /// owns its copy, under its own tenant, for as long as its own record lives. Null when the source's video or
+    /// sidecar is gone (expired or deleted), so a job is never answered with files that cannot be served.
+    /// </summary>
+    Task<ArtifactRef?> CopyAsync(ArtifactRef source, string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default);
+
     /// <summary>After the job committed <paramref name="committed"/>: deletes the folders of all other attempts of the job.</summary>
     Task SealAsync(ArtifactRef committed, CancellationToken cancellationToken = default);
 

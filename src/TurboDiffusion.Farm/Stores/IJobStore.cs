@@ -22,6 +22,14 @@ public interface IJobStore
     /// </summary>
     Task UpdateAsync(JobState previous, JobState replacement, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The latest succeeded job whose artifact has <paramref name="contentKey"/> (<see cref="RenderKey"/>), of
+    /// <paramref name="tenant"/>'s jobs, or of any tenant's when null; null when there is none. The index entry a
+    /// success writes (in the same atomic write as the job) lives as long as the job's record: a render is found only
+    /// while its job is, and an entry whose job is gone or changed is dropped as the lookup meets it.
+    /// </summary>
+    Task<JobState?> FindRenderAsync(string contentKey, string? tenant, CancellationToken cancellationToken = default);
+
     /// <summary>The jobs of a pool that are not finished (queued or leased): what a scheduler rebuilds itself from.</summary>
     Task<IReadOnlyList<JobState>> ListActiveAsync(string pool, CancellationToken cancellationToken = default);
 

@@ -49,7 +49,7 @@ public static class JobSpecMapper
         }
 
         var spec = new JobSpec(request.Prompt!, model, resolution, aspect, request.Frames ?? DefaultFrames, request.Steps ?? DefaultSteps, request.Seed ?? 0,
-            priority, tenant, idempotencyKey, null, request.Webhook, request.WriteFrames ?? false);
+            priority, tenant, idempotencyKey, null, request.Webhook, request.WriteFrames ?? false, Dedupe: request.Seed is not null && (request.Dedupe ?? true));
         return (spec, JobSpecValidator.Problems(spec));
     }
 }

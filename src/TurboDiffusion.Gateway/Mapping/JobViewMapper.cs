@@ -37,6 +37,7 @@ public static class JobViewMapper
             Artifact = job.Artifact is { } artifact && job.Status == FarmStatus.Succeeded
                 ? new ArtifactView($"/v1/jobs/{job.JobId}/video", $"/v1/jobs/{job.JobId}/sidecar", artifact.Bytes, artifact.FrameCount)
                 : null,
+            ReusedFrom = job.Status == FarmStatus.Succeeded ? job.Artifact?.ReusedFrom : null,
         };
     }
 

@@ -67,6 +67,8 @@ public sealed class EngineHost(Func<IVideoEngine> create) : IDisposable
 
     public Task LoadAsync(string model, CancellationToken cancellationToken) => Engine().LoadAsync(model, null, cancellationToken);
 
+    public Task<RenderIdentity?> IdentifyAsync(string model, CancellationToken cancellationToken) => Engine().IdentifyAsync(model, cancellationToken);
+
     public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress> progress, CancellationToken cancellationToken) =>
         Engine().GenerateAsync(request, progress, cancellationToken);
 

@@ -77,6 +77,12 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     /// <summary>Preflights run so far.</summary>
     public int Preflights => preflights;
 
+    /// <summary>
+    /// The self-attention setting this engine reports in its render identity: engines that differ in it never share
+    /// renders. A real engine's is its Turbo:Engine:Attention setting.
+    /// </summary>
+    public string Attention { get; init; } = "simulated";
+
     /// <summary>Generations started so far.</summary>
     public int Generations => generations;
 
@@ -117,6 +123,11 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         resident[model] = new ResidentModel(model, $"simulated {model}", ModelBytes);
         progress?.Report(new GenerationProgress(GenerationStage.LoadingModel, 1, 1, clock.Elapsed));
     }
+
+    /// <summary>The simulated weights are a name, so the model id is the checkpoint; the assembly's version is the engine's.</summary>
+    public Task<RenderIdentity?> IdentifyAsync(string model, CancellationToken cancellationToken = default) =>
+        Task.FromResult<RenderIdentity?>(new RenderIdentity(
+            $"simulated {typeof(SimulatedVideoEngine).Assembly.GetName().Version}", $"simulated {model}", Attention, "simulated", "none"));
 
     public Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) =>
         Task.FromResult(Servable?.Invoke(model) ?? Enum.GetValues<VideoResolution>());

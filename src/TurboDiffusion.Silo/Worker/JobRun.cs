@@ -25,7 +25,9 @@ internal enum StopReason
 
 /// <summary>
 /// One leased job on this worker: start, render on the engine thread while heartbeating the lease, upload, and
-/// complete with the lease token, or report the failure for the job grain to requeue or fail. Its files live in
+/// complete with the lease token, or report the failure for the job grain to requeue or fail. A job that may dedupe
+/// is first looked up by its <see cref="RenderKey"/>, computed here because only the worker knows both the request and
+/// its engine's identity; a finished identical render is copied into this attempt's folder instead of rendered. Its files live in
 /// <paramref name="scratch"/>/job id/attempt and are removed when the attempt ends, whatever the outcome.
 /// </summary>
 /// <param name="scratch">The worker's own folder under Turbo:Worker:WorkDirectory.</param>
@@ -69,8 +71,14 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         try
         {
             await Job.Start(lease.Token);
-            var artifact = await RenderAndUploadAsync(output);
-            await CommitAsync(artifact);
+            var key = await RenderKeyAsync(output);
+            var artifact = (key is null ? null : await ReuseAsync(key)) ?? await RenderAndUploadAsync(output, key);
+            if (await CommitAsync(artifact) && artifact.ReusedFrom is not null)
+            {
+                context.Metrics.DedupeHits.WithLabels(pool).Inc();
+                context.Metrics.DedupeSaved.WithLabels(pool).Inc(artifact.RenderSeconds);
+            }
+
             streak.Succeeded();
         }
         catch (Exception e) when ((e is OperationCanceledException && abort.IsCancellationRequested) || Reason != StopReason.None)
@@ -108,7 +116,79 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
 
     public void Dispose() => abort.Dispose();
 
-    private async Task<ArtifactRef> RenderAndUploadAsync(string output)
+    /// <summary>
+    /// The job's render key; null when it does not dedupe (it opted out or gave no seed), or when the key cannot be
+    /// known: the engine cannot identify its renders, or the model or image cannot be read (the render then reports that).
+    /// </summary>
+    private async Task<string?> RenderKeyAsync(string output)
+    {
+        if (!lease.Spec.Dedupe)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (await context.Engine.IdentifyAsync(lease.Spec.Model, abort.Token) is not { } identity)
+            {
+                return null;
+            }
+
+            var image = VideoRequestMapper.Map(lease.Spec, Path.Combine(output, ArtifactNames.Video)).ImagePath;
+            return RenderKey.Of(lease.Spec, identity, image is null ? null : await DigestAsync(image));
+        }
+        catch (Exception e) when (e is JobInputException or IOException or UnauthorizedAccessException)
+        {
+            LogNoRenderKey(lease.JobId, e.Message);
+            return null;
+        }
+    }
+
+    private async Task<string> DigestAsync(string path)
+    {
+        await using var image = File.OpenRead(path);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(image, abort.Token));
+    }
+
+    /// <summary>
+    /// The artifact of a finished identical render, copied into this attempt's folder; null when there is none, or its
+    /// files are gone, or the lookup failed (the job is rendered then: reuse saves work, it never decides an outcome).
+    /// </summary>
+    private async Task<ArtifactRef?> ReuseAsync(string key)
+    {
+        JobState? found;
+        try
+        {
+            found = await Job.FindRender(lease.Token, key);
+        }
+        catch (Exception e) when (e is not (LeaseExpiredException or OperationCanceledException or OutOfMemoryException))
+        {
+            LogLookupFailed(lease.JobId, e);
+            return null;
+        }
+
+        if (found?.Artifact is not { } source)
+        {
+            return null;
+        }
+
+        // The copy lands in this attempt's folder: a stop or failure from here on removes it like an upload.
+        uploadBegun = true;
+        if (await context.Artifacts.CopyAsync(source, lease.Spec.Tenant, lease.JobId, lease.Token, abort.Token) is not { } copy)
+        {
+            LogReusedGone(lease.JobId, found.JobId);
+            await DiscardUploadAsync();
+            uploadBegun = false;
+            return null;
+        }
+
+        await Job.BeginUpload(lease.Token);
+        context.Metrics.UploadBytes.Inc(copy.Bytes);
+        LogReused(lease.JobId, found.JobId);
+        return copy with { ContentKey = key, ReusedFrom = found.JobId, RenderSeconds = source.RenderSeconds };
+    }
+
+    private async Task<ArtifactRef> RenderAndUploadAsync(string output, string? key)
     {
         var options = context.Options.Value;
         Directory.CreateDirectory(output);
@@ -134,10 +214,14 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
             new ArtifactUpload(lease.Spec.Tenant, lease.JobId, lease.Token, result.VideoPath, result.SidecarPath, result.FramesDirectory),
             abort.Token);
         context.Metrics.UploadBytes.Inc(artifact.Bytes);
-        return artifact;
+
+        // Model loading is left out: a reuse saves the render, whatever was resident.
+        var renderSeconds = result.StageTimings.Where(t => t.Key != GenerationStage.LoadingModel).Sum(t => t.Value.TotalSeconds);
+        return artifact with { ContentKey = key, RenderSeconds = renderSeconds };
     }
 
-    private async Task CommitAsync(ArtifactRef artifact)
+    /// <summary>Commits the artifact; false when another attempt owns the job now (this attempt's files are gone then).</summary>
+    private async Task<bool> CommitAsync(ArtifactRef artifact)
     {
         try
         {
@@ -148,7 +232,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
             // Another attempt owns the job now: this attempt's files must not survive beside the winner's.
             LogLeaseLost(lease.JobId, e.Message);
             await DiscardUploadAsync();
-            return;
+            return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -171,6 +255,8 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
             // Leftover folders of lost attempts stay until the next seal of this job; the job itself is done.
             LogSealFailed(lease.JobId, e);
         }
+
+        return true;
     }
 
     private async Task StoppedAsync()
@@ -321,6 +407,18 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
             LogCleanupFailed(folder, e);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} is answered from the artifact of job {SourceJobId}, an identical render")]
+    private partial void LogReused(string jobId, string sourceJobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the identical render of job {SourceJobId} has no files any more; rendering")]
+    private partial void LogReusedGone(string jobId, string sourceJobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: looking up an identical render failed; rendering")]
+    private partial void LogLookupFailed(string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: no render key, so no reuse ({Reason}); rendering")]
+    private partial void LogNoRenderKey(string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} succeeded (attempt {Attempt})")]
     private partial void LogSucceeded(string jobId, int attempt);

@@ -15,8 +15,8 @@ public static class VideoRequestMapper
         return new VideoRequest(
             spec.Prompt,
             spec.Model,
-            Resolution(spec.Resolution),
-            Aspect(spec.Aspect),
+            EngineEnums.ToEngine(spec.Resolution),
+            EngineEnums.ToEngine(spec.Aspect),
             spec.Frames,
             spec.Steps,
             spec.Seed,
@@ -32,24 +32,6 @@ public static class VideoRequestMapper
         VideoResolution.P480 => JobResolution.P480,
         VideoResolution.P720 => JobResolution.P720,
         _ => throw EnumMapping.Unmapped<VideoResolution, JobResolution>(resolution),
-    };
-
-    public static VideoResolution Resolution(JobResolution resolution) => resolution switch
-    {
-        JobResolution.P144 => VideoResolution.P144,
-        JobResolution.P480 => VideoResolution.P480,
-        JobResolution.P720 => VideoResolution.P720,
-        _ => throw EnumMapping.Unmapped<JobResolution, VideoResolution>(resolution),
-    };
-
-    public static AspectRatio Aspect(JobAspect aspect) => aspect switch
-    {
-        JobAspect.Landscape16x9 => AspectRatio.Landscape16x9,
-        JobAspect.Portrait9x16 => AspectRatio.Portrait9x16,
-        JobAspect.Square1x1 => AspectRatio.Square1x1,
-        JobAspect.Landscape4x3 => AspectRatio.Landscape4x3,
-        JobAspect.Portrait3x4 => AspectRatio.Portrait3x4,
-        _ => throw EnumMapping.Unmapped<JobAspect, AspectRatio>(aspect),
     };
 
     /// <summary>The job's stage while the engine is in <paramref name="stage"/>; the farm adds <see cref="JobStage.Uploading"/> after it.</summary>

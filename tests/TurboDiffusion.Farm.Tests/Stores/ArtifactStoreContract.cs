@@ -50,6 +50,39 @@ public abstract class ArtifactStoreContract : IDisposable
     }
 
     [Fact]
+    public async Task A_copy_lands_in_the_new_jobs_attempt_folder_of_its_tenant_with_every_file()
+    {
+        var store = await CreateStoreAsync();
+        var source = await store.UploadAsync(Files(Specs.Unique("job"), Guid.NewGuid(), "video bytes", frames: 2), TestContext.Current.CancellationToken);
+        var jobId = Specs.Unique("job");
+        var token = Guid.NewGuid();
+
+        var copy = await store.CopyAsync(source, "studio-b", jobId, token, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(copy);
+        Assert.Equal([token], await store.ListAttemptsAsync("studio-b", jobId, TestContext.Current.CancellationToken));
+        Assert.Equal("video bytes", await ReadAsync(store, copy, copy.VideoName));
+        Assert.Equal("{\"seed\":42}", await ReadAsync(store, copy, copy.SidecarName));
+        Assert.Equal("frame 1", await ReadAsync(store, copy, "frames/00001.png"));
+        Assert.Equal((source.FrameCount, source.Bytes), (copy.FrameCount, copy.Bytes));
+        Assert.Equal(token, copy.LeaseToken);
+        Assert.Equal("video bytes", await ReadAsync(store, source, source.VideoName));
+    }
+
+    [Fact]
+    public async Task Copying_an_artifact_whose_files_are_gone_answers_null()
+    {
+        var store = await CreateStoreAsync();
+        var sourceJob = Specs.Unique("job");
+        var source = await store.UploadAsync(Files(sourceJob, Guid.NewGuid(), "video bytes"), TestContext.Current.CancellationToken);
+        await store.DiscardAsync("studio-a", sourceJob, source.LeaseToken, TestContext.Current.CancellationToken);
+
+        var copy = await store.CopyAsync(source, "studio-a", Specs.Unique("job"), Guid.NewGuid(), TestContext.Current.CancellationToken);
+
+        Assert.Null(copy);
+    }
+
+    [Fact]
     public async Task Sealing_the_committed_attempt_removes_every_other_attempt_of_the_job()
     {
         var store = await CreateStoreAsync();

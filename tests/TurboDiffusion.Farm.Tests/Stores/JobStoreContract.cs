@@ -15,6 +15,69 @@ public abstract class JobStoreContract
     private static JobState NewJob(string tenant = "studio-a", string? batch = null, string pool = "default", int offsetSeconds = 0) =>
         JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: tenant), pool, batch, T0.AddSeconds(offsetSeconds));
 
+    /// <summary>Stores <paramref name="job"/> and walks it to Succeeded with an artifact carrying <paramref name="contentKey"/>.</summary>
+    private static async Task<JobState> SucceededAsync(IJobStore store, JobState job, string? contentKey)
+    {
+        var token = Guid.NewGuid();
+        var artifact = new ArtifactRef("local", "root", $"t/{job.JobId}/{token:N}/", "video.mp4", "video.json", 0, 10, token, contentKey, RenderSeconds: 3);
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        var steps = new List<JobState> { job };
+        steps.Add(steps[^1].Leased(new LeaseInfo(token, "w1", "s1", T0), T0));
+        steps.Add(steps[^1].Started(token, T0));
+        steps.Add(steps[^1].UploadStarted(token, T0));
+        steps.Add(steps[^1].Succeeded(token, artifact, T0.AddSeconds(5)));
+        for (var i = 1; i < steps.Count; i++)
+        {
+            await store.UpdateAsync(steps[i - 1], steps[i], TestContext.Current.CancellationToken);
+        }
+
+        return steps[^1];
+    }
+
+    private static string ContentKey() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    [Fact]
+    public async Task A_succeeded_render_is_found_by_its_key_within_its_tenant_and_by_anyone_only_when_asked_across_tenants()
+    {
+        var store = await CreateStoreAsync();
+        var key = ContentKey();
+        var tenant = Specs.Unique("tenant");
+        var done = await SucceededAsync(store, NewJob(tenant: tenant), key);
+
+        var own = await store.FindRenderAsync(key, tenant, TestContext.Current.CancellationToken);
+        var other = await store.FindRenderAsync(key, Specs.Unique("tenant"), TestContext.Current.CancellationToken);
+        var anyone = await store.FindRenderAsync(key, null, TestContext.Current.CancellationToken);
+        var unknown = await store.FindRenderAsync(ContentKey(), tenant, TestContext.Current.CancellationToken);
+
+        Assert.Equal(done.JobId, own?.JobId);
+        Assert.Equal(done.Artifact, own?.Artifact);
+        Assert.Null(other);
+        Assert.Equal(done.JobId, anyone?.JobId);
+        Assert.Null(unknown);
+    }
+
+    [Fact]
+    public async Task Only_successes_with_a_key_are_indexed_and_the_latest_success_of_a_key_wins()
+    {
+        var store = await CreateStoreAsync();
+        var key = ContentKey();
+        var tenant = Specs.Unique("tenant");
+        var running = NewJob(tenant: tenant);
+        await store.TryCreateAsync(running, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(running, running.Leased(new LeaseInfo(Guid.NewGuid(), "w1", "s1", T0), T0), TestContext.Current.CancellationToken);
+        await SucceededAsync(store, NewJob(tenant: tenant), contentKey: null);
+        var first = await SucceededAsync(store, NewJob(tenant: tenant), key);
+        var beforeSecond = await store.FindRenderAsync(key, tenant, TestContext.Current.CancellationToken);
+
+        var second = await SucceededAsync(store, NewJob(tenant: tenant), key);
+        var afterSecond = await store.FindRenderAsync(key, tenant, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first.JobId, beforeSecond?.JobId);
+        Assert.Equal(second.JobId, afterSecond?.JobId);
+        Assert.Equal(key, afterSecond?.Artifact?.ContentKey);
+        Assert.Equal(3, afterSecond?.Artifact?.RenderSeconds);
+    }
+
     [Fact]
     public async Task Batch_counts_follow_every_state_change_and_match_a_recount()
     {

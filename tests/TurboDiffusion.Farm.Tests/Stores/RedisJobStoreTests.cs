@@ -110,6 +110,38 @@ public sealed class RedisJobStoreTests : JobStoreContract, IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_render_entry_lives_as_long_as_its_job_record_and_goes_when_the_record_has()
+    {
+        var redis = await RealServices.RedisAsync();
+        var store = Create(redis, new FakeTimeProvider(T0));
+        var db = redis.GetDatabase();
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var job = JobState.Submitted(Specs.Unique("job"), Specs.Job(tenant: "studio-a"), "default", null, T0);
+        var token = Guid.NewGuid();
+        var leased = job.Leased(new LeaseInfo(token, "w1", "s1", T0), T0);
+        var started = leased.Started(token, T0);
+        var uploading = started.UploadStarted(token, T0);
+        var artifact = new ArtifactRef("blob", "videos", $"studio-a/{job.JobId}/{token:N}/", "video.mp4", "video.json", 0, 10, token, key);
+        await store.TryCreateAsync(job, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(job, leased, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(leased, started, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(started, uploading, TestContext.Current.CancellationToken);
+        await store.UpdateAsync(uploading, uploading.Succeeded(token, artifact, T0), TestContext.Current.CancellationToken);
+
+        var recordTtl = await db.KeyTimeToLiveAsync($"{prefix}job:{job.JobId}");
+        var tenantTtl = await db.KeyTimeToLiveAsync($"{prefix}render:{key}:tenant:studio-a");
+        var anyTtl = await db.KeyTimeToLiveAsync($"{prefix}render:{key}:any");
+        await db.KeyDeleteAsync($"{prefix}job:{job.JobId}");
+        var afterRecordGone = await store.FindRenderAsync(key, "studio-a", TestContext.Current.CancellationToken);
+
+        Assert.NotNull(recordTtl);
+        Assert.InRange(tenantTtl!.Value, recordTtl.Value - TimeSpan.FromSeconds(5), recordTtl.Value);
+        Assert.InRange(anyTtl!.Value, recordTtl.Value - TimeSpan.FromSeconds(5), recordTtl.Value);
+        Assert.Null(afterRecordGone);
+        Assert.False(await db.KeyExistsAsync($"{prefix}render:{key}:tenant:studio-a"));
+    }
+
+    [Fact]
     public async Task A_finished_batch_job_takes_at_most_4_KB_of_redis_and_its_progress_stream_goes_soon_after()
     {
         const int Jobs = 400;

@@ -121,6 +121,9 @@ public sealed class TransientFarmErrorsTests : IAsyncLifetime
         public Task UpdateAsync(JobState previous, JobState replacement, CancellationToken cancellationToken = default) =>
             Use(async () => { await inner.UpdateAsync(previous, replacement, cancellationToken); return true; });
 
+        public Task<JobState?> FindRenderAsync(string contentKey, string? tenant, CancellationToken cancellationToken = default) =>
+            Use(() => inner.FindRenderAsync(contentKey, tenant, cancellationToken));
+
         public Task<IReadOnlyList<JobState>> ListActiveAsync(string pool, CancellationToken cancellationToken = default) => Use(() => inner.ListActiveAsync(pool, cancellationToken));
 
         public Task<JobPage> ListAsync(JobQuery query, CancellationToken cancellationToken = default) => Use(() => inner.ListAsync(query, cancellationToken));

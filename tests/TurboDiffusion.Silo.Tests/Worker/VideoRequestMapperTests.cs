@@ -10,13 +10,13 @@ public sealed class VideoRequestMapperTests
     [Fact]
     public void Every_resolution_of_the_farm_is_its_own_resolution_of_the_engine_and_every_one_is_reached()
     {
-        AssertOneToOne<JobResolution, VideoResolution>(VideoRequestMapper.Resolution);
+        AssertOneToOne<JobResolution, VideoResolution>(EngineEnums.ToEngine);
     }
 
     [Fact]
     public void Every_aspect_of_the_farm_is_its_own_aspect_ratio_of_the_engine_and_every_one_is_reached()
     {
-        AssertOneToOne<JobAspect, AspectRatio>(VideoRequestMapper.Aspect);
+        AssertOneToOne<JobAspect, AspectRatio>(EngineEnums.ToEngine);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class VideoRequestMapperTests
     [Fact]
     public void A_number_that_is_no_member_throws_naming_both_types_and_the_value()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VideoRequestMapper.Resolution((JobResolution)17));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EngineEnums.ToEngine((JobResolution)17));
 
         Assert.Contains("TurboDiffusion.Farm.Contracts.JobResolution value '17' has no TurboDiffusion.Engine.VideoResolution", error.Message, StringComparison.Ordinal);
     }

@@ -23,9 +23,10 @@ public static class SubmitCommand
         var priority = new Option<JobPriority?>("--priority") { Description = "Low, Normal, High or Urgent." };
         var webhook = new Option<string?>("--webhook") { Description = "An http(s) URL that receives signed POSTs on every state change." };
         var key = new Option<string?>("--idempotency-key") { Description = "Reuse to make a resubmission answer the original job; default: a new key." };
+        var noDedupe = new Option<bool>("--no-dedupe") { Description = "Render even when an identical finished render could answer the job (jobs with a seed reuse one by default)." };
         var command = new Command("submit", "Queue a job (or with --file a batch) on a gateway and print its id.")
         {
-            prompt, file, model, frames, steps, seed, resolution, aspect, priority, webhook, key,
+            prompt, file, model, frames, steps, seed, resolution, aspect, priority, webhook, key, noDedupe,
         };
         connection.AddTo(command);
         command.SetAction((parse, cancellationToken) => GatewayConnection.RunAsync(parse.InvocationConfiguration.Error, async () =>
@@ -42,6 +43,7 @@ public static class SubmitCommand
                 AspectRatio = r.AspectRatio ?? Parse<JobAspectRatio>("--aspect-ratio", parse.GetValue(aspect)),
                 Priority = r.Priority ?? parse.GetValue(priority),
                 Webhook = r.Webhook ?? (parse.GetValue(webhook) is { } hook ? new Uri(hook, UriKind.RelativeOrAbsolute) : null),
+                Dedupe = r.Dedupe ?? (parse.GetValue(noDedupe) ? false : null),
             };
 
             if (parse.GetValue(file) is { } batchFile)

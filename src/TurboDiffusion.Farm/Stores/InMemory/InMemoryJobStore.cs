@@ -15,6 +15,9 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
     private readonly Dictionary<string, JobState> jobs = [];
     private readonly Dictionary<string, BatchState> batches = [];
     private readonly Dictionary<string, Dictionary<JobStatus, int>> batchCounts = [];
+
+    /// <summary>Render index: (tenant, or null for any tenant; content key) → the job id of the latest success.</summary>
+    private readonly Dictionary<(string? Tenant, string Key), string> renders = [];
     private int writesSincePrune;
 
     public InMemoryJobStore()
@@ -74,8 +77,33 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
                 Count(replacement.BatchId, replacement.Status, 1);
             }
 
+            if (replacement is { Status: JobStatus.Succeeded, Artifact.ContentKey: { } key })
+            {
+                renders[(replacement.Spec.Tenant, key)] = replacement.JobId;
+                renders[(null, key)] = replacement.JobId;
+            }
+
             PruneNow();
             return Task.CompletedTask;
+        }
+    }
+
+    public Task<JobState?> FindRenderAsync(string contentKey, string? tenant, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            if (!renders.TryGetValue((tenant, contentKey), out var jobId))
+            {
+                return Task.FromResult<JobState?>(null);
+            }
+
+            if (jobs.GetValueOrDefault(jobId) is { Status: JobStatus.Succeeded } job && job.Artifact?.ContentKey == contentKey)
+            {
+                return Task.FromResult<JobState?>(job);
+            }
+
+            renders.Remove((tenant, contentKey));
+            return Task.FromResult<JobState?>(null);
         }
     }
 
@@ -179,6 +207,11 @@ public sealed class InMemoryJobStore(TimeProvider time, TimeSpan retention) : IJ
         {
             jobs.Remove(old.JobId);
             Count(old.BatchId, old.Status, -1);
+        }
+
+        foreach (var gone in renders.Where(r => !jobs.ContainsKey(r.Value)).Select(r => r.Key).ToList())
+        {
+            renders.Remove(gone);
         }
 
         var live = jobs.Values.Select(j => j.BatchId).OfType<string>().ToHashSet();

@@ -76,6 +76,26 @@ public sealed class LocalArtifactStore(IOptions<LocalArtifactOptions> options) :
         }
     }
 
+    public async Task<ArtifactRef?> CopyAsync(ArtifactRef source, string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var folder = Path.GetFullPath(Path.Combine(Root, source.Prefix));
+        if (!folder.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArtifactStoreException(folder, $"The artifact to copy ({source.Prefix}) is outside Turbo:Artifacts:Directory");
+        }
+
+        var video = Path.Combine(folder, source.VideoName);
+        var sidecar = Path.Combine(folder, source.SidecarName);
+        if (!File.Exists(video) || !File.Exists(sidecar))
+        {
+            return null;
+        }
+
+        var frames = Path.Combine(folder, ArtifactNames.Frames);
+        return await UploadAsync(new ArtifactUpload(tenant, jobId, leaseToken, video, sidecar, Directory.Exists(frames) ? frames : null), cancellationToken);
+    }
+
     public Task SealAsync(ArtifactRef committed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(committed);

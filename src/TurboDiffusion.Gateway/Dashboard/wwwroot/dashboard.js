@@ -233,6 +233,8 @@ function renderJob(job) {
   const rows = [["prompt", job.prompt], ["tenant", job.tenant], ["batch", job.batchId || "none"], ["model", job.model],
     ["size", `${job.resolution} ${job.aspectRatio}, ${job.frames} frames`], ["steps", job.steps], ["seed", job.seed],
     ["priority", job.priority], ["pool", job.pool]];
+  // A job answered from an identical finished render names it, so its timings (no render) read right.
+  if (job.reusedFrom) rows.push(["reused from", job.reusedFrom]);
   for (const [name, value] of rows) {
     const dt = document.createElement("dt"); dt.textContent = name;
     const dd = document.createElement("dd"); dd.textContent = value;

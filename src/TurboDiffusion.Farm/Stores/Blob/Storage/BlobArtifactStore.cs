@@ -89,6 +89,48 @@ public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
         }
     }
 
+    public async Task<ArtifactRef?> CopyAsync(ArtifactRef source, string tenant, string jobId, Guid leaseToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var from = service.GetBlobContainerClient(source.Container);
+        var (containerName, jobPrefix) = Locate(tenant, jobId);
+        var prefix = jobPrefix + ArtifactNames.AttemptFolder(leaseToken) + "/";
+        try
+        {
+            var files = new Dictionary<string, long>(StringComparer.Ordinal);
+            await foreach (var item in from.GetBlobsAsync(BlobTraits.None, BlobStates.None, source.Prefix, cancellationToken))
+            {
+                files[item.Name[source.Prefix.Length..]] = item.Properties.ContentLength ?? 0;
+            }
+
+            if (!files.ContainsKey(source.VideoName) || !files.ContainsKey(source.SidecarName))
+            {
+                return null;
+            }
+
+            // Streamed through this worker rather than a server-side copy, which would need the source readable by URL
+            // (a SAS) across containers. The video goes last, as in an upload: a folder with a video has all its files.
+            var container = await Container(containerName, cancellationToken);
+            foreach (var name in files.Keys.OrderBy(n => n == source.VideoName).ThenBy(n => n, StringComparer.Ordinal))
+            {
+                await using var content = await from.GetBlobClient(source.Prefix + name).OpenReadAsync(cancellationToken: cancellationToken);
+                await container.GetBlobClient(prefix + name).UploadAsync(content, overwrite: true, cancellationToken);
+            }
+
+            var frames = files.Keys.Count(n => n.StartsWith(ArtifactNames.Frames, StringComparison.Ordinal));
+            return new ArtifactRef(StoreName, containerName, prefix, ArtifactNames.Video, ArtifactNames.Sidecar, frames, files.Values.Sum(), leaseToken);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound || e.ErrorCode == BlobErrorCode.BlobNotFound)
+        {
+            // The source went away (expired, deleted) before or during the copy: nothing to reuse.
+            return null;
+        }
+        catch (RequestFailedException e)
+        {
+            throw new ArtifactStoreException($"{containerName}/{prefix}", $"Copying the artifact {source.Container}/{source.Prefix} for job {jobId} failed ({e.Status} {e.ErrorCode}): check Turbo:Blob:ConnectionString and the account's permissions", e);
+        }
+    }
+
     public async Task SealAsync(ArtifactRef committed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(committed);

@@ -57,6 +57,10 @@ public sealed partial class RedisJobStore : IJobStore
           redis.call('EXPIRE', KEYS[1], ARGV[8])
           redis.call('EXPIRE', KEYS[9], ARGV[10], 'LT')
           redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[6]) - tonumber(ARGV[8]) * 1000))
+          if ARGV[11] == '1' then
+            redis.call('SET', KEYS[10], ARGV[5], 'EX', ARGV[8])
+            redis.call('SET', KEYS[11], ARGV[5], 'EX', ARGV[8])
+          end
         end
         return {1, tonumber(ARGV[2])}
         """;
@@ -88,6 +92,12 @@ public sealed partial class RedisJobStore : IJobStore
         end
         if indexed > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
         return out
+        """;
+
+    /// <summary>Deletes a render index entry (KEYS[1]) only while it still names the job ARGV[1].</summary>
+    private const string DropRenderScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
         """;
 
     private const int ListChunk = 200;
@@ -154,16 +164,19 @@ public sealed partial class RedisJobStore : IJobStore
         var job = replacement;
         var expectedVersion = previous.Version;
         var key = keys.Job(job.JobId);
+        var render = job is { Status: JobStatus.Succeeded, Artifact.ContentKey: { } contentKey } ? contentKey : null;
         var result = (RedisResult[])(await Guard(key, () => Db.ScriptEvaluateAsync(
             UpdateScript,
             [
                 key, keys.Status(previous.Status), keys.Status(job.Status), keys.PoolActive(job.Pool), keys.Tenant(job.Spec.Tenant),
                 job.BatchId is { } b ? keys.BatchJobs(b) : keys.NoBatch, job.BatchId is { } c ? keys.Batch(c) : keys.NoBatch,
                 job.BatchId is { } d ? keys.BatchCounts(d) : keys.NoBatchCounts, keys.Progress(job.JobId),
+                render is null ? keys.NoRender : keys.Render(render, job.Spec.Tenant), render is null ? keys.NoRender : keys.Render(render, null),
             ],
             [
                 expectedVersion, job.Version, job.Status.ToString(), Serialize(job), job.JobId, time.GetUtcNow().ToUnixTimeMilliseconds(),
                 job.Status.IsTerminal() ? "1" : "0", TtlSeconds, job.BatchId is null ? "0" : "1", (long)options.FinishedProgressTtl.TotalSeconds,
+                render is null ? "0" : "1",
             ])))!;
         switch ((long)result[0])
         {
@@ -174,6 +187,25 @@ public sealed partial class RedisJobStore : IJobStore
             default:
                 throw new JobStoreConflictException(key.ToString(), job.JobId, expectedVersion, (long)result[1]);
         }
+    }
+
+    public async Task<JobState?> FindRenderAsync(string contentKey, string? tenant, CancellationToken cancellationToken = default)
+    {
+        var index = keys.Render(contentKey, tenant);
+        var jobId = await Guard(index, () => Db.StringGetAsync(index));
+        if (jobId.IsNull)
+        {
+            return null;
+        }
+
+        if (await GetAsync(jobId.ToString(), cancellationToken) is { Status: JobStatus.Succeeded } job && job.Artifact?.ContentKey == contentKey)
+        {
+            return job;
+        }
+
+        // The entry outlived or no longer matches its job: drop it, unless a newer success replaced it meanwhile.
+        await Guard(index, () => Db.ScriptEvaluateAsync(DropRenderScript, [index], [jobId]));
+        return null;
     }
 
     public async Task<IReadOnlyList<JobState>> ListActiveAsync(string pool, CancellationToken cancellationToken = default)

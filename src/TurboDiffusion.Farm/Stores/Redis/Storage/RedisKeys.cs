@@ -15,6 +15,7 @@ namespace TurboDiffusion.Farm.Stores.Redis;
 /// <item><term>{p}batch:{batchId}</term><description>string: BatchState JSON, created with SET NX.</description></item>
 /// <item><term>{p}tenant:{tenant}:batches</term><description>sorted set of the tenant's batch ids (not parts of uploads) by creation (ms), FinishedJobTtl from the last.</description></item>
 /// <item><term>{p}webhook:{id}</term><description>string: a webhook delivery JSON; {p}webhooks:due (pending ids by next attempt, ms) and {p}job:{jobId}:webhooks (a job's delivery ids); see RedisWebhookOutbox.</description></item>
+/// <item><term>{p}render:{contentKey}:tenant:{tenant}, {p}render:{contentKey}:any</term><description>string: the job id of the latest success with that RenderKey, of the tenant / of anyone; set by the job's succeeding write with the job record's TTL (FinishedJobTtl), so the entry goes with the record.</description></item>
 /// <item><term>{p}progress:{jobId}</term><description>stream of progress events (XADD MAXLEN ~ ProgressStreamLength), ProgressTtl after the last event, cut to FinishedProgressTtl when the job finishes.</description></item>
 /// </list>
 /// Index sets carry FinishedJobTtl refreshed on every write, so idle ones vanish; entries whose job record expired are
@@ -45,6 +46,12 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey TenantBatches(string tenant) => $"{prefix}tenant:{tenant}:batches";
 
     public RedisKey Progress(string jobId) => $"{prefix}progress:{jobId}";
+
+    /// <summary>The render index entry of <paramref name="tenant"/>, or of any tenant when null.</summary>
+    public RedisKey Render(string contentKey, string? tenant) => tenant is null ? $"{prefix}render:{contentKey}:any" : $"{prefix}render:{contentKey}:tenant:{tenant}";
+
+    /// <summary>As <see cref="NoBatch"/>, for a job that indexes no render.</summary>
+    public RedisKey NoRender => $"{prefix}render:-";
 
     /// <summary>A key no one writes: stands in for "no batch" so scripts always get the same number of keys.</summary>
     public RedisKey NoBatch => $"{prefix}batch:-:jobs";
