@@ -16,7 +16,7 @@ public sealed record VideoGeometry(int Width, int Height, int Frames)
     public int LatentWidth => Width / 8;
 
     /// <summary>DiT tokens: latent frames x (H/16) x (W/16).</summary>
-    public long Tokens => (long)LatentFrames * (LatentHeight / 2) * (LatentWidth / 2);
+    public long Tokens => FrameSize.Tokens(Width, Height, Frames);
 
     /// <summary>Latent shape [1, 16, T, H/8, W/8].</summary>
     public long[] LatentShape(int channels = 16) => [1, channels, LatentFrames, LatentHeight, LatentWidth];
@@ -25,25 +25,7 @@ public sealed record VideoGeometry(int Width, int Height, int Frames)
     public static VideoGeometry For(VideoResolution resolution, AspectRatio aspect, int frames)
     {
         ValidateFrames(frames);
-        var (width, height) = (resolution, aspect) switch
-        {
-            (VideoResolution.P144, AspectRatio.Landscape16x9) => (256, 144),
-            (VideoResolution.P144, AspectRatio.Portrait9x16) => (144, 256),
-            (VideoResolution.P144, AspectRatio.Square1x1) => (192, 192),
-            (VideoResolution.P144, AspectRatio.Landscape4x3) => (192, 144),
-            (VideoResolution.P144, AspectRatio.Portrait3x4) => (144, 192),
-            (VideoResolution.P480, AspectRatio.Landscape16x9) => (832, 480),
-            (VideoResolution.P480, AspectRatio.Portrait9x16) => (480, 832),
-            (VideoResolution.P480, AspectRatio.Square1x1) => (640, 640),
-            (VideoResolution.P480, AspectRatio.Landscape4x3) => (640, 480),
-            (VideoResolution.P480, AspectRatio.Portrait3x4) => (480, 640),
-            (VideoResolution.P720, AspectRatio.Landscape16x9) => (1280, 720),
-            (VideoResolution.P720, AspectRatio.Portrait9x16) => (720, 1280),
-            (VideoResolution.P720, AspectRatio.Square1x1) => (960, 960),
-            (VideoResolution.P720, AspectRatio.Landscape4x3) => (960, 720),
-            (VideoResolution.P720, AspectRatio.Portrait3x4) => (720, 960),
-            _ => throw new ArgumentOutOfRangeException(nameof(resolution), $"Unknown resolution/aspect ratio {resolution}/{aspect}."),
-        };
+        var (width, height) = FrameSize.Of(resolution, aspect);
         return new VideoGeometry(width, height, frames);
     }
 

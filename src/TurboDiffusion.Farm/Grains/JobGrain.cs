@@ -19,6 +19,7 @@ internal sealed partial class JobGrain(
     IWebhookOutbox webhooks,
     IOptions<SchedulerOptions> schedulerOptions,
     IOptions<LeaseOptions> leaseOptions,
+    JobCost cost,
     TimeProvider time,
     FarmMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
@@ -40,7 +41,7 @@ internal sealed partial class JobGrain(
 
         var now = submittedAt ?? time.GetUtcNow();
         var pool = schedulerOptions.Value.PoolFor(spec.Model);
-        var ticket = new QueueTicket(JobId, spec.Tenant, spec.Model, spec.Priority, now, now, spec.Resolution);
+        var ticket = cost.TicketOf(JobId, spec, now, now);
         var admission = await Scheduler(pool).Enqueue(ticket, mayHold: batchId is not null);
         if (!admission.IsAdmitted)
         {
@@ -167,7 +168,7 @@ internal sealed partial class JobGrain(
         var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()));
         Ended(next, reason, detail);
         var requeue = next.Status == JobStatus.Queued
-            ? new QueueTicket(JobId, next.Spec.Tenant, next.Spec.Model, next.Spec.Priority, next.Timings.QueuedAt, next.Timings.SubmittedAt, next.Spec.Resolution)
+            ? cost.TicketOf(JobId, next.Spec, next.Timings.QueuedAt, next.Timings.SubmittedAt)
             : null;
         await Scheduler(next.Pool).Release(JobId, token, requeue);
         return next;

@@ -6,6 +6,7 @@ using StackExchange.Redis;
 using TurboDiffusion.Farm.Metrics;
 using TurboDiffusion.Farm.Options;
 using TurboDiffusion.Farm.Progress;
+using TurboDiffusion.Farm.Scheduling;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Farm.Stores.Blob;
 using TurboDiffusion.Farm.Stores.InMemory;
@@ -28,6 +29,7 @@ public static class FarmHostingExtensions
         services.AddValidatedOptions<SchedulerOptions, SchedulerOptionsValidator>(SchedulerOptions.Section);
         services.AddValidatedOptions<LeaseOptions, LeaseOptionsValidator>(LeaseOptions.Section);
         services.AddValidatedOptions<AdmissionOptions, AdmissionOptionsValidator>(AdmissionOptions.Section);
+        services.TryAddSingleton<JobCost>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Prometheus.Metrics.DefaultRegistry);
         services.TryAddSingleton(sp => new FarmMetrics(sp.GetRequiredService<CollectorRegistry>()));
