@@ -54,10 +54,10 @@ internal sealed class JobCost(IOptions<AdmissionOptions> options)
         return new QueueTicket(jobId, spec.Tenant, spec.Model, spec.Priority, queuedAt, submittedAt, spec.Resolution, GpuSeconds(spec));
     }
 
-    /// <summary>An amount in <see cref="Unit"/> as messages show it: "3 jobs", "1,234.5 GPU-seconds".</summary>
+    /// <summary>An amount in <see cref="Unit"/> as messages show it: "1 job", "3 jobs", "1,234.5 GPU-seconds".</summary>
     public string Format(double amount) => Admission.CountsGpuSeconds
         ? string.Create(CultureInfo.InvariantCulture, $"{amount:N1} GPU-seconds")
-        : string.Create(CultureInfo.InvariantCulture, $"{amount:N0} jobs");
+        : string.Create(CultureInfo.InvariantCulture, $"{amount:N0} {(amount == 1 ? "job" : "jobs")}");
 
     private static VideoResolution Resolution(JobResolution resolution) => resolution switch
     {

@@ -53,7 +53,7 @@ public sealed class JobCostTests
         Assert.Equal(1, cost.Of(cost.TicketOf("j1", spec, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch)));
         Assert.Equal(4 * 4.5742, cost.TicketOf("j1", spec, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch).GpuSeconds, 9);
         Assert.Equal(("jobs", 100_000.0, "Turbo:Admission:MaxQueuedPerTenant"), (cost.Unit, cost.Quota, cost.QuotaSetting));
-        Assert.Equal("3 jobs", cost.Format(3));
+        Assert.Equal(("1 job", "3 jobs"), (cost.Format(1), cost.Format(3)));
     }
 
     [Fact]
