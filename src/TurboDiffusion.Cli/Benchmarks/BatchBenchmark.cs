@@ -93,8 +93,17 @@ public static class BatchBenchmark
             var leased = await firstLease.Task.ConfigureAwait(false);
             log.WriteLine($"upload accepted in {upload:F1} s; first lease {leased:F2} s after the upload began");
 
+            var collectionsBefore = gateway is null ? null : await gateway.CollectionsAsync(cancellationToken).ConfigureAwait(false);
             var summaries = await ProbeSummariesAsync(client, batch.Id, settings.SummaryProbes, cancellationToken).ConfigureAwait(false);
+            if (gateway is not null)
+            {
+                var collections = (await gateway.CollectionsAsync(cancellationToken).ConfigureAwait(false)).Zip(collectionsBefore!, (after, before) => after - before).ToList();
+                log.WriteLine($"gateway process: {collections[0]} gen0, {collections[1]} gen1 and {collections[2]} gen2 collections during the summary probes");
+            }
+
             log.WriteLine($"summary p50 {Percentile(summaries, 0.5):F1} ms, p99 {Percentile(summaries, 0.99):F1} ms over {summaries.Count} probes");
+            // Where the tail sits (the first probes, or spread over the run) tells a cold path from contention.
+            log.WriteLine("slowest summaries (probe: ms): " + string.Join(", ", summaries.Select((ms, i) => (ms, i)).OrderByDescending(p => p.ms).Take(5).Select(p => $"{p.i}: {p.ms:F1}")));
 
             clock.Restart();
             var listed = 0;

@@ -84,6 +84,19 @@ public sealed class GatewayProcess : IAsyncDisposable
         return double.Parse(line["dotnet_total_memory_bytes ".Length..], CultureInfo.InvariantCulture) / (1 << 20);
     }
 
+    /// <summary>Garbage collections the gateway's runtime has run so far, per generation (0, 1, 2), from its /metrics.</summary>
+    public async Task<int[]> CollectionsAsync(CancellationToken cancellationToken)
+    {
+        var text = await http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        return [.. Enumerable.Range(0, 3).Select(generation =>
+        {
+            var prefix = $"dotnet_collection_count_total{{generation=\"{generation.ToString(CultureInfo.InvariantCulture)}\"}} ";
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"The gateway's /metrics has no dotnet_collection_count_total for generation {generation}.");
+            return (int)double.Parse(line[prefix.Length..], CultureInfo.InvariantCulture);
+        })];
+    }
+
     public async ValueTask DisposeAsync()
     {
         http.Dispose();

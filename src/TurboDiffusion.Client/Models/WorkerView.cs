@@ -20,5 +20,18 @@ public sealed record WorkerView(
 
 public sealed record CurrentJobView(string Id, string Prompt, ProgressView? Progress);
 
-/// <summary>A pool's queue: depth, how long the oldest job has waited, how many jobs are leased, queued jobs per priority name ("normal", ...), and batch items held over their tenant's quota.</summary>
-public sealed record PoolView(string Pool, int Depth, double OldestQueuedAgeSeconds, int Leased, IReadOnlyDictionary<string, int> DepthByPriority, int Held = 0);
+/// <summary>
+/// A pool's queue: depth, how long the oldest job has waited, how many jobs are leased, queued jobs per priority name
+/// ("normal", ...), and batch items held over their tenant's quota; then what tenant quotas count ("jobs" or
+/// "gpu-seconds") and what the queued and the held jobs count in that unit.
+/// </summary>
+public sealed record PoolView(
+    string Pool,
+    int Depth,
+    double OldestQueuedAgeSeconds,
+    int Leased,
+    IReadOnlyDictionary<string, int> DepthByPriority,
+    int Held = 0,
+    string QuotaUnit = "jobs",
+    double QueuedInUnit = 0,
+    double HeldInUnit = 0);

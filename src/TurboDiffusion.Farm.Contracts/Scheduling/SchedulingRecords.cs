@@ -7,6 +7,7 @@ namespace TurboDiffusion.Farm.Contracts;
 /// <param name="SubmittedAt">When the job was submitted; its place in the queue and its ageing count from here, so a requeue keeps its place.</param>
 /// <param name="Resolution">What the job renders at: a worker whose device cannot plan it is not offered it.</param>
 /// <param name="Aspect">With <paramref name="Resolution"/>, <paramref name="Frames"/> and <paramref name="Steps"/>: what the job's GPU time is estimated from.</param>
+/// <param name="GpuSeconds">The job's estimated GPU time (JobCostEstimate, priced when the ticket is made): what it counts against a quota in GPU-seconds (Turbo:Admission:QuotaUnit) and adds to its pool's backlog.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueTicket.v1")]
 public sealed record QueueTicket(
     [property: Id(0)] string JobId,
@@ -18,7 +19,8 @@ public sealed record QueueTicket(
     [property: Id(6)] JobResolution Resolution = JobResolution.P480,
     [property: Id(7)] JobAspect Aspect = JobAspect.Landscape16x9,
     [property: Id(8)] int Frames = 81,
-    [property: Id(9)] int Steps = 4)
+    [property: Id(9)] int Steps = 4,
+    [property: Id(10)] double GpuSeconds = 0)
 {
     /// <summary>The ticket of a job of <paramref name="spec"/>.</summary>
     public static QueueTicket For(string jobId, JobSpec spec, DateTimeOffset queuedAt, DateTimeOffset submittedAt)
@@ -36,7 +38,7 @@ public enum AdmissionOutcome
     /// <summary>The pool's queue is at its bound.</summary>
     QueueFull,
 
-    /// <summary>The tenant has as many jobs queued as its quota allows.</summary>
+    /// <summary>The tenant's queued jobs (or their GPU-seconds) leave no room for this one in its quota.</summary>
     OverQuota,
 
     /// <summary>A batch item over its tenant's quota: accepted, kept Held in the store and queued when the tenant's queue drains.</summary>
@@ -62,20 +64,22 @@ public sealed record AdmissionDecision(
 }
 
 /// <summary>What one tenant could still submit to a pool now.</summary>
-/// <param name="Queue">Jobs the tenant may still queue before its quota (Turbo:Admission:MaxQueuedPerTenant).</param>
+/// <param name="Queue">What the tenant may still queue before its quota, in <paramref name="Unit"/> (Turbo:Admission:QuotaUnit).</param>
 /// <param name="Held">The tenant's jobs held in the pool now: while there are any, its batch items are held behind them.</param>
 /// <param name="Pool">Jobs the pool may still take waiting, queued or held (Turbo:Admission:MaxQueuedPerPool): what a batch may hold at most.</param>
 /// <param name="Waiting">Jobs waiting in the pool now, queued or held.</param>
 /// <param name="Bound">The pool's bound on waiting jobs.</param>
 /// <param name="RetryAfter">What a refusal tells the client to wait (Turbo:Admission:RetryAfter).</param>
-[GenerateSerializer, Immutable, Alias("turbo.AdmissionRoom.v1")]
+/// <param name="Unit">What the quota counts: "jobs" or "gpu-seconds".</param>
+[GenerateSerializer, Immutable, Alias("turbo.AdmissionRoom.v2")]
 public sealed record AdmissionRoom(
-    [property: Id(0)] int Queue,
+    [property: Id(0)] double Queue,
     [property: Id(5)] int Held,
     [property: Id(1)] int Pool,
     [property: Id(2)] int Waiting,
     [property: Id(3)] int Bound,
-    [property: Id(4)] TimeSpan RetryAfter);
+    [property: Id(4)] TimeSpan RetryAfter,
+    [property: Id(6)] string Unit);
 
 /// <summary>A GPU worker asking for work.</summary>
 /// <param name="Silo">The worker's silo address (parsable form), so the lease can be taken back when the membership service declares it dead.</param>
@@ -137,6 +141,9 @@ public sealed record HeartbeatReply(
 /// <param name="QueuedByTenant">Queued jobs per tenant.</param>
 /// <param name="Held">Batch items held over their tenant's quota, not counted in <paramref name="Depth"/>.</param>
 /// <param name="BacklogGpuSeconds">The estimated GPU-seconds of every queued and held job (JobCostEstimate): the work a pool's workers have ahead.</param>
+/// <param name="QuotaUnit">What tenant quotas count: "jobs" or "gpu-seconds" (Turbo:Admission:QuotaUnit).</param>
+/// <param name="QueuedInUnit">What the queued jobs count against their tenants' quotas, in <paramref name="QuotaUnit"/>.</param>
+/// <param name="HeldInUnit">What the held jobs will count once queued, in <paramref name="QuotaUnit"/>.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueSnapshot.v1")]
 public sealed record QueueSnapshot(
     [property: Id(0)] string Pool,
@@ -146,4 +153,7 @@ public sealed record QueueSnapshot(
     [property: Id(4)] int Leased,
     [property: Id(5)] ImmutableDictionary<string, int> QueuedByTenant,
     [property: Id(6)] int Held = 0,
-    [property: Id(7)] double BacklogGpuSeconds = 0);
+    [property: Id(7)] double BacklogGpuSeconds = 0,
+    [property: Id(8)] string QuotaUnit = "jobs",
+    [property: Id(9)] double QueuedInUnit = 0,
+    [property: Id(10)] double HeldInUnit = 0);

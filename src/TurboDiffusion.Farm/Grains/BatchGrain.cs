@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Options;
+using TurboDiffusion.Farm.Scheduling;
 using TurboDiffusion.Farm.Stores;
 
 namespace TurboDiffusion.Farm.Grains;
@@ -15,7 +16,7 @@ namespace TurboDiffusion.Farm.Grains;
 /// as rejected. Items over the tenant's quota are recorded Held and counted as such; cancelling the batch cancels them
 /// too. A part of a larger upload counts its own items, whose jobs name the whole upload as their batch.
 /// </summary>
-internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, IOptions<SchedulerOptions> schedulerOptions, TimeProvider time) : Grain, IBatchGrain
+internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> admissionOptions, IOptions<SchedulerOptions> schedulerOptions, JobCost cost, TimeProvider time) : Grain, IBatchGrain
 {
     private const int SubmitConcurrency = 32;
     private const int CancelReadChunk = 1000;
@@ -136,7 +137,8 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
     }
 
     /// <summary>
-    /// Whether a chunk of items may be submitted side by side: in each of its pools they all fit the tenant's quota, or
+    /// Whether a chunk of items may be submitted side by side: in each of its pools they all fit the tenant's quota (in
+    /// its unit: jobs or estimated GPU-seconds), or
     /// they are all held (the tenant has held jobs there already). A chunk that straddles the quota goes one item at a
     /// time, so no item is queued while an earlier one of the batch is held.
     /// </summary>
@@ -145,7 +147,7 @@ internal sealed class BatchGrain(IJobStore store, IOptions<AdmissionOptions> adm
         foreach (var pool in items.GroupBy(i => schedulerOptions.Value.PoolFor(i.Model)))
         {
             var room = await GrainFactory.GetGrain<ISchedulerGrain>(pool.Key).Room(tenant);
-            if (room.Held == 0 && room.Queue < pool.Count())
+            if (room.Held == 0 && room.Queue < pool.Sum(cost.Of))
             {
                 return false;
             }

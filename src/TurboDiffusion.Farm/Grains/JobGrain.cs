@@ -20,6 +20,7 @@ internal sealed partial class JobGrain(
     IOptions<SchedulerOptions> schedulerOptions,
     IOptions<LeaseOptions> leaseOptions,
     IOptions<DedupeOptions> dedupeOptions,
+    JobCost cost,
     TimeProvider time,
     FarmMetrics metrics,
     ILogger<JobGrain> logger) : Grain, IJobGrain
@@ -41,7 +42,7 @@ internal sealed partial class JobGrain(
 
         var now = submittedAt ?? time.GetUtcNow();
         var pool = schedulerOptions.Value.PoolFor(spec.Model);
-        var ticket = QueueTicket.For(JobId, spec, now, now);
+        var ticket = cost.TicketOf(JobId, spec, now, now);
         var admission = await Scheduler(pool).Enqueue(ticket, mayHold: batchId is not null);
         if (!admission.IsAdmitted)
         {
@@ -185,7 +186,7 @@ internal sealed partial class JobGrain(
         var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()));
         Ended(next, reason, detail);
         var requeue = next.Status == JobStatus.Queued
-            ? QueueTicket.For(JobId, next.Spec, next.Timings.QueuedAt, next.Timings.SubmittedAt)
+            ? cost.TicketOf(JobId, next.Spec, next.Timings.QueuedAt, next.Timings.SubmittedAt)
             : null;
         await Scheduler(next.Pool).Release(JobId, token, requeue);
         return next;

@@ -17,7 +17,8 @@ namespace TurboDiffusion.Farm.Grains;
 /// grain calling back (enqueue, release) never waits on a scheduler that waits on it. The queue itself is not
 /// persisted: on activation it is rebuilt from the store's index of the pool's unfinished jobs. Batch items over
 /// their tenant's quota are held (stored Held, ticket in <see cref="HeldJobs"/>) and released by the sweep as the
-/// tenant's queue drains; the pool's bound counts queued and held jobs together.
+/// tenant's queue drains; the pool's bound counts queued and held jobs together. A tenant's quota counts its queued
+/// jobs or their estimated GPU-seconds (<see cref="JobCost"/>), as configured.
 /// </summary>
 [Reentrant]
 internal sealed partial class SchedulerGrain(
@@ -25,7 +26,7 @@ internal sealed partial class SchedulerGrain(
     IOptions<SchedulerOptions> schedulerOptions,
     IOptions<LeaseOptions> leaseOptions,
     IOptions<AdmissionOptions> admissionOptions,
-    JobCostEstimate cost,
+    JobCost cost,
     IClusterMembershipService membership,
     TimeProvider time,
     FarmMetrics metrics,
@@ -97,8 +98,8 @@ internal sealed partial class SchedulerGrain(
     {
         var admission = admissionOptions.Value;
         var waiting = queue.Count + held.Count;
-        var queueRoom = Math.Max(0, admission.MaxQueuedPerTenant - QueuedOf(tenant));
-        return Task.FromResult(new AdmissionRoom(queueRoom, held.HeldOf(tenant), Math.Max(0, admission.MaxQueuedPerPool - waiting), waiting, admission.MaxQueuedPerPool, admission.RetryAfter));
+        var queueRoom = Math.Max(0, cost.Quota - QueuedOf(tenant));
+        return Task.FromResult(new AdmissionRoom(queueRoom, held.HeldOf(tenant), Math.Max(0, admission.MaxQueuedPerPool - waiting), waiting, admission.MaxQueuedPerPool, admission.RetryAfter, cost.Unit));
     }
 
     /// <summary>
@@ -115,7 +116,17 @@ internal sealed partial class SchedulerGrain(
                 $"Pool '{Pool}' has {waiting} jobs waiting (queued or held), its bound (Turbo:Admission:MaxQueuedPerPool); no more fit until it drains.");
         }
 
-        var overQuota = QueuedOf(ticket.Tenant) >= admission.MaxQueuedPerTenant;
+        var amount = cost.Of(ticket);
+        if (amount > cost.Quota)
+        {
+            // Never fits, however far the queue drains: holding it would hold the tenant's later items behind it for good.
+            return new AdmissionDecision(AdmissionOutcome.OverQuota, admission.RetryAfter,
+                $"Job {ticket.JobId} is estimated at {cost.Format(amount)}, more than tenant '{ticket.Tenant}''s whole quota of {cost.Format(cost.Quota)} ({cost.QuotaSetting}); "
+                + "render fewer frames, steps or a lower resolution, or raise the quota.");
+        }
+
+        var queued = QueuedOf(ticket.Tenant);
+        var overQuota = queued + amount > cost.Quota;
         if (mayHold && (overQuota || held.HeldOf(ticket.Tenant) > 0))
         {
             held.Add(ticket);
@@ -125,15 +136,21 @@ internal sealed partial class SchedulerGrain(
         if (overQuota)
         {
             return new AdmissionDecision(AdmissionOutcome.OverQuota, admission.RetryAfter,
-                $"Tenant '{ticket.Tenant}' has {QueuedOf(ticket.Tenant)} jobs queued in pool '{Pool}', its quota (Turbo:Admission:MaxQueuedPerTenant); no more fit until its queue drains (a batch upload is held instead of refused).");
+                $"Tenant '{ticket.Tenant}' has {cost.Format(queued)} queued in pool '{Pool}' of its quota of {cost.Format(cost.Quota)} ({cost.QuotaSetting}); "
+                + $"this job needs {cost.Format(amount)} and {cost.Format(Math.Max(0, cost.Quota - queued))} would fit until its queue drains (a batch upload is held instead of refused).");
         }
 
         queue.Add(ticket);
         return AdmissionDecision.Accept;
     }
 
-    /// <summary>What counts against a tenant's quota: its queued jobs and its held jobs being released into the queue.</summary>
-    private int QueuedOf(string tenant) => queue.CountOf(tenant) + held.ReleasingOf(tenant);
+    /// <summary>
+    /// What counts against a tenant's quota, in its unit: its queued jobs and its held jobs being released into the
+    /// queue, or their estimated GPU-seconds.
+    /// </summary>
+    private double QueuedOf(string tenant) => admissionOptions.Value.CountsGpuSeconds
+        ? queue.GpuSecondsOf(tenant) + held.ReleasingGpuSecondsOf(tenant)
+        : queue.CountOf(tenant) + held.ReleasingOf(tenant);
 
     public async Task<JobLease?> LeaseNext(LeaseRequest request)
     {
@@ -221,8 +238,8 @@ internal sealed partial class SchedulerGrain(
         if (held.Find(jobId) is { } heldTicket)
         {
             return Task.FromResult<string?>(
-                $"Held: tenant '{heldTicket.Tenant}' has {QueuedOf(heldTicket.Tenant)} jobs queued in pool '{Pool}', its quota is {admissionOptions.Value.MaxQueuedPerTenant} (Turbo:Admission:MaxQueuedPerTenant); "
-                + $"{held.CountAhead(heldTicket)} of its held jobs go first, and this one is queued as the queue drains.");
+                $"Held: tenant '{heldTicket.Tenant}' has {cost.Format(QueuedOf(heldTicket.Tenant))} queued in pool '{Pool}', its quota is {cost.Format(cost.Quota)} ({cost.QuotaSetting}); "
+                + $"{held.CountAhead(heldTicket)} of its held jobs go first, and this one ({cost.Format(cost.Of(heldTicket))}) is queued as the queue drains.");
         }
 
         return Task.FromResult(queue.Find(jobId) is { } ticket ? workers.WhyWaiting(Pool, ticket, queue.CountAhead(ticket), leases.Workers, time.GetUtcNow()) : null);
@@ -230,11 +247,13 @@ internal sealed partial class SchedulerGrain(
 
     public Task<QueueSnapshot> GetSnapshot() => Task.FromResult(Snapshot(time.GetUtcNow()));
 
-    /// <summary>The queue now; the backlog sums every waiting ticket's estimate (O(jobs), about 20 ns a job, once a sweep).</summary>
     private QueueSnapshot Snapshot(DateTimeOffset now) => queue.Snapshot(Pool, leases.Count, now) with
     {
         Held = held.Count,
-        BacklogGpuSeconds = queue.Tickets.Concat(held.Waiting).Sum(cost.GpuSeconds),
+        BacklogGpuSeconds = queue.GpuSeconds + held.GpuSeconds,
+        QuotaUnit = cost.Unit,
+        QueuedInUnit = admissionOptions.Value.CountsGpuSeconds ? queue.GpuSeconds : queue.Count,
+        HeldInUnit = admissionOptions.Value.CountsGpuSeconds ? held.GpuSeconds : held.Held,
     };
 
     private async Task Sweep(CancellationToken cancellationToken)
@@ -261,8 +280,7 @@ internal sealed partial class SchedulerGrain(
     /// <summary>Queues held jobs while their tenants' quotas have room, a bounded number per sweep.</summary>
     private async Task ReleaseHeld()
     {
-        var quota = admissionOptions.Value.MaxQueuedPerTenant;
-        var due = held.TakeReleasable(tenant => quota - QueuedOf(tenant), MaxReleasesPerSweep);
+        var due = held.TakeReleasable(tenant => cost.Quota - QueuedOf(tenant), cost.Of, MaxReleasesPerSweep);
         await Task.WhenAll(due.Select(Release));
     }
 
@@ -354,7 +372,7 @@ internal sealed partial class SchedulerGrain(
         }
     }
 
-    private static QueueTicket TicketOf(JobState job) => QueueTicket.For(job.JobId, job.Spec, job.Timings.QueuedAt, job.Timings.SubmittedAt);
+    private QueueTicket TicketOf(JobState job) => cost.TicketOf(job.JobId, job.Spec, job.Timings.QueuedAt, job.Timings.SubmittedAt);
 
     private IJobGrain Job(string jobId) => GrainFactory.GetGrain<IJobGrain>(jobId);
 

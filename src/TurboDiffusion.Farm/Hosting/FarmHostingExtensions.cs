@@ -32,6 +32,7 @@ public static class FarmHostingExtensions
         services.AddValidatedOptions<JobCostOptions, JobCostOptionsValidator>(JobCostOptions.Section);
         services.AddOptions<DedupeOptions>().BindConfiguration(DedupeOptions.Section).ValidateOnStart();
         services.TryAddSingleton(sp => new JobCostEstimate(sp.GetRequiredService<IOptions<JobCostOptions>>().Value));
+        services.TryAddSingleton<JobCost>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Prometheus.Metrics.DefaultRegistry);
         services.TryAddSingleton(sp => new FarmMetrics(sp.GetRequiredService<CollectorRegistry>()));

@@ -6,7 +6,8 @@ namespace TurboDiffusion.Farm.Scheduling;
 /// The held jobs of one pool: batch items accepted over their tenant's quota, stored Held and waiting here until the
 /// tenant's queue has room. Each tenant's are released oldest first (submission time, then job id: a batch's own
 /// order), and tenants take turns, so one tenant's backlog never delays another's release. A ticket being released
-/// (taken, its job not yet confirmed Queued) still counts as waiting, and against its tenant's quota.
+/// (taken, its job not yet confirmed Queued) still counts as waiting, and against its tenant's quota: in jobs and in
+/// estimated GPU-seconds, whichever the quota counts.
 /// </summary>
 internal sealed class HeldJobs
 {
@@ -14,6 +15,7 @@ internal sealed class HeldJobs
     private readonly Dictionary<string, SortedSet<QueueTicket>> byTenant = [];
     private readonly Dictionary<string, QueueTicket> releasing = [];
     private readonly Dictionary<string, int> releasingByTenant = [];
+    private readonly Dictionary<string, double> releasingGpuSecondsByTenant = [];
     private int turn;
 
     /// <summary>Held and being released: what the pool's bound on waiting jobs counts.</summary>
@@ -31,6 +33,11 @@ internal sealed class HeldJobs
     public int HeldOf(string tenant) => byTenant.TryGetValue(tenant, out var held) ? held.Count : 0;
 
     public int ReleasingOf(string tenant) => releasingByTenant.GetValueOrDefault(tenant);
+
+    public double ReleasingGpuSecondsOf(string tenant) => releasingGpuSecondsByTenant.GetValueOrDefault(tenant);
+
+    /// <summary>The estimated GPU-seconds of the held tickets (O(held): read once a sweep for the pool's view).</summary>
+    public double GpuSeconds => tickets.Values.Sum(t => t.GpuSeconds);
 
     /// <summary>The tenant's held jobs released before <paramref name="ticket"/>.</summary>
     public int CountAhead(QueueTicket ticket) =>
@@ -78,11 +85,13 @@ internal sealed class HeldJobs
     }
 
     /// <summary>
-    /// Takes up to <paramref name="max"/> tickets to release: from each tenant its oldest, as many as
-    /// <paramref name="room"/> says its quota has room for, one tenant after another in turn (the first tenant
-    /// changes from call to call). The tickets count as releasing until <see cref="Settle"/> or <see cref="Return"/>.
+    /// Takes up to <paramref name="max"/> tickets to release: from each tenant its oldest, while what they count
+    /// (<paramref name="amount"/>) fits what <paramref name="room"/> says its quota has room for, one tenant after
+    /// another in turn (the first tenant changes from call to call). A tenant whose oldest does not fit releases nothing
+    /// more, so its jobs are queued in their order. The tickets count as releasing until <see cref="Settle"/> or
+    /// <see cref="Return"/>.
     /// </summary>
-    public IReadOnlyList<QueueTicket> TakeReleasable(Func<string, int> room, int max)
+    public IReadOnlyList<QueueTicket> TakeReleasable(Func<string, double> room, Func<QueueTicket, double> amount, int max)
     {
         var tenants = byTenant.Keys.Order(StringComparer.Ordinal).ToList();
         if (tenants.Count == 0)
@@ -91,23 +100,31 @@ internal sealed class HeldJobs
         }
 
         var start = turn++ % tenants.Count;
-        var allowance = tenants.ToDictionary(t => t, t => Math.Min(room(t), byTenant[t].Count));
+        var allowance = tenants.ToDictionary(t => t, room);
         var taken = new List<QueueTicket>();
-        while (taken.Count < max && allowance.Values.Any(a => a > 0))
+        var open = new HashSet<string>(tenants, StringComparer.Ordinal);
+        while (taken.Count < max && open.Count > 0)
         {
             for (var i = 0; i < tenants.Count && taken.Count < max; i++)
             {
                 var tenant = tenants[(start + i) % tenants.Count];
-                if (allowance[tenant] <= 0)
+                if (!open.Contains(tenant))
                 {
                     continue;
                 }
 
-                allowance[tenant]--;
-                var ticket = byTenant[tenant].Min!;
+                if (!byTenant.TryGetValue(tenant, out var held) || amount(held.Min!) > allowance[tenant])
+                {
+                    open.Remove(tenant);
+                    continue;
+                }
+
+                var ticket = held.Min!;
+                allowance[tenant] -= amount(ticket);
                 Remove(ticket.JobId);
                 releasing.Add(ticket.JobId, ticket);
                 releasingByTenant[tenant] = ReleasingOf(tenant) + 1;
+                releasingGpuSecondsByTenant[tenant] = ReleasingGpuSecondsOf(tenant) + ticket.GpuSeconds;
                 taken.Add(ticket);
             }
         }
@@ -127,10 +144,12 @@ internal sealed class HeldJobs
         if (left == 0)
         {
             releasingByTenant.Remove(ticket.Tenant);
+            releasingGpuSecondsByTenant.Remove(ticket.Tenant);
         }
         else
         {
             releasingByTenant[ticket.Tenant] = left;
+            releasingGpuSecondsByTenant[ticket.Tenant] = ReleasingGpuSecondsOf(ticket.Tenant) - ticket.GpuSeconds;
         }
     }
 

@@ -40,6 +40,12 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
     public int CountOf(string tenant) => tenants.TryGetValue(tenant, out var queue) ? queue.Count : 0;
 
+    /// <summary>The estimated GPU-seconds of all queued jobs.</summary>
+    public double GpuSeconds => tenants.Values.Sum(q => q.GpuSeconds);
+
+    /// <summary>The estimated GPU-seconds of <paramref name="tenant"/>'s queued jobs.</summary>
+    public double GpuSecondsOf(string tenant) => tenants.TryGetValue(tenant, out var queue) ? queue.GpuSeconds : 0;
+
     /// <summary>Adds a ticket (a repeat of a queued job id replaces nothing).</summary>
     public void Add(QueueTicket ticket)
     {
@@ -154,6 +160,8 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
         public int Count { get; private set; }
 
+        public double GpuSeconds { get; private set; }
+
         public void Add(QueueTicket ticket, IComparer<QueueTicket> order)
         {
             var key = (ticket.Priority, ticket.Model, ticket.Resolution);
@@ -165,6 +173,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
             bucket.Add(ticket);
             Count++;
+            GpuSeconds += ticket.GpuSeconds;
         }
 
         public void Remove(QueueTicket ticket)
@@ -173,6 +182,8 @@ internal sealed class PoolQueue(SchedulerOptions options)
             var bucket = buckets[key];
             bucket.Remove(ticket);
             Count--;
+            // Back to exactly zero when empty, so rounding left by the additions and removals never accumulates.
+            GpuSeconds = Count == 0 ? 0 : GpuSeconds - ticket.GpuSeconds;
             if (bucket.Count == 0)
             {
                 buckets.Remove(key);

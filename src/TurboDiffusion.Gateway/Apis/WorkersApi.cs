@@ -50,7 +50,8 @@ public static class WorkersApi
         ArgumentNullException.ThrowIfNull(farm);
         var snapshots = await Task.WhenAll(Pools(scheduler).Select(p => farm.Grains.GetGrain<ISchedulerGrain>(p).GetSnapshot()));
         return [.. snapshots.Select(s => new PoolView(s.Pool, s.Depth, s.OldestQueuedAge.TotalSeconds, s.Leased,
-            s.DepthByPriority.ToImmutableDictionary(d => WireNames.Of(VocabularyMapper.ToWire(d.Key)), d => d.Value), s.Held))];
+            s.DepthByPriority.ToImmutableDictionary(d => WireNames.Of(VocabularyMapper.ToWire(d.Key)), d => d.Value), s.Held,
+            s.QuotaUnit, s.QueuedInUnit, s.HeldInUnit))];
     }
 
     /// <summary>Every pool a job can be queued in: the default pool and those named by model.</summary>

@@ -68,11 +68,11 @@ public sealed class HeldBatchTests : IAsyncDisposable
 
         Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Queued] = 2, [JobStatus.Held] = 4 }, summary.Counts.ToDictionary());
         Assert.Equal(2, summary.Rejected);
-        Assert.Equal(new AdmissionRoom(0, 4, 0, 6, 6, TimeSpan.FromSeconds(30)), room);
+        Assert.Equal(new AdmissionRoom(0, 4, 0, 6, 6, TimeSpan.FromSeconds(30), "jobs"), room);
         Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Canceled] = 6 }, canceled.Counts.ToDictionary());
         Assert.Equal(0, after.Depth);
         Assert.Equal(0, after.Held);
-        Assert.Equal(new AdmissionRoom(2, 0, 6, 0, 6, TimeSpan.FromSeconds(30)), await farm.Scheduler().Room("studio-a"));
+        Assert.Equal(new AdmissionRoom(2, 0, 6, 0, 6, TimeSpan.FromSeconds(30), "jobs"), await farm.Scheduler().Room("studio-a"));
     }
 
     [Fact]

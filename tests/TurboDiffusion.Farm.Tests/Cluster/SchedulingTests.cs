@@ -152,6 +152,10 @@ public sealed class SchedulingTests
         Assert.Null(await farm.Store.GetAsync(overQuota.JobId, TestContext.Current.CancellationToken));
         var error = Assert.Throws<AdmissionRejectedException>(() => overQuota.EnsureAccepted());
         Assert.Contains("MaxQueuedPerTenant", error.Message);
+        Assert.Equal(
+            "Tenant 'studio-a' has 2 jobs queued in pool 'default' of its quota of 2 jobs (Turbo:Admission:MaxQueuedPerTenant); "
+            + "this job needs 1 job and 0 jobs would fit until its queue drains (a batch upload is held instead of refused).",
+            overQuota.Admission.Reason);
         Assert.Equal(SubmitOutcome.Accepted, otherTenant.Outcome);
         Assert.Equal(AdmissionOutcome.QueueFull, full.Admission!.Outcome);
         Assert.Contains("MaxQueuedPerPool", full.Admission.Reason);

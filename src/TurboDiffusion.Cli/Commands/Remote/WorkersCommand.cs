@@ -17,7 +17,8 @@ public static class WorkersCommand
             using var client = connection.Connect(parse, configuration());
             foreach (var pool in await client.GetPoolsAsync(cancellationToken).ConfigureAwait(false))
             {
-                stdout.WriteLine($"pool {pool.Pool}: {pool.Depth} queued (oldest {pool.OldestQueuedAgeSeconds:F0} s), {pool.Leased} leased");
+                var quota = pool.QuotaUnit == "gpu-seconds" ? $"; quotas count GPU-seconds: {pool.QueuedInUnit:F1} queued, {pool.HeldInUnit:F1} held" : "";
+                stdout.WriteLine($"pool {pool.Pool}: {pool.Depth} queued (oldest {pool.OldestQueuedAgeSeconds:F0} s), {pool.Held} held, {pool.Leased} leased{quota}");
             }
 
             foreach (var worker in await client.GetWorkersAsync(cancellationToken).ConfigureAwait(false))

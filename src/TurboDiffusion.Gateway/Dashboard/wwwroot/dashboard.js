@@ -134,9 +134,15 @@ function fill(tableId, items, render, empty) {
   for (const item of items) render(body.insertRow(), item);
 }
 
+// With quotas in GPU-seconds the jobs' estimated GPU time is what admission counts, so it is shown beside the count.
+function inQuotaUnit(jobs, amount, pool) {
+  return pool.quotaUnit === "gpu-seconds" ? `${jobs} (${amount.toFixed(1)} GPU-s)` : jobs;
+}
+
 function renderOverview(overview) {
   fill("pools", overview.pools, (row, pool) => {
-    cell(row, pool.pool); cell(row, pool.depth); cell(row, pool.held); cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
+    cell(row, pool.pool); cell(row, inQuotaUnit(pool.depth, pool.queuedInUnit, pool)); cell(row, inQuotaUnit(pool.held, pool.heldInUnit, pool));
+    cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
   }, "No pools.");
   fill("workers", overview.workers, (row, worker) => {
     cell(row, worker.id); cell(row, worker.gpu); cell(row, worker.encoder || "");
