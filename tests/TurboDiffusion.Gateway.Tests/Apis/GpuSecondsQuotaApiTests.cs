@@ -23,8 +23,9 @@ public sealed class GpuSecondsQuotaApiTests : IAsyncDisposable
         ["Turbo:Redis:KeyPrefix"] = prefix,
         ["Turbo:Admission:QuotaUnit"] = "gpu-seconds",
         ["Turbo:Admission:MaxQueuedGpuSecondsPerTenant"] = "35",
-        ["Turbo:Admission:StepCosts:tiny:SecondsPerStep"] = "10",
-        ["Turbo:Admission:StepCosts:tiny:ReferenceTokens"] = "288",
+        // A 1-step job at the estimate's reference clip (480P, 81 frames) then costs 10 GPU-seconds (JobCostEstimate).
+        ["Turbo:Cost:StepSeconds:tiny"] = "10",
+        ["Turbo:Cost:OverheadSeconds"] = "0",
         ["Turbo:Gateway:BatchPartSize"] = "4",
         ["Turbo:Worker:DrainGracePeriod"] = "00:00:00.200",
     };
@@ -36,7 +37,7 @@ public sealed class GpuSecondsQuotaApiTests : IAsyncDisposable
         using var http = host.Client("studio");
 
         using var response = await BatchUploads.PostLinesAsync(
-            http, Guid.NewGuid().ToString(), string.Concat(Enumerable.Range(0, 10).Select(i => string.Create(CultureInfo.InvariantCulture, $$"""{"prompt": "shot {{i}}", "frames": 5, "steps": 1}""") + "\n")));
+            http, Guid.NewGuid().ToString(), string.Concat(Enumerable.Range(0, 10).Select(i => string.Create(CultureInfo.InvariantCulture, $$"""{"prompt": "shot {{i}}", "resolution": "480p", "frames": 81, "steps": 1}""") + "\n")));
         var batch = await response.ReadAsync<BatchView>();
         var listed = await http.GetFromJsonAsync<Page<JobView>>($"/v1/batches/{batch.Id}/jobs?limit=100", TurboJson.Options, Api.Token);
         var lastJob = await http.GetFromJsonAsync<JobView>($"/v1/jobs/{listed!.Items[^1].Id}", TurboJson.Options, Api.Token);
