@@ -1,8 +1,5 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
 using TurboDiffusion.Farm.Contracts;
-using TurboDiffusion.Farm.Stores;
-using TurboDiffusion.Farm.Stores.Redis;
 using TurboDiffusion.Farm.Tests.Support;
 using TurboDiffusion.Silo.Simulation;
 
@@ -16,7 +13,7 @@ namespace TurboDiffusion.Farm.Tests.Cluster;
 public sealed class GpuSecondsQuotaTests : IAsyncDisposable
 {
     private const string BlockerPrompt = "block the only worker";
-    private readonly string prefix = $"test:{Guid.NewGuid():N}:";
+    private readonly PrefixedRedisStore redis = new();
 
     private static Dictionary<string, string?> Quota(double gpuSeconds) => new()
     {
@@ -26,11 +23,6 @@ public sealed class GpuSecondsQuotaTests : IAsyncDisposable
         ["Turbo:Cost:StepSeconds:tiny"] = "10",
         ["Turbo:Cost:OverheadSeconds"] = "0",
     };
-
-    private static BatchSpec Shots(int count, string key) =>
-        new("studio-a", [.. Enumerable.Range(0, count).Select(i => Specs.Job(prompt: $"shot {i}", steps: 2))], IdempotencyKey: key);
-
-    private static List<string> ItemIds(string batchId, int count) => [.. Enumerable.Range(0, count).Select(i => JobIds.ForBatchItem(batchId, i))];
 
     [Fact]
     public async Task A_batch_over_a_gpu_seconds_quota_holds_what_does_not_fit_and_runs_it_in_upload_order_as_the_queue_drains()
@@ -42,13 +34,13 @@ public sealed class GpuSecondsQuotaTests : IAsyncDisposable
         var blocker = await farm.SubmitAsync(Specs.Job(tenant: "ops", prompt: BlockerPrompt, steps: 1));
         await farm.WaitForStatusAsync(blocker.JobId, JobStatus.Running);
 
-        var summary = await farm.Client.SubmitBatchAsync(Shots(6, "over-gpu-quota"));
+        var summary = await farm.Client.SubmitBatchAsync(Specs.Shots(6, "over-gpu-quota", steps: 2));
         var snapshot = await farm.Scheduler().GetSnapshot();
         var room = await farm.Scheduler().Room("studio-a");
         var why = await farm.Scheduler().WaitingReason(JobIds.ForBatchItem(summary.BatchId, 5));
         await farm.Job(blocker.JobId).Cancel();
         var done = new List<JobState>();
-        foreach (var id in ItemIds(summary.BatchId, 6))
+        foreach (var id in Specs.ItemIds(summary.BatchId, 6))
         {
             done.Add(await farm.WaitForStatusAsync(id, JobStatus.Succeeded));
         }
@@ -58,7 +50,7 @@ public sealed class GpuSecondsQuotaTests : IAsyncDisposable
         Assert.Equal(("gpu-seconds", 10.0, 4), (room.Unit, room.Queue, room.Held));
         Assert.Contains("has 40.0 GPU-seconds queued in pool 'default', its quota is 50.0 GPU-seconds (Turbo:Admission:MaxQueuedGpuSecondsPerTenant)", why, StringComparison.Ordinal);
         Assert.Contains("3 of its held jobs go first, and this one (20.0 GPU-seconds)", why, StringComparison.Ordinal);
-        Assert.Equal(ItemIds(summary.BatchId, 6), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
+        Assert.Equal(Specs.ItemIds(summary.BatchId, 6), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
         Assert.All(done, j => Assert.Single(j.Attempts));
     }
 
@@ -87,37 +79,26 @@ public sealed class GpuSecondsQuotaTests : IAsyncDisposable
     [Fact]
     public async Task Held_items_of_a_gpu_seconds_quota_stored_in_redis_survive_a_restart_and_run_in_upload_order()
     {
-        var store = await StoreAsync();
+        var store = await redis.OpenAsync();
         string batchId;
         await using (var before = await TestFarm.StartAsync(1, engine: null, Quota(50), store))
         {
-            var summary = await before.Client.SubmitBatchAsync(Shots(5, "gpu-quota-across-a-restart"));
+            var summary = await before.Client.SubmitBatchAsync(Specs.Shots(5, "gpu-quota-across-a-restart", steps: 2));
             batchId = summary.BatchId;
             Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Queued] = 2, [JobStatus.Held] = 3 }, summary.Counts.ToDictionary());
         }
 
         await using var after = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine(), Quota(50), store);
         var done = new List<JobState>();
-        foreach (var id in ItemIds(batchId, 5))
+        foreach (var id in Specs.ItemIds(batchId, 5))
         {
             done.Add(await after.WaitForStatusAsync(id, JobStatus.Succeeded, seconds: 40));
         }
 
-        Assert.Equal(ItemIds(batchId, 5), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
+        Assert.Equal(Specs.ItemIds(batchId, 5), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
         Assert.All(done, j => Assert.Single(j.Attempts));
         Assert.Empty(await store.ListActiveAsync("default", TestContext.Current.CancellationToken));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var redis = await RealServices.RedisAsync();
-        var server = redis.GetServer(redis.GetEndPoints()[0]);
-        await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
-        {
-            await redis.GetDatabase().KeyDeleteAsync(key);
-        }
-    }
-
-    private async Task<IJobStore> StoreAsync() =>
-        new RedisJobStore(await RealServices.RedisAsync(), Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix }), TimeProvider.System, NullLogger<RedisJobStore>.Instance);
+    public ValueTask DisposeAsync() => redis.DisposeAsync();
 }

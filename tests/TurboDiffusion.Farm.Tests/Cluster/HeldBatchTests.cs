@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using TurboDiffusion.Farm.Contracts;
-using TurboDiffusion.Farm.Stores;
-using TurboDiffusion.Farm.Stores.Redis;
 using TurboDiffusion.Farm.Tests.Support;
 using TurboDiffusion.Silo.Simulation;
 
@@ -12,18 +9,13 @@ namespace TurboDiffusion.Farm.Tests.Cluster;
 public sealed class HeldBatchTests : IAsyncDisposable
 {
     private const string BlockerPrompt = "block the only worker";
-    private readonly string prefix = $"test:{Guid.NewGuid():N}:";
+    private readonly PrefixedRedisStore redis = new();
 
     private static Dictionary<string, string?> Quota(int perTenant, int perPool = 1000) => new()
     {
         ["Turbo:Admission:MaxQueuedPerTenant"] = perTenant.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Turbo:Admission:MaxQueuedPerPool"] = perPool.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    private static BatchSpec Shots(int count, string key) =>
-        new("studio-a", [.. Enumerable.Range(0, count).Select(i => Specs.Job(prompt: $"shot {i}", steps: 1))], IdempotencyKey: key);
-
-    private static List<string> ItemIds(string batchId, int count) => [.. Enumerable.Range(0, count).Select(i => JobIds.ForBatchItem(batchId, i))];
 
     [Fact]
     public async Task A_batch_over_the_tenant_quota_holds_its_excess_and_runs_it_in_upload_order_as_the_queue_drains()
@@ -35,12 +27,12 @@ public sealed class HeldBatchTests : IAsyncDisposable
         var blocker = await farm.SubmitAsync(Specs.Job(tenant: "ops", prompt: BlockerPrompt));
         await farm.WaitForStatusAsync(blocker.JobId, JobStatus.Running);
 
-        var summary = await farm.Client.SubmitBatchAsync(Shots(10, "over-quota"));
+        var summary = await farm.Client.SubmitBatchAsync(Specs.Shots(10, "over-quota", steps: 1));
         var snapshot = await farm.Scheduler().GetSnapshot();
         var why = await farm.Scheduler().WaitingReason(JobIds.ForBatchItem(summary.BatchId, 9));
         await farm.Job(blocker.JobId).Cancel();
         var done = new List<JobState>();
-        foreach (var id in ItemIds(summary.BatchId, 10))
+        foreach (var id in Specs.ItemIds(summary.BatchId, 10))
         {
             done.Add(await farm.WaitForStatusAsync(id, JobStatus.Succeeded));
         }
@@ -52,7 +44,7 @@ public sealed class HeldBatchTests : IAsyncDisposable
         Assert.Equal(7, snapshot.Held);
         Assert.Contains("6 of its held jobs go first", why, StringComparison.Ordinal);
         Assert.Contains("MaxQueuedPerTenant", why, StringComparison.Ordinal);
-        Assert.Equal(ItemIds(summary.BatchId, 10), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
+        Assert.Equal(Specs.ItemIds(summary.BatchId, 10), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
         Assert.All(done, j => Assert.Single(j.Attempts));
     }
 
@@ -61,7 +53,7 @@ public sealed class HeldBatchTests : IAsyncDisposable
     {
         await using var farm = await TestFarm.StartAsync(1, engine: null, Quota(perTenant: 2, perPool: 6));
 
-        var summary = await farm.Client.SubmitBatchAsync(Shots(8, "past-the-bound"));
+        var summary = await farm.Client.SubmitBatchAsync(Specs.Shots(8, "past-the-bound", steps: 1));
         var room = await farm.Scheduler().Room("studio-a");
         var canceled = await farm.Client.GetGrain<IBatchGrain>(summary.BatchId).Cancel();
         var after = await farm.Scheduler().GetSnapshot();
@@ -78,39 +70,28 @@ public sealed class HeldBatchTests : IAsyncDisposable
     [Fact]
     public async Task Held_items_stored_in_redis_survive_a_restart_of_every_silo_and_run_in_upload_order_after_it()
     {
-        var store = await StoreAsync();
+        var store = await redis.OpenAsync();
         string batchId;
         await using (var before = await TestFarm.StartAsync(1, engine: null, Quota(perTenant: 2), store))
         {
-            var summary = await before.Client.SubmitBatchAsync(Shots(6, "across-a-restart"));
+            var summary = await before.Client.SubmitBatchAsync(Specs.Shots(6, "across-a-restart", steps: 1));
             batchId = summary.BatchId;
             Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Queued] = 2, [JobStatus.Held] = 4 }, summary.Counts.ToDictionary());
         }
 
         await using var after = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine(), Quota(perTenant: 2), store);
         var done = new List<JobState>();
-        foreach (var id in ItemIds(batchId, 6))
+        foreach (var id in Specs.ItemIds(batchId, 6))
         {
             done.Add(await after.WaitForStatusAsync(id, JobStatus.Succeeded, seconds: 40));
         }
 
         var final = await after.Client.GetGrain<IBatchGrain>(batchId).GetSummary();
-        Assert.Equal(ItemIds(batchId, 6), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
+        Assert.Equal(Specs.ItemIds(batchId, 6), done.OrderBy(j => j.Timings.LeasedAt).Select(j => j.JobId));
         Assert.All(done, j => Assert.Single(j.Attempts));
         Assert.Equal(new Dictionary<JobStatus, int> { [JobStatus.Succeeded] = 6 }, final.Counts.ToDictionary());
         Assert.Empty(await store.ListActiveAsync("default", TestContext.Current.CancellationToken));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var redis = await RealServices.RedisAsync();
-        var server = redis.GetServer(redis.GetEndPoints()[0]);
-        await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
-        {
-            await redis.GetDatabase().KeyDeleteAsync(key);
-        }
-    }
-
-    private async Task<IJobStore> StoreAsync() =>
-        new RedisJobStore(await RealServices.RedisAsync(), Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix }), TimeProvider.System, NullLogger<RedisJobStore>.Instance);
+    public ValueTask DisposeAsync() => redis.DisposeAsync();
 }

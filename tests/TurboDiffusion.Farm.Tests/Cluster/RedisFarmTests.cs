@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
-using TurboDiffusion.Farm.Stores.Redis;
 using TurboDiffusion.Farm.Tests.Support;
 using TurboDiffusion.Silo.Simulation;
 
@@ -11,12 +9,12 @@ namespace TurboDiffusion.Farm.Tests.Cluster;
 [Collection(MultiSiloGroup.Name)]
 public sealed class RedisFarmTests : IAsyncDisposable
 {
-    private readonly string prefix = $"test:{Guid.NewGuid():N}:";
+    private readonly PrefixedRedisStore redis = new();
 
     [Fact]
     public async Task Silos_sharing_redis_job_state_finish_every_job_once_and_leave_no_active_index_entries()
     {
-        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine(), store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine(), store: await redis.OpenAsync());
 
         var submitted = await Task.WhenAll(Enumerable.Range(0, 120).Select(i => farm.SubmitAsync(Specs.Job(tenant: i % 2 == 0 ? "studio-a" : "studio-b"))));
         var finished = await Task.WhenAll(submitted.Select(j => farm.WaitForStatusAsync(j.JobId, JobStatus.Succeeded, seconds: 60)));
@@ -30,7 +28,7 @@ public sealed class RedisFarmTests : IAsyncDisposable
     [Fact]
     public async Task A_job_on_a_killed_silo_finishes_elsewhere_with_redis_job_state()
     {
-        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(800) }, store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(800) }, store: await redis.OpenAsync());
         var job = await farm.SubmitAsync(Specs.Job());
         var running = await farm.WaitForStatusAsync(job.JobId, JobStatus.Running);
 
@@ -42,16 +40,5 @@ public sealed class RedisFarmTests : IAsyncDisposable
         Assert.Equal([done.Artifact!.LeaseToken], await farm.Artifacts.ListAttemptsAsync("studio-a", job.JobId, TestContext.Current.CancellationToken));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var redis = await RealServices.RedisAsync();
-        var server = redis.GetServer(redis.GetEndPoints()[0]);
-        await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
-        {
-            await redis.GetDatabase().KeyDeleteAsync(key);
-        }
-    }
-
-    private async Task<RedisJobStore> StoreAsync() =>
-        new(await RealServices.RedisAsync(), Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix }), TimeProvider.System, NullLogger<RedisJobStore>.Instance);
+    public ValueTask DisposeAsync() => redis.DisposeAsync();
 }

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using TurboDiffusion.Farm.Contracts;
-using TurboDiffusion.Farm.Stores;
-using TurboDiffusion.Farm.Stores.Redis;
 using TurboDiffusion.Farm.Tests.Support;
 using TurboDiffusion.Silo.Simulation;
 
@@ -11,7 +8,7 @@ namespace TurboDiffusion.Farm.Tests.Cluster;
 [Collection(MultiSiloGroup.Name)]
 public sealed class RenderOnceTests : IAsyncDisposable
 {
-    private readonly string prefix = $"test:{Guid.NewGuid():N}:";
+    private readonly PrefixedRedisStore redis = new();
 
     private static JobSpec Shot(string tenant = "studio-a", bool dedupe = true) =>
         Specs.Job(tenant: tenant, prompt: "a paper boat on a rain-swept street") with { Dedupe = dedupe };
@@ -21,7 +18,7 @@ public sealed class RenderOnceTests : IAsyncDisposable
     [Fact]
     public async Task An_identical_job_is_answered_from_a_copy_of_the_finished_renders_files_without_rendering()
     {
-        await using var farm = await TestFarm.StartAsync(2, _ => Engine(), store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(2, _ => Engine(), store: await redis.OpenAsync());
         var first = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot())).JobId, JobStatus.Succeeded);
 
         var second = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot())).JobId, JobStatus.Succeeded);
@@ -47,7 +44,7 @@ public sealed class RenderOnceTests : IAsyncDisposable
     public async Task Another_tenants_identical_job_renders_anew_unless_dedupe_across_tenants_is_set(bool acrossTenants, int renders)
     {
         var settings = new Dictionary<string, string?> { ["Turbo:Dedupe:AcrossTenants"] = acrossTenants ? "true" : "false" };
-        await using var farm = await TestFarm.StartAsync(1, _ => Engine(), settings, store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(1, _ => Engine(), settings, store: await redis.OpenAsync());
         var first = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot(tenant: "studio-a"))).JobId, JobStatus.Succeeded);
 
         var other = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot(tenant: "studio-b"))).JobId, JobStatus.Succeeded);
@@ -60,7 +57,7 @@ public sealed class RenderOnceTests : IAsyncDisposable
     [Fact]
     public async Task A_job_that_opts_out_or_whose_match_lost_its_files_renders_and_the_new_render_serves_the_next()
     {
-        await using var farm = await TestFarm.StartAsync(1, _ => Engine(), store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(1, _ => Engine(), store: await redis.OpenAsync());
         var first = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot())).JobId, JobStatus.Succeeded);
         var optedOut = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot(dedupe: false))).JobId, JobStatus.Succeeded);
 
@@ -80,7 +77,7 @@ public sealed class RenderOnceTests : IAsyncDisposable
     [Fact]
     public async Task Batch_items_identical_to_a_finished_job_are_answered_from_it()
     {
-        await using var farm = await TestFarm.StartAsync(2, _ => Engine(), store: await StoreAsync());
+        await using var farm = await TestFarm.StartAsync(2, _ => Engine(), store: await redis.OpenAsync());
         var first = await farm.WaitForStatusAsync((await farm.SubmitAsync(Shot())).JobId, JobStatus.Succeeded);
 
         var batch = await farm.Client.SubmitBatchAsync(new BatchSpec("studio-a", [Shot(), Shot(), Shot() with { Seed = 7 }], IdempotencyKey: Specs.Unique("batch")));
@@ -97,15 +94,7 @@ public sealed class RenderOnceTests : IAsyncDisposable
         Assert.Equal(2, farm.Engines.Values.Sum(e => e.Generations));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var redis = await RealServices.RedisAsync();
-        var server = redis.GetServer(redis.GetEndPoints()[0]);
-        await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
-        {
-            await redis.GetDatabase().KeyDeleteAsync(key);
-        }
-    }
+    public ValueTask DisposeAsync() => redis.DisposeAsync();
 
     private static async Task<byte[]> ReadAsync(TestFarm farm, ArtifactRef artifact, string name)
     {
@@ -114,7 +103,4 @@ public sealed class RenderOnceTests : IAsyncDisposable
         await stream.CopyToAsync(copy, TestContext.Current.CancellationToken);
         return copy.ToArray();
     }
-
-    private async Task<IJobStore> StoreAsync() =>
-        new RedisJobStore(await RealServices.RedisAsync(), Microsoft.Extensions.Options.Options.Create(new RedisOptions { KeyPrefix = prefix }), TimeProvider.System, NullLogger<RedisJobStore>.Instance);
 }
