@@ -32,7 +32,8 @@ public sealed class RenderOnceTests : IAsyncDisposable
         Assert.Equal(await ReadAsync(farm, first.Artifact, first.Artifact.VideoName), await ReadAsync(farm, second.Artifact, second.Artifact.VideoName));
         Assert.Equal(await ReadAsync(farm, first.Artifact, first.Artifact.SidecarName), await ReadAsync(farm, second.Artifact, second.Artifact.SidecarName));
         Assert.Equal(first.Artifact.Bytes, second.Artifact.Bytes);
-        Assert.True(first.Artifact.RenderSeconds >= 0.08, $"the render took {first.Artifact.RenderSeconds} s for 4 steps of 20 ms");
+        // The engine's 4 steps of 20 ms as the worker measures them: timers may fire a little early, so the bound sits below 80 ms.
+        Assert.True(first.Artifact.RenderSeconds > 0.05, $"the render took {first.Artifact.RenderSeconds} s for 4 steps of 20 ms");
         Assert.Equal(first.Artifact.RenderSeconds, second.Artifact.RenderSeconds);
         Assert.Equal(1, await farm.MetricAsync("turbo_dedupe_hits_total", "pool=\"default\""));
         Assert.Equal(first.Artifact.RenderSeconds, await farm.MetricAsync("turbo_dedupe_gpu_seconds_saved_total", "pool=\"default\""), 6);
