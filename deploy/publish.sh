@@ -59,8 +59,12 @@ if $tests; then
   publish "$root/tests/TurboDiffusion.Engine.GpuTests"
   fixtures="$root/../shared/fixtures"
   rm -rf "$out/fixtures" && mkdir -p "$out/fixtures/dit_t2v_tiny"
-  for f in fixture.json inputs.safetensors outputs.safetensors intermediates.safetensors wan_native.safetensors turbo.pth; do
+  for f in fixture.json inputs.safetensors outputs.safetensors intermediates.safetensors wan_native.safetensors turbo.pth turbo-quant.pth; do
     cp "$fixtures/dit_t2v_tiny/$f" "$out/fixtures/dit_t2v_tiny/"
+  done
+  mkdir -p "$out/fixtures/int8_linear"
+  for f in fixture.json int8_linear.safetensors rcp_table.safetensors; do
+    cp "$fixtures/int8_linear/$f" "$out/fixtures/int8_linear/"
   done
   mkdir -p "$out/fixtures/sla_op"
   for f in fixture.json inputs.safetensors outputs_linear_branch.safetensors outputs_q128_k64.safetensors outputs_q64_k128.safetensors; do

@@ -61,7 +61,7 @@ public static class BenchmarkTable
         var rows = timings.Select(t => new[]
         {
             t.Shape, t.M.ToString("N0"), t.N.ToString("N0"), t.K.ToString("N0"), t.Variant, t.MedianMs.ToString("F3"),
-            t.Tops > 0 ? t.Tops.ToString("F0") : "-", t.SpeedupOverBf16.ToString("F2"),
+            t.Tops > 0 ? t.Tops.ToString("F0") : "-", t.SpeedupOverBf16?.ToString("F2") ?? "-",
         }).ToList();
         Write(output, header, rows);
     }

@@ -40,7 +40,7 @@ public sealed record DitBenchmarkResult(
 }
 
 /// <summary>
-/// Device memory of one case as the caching allocator counts it: the weights (and the prompt's keys and values) held
+/// Device memory of one case as the caching allocator counts it: the weights (and the embedded prompt) held
 /// after loading, the peak held by live tensors during the forwards (weights included, as
 /// <c>torch.cuda.max_memory_allocated</c>), and the peak the allocator reserved from the driver.
 /// </summary>

@@ -33,8 +33,8 @@ public sealed record GemmShape(string Name, long M, long N, long K)
     }
 }
 
-/// <summary>Milliseconds of one GEMM variant at one shape, its rate (2·M·N·K operations) and its speed-up over bf16.</summary>
-public sealed record GemmTiming(string Shape, long M, long N, long K, string Variant, double MedianMs, double Tops, double SpeedupOverBf16);
+/// <summary>Milliseconds of one variant at one shape, its rate (2·M·N·K operations) and its speed-up over bf16 (none for the quantization alone, which is no GEMM).</summary>
+public sealed record GemmTiming(string Shape, long M, long N, long K, string Variant, double MedianMs, double Tops, double? SpeedupOverBf16);
 
 /// <summary>
 /// The W8A8 linear against cuBLAS's bf16 GEMM (libtorch's linear), all in one run: the int8 GEMM alone on each
@@ -70,7 +70,7 @@ public static class GemmBenchmark
     }
 
     private static GemmTiming Timing(GemmShape shape, string variant, double ms, double operations, double bf16) =>
-        new(shape.Name, shape.M, shape.N, shape.K, variant, ms, operations / ms / 1e9, bf16 / ms);
+        new(shape.Name, shape.M, shape.N, shape.K, variant, ms, operations / ms / 1e9, operations > 0 ? bf16 / ms : null);
 
     private static string Describe(TensorCorePath path) => path == TensorCorePath.Wgmma ? "wgmma" : "mma.sync";
 

@@ -96,8 +96,8 @@ public static class MemoryPlanner
 
     private static string Resident(long textWeights) => textWeights > 0 ? $", text encoder {MemoryPlan.GiB(textWeights)}" : "";
 
-    /// <summary>The prompt's keys and values for every block, kept for all steps.</summary>
-    private static long ContextBytes(WanConfig dit) => 2L * dit.NumLayers * dit.TextLen * dit.Dim * Bf16;
+    /// <summary>The embedded prompt, kept for all steps (each block projects its keys and values from it as it runs).</summary>
+    private static long ContextBytes(WanConfig dit) => (long)dit.TextLen * dit.Dim * Bf16;
 
     /// <summary>The decoded video in fp32 plus the window decoded at once: the whole frame, or one tile with its halo.</summary>
     private static long DecodeBytes(VideoGeometry geometry, bool tiled)

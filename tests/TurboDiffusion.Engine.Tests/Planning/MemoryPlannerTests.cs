@@ -36,8 +36,9 @@ public sealed class MemoryPlannerTests
 
         Assert.True(plan.Fits, string.Join("\n", plan.Describe()));
         Assert.Equal(TextEncoderPlacement.Cuda, plan.TextEncoder);
-        // Measured: 33.7 GiB peak for the forward with its weights; the plan must not promise less.
-        Assert.True(plan.Stages.Single(s => s.Stage == "denoising").Bytes >= (long)(33.7 * GiB) + (11 * GiB));
+        // Measured: 32.9 GiB peak for the forward with its weights; the plan must not promise less.
+        var denoise = plan.Stages.Single(s => s.Stage == "denoising").Bytes;
+        Assert.True(denoise >= (long)(32.9 * GiB) + (11 * GiB), MemoryPlan.GiB(denoise));
     }
 
     [Fact]
@@ -118,13 +119,13 @@ public sealed class MemoryPlannerTests
     public void A14B_swaps_its_experts_through_one_device_copy_on_a_48_GB_card()
     {
         var footprint = Footprint("random-A14B", imageToVideo: true);
-        var resident = MemoryPlanner.Plan(footprint, P720, 48 * GiB, [new Residency(TextEncoderPlacement.Offloaded, ExpertPlacement.Resident)]);
 
         var plan = MemoryPlanner.Plan(footprint, P720, 48 * GiB);
+        var resident = MemoryPlanner.Plan(footprint, P720, 48 * GiB, [plan.Residency with { Experts = ExpertPlacement.Resident }]);
 
-        Assert.False(resident.Fits);
         Assert.True(plan.Fits, plan.Refusal);
         Assert.Equal(ExpertPlacement.Swapped, plan.Residency.Experts);
+        Assert.False(resident.Fits);
         Assert.True(resident.PeakBytes - plan.PeakBytes > 25 * GiB, $"{MemoryPlan.GiB(resident.PeakBytes)} vs {MemoryPlan.GiB(plan.PeakBytes)}");
         Assert.True(plan.PinnedHostBytes > 50 * GiB, MemoryPlan.GiB(plan.PinnedHostBytes));
         Assert.Contains(plan.Describe(), line => line.StartsWith("experts: one device copy", StringComparison.Ordinal));

@@ -63,12 +63,13 @@ internal sealed class WanAttentionBlock
 
     /// <summary>
     /// Runs the block on the residual stream x [B, L, D] (stream dtype, contiguous), updating it in place, with e0
-    /// [B, 6, D]. Each temporary is freed as soon as its last use is done, and the feed-forward runs over at most
+    /// [B, 6, D] and the embedded prompt <paramref name="context"/> [B, text_len, D]. Each temporary is freed as soon
+    /// as its last use is done, and the feed-forward runs over at most
     /// <paramref name="ffnChunkTokens"/> tokens at a time, so the block's peak is one attention's q, k, v and output
     /// plus one chunk's [tokens, ffn_dim] intermediates, not a full-length copy of each. The attention outputs are kept
     /// for the caller only when <paramref name="keepAttentionOutputs"/> (the model's hooks read them).
     /// </summary>
-    public WanBlockOutput Forward(Tensor x, Tensor e0, RopeTable rope, WanCrossKeyValue context, long ffnChunkTokens, bool keepAttentionOutputs)
+    public WanBlockOutput Forward(Tensor x, Tensor e0, RopeTable rope, Tensor context, long ffnChunkTokens, bool keepAttentionOutputs)
     {
         if (x.dtype != streamType || e0.dtype != streamType)
         {
@@ -103,7 +104,7 @@ internal sealed class WanAttentionBlock
         return selfAttn.Forward(normed, rope, releaseInput: true).MoveToOuterDisposeScope();
     }
 
-    private Tensor AttendToText(Tensor x, WanCrossKeyValue context)
+    private Tensor AttendToText(Tensor x, Tensor context)
     {
         using var scope = NewDisposeScope();
         var normed = ops.LayerNormModulate(norm3, x);

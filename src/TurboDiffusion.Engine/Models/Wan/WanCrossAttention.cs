@@ -5,9 +5,8 @@ using static TorchSharp.torch;
 namespace TurboDiffusion.Engine.Models.Wan;
 
 /// <summary>
-/// Cross-attention from video tokens to the text context, always dense. Keys and values depend only on
-/// the prompt, so <see cref="PrepareKeyValue"/> runs once per prompt: ctx [B, Lc, D] → k = norm_k(k(ctx)),
-/// v = v(ctx), each [B, Lc, heads, head_dim]. <see cref="Forward"/>: x [B, L, D] → q = norm_q(q(x)) →
+/// Cross-attention from video tokens to the text context, always dense. ctx [B, Lc, D] → k = norm_k(k(ctx)),
+/// v = v(ctx), each [B, Lc, heads, head_dim] (<see cref="KeyValue"/>); x [B, L, D] → q = norm_q(q(x)) →
 /// softmax(q kᵀ/√d) v over all Lc rows (the zero-padded ones too: no mask) → o(·) [B, L, D]. No RoPE here.
 /// Projections and attention in the compute dtype, RMSNorms in the stream dtype; output in the compute dtype.
 /// </summary>
@@ -46,7 +45,7 @@ internal sealed class WanCrossAttention
     }
 
     /// <summary>ctx [B, Lc, D] (after text_embedding) → keys and values [B, Lc, heads, head_dim], compute dtype.</summary>
-    public WanCrossKeyValue PrepareKeyValue(Tensor context)
+    public WanCrossKeyValue KeyValue(Tensor context)
     {
         using var scope = NewDisposeScope();
         var (b, lc, d) = (context.shape[0], context.shape[1], context.shape[2]);
@@ -55,8 +54,11 @@ internal sealed class WanCrossAttention
         return new WanCrossKeyValue(keys.DetachFromDisposeScope(), values.DetachFromDisposeScope());
     }
 
-    /// <summary>x [B, L, D] (any dtype) → [B, L, D] in the compute dtype.</summary>
-    public Tensor Forward(Tensor x, WanCrossKeyValue context)
+    /// <summary>
+    /// x [B, L, D] (any dtype), the embedded prompt [B, Lc, D] → [B, L, D] in the compute dtype. The keys and values
+    /// (Lc rows: a few megabytes) are projected here and freed with the query once attended.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor context)
     {
         using var scope = NewDisposeScope();
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
@@ -70,7 +72,8 @@ internal sealed class WanCrossAttention
                 qh = ops.RmsNormRope(normQ, q.Forward(x), heads).MoveToOuterDisposeScope();
             }
 
-            attended = DenseAttention.Instance.Forward(qh, context.Keys, context.Values).MoveToOuterDisposeScope();
+            using var keyValue = KeyValue(context);
+            attended = DenseAttention.Instance.Forward(qh, keyValue.Keys, keyValue.Values).MoveToOuterDisposeScope();
         }
 
         return o.Forward(attended.reshape(b, l, d)).MoveToOuterDisposeScope();

@@ -123,8 +123,8 @@ public sealed class WanModel : IDisposable
 
     /// <summary>
     /// Prepares a prompt: context [B, Lc ≤ text_len, text_dim] (the text encoder output, valid rows then
-    /// zeros) is zero-padded to text_len rows, embedded, and projected to every block's cross-attention keys
-    /// and values. All text_len rows are attended, unmasked, as in the reference.
+    /// zeros) is zero-padded to text_len rows and embedded; each block projects its cross-attention keys and values
+    /// from it as it runs. All text_len rows are attended, unmasked, as in the reference.
     /// </summary>
     public WanTextContext PrepareContext(Tensor context)
     {
@@ -133,21 +133,7 @@ public sealed class WanModel : IDisposable
         var padded = nn.functional.pad(context.to(Precision.Compute, Device), [0, 0, 0, Config.TextLen - context.shape[1]]);
         var embedded = textEmbedding.Forward(padded);
         Hooks?.TextEmbedded(embedded);
-        var keyValues = new List<WanCrossKeyValue>(blocks.Length);
-        try
-        {
-            foreach (var block in blocks)
-            {
-                keyValues.Add(block.CrossAttention.PrepareKeyValue(embedded));
-            }
-        }
-        catch
-        {
-            keyValues.ForEach(kv => kv.Dispose());
-            throw;
-        }
-
-        return new WanTextContext(this, keyValues);
+        return new WanTextContext(this, embedded.DetachFromDisposeScope());
     }
 
     /// <summary>
@@ -188,7 +174,7 @@ public sealed class WanModel : IDisposable
         // One residual stream for all blocks: each updates it in place, so a forward holds one stream-sized tensor, not one per block.
         for (var i = 0; i < blocks.Length; i++)
         {
-            var block = blocks[i].Forward(tokens, e0, table, context.Block(i), feedForwardChunkTokens, keepAttentionOutputs: hooks is not null);
+            var block = blocks[i].Forward(tokens, e0, table, context.Embedded, feedForwardChunkTokens, keepAttentionOutputs: hooks is not null);
             hooks?.BlockDone(i, block);
             tokens = block.ReleaseStream();
             blockDone?.Invoke(i);
