@@ -21,21 +21,22 @@ internal sealed class SwappedExperts : IDitExperts
     private readonly WanModel model;
     private readonly SwappableTensor[] tensors;
     private readonly Tensor[][] homes;
+    private readonly PinnedHostSlabs? pinned;
     private readonly int[][] groups;
     private readonly int[] holds;
     private readonly SideStream? stream;
 
-    private SwappedExperts(WanModel model, SwappableTensor[] tensors, Tensor[][] homes, SideStream? stream)
+    private SwappedExperts(WanModel model, SwappableTensor[] tensors, Tensor[][] homes, PinnedHostSlabs? pinned, SideStream? stream)
     {
-        (this.model, this.tensors, this.homes, this.stream) = (model, tensors, homes, stream);
+        (this.model, this.tensors, this.homes, this.pinned, this.stream) = (model, tensors, homes, pinned, stream);
         groups = [.. Enumerable.Range(-1, model.Config.NumLayers + 1).Select(block => tensors.Select((t, i) => (t, i)).Where(p => p.t.Block == block).Select(p => p.i).ToArray())];
         holds = new int[groups.Length];
     }
 
     public WanModel First => model;
 
-    /// <summary>Bytes of pinned host memory the experts' copies take.</summary>
-    public long HostBytes => homes.Sum(home => home.Sum(t => t.NumberOfElements * t.ElementSize));
+    /// <summary>Bytes of host memory the experts' copies take (pinned beside a GPU).</summary>
+    public long HostBytes => pinned?.Bytes ?? homes.Sum(home => home.Sum(t => t.NumberOfElements * t.ElementSize));
 
     /// <summary>Whether the switches overlap the compute (a side stream), rather than running in line.</summary>
     public bool Overlapped => stream is not null;
@@ -51,21 +52,28 @@ internal sealed class SwappedExperts : IDitExperts
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(others);
         var homes = new List<Tensor[]>();
+        PinnedHostSlabs? pinned = null;
         try
         {
             var tensors = Tensors(model);
-            homes.Add([.. tensors.Select(t => Home(t.Tensor))]);
+            if (model.Device.type == DeviceType.CUDA)
+            {
+                pinned = new PinnedHostSlabs(Enumerable.Repeat(tensors, others.Count + 1).SelectMany(ts => ts.Select(t => t.Tensor)));
+            }
+
+            homes.Add([.. tensors.Select(t => Home(t.Tensor, pinned))]);
             foreach (var reader in others)
             {
-                homes.Add([.. tensors.Select(t => HomeOfRead(reader, t, model.Device))]);
+                homes.Add([.. tensors.Select(t => HomeOfRead(reader, t, model.Device, pinned))]);
             }
 
             var stream = model.Device.type == DeviceType.CUDA ? AllocatorCounters.OpenSideStream(model.Device.index < 0 ? 0 : model.Device.index) : null;
-            return new SwappedExperts(model, tensors, [.. homes], stream);
+            return new SwappedExperts(model, tensors, [.. homes], pinned, stream);
         }
         catch
         {
             homes.ForEach(Free);
+            pinned?.Dispose();
             model.Dispose();
             throw;
         }
@@ -110,6 +118,8 @@ internal sealed class SwappedExperts : IDitExperts
         {
             Free(home);
         }
+
+        pinned?.Dispose();
     }
 
     private void Replace(int group, int expert)
@@ -179,22 +189,17 @@ internal sealed class SwappedExperts : IDitExperts
     }
 
     /// <summary>Reads one tensor onto the device as a resident load would and keeps only its host copy: the device holds one tensor of it at a time.</summary>
-    private static Tensor HomeOfRead(ITensorReader reader, SwappableTensor like, Device device)
+    private static Tensor HomeOfRead(ITensorReader reader, SwappableTensor like, Device device, PinnedHostSlabs? pinned)
     {
         using var read = Read(reader, like, device);
-        return Home(read);
+        return Home(read, pinned);
     }
 
-    /// <summary>A host copy that stays apart from <paramref name="tensor"/>; pinned beside a GPU, so copies from it can overlap the compute.</summary>
-    private static Tensor Home(Tensor tensor)
+    /// <summary>A host copy that stays apart from <paramref name="tensor"/>; in the pinned slabs beside a GPU, so copies from it can overlap the compute.</summary>
+    private static Tensor Home(Tensor tensor, PinnedHostSlabs? pinned)
     {
         using var scope = NewDisposeScope();
-        if (tensor.device_type != DeviceType.CUDA)
-        {
-            return tensor.clone().MoveToOuterDisposeScope();
-        }
-
-        return tensor.cpu().pin_memory().MoveToOuterDisposeScope();
+        return (pinned is null ? tensor.clone() : pinned.Copy(tensor)).MoveToOuterDisposeScope();
     }
 
     private static void Free(Tensor[] home)
