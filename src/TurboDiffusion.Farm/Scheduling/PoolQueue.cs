@@ -275,11 +275,15 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
     /// <summary>
     /// One bucket's tickets, oldest first, and a sorted copy of them with running sums of their expected seconds. The
-    /// copy is remade when the bucket or the costs changed, but at most once every <see cref="ViewLifetime"/>, so a
-    /// burst of reads on a changing 100,000-job bucket copies it once a second, not once a read.
+    /// copy is remade when the bucket or the costs changed: at once while the bucket holds at most
+    /// <see cref="FreshUpTo"/> tickets (a copy that costs less than the grain call asking), else at most once every
+    /// <see cref="ViewLifetime"/>, so a burst of reads on a changing 100,000-job bucket copies it once a second, not
+    /// once a read, and a place may be a second old.
     /// </summary>
     private sealed class Bucket(JobPriority priority, IComparer<QueueTicket> order)
     {
+        public const int FreshUpTo = 4096;
+
         public static readonly TimeSpan ViewLifetime = TimeSpan.FromSeconds(1);
 
         private BucketView? view;
@@ -307,7 +311,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
 
         public BucketView View(Func<QueueTicket, double> secondsOf, int costVersion, DateTimeOffset now)
         {
-            if (view is null || ((view.Version != version || view.CostVersion != costVersion) && now - view.MadeAt >= ViewLifetime))
+            if (view is null || ((view.Version != version || view.CostVersion != costVersion) && (Tickets.Count <= FreshUpTo || now - view.MadeAt >= ViewLifetime)))
             {
                 view = new BucketView(Tickets, secondsOf, version, costVersion, now);
             }

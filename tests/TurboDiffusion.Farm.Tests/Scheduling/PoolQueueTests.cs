@@ -241,19 +241,29 @@ public sealed class PoolQueueTests
     }
 
     [Fact]
-    public void A_bucket_view_is_remade_at_most_once_a_second_so_reads_on_a_changing_queue_stay_cheap()
+    public void A_small_buckets_places_are_exact_and_a_large_ones_are_recounted_at_most_once_a_second()
     {
-        var queue = new PoolQueue(new SchedulerOptions());
-        for (var i = 0; i < 5; i++)
+        var large = new PoolQueue(new SchedulerOptions());
+        var small = new PoolQueue(new SchedulerOptions());
+        for (var i = 0; i < 5000; i++)
         {
-            queue.Add(Ticket($"j{i}", ageSeconds: 50 - i));
+            large.Add(Ticket($"j{i:D4}", ageSeconds: 10_000 - i));
         }
 
-        var before = queue.Place(queue.Find("j4")!, _ => 1, 0, T0);
-        queue.TakeNext(Cold, T0);
-        var soon = queue.Place(queue.Find("j4")!, _ => 1, 0, T0.AddMilliseconds(500));
-        var later = queue.Place(queue.Find("j4")!, _ => 1, 0, T0.AddSeconds(1));
+        for (var i = 0; i < 5; i++)
+        {
+            small.Add(Ticket($"j{i}", ageSeconds: 100 - i));
+        }
 
-        Assert.Equal((4, 4, 3), (before.Ahead, soon.Ahead, later.Ahead));
+        var (last, fifth) = (large.Find("j4999")!, small.Find("j4")!);
+        var before = (large.Place(last, _ => 1, 0, T0).Ahead, small.Place(fifth, _ => 1, 0, T0).Ahead);
+        large.Remove("j0000");
+        small.Remove("j0");
+        var soon = (large.Place(last, _ => 1, 0, T0.AddMilliseconds(500)).Ahead, small.Place(fifth, _ => 1, 0, T0.AddMilliseconds(500)).Ahead);
+        var later = large.Place(last, _ => 1, 0, T0.AddSeconds(1)).Ahead;
+
+        Assert.Equal((4999, 4), before);
+        Assert.Equal((4999, 3), soon);
+        Assert.Equal(4998, later);
     }
 }
