@@ -4,15 +4,20 @@ using TurboDiffusion.Farm.Contracts;
 namespace TurboDiffusion.Farm.Scheduling;
 
 /// <summary>
-/// Turns a job's place in its pool into an estimate and one plain reason. The workers that can render the job share
-/// the work before it as a fluid: it starts once they have done the queued work ahead of it and what their current jobs
-/// have left, so <c>start = now + (seconds ahead + seconds left of the running jobs) / able workers</c> and
-/// <c>finish = start + its own expected seconds</c>. The reason names what holds it most: no worker at all, none with
+/// Turns a job's place in its pool into an estimate and one plain reason. The workers that can render the job take the
+/// jobs ahead of it one at a time as each frees (its current job's expected seconds left, then the jobs ahead at their
+/// average expected seconds), and it starts when the next one frees; past <see cref="SimulatedAhead"/> jobs ahead they
+/// share the work as a fluid, <c>start = now + (seconds ahead + seconds left of the running jobs) / able workers</c>,
+/// which the turn-by-turn count approaches. <c>finish = start + its own expected seconds</c>. The reason names what
+/// holds it most: no worker at all, none with
 /// the device memory for it, a model switch (nothing ahead of it, but its model is loaded nowhere), its tenant's fair
 /// share (other tenants' jobs go first), else the jobs ahead and the busy workers.
 /// </summary>
 internal sealed class WaitEstimator(string pool, IReadOnlyList<LeaseRequest> workers, IReadOnlyDictionary<string, ActiveLease> leasesByWorker, Func<QueueTicket, CostFigures> costOf, DateTimeOffset now)
 {
+    /// <summary>Up to this many jobs ahead the workers' turns are counted one by one (a heap of as many entries as workers).</summary>
+    public const int SimulatedAhead = 1000;
+
     public JobEstimate Queued(QueueTicket ticket, QueuePlace place)
     {
         ArgumentNullException.ThrowIfNull(ticket);
@@ -32,9 +37,27 @@ internal sealed class WaitEstimator(string pool, IReadOnlyList<LeaseRequest> wor
 
         var left = able.ToDictionary(w => w.WorkerId, SecondsLeft, StringComparer.Ordinal);
         var busy = able.Count(w => leasesByWorker.ContainsKey(w.WorkerId));
-        var start = now + TimeSpan.FromSeconds((place.AheadSeconds + left.Values.Sum()) / able.Count);
+        var start = now + TimeSpan.FromSeconds(SecondsToStart([.. left.Values], place));
         var (cause, reason) = Why(ticket, place, able, left, busy, resolution);
         return new JobEstimate(ticket.JobId, cause, reason, place.Ahead + 1, place.AheadSeconds, able.Count, busy, start, start + TimeSpan.FromSeconds(cost.Seconds), cost);
+    }
+
+    private static double SecondsToStart(double[] left, QueuePlace place)
+    {
+        if (place.Ahead > SimulatedAhead)
+        {
+            return (place.AheadSeconds + left.Sum()) / left.Length;
+        }
+
+        var frees = new PriorityQueue<double, double>(left.Select(l => (l, l)));
+        var each = place.Ahead == 0 ? 0 : place.AheadSeconds / place.Ahead;
+        for (var i = 0; i < place.Ahead; i++)
+        {
+            var free = frees.Dequeue() + each;
+            frees.Enqueue(free, free);
+        }
+
+        return frees.Peek();
     }
 
     /// <summary>A held job: its tenant's quota holds it, and when it is released depends on that tenant's queue.</summary>

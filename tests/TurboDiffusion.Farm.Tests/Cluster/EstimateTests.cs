@@ -38,8 +38,8 @@ public sealed class EstimateTests : IAsyncDisposable
         var estimates = await farm.Scheduler().Estimates([.. jobs.Select(j => j.JobId)]);
         var finished = await Task.WhenAll(jobs.Select(j => farm.WaitForStatusAsync(j.JobId, JobStatus.Succeeded, seconds: 90)));
 
-        var waited = finished.Where(j => estimates.TryGetValue(j.JobId, out var e) && e.Position is not null && j.Timings.LeasedAt!.Value - at >= TimeSpan.FromSeconds(3)).ToList();
-        Assert.True(waited.Count >= 20, $"only {waited.Count} estimated jobs waited 3 s or more");
+        var waited = finished.Where(j => estimates.TryGetValue(j.JobId, out var e) && e.Position is not null && j.Timings.LeasedAt!.Value - at >= TimeSpan.FromSeconds(1.5)).ToList();
+        Assert.True(waited.Count >= 30, $"only {waited.Count} estimated jobs waited 1.5 s or more");
         Assert.All(waited, job =>
         {
             var estimate = estimates[job.JobId];
