@@ -25,9 +25,10 @@ LABEL org.opencontainers.image.title="turbodiffusion-gateway" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${RUNTIME_DEPS_IMAGE}"
 
-# curl is the health check's client (the base has none).
+# curl is the health check's client (the base has none); ffmpeg takes the first frame of a video for its poster
+# (GET /v1/jobs/{id}/poster, the dashboard's thumbnails).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl \
+ && apt-get install -y --no-install-recommends curl ffmpeg \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 turbo \
  && useradd --uid 10001 --gid 10001 --create-home --home-dir /home/turbo --shell /usr/sbin/nologin turbo \

@@ -23,7 +23,7 @@ public sealed record CurrentJobView(string Id, string Prompt, ProgressView? Prog
 /// <summary>
 /// A pool's queue: depth, how long the oldest job has waited, how many jobs are leased, queued jobs per priority name
 /// ("normal", ...), and batch items held over their tenant's quota; then what tenant quotas count ("jobs" or
-/// "gpu-seconds") and what the queued and the held jobs count in that unit.
+/// "gpu-seconds") and what the queued and the held jobs count in that unit; and its last hour a minute at a time.
 /// </summary>
 public sealed record PoolView(
     string Pool,
@@ -34,4 +34,8 @@ public sealed record PoolView(
     int Held = 0,
     string QuotaUnit = "jobs",
     double QueuedInUnit = 0,
-    double HeldInUnit = 0);
+    double HeldInUnit = 0,
+    IReadOnlyList<PoolMinuteView>? History = null);
+
+/// <summary>One minute of a pool's last hour: the most jobs queued at once, and the jobs that succeeded.</summary>
+public sealed record PoolMinuteView(DateTimeOffset At, int Depth, int Finished);

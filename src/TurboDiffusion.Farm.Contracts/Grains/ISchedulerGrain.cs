@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace TurboDiffusion.Farm.Contracts;
@@ -25,8 +26,8 @@ public interface ISchedulerGrain : IGrainWithStringKey
 
     Task<HeartbeatReply> Heartbeat(string jobId, Guid token);
 
-    /// <summary>The job grain ended the lease; <paramref name="requeue"/> puts the job back in the queue.</summary>
-    Task Release(string jobId, Guid token, QueueTicket? requeue);
+    /// <summary>The job grain ended the lease: <paramref name="outcome"/> says whether the job goes back to the queue, succeeded, and what it cost.</summary>
+    Task Release(string jobId, Guid token, LeaseEnd outcome);
 
     /// <summary>A queued or held job was canceled: drop its ticket.</summary>
     Task Forget(string jobId);
@@ -38,9 +39,16 @@ public interface ISchedulerGrain : IGrainWithStringKey
     Task<QueueSnapshot> GetSnapshot();
 
     /// <summary>
-    /// Why a queued job still waits, in one sentence: the jobs ahead of it and how many of the workers that can render
-    /// it are busy, or that no worker of the pool has the device memory for its model at its resolution, or that no
-    /// worker serves the pool. Null when the job is not queued in this pool.
+    /// Where a queued, held or leased job stands: for a waiting job its place, the work ahead, the workers that can
+    /// render it, its expected start and finish and why it waits (the jobs ahead and the busy workers, its tenant's fair
+    /// share, a model switch, no worker able to render it, or its tenant's quota); for a leased job its expected
+    /// finish. Null when the job is none of these here. Positions are computed from per-bucket views of the queue kept
+    /// for up to a second, never by walking the whole queue.
     /// </summary>
-    Task<string?> WaitingReason(string jobId);
+    [ReadOnly]
+    Task<JobEstimate?> Estimate(string jobId);
+
+    /// <summary>The estimates of several jobs at once (the dashboard's page), by job id; jobs not waiting or leased here are left out.</summary>
+    [ReadOnly]
+    Task<ImmutableDictionary<string, JobEstimate>> Estimates(ImmutableArray<string> jobIds);
 }

@@ -26,6 +26,7 @@ internal sealed partial class JobGrain(
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private JobState? state;
+    private AttemptClock clock = new();
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -97,7 +98,11 @@ internal sealed partial class JobGrain(
         return next == job ? job : await Save(next);
     }
 
-    public Task<JobState> Lease(LeaseInfo lease) => Save(Current().Leased(lease, time.GetUtcNow()));
+    public Task<JobState> Lease(LeaseInfo lease)
+    {
+        clock = new AttemptClock();
+        return Save(Current().Leased(lease, time.GetUtcNow()));
+    }
 
     public async Task<JobState> TakeBack(Guid token, AttemptOutcome reason, string detail)
     {
@@ -132,6 +137,7 @@ internal sealed partial class JobGrain(
         if (job.Status != JobStatus.Leased)
         {
             state = job.Progressed(token, progress);
+            clock.Observe(progress, time.GetUtcNow());
         }
 
         return Task.FromResult(job.CancelRequested ? LeaseStatus.CancelRequested : LeaseStatus.Active);
@@ -167,9 +173,12 @@ internal sealed partial class JobGrain(
 
         await Save(next);
         Ended(next, AttemptOutcome.Succeeded, null);
+        var measured = artifact.ReusedFrom is null && job.Timings.LeasedAt is { } leasedAt && next.Timings.FinishedAt is { } finishedAt
+            ? clock.Sample(next.Spec, leasedAt, finishedAt)
+            : null;
         try
         {
-            await Scheduler(next.Pool).Release(JobId, token, requeue: null);
+            await Scheduler(next.Pool).Release(JobId, token, new LeaseEnd(null, Succeeded: true, measured));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -183,12 +192,14 @@ internal sealed partial class JobGrain(
 
     public async Task<JobState> Fail(Guid token, AttemptOutcome reason, string detail)
     {
-        var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()));
+        // Announced once back in the queue, so a job.queued webhook carries where it stands there.
+        var next = await Save(RetryPolicy.AfterAttempt(Current(), token, reason, detail, leaseOptions.Value, time.GetUtcNow()), announce: false);
         Ended(next, reason, detail);
         var requeue = next.Status == JobStatus.Queued
             ? cost.TicketOf(JobId, next.Spec, next.Timings.QueuedAt, next.Timings.SubmittedAt)
             : null;
-        await Scheduler(next.Pool).Release(JobId, token, requeue);
+        await Scheduler(next.Pool).Release(JobId, token, new LeaseEnd(requeue));
+        await AnnounceAsync(next);
         return next;
     }
 
@@ -197,7 +208,7 @@ internal sealed partial class JobGrain(
 
     private JobState Current() => state ?? throw new JobNotFoundException(JobId);
 
-    private async Task<JobState> Save(JobState next)
+    private async Task<JobState> Save(JobState next, bool announce = true)
     {
         try
         {
@@ -212,7 +223,7 @@ internal sealed partial class JobGrain(
 
         var previous = state;
         state = next;
-        if (previous?.Status != next.Status)
+        if (announce && previous?.Status != next.Status)
         {
             await AnnounceAsync(next);
         }
@@ -221,12 +232,13 @@ internal sealed partial class JobGrain(
     }
 
     /// <summary>
-    /// Queues the webhook of a state change. The change is already stored and stands: a failed outbox write loses only
-    /// this announcement, which is logged with its delivery id rather than failing the worker's or client's call.
+    /// Queues the webhook of a state change; a job.queued announcement carries the scheduler's estimate of where the job
+    /// stands. The change is already stored and stands: a failed outbox write loses only this announcement, which is
+    /// logged with its delivery id rather than failing the worker's or client's call.
     /// </summary>
     private async Task AnnounceAsync(JobState job)
     {
-        if (WebhookDelivery.For(job, time.GetUtcNow()) is not { } delivery)
+        if (WebhookDelivery.For(job, time.GetUtcNow(), await WaitEstimateAsync(job)) is not { } delivery)
         {
             return;
         }
@@ -238,6 +250,25 @@ internal sealed partial class JobGrain(
         catch (JobStoreException e)
         {
             LogWebhookLost(JobId, delivery.Id, e);
+        }
+    }
+
+    /// <summary>The estimate a job.queued webhook carries; none for other announcements, or when the scheduler cannot say.</summary>
+    private async Task<JobEstimate?> WaitEstimateAsync(JobState job)
+    {
+        if (job.Spec.Webhook is null || job.Status != JobStatus.Queued)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await Scheduler(job.Pool).Estimate(JobId);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogEstimateFailed(JobId, e);
+            return null;
         }
     }
 
@@ -268,6 +299,9 @@ internal sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} succeeded, but its lease in pool {Pool} could not be released; the scheduler's sweep drops it")]
     private partial void LogReleaseFailed(string jobId, string pool, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the scheduler gave no estimate for its job.queued webhook, which goes without one")]
+    private partial void LogEstimateFailed(string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the stored record changed under this activation; reloaded. {Detail}")]
     private partial void LogConflict(string jobId, string detail);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,8 @@ namespace TurboDiffusion.Farm.Grains;
 /// persisted: on activation it is rebuilt from the store's index of the pool's unfinished jobs. Batch items over
 /// their tenant's quota are held (stored Held, ticket in <see cref="HeldJobs"/>) and released by the sweep as the
 /// tenant's queue drains; the pool's bound counts queued and held jobs together. A tenant's quota counts its queued
-/// jobs or their estimated GPU-seconds (<see cref="JobCost"/>), as configured.
+/// jobs or their estimated GPU-seconds (<see cref="JobCost"/>), as configured. Waiting and running jobs' estimates
+/// price work by what the pool's rendered jobs measured (<see cref="MeasuredCosts"/>), falling back to Turbo:Cost.
 /// </summary>
 [Reentrant]
 internal sealed partial class SchedulerGrain(
@@ -27,6 +29,7 @@ internal sealed partial class SchedulerGrain(
     IOptions<LeaseOptions> leaseOptions,
     IOptions<AdmissionOptions> admissionOptions,
     JobCost cost,
+    JobCostEstimate estimate,
     IClusterMembershipService membership,
     TimeProvider time,
     FarmMetrics metrics,
@@ -38,6 +41,8 @@ internal sealed partial class SchedulerGrain(
     private readonly HeldJobs held = new();
     private readonly LeaseTable leases = new();
     private readonly WorkerSightings workers = new();
+    private readonly MeasuredCosts costs = new(estimate);
+    private readonly PoolHistory history = new();
 
     private string Pool => this.GetPrimaryKeyString();
 
@@ -58,7 +63,7 @@ internal sealed partial class SchedulerGrain(
             else if (job.Lease is { } lease)
             {
                 // Workers that still hold these leases keep them by heartbeating; the others expire after one lease duration.
-                leases.Add(new ActiveLease(job.JobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), now + leaseOptions.Value.Duration, job.CancelRequested));
+                leases.Add(new ActiveLease(job.JobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), now + leaseOptions.Value.Duration, job.CancelRequested, lease.GrantedAt));
             }
         }
 
@@ -166,7 +171,7 @@ internal sealed partial class SchedulerGrain(
 
             var token = Guid.NewGuid();
             var expiresAt = now + leaseOptions.Value.Duration;
-            leases.Add(new ActiveLease(ticket.JobId, token, request.WorkerId, request.Silo, ticket, expiresAt, false));
+            leases.Add(new ActiveLease(ticket.JobId, token, request.WorkerId, request.Silo, ticket, expiresAt, false, now));
             JobState job;
             try
             {
@@ -206,12 +211,23 @@ internal sealed partial class SchedulerGrain(
         return Task.FromResult(new HeartbeatReply(lease.CancelRequested ? LeaseStatus.CancelRequested : LeaseStatus.Active, expiresAt));
     }
 
-    public Task Release(string jobId, Guid token, QueueTicket? requeue)
+    public Task Release(string jobId, Guid token, LeaseEnd outcome)
     {
+        ArgumentNullException.ThrowIfNull(outcome);
         leases.Remove(jobId, token);
-        if (requeue is not null)
+        if (outcome.Requeue is not null)
         {
-            queue.Add(requeue);
+            queue.Add(outcome.Requeue);
+        }
+
+        if (outcome.Succeeded)
+        {
+            history.Finished(time.GetUtcNow());
+        }
+
+        if (outcome.Measured is not null)
+        {
+            costs.Record(outcome.Measured);
         }
 
         return Task.CompletedTask;
@@ -233,16 +249,44 @@ internal sealed partial class SchedulerGrain(
         return Task.CompletedTask;
     }
 
-    public Task<string?> WaitingReason(string jobId)
+    public Task<JobEstimate?> Estimate(string jobId) => Task.FromResult(EstimateOf(jobId, Estimator(time.GetUtcNow())));
+
+    public Task<ImmutableDictionary<string, JobEstimate>> Estimates(ImmutableArray<string> jobIds)
     {
+        var estimator = Estimator(time.GetUtcNow());
+        var found = ImmutableDictionary.CreateBuilder<string, JobEstimate>(StringComparer.Ordinal);
+        foreach (var jobId in jobIds.IsDefault ? [] : jobIds.Distinct(StringComparer.Ordinal))
+        {
+            if (EstimateOf(jobId, estimator) is { } estimate)
+            {
+                found.Add(jobId, estimate);
+            }
+        }
+
+        return Task.FromResult(found.ToImmutable());
+    }
+
+    private WaitEstimator Estimator(DateTimeOffset now)
+    {
+        var byWorker = leases.ByWorker();
+        return new WaitEstimator(Pool, workers.Current([.. byWorker.Keys], now), byWorker, costs.Of, now);
+    }
+
+    private JobEstimate? EstimateOf(string jobId, WaitEstimator estimator)
+    {
+        if (queue.Find(jobId) is { } ticket)
+        {
+            return estimator.Queued(ticket, queue.Place(ticket, t => costs.Of(t).Seconds, costs.Version, time.GetUtcNow()));
+        }
+
         if (held.Find(jobId) is { } heldTicket)
         {
-            return Task.FromResult<string?>(
+            return estimator.Held(heldTicket,
                 $"Held: tenant '{heldTicket.Tenant}' has {cost.Format(QueuedOf(heldTicket.Tenant))} queued in pool '{Pool}', its quota is {cost.Format(cost.Quota)} ({cost.QuotaSetting}); "
                 + $"{held.CountAhead(heldTicket)} of its held jobs go first, and this one ({cost.Format(cost.Of(heldTicket))}) is queued as the queue drains.");
         }
 
-        return Task.FromResult(queue.Find(jobId) is { } ticket ? workers.WhyWaiting(Pool, ticket, queue.CountAhead(ticket), leases.Workers, time.GetUtcNow()) : null);
+        return leases.Find(jobId) is { } lease ? estimator.Leased(lease) : null;
     }
 
     public Task<QueueSnapshot> GetSnapshot() => Task.FromResult(Snapshot(time.GetUtcNow()));
@@ -254,6 +298,7 @@ internal sealed partial class SchedulerGrain(
         QuotaUnit = cost.Unit,
         QueuedInUnit = admissionOptions.Value.CountsGpuSeconds ? queue.GpuSeconds : queue.Count,
         HeldInUnit = admissionOptions.Value.CountsGpuSeconds ? held.GpuSeconds : held.Held,
+        History = history.LastHour(now),
     };
 
     private async Task Sweep(CancellationToken cancellationToken)
@@ -274,6 +319,7 @@ internal sealed partial class SchedulerGrain(
         }
 
         await ReleaseHeld();
+        history.Observe(queue.Count, now);
         metrics.Queue(Snapshot(now));
     }
 

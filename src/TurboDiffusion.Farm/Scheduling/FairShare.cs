@@ -20,5 +20,6 @@ internal sealed class FairShare
     public IEnumerable<string> ByUsage(IEnumerable<string> tenants) =>
         tenants.OrderBy(UsageOf).ThenBy(t => t, StringComparer.Ordinal);
 
-    private double UsageOf(string tenant) => usage.GetValueOrDefault(tenant);
+    /// <summary>Leases charged to <paramref name="tenant"/> so far, each 1/weight.</summary>
+    public double UsageOf(string tenant) => usage.GetValueOrDefault(tenant);
 }

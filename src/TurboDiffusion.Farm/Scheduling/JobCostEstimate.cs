@@ -32,12 +32,16 @@ public sealed class JobCostEstimate
         stepSeconds = new Dictionary<string, double>(options.StepSeconds, StringComparer.OrdinalIgnoreCase);
     }
 
-    public double GpuSeconds(QueueTicket ticket)
+    public double GpuSeconds(QueueTicket ticket) => Figures(ticket).Seconds;
+
+    /// <summary>The estimate split into one sampler step and the rest of the job (counted as its tail: decode, MP4).</summary>
+    public CostFigures Figures(QueueTicket ticket)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         var (width, height) = FrameSize.For(EngineEnums.ToEngine(ticket.Resolution), EngineEnums.ToEngine(ticket.Aspect));
         var scale = FrameSize.Tokens(width, height, ticket.Frames) / ReferenceTokens;
         var perStep = stepSeconds.TryGetValue(ticket.Model, out var listed) ? listed : options.UnlistedStepSeconds;
-        return (ticket.Steps * perStep * Math.Pow(scale, TokenExponent)) + (options.OverheadSeconds * scale);
+        var tail = options.OverheadSeconds * scale;
+        return new CostFigures((ticket.Steps * perStep * Math.Pow(scale, TokenExponent)) + tail, perStep * Math.Pow(scale, TokenExponent), tail, CostSource.Configured);
     }
 }

@@ -3,7 +3,8 @@ using TurboDiffusion.Farm.Contracts;
 namespace TurboDiffusion.Farm.Scheduling;
 
 /// <summary>An outstanding lease as the scheduler tracks it: when it expires unless heartbeated, and the silo holding it.</summary>
-internal sealed record ActiveLease(string JobId, Guid Token, string WorkerId, string Silo, QueueTicket Ticket, DateTimeOffset ExpiresAt, bool CancelRequested);
+/// <param name="LeasedAt">When the job was leased: how long its worker has been at it.</param>
+internal sealed record ActiveLease(string JobId, Guid Token, string WorkerId, string Silo, QueueTicket Ticket, DateTimeOffset ExpiresAt, bool CancelRequested, DateTimeOffset LeasedAt);
 
 /// <summary>The leases a scheduler has granted; heartbeats extend them, sweeps collect the expired and those of dead silos.</summary>
 internal sealed class LeaseTable
@@ -14,6 +15,23 @@ internal sealed class LeaseTable
 
     /// <summary>The workers holding a lease now.</summary>
     public IReadOnlySet<string> Workers => leases.Values.Select(l => l.WorkerId).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Each worker's latest lease: what it is rendering now.</summary>
+    public IReadOnlyDictionary<string, ActiveLease> ByWorker()
+    {
+        var byWorker = new Dictionary<string, ActiveLease>(StringComparer.Ordinal);
+        foreach (var lease in leases.Values)
+        {
+            if (!byWorker.TryGetValue(lease.WorkerId, out var other) || other.LeasedAt < lease.LeasedAt)
+            {
+                byWorker[lease.WorkerId] = lease;
+            }
+        }
+
+        return byWorker;
+    }
+
+    public ActiveLease? Find(string jobId) => leases.GetValueOrDefault(jobId);
 
     public void Add(ActiveLease lease) => leases[lease.JobId] = lease;
 

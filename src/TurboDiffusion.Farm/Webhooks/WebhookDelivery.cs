@@ -13,7 +13,7 @@ public enum WebhookDeliveryStatus
 /// <summary>
 /// One webhook call for one state change of a job, kept until it is delivered or given up. <see cref="Id"/> is stable
 /// across retries ("{jobId}.v{version}"), so a receiver can drop repeats; <see cref="Job"/> is the record as it was at
-/// the change.
+/// the change, with the scheduler's <see cref="Estimate"/> on a job.queued delivery.
 /// </summary>
 public sealed record WebhookDelivery(
     string Id,
@@ -28,10 +28,11 @@ public sealed record WebhookDelivery(
     DateTimeOffset? NextAttemptAt = null,
     int? LastStatusCode = null,
     string? LastError = null,
-    DateTimeOffset? FinishedAt = null)
+    DateTimeOffset? FinishedAt = null,
+    JobEstimate? Estimate = null)
 {
     /// <summary>The delivery for a change to <paramref name="job"/>, or null when the job has no webhook or the change is not announced.</summary>
-    public static WebhookDelivery? For(JobState job, DateTimeOffset now)
+    public static WebhookDelivery? For(JobState job, DateTimeOffset now, JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (job.Spec.Webhook is not { } url || !IsAnnounced(job.Status))
@@ -39,7 +40,7 @@ public sealed record WebhookDelivery(
             return null;
         }
 
-        return new WebhookDelivery($"{job.JobId}.v{job.Version}", job.JobId, job.Spec.Tenant, url, EventName(job.Status), job, now, NextAttemptAt: now);
+        return new WebhookDelivery($"{job.JobId}.v{job.Version}", job.JobId, job.Spec.Tenant, url, EventName(job.Status), job, now, NextAttemptAt: now, Estimate: estimate);
     }
 
     /// <summary>"job.queued", "job.running", "job.succeeded", ... Leased and Uploading pass too quickly to announce.</summary>

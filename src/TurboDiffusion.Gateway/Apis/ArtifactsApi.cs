@@ -7,6 +7,7 @@ using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Stores;
 using TurboDiffusion.Gateway.Auth;
 using TurboDiffusion.Gateway.Hosting;
+using TurboDiffusion.Gateway.Posters;
 
 namespace TurboDiffusion.Gateway.Apis;
 
@@ -23,7 +24,39 @@ public static class ArtifactsApi
             .Produces(StatusCodes.Status200OK, contentType: "video/mp4").Produces(StatusCodes.Status302Found).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id}/sidecar", GetSidecar).WithName(nameof(GetSidecar)).WithSummary("The JSON sidecar of a succeeded job (prompt, seed, model, timings)")
             .Produces(StatusCodes.Status200OK, contentType: "application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id}/poster", GetPoster).WithName(nameof(GetPoster))
+            .WithSummary("The first frame of a succeeded job's video as a JPEG at most 320 pixels wide (made by ffmpeg on the gateway, once)")
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
+    }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPoster(string id, ClaimsPrincipal user, FarmAccess farm, PosterFrames posters, HttpResponse response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        ArgumentNullException.ThrowIfNull(posters);
+        ArgumentNullException.ThrowIfNull(response);
+        var job = await farm.VisibleJobAsync(id, Caller.From(user));
+        if (job is not { Status: JobStatus.Succeeded, Artifact: { } artifact })
+        {
+            return TypedResults.Problem(Problems.Create(StatusCodes.Status409Conflict, "No poster yet",
+                $"Job {id} is {job.Status}; its poster is the first frame of its video, there once it succeeded (watch /v1/jobs/{id}/events)."));
+        }
+
+        if (!posters.Available)
+        {
+            return TypedResults.Problem(Problems.Create(StatusCodes.Status404NotFound, "No poster",
+                "This gateway has no ffmpeg on its PATH to take a video's first frame; install ffmpeg on the gateway (apt-get install ffmpeg) to serve posters."));
+        }
+
+        if (await posters.GetAsync(farm.Artifacts, artifact, cancellationToken) is not { } jpeg)
+        {
+            return TypedResults.Problem(Problems.Create(StatusCodes.Status404NotFound, "No poster",
+                $"The video of job {id} has no frame ffmpeg can decode; download it (/v1/jobs/{id}/video) to look."));
+        }
+
+        // A succeeded job's video never changes, so neither does its poster: browsers keep it, tagged by its attempt.
+        response.Headers.CacheControl = "private, max-age=86400";
+        return TypedResults.File(jpeg, "image/jpeg", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.LeaseToken:N}\""));
     }
 
     public static Task<Results<FileStreamHttpResult, RedirectHttpResult, ProblemHttpResult>> GetVideo(string id, ClaimsPrincipal user, FarmAccess farm, CancellationToken cancellationToken, bool redirect = false) =>

@@ -77,8 +77,11 @@ public static class JobsApi
         string? cursor = null) =>
         TypedResults.Ok(await ListAsync(Caller.From(user), farm, tenant, status, batchId, new PageRequest(limit, cursor)));
 
-    /// <summary>The listing behind <see cref="ListJobs"/>; bad filters throw a problem naming each.</summary>
-    public static async Task<Page<JobView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, string? status, string? batchId, PageRequest page)
+    /// <summary>
+    /// The listing behind <see cref="ListJobs"/>; bad filters throw a problem naming each. With <paramref name="estimates"/>
+    /// (the dashboard's page) waiting and running jobs carry their estimates, at one scheduler call per pool.
+    /// </summary>
+    public static async Task<Page<JobView>> ListAsync(Caller caller, FarmAccess farm, string? tenant, string? status, string? batchId, PageRequest page, bool estimates = false)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(farm);
@@ -111,17 +114,15 @@ public static class JobsApi
         var tenantFilter = tenant ?? (caller.IsAdmin && (parsedStatus is not null || batchId is not null) ? null : caller.Tenant);
         var found = await farm.Store.ListAsync(new JobQuery(batchId, tenantFilter, parsedStatus, window.Limit, window.Position));
         var current = await farm.WithLatestProgressAsync(found.Jobs.Where(j => caller.CanSee(j.Spec.Tenant)));
-        return new Page<JobView>([.. current.Select(JobViewMapper.ToView)], Paging.CursorAt(found.NextCursor));
+        var views = estimates ? await JobEstimates.ViewsAsync(farm, current) : [.. current.Select(JobViewMapper.ToView)];
+        return new Page<JobView>(views, Paging.CursorAt(found.NextCursor));
     }
 
     public static async Task<Ok<JobView>> GetJob(string id, ClaimsPrincipal user, FarmAccess farm)
     {
         ArgumentNullException.ThrowIfNull(farm);
         var job = await farm.VisibleJobAsync(id, Caller.From(user));
-        var view = JobViewMapper.ToView(job);
-        return TypedResults.Ok(job.Status is Farm.Contracts.JobStatus.Queued or Farm.Contracts.JobStatus.Held
-            ? view with { WaitingReason = await farm.Grains.GetGrain<ISchedulerGrain>(job.Pool).WaitingReason(job.JobId) }
-            : view);
+        return TypedResults.Ok(await JobEstimates.ViewAsync(farm, job));
     }
 
     public static async Task<Ok<JobView>> CancelJob(string id, ClaimsPrincipal user, FarmAccess farm)

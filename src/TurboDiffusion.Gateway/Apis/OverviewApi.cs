@@ -104,7 +104,7 @@ public static class OverviewApi
     {
         var pools = WorkersApi.PoolsAsync(farm, scheduler);
         var workers = WorkersApi.WorkersAsync(caller, farm, scheduler);
-        var jobs = await JobsApi.ListAsync(caller, farm, filter.Tenant, filter.Status, filter.BatchId, new PageRequest(JobsShown, filter.Cursor));
+        var jobs = await JobsApi.ListAsync(caller, farm, filter.Tenant, filter.Status, filter.BatchId, new PageRequest(JobsShown, filter.Cursor), estimates: true);
         var batches = (await BatchesApi.ListAsync(caller, farm, filter.Tenant, new PageRequest(BatchesShown))).Items.ToList();
         if (filter.BatchId is { } batchId && batches.All(b => b.Id != batchId) && await FilteredBatchAsync(caller, farm, batchId) is { } filtered)
         {

@@ -22,7 +22,7 @@ public static class WorkersApi
         endpoints.MapGroup("/v1/workers").WithTags("Workers")
             .MapGet("", ListWorkers).WithName(nameof(ListWorkers)).WithSummary("GPU workers of every pool: device, state, loaded models, current job and step");
         endpoints.MapGroup("/v1/pools").WithTags("Workers")
-            .MapGet("", ListPools).WithName(nameof(ListPools)).WithSummary("Queue depth, oldest queued age and leased jobs per pool");
+            .MapGet("", ListPools).WithName(nameof(ListPools)).WithSummary("Queue depth, oldest queued age, leased and held jobs per pool, and each pool's last hour a minute at a time");
         return endpoints;
     }
 
@@ -51,7 +51,7 @@ public static class WorkersApi
         var snapshots = await Task.WhenAll(Pools(scheduler).Select(p => farm.Grains.GetGrain<ISchedulerGrain>(p).GetSnapshot()));
         return [.. snapshots.Select(s => new PoolView(s.Pool, s.Depth, s.OldestQueuedAge.TotalSeconds, s.Leased,
             s.DepthByPriority.ToImmutableDictionary(d => WireNames.Of(VocabularyMapper.ToWire(d.Key)), d => d.Value), s.Held,
-            s.QuotaUnit, s.QueuedInUnit, s.HeldInUnit))];
+            s.QuotaUnit, s.QueuedInUnit, s.HeldInUnit, s.History.IsDefault ? [] : [.. s.History.Select(m => new PoolMinuteView(m.At, m.Depth, m.Finished))]))];
     }
 
     /// <summary>Every pool a job can be queued in: the default pool and those named by model.</summary>

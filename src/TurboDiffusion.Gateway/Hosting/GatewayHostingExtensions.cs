@@ -40,6 +40,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<ApiKeyRing>();
         services.AddSingleton<FarmAccess>();
         services.AddSingleton<Mapping.ModelAdmission>();
+        services.AddSingleton<Posters.PosterFrames>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();

@@ -41,6 +41,37 @@ public static class JobViewMapper
         };
     }
 
+    /// <summary>The view of <paramref name="job"/> with the scheduler's <paramref name="estimate"/> and, for a running job, its measured step.</summary>
+    public static JobView ToView(JobState job, JobEstimate? estimate, double? stepSeconds = null) =>
+        estimate is null ? ToView(job) : ToView(job) with { WaitingReason = estimate.Reason, Estimate = Estimate(estimate, stepSeconds) };
+
+    public static EstimateView Estimate(JobEstimate estimate, double? stepSeconds = null)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        return new EstimateView(estimate.Cause is { } cause ? Cause(cause) : null, estimate.Position, estimate.AheadGpuSeconds, estimate.Workers, estimate.BusyWorkers,
+            estimate.StartAt, estimate.FinishAt, estimate.Cost.Seconds, Source(estimate.Cost.Source), stepSeconds);
+    }
+
+    /// <summary>The cause's wire name, as <see cref="EstimateView.Cause"/> lists them.</summary>
+    public static string Cause(WaitingCause cause) => cause switch
+    {
+        WaitingCause.Queue => "queue",
+        WaitingCause.FairShare => "fair_share",
+        WaitingCause.ModelSwitch => "model_switch",
+        WaitingCause.NoCapableWorker => "no_capable_worker",
+        WaitingCause.NoWorker => "no_worker",
+        WaitingCause.Quota => "quota",
+        _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, "a waiting cause without a wire name"),
+    };
+
+    private static string Source(CostSource source) => source switch
+    {
+        CostSource.Measured => "measured",
+        CostSource.Model => "model",
+        CostSource.Configured => "configured",
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, "a cost source without a wire name"),
+    };
+
     public static ProgressView Progress(JobProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);

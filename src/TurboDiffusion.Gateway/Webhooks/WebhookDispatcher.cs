@@ -74,7 +74,7 @@ public sealed partial class WebhookDispatcher(
             return GiveUp(delivery, attempt, null, "Turbo:Webhooks:SigningSecret is not set, so nothing can be signed; set it and resubmit the job.");
         }
 
-        var body = JsonSerializer.Serialize(new WebhookEvent(delivery.Id, delivery.Event, delivery.CreatedAt, JobViewMapper.ToView(delivery.Job)), TurboJson.Options);
+        var body = JsonSerializer.Serialize(new WebhookEvent(delivery.Id, delivery.Event, delivery.CreatedAt, JobViewMapper.ToView(delivery.Job, delivery.Estimate)), TurboJson.Options);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add(WebhookSignature.IdHeader, delivery.Id);

@@ -37,7 +37,7 @@ public sealed class GpuSecondsQuotaTests : IAsyncDisposable
         var summary = await farm.Client.SubmitBatchAsync(Specs.Shots(6, "over-gpu-quota", steps: 2));
         var snapshot = await farm.Scheduler().GetSnapshot();
         var room = await farm.Scheduler().Room("studio-a");
-        var why = await farm.Scheduler().WaitingReason(JobIds.ForBatchItem(summary.BatchId, 5));
+        var why = (await farm.Scheduler().Estimate(JobIds.ForBatchItem(summary.BatchId, 5)))?.Reason;
         await farm.Job(blocker.JobId).Cancel();
         var done = new List<JobState>();
         foreach (var id in Specs.ItemIds(summary.BatchId, 6))

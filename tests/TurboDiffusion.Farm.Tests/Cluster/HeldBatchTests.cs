@@ -29,7 +29,7 @@ public sealed class HeldBatchTests : IAsyncDisposable
 
         var summary = await farm.Client.SubmitBatchAsync(Specs.Shots(10, "over-quota", steps: 1));
         var snapshot = await farm.Scheduler().GetSnapshot();
-        var why = await farm.Scheduler().WaitingReason(JobIds.ForBatchItem(summary.BatchId, 9));
+        var why = (await farm.Scheduler().Estimate(JobIds.ForBatchItem(summary.BatchId, 9)))?.Reason;
         await farm.Job(blocker.JobId).Cancel();
         var done = new List<JobState>();
         foreach (var id in Specs.ItemIds(summary.BatchId, 10))

@@ -228,13 +228,17 @@ public sealed class SchedulingTests
         var blocker = await BlockAsync(farm);
         var behind = await farm.SubmitAsync(Specs.Job(key: "behind"));
 
-        var waiting = await scheduler.WaitingReason(behind.JobId);
-        var refused = await scheduler.WaitingReason(tooLarge.JobId);
-        var running = await scheduler.WaitingReason(blocker.JobId);
+        var waiting = (await scheduler.Estimate(behind.JobId))!;
+        var refused = (await scheduler.Estimate(tooLarge.JobId))!;
+        var running = (await scheduler.Estimate(blocker.JobId))!;
 
-        Assert.Equal("1 job ahead in pool 'default', 1 of 1 worker that can render tiny at 480p busy", waiting);
-        Assert.StartsWith("no worker of pool 'default' has the device memory to render tiny at 720p (", refused, StringComparison.Ordinal);
-        Assert.Contains("up to 144p, 480p", refused, StringComparison.Ordinal);
-        Assert.Null(running);
+        Assert.Equal("1 job ahead in pool 'default', 1 of 1 worker that can render tiny at 480p busy", waiting.Reason);
+        Assert.Equal((WaitingCause.Queue, 2, 1, 1), (waiting.Cause, waiting.Position, waiting.Workers, waiting.BusyWorkers));
+        Assert.True(waiting.StartAt < waiting.FinishAt, $"start {waiting.StartAt:O}, finish {waiting.FinishAt:O}");
+        Assert.StartsWith("no worker of pool 'default' has the device memory to render tiny at 720p (", refused.Reason, StringComparison.Ordinal);
+        Assert.Contains("up to 144p, 480p", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal((WaitingCause.NoCapableWorker, 0, (DateTimeOffset?)null), (refused.Cause, refused.Workers, refused.StartAt));
+        Assert.Null(running.Reason);
+        Assert.Equal(blocker.Lease!.GrantedAt, running.StartAt);
     }
 }

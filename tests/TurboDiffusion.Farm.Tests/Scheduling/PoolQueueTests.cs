@@ -198,4 +198,72 @@ public sealed class PoolQueueTests
         Assert.Equal(3, snapshot.Leased);
         Assert.Equal(1, snapshot.QueuedByTenant["b"]);
     }
+
+    [Fact]
+    public void A_tickets_place_is_where_the_queue_actually_leases_it_across_priorities_ageing_and_weighted_tenants()
+    {
+        var options = new SchedulerOptions { AgeingInterval = TimeSpan.FromSeconds(10), TenantWeights = new() { ["heavy"] = 2 } };
+        var queue = new PoolQueue(options);
+        var priorities = new[] { JobPriority.Low, JobPriority.Normal, JobPriority.High };
+        var tenants = new[] { "heavy", "light", "solo" };
+        for (var i = 0; i < 60; i++)
+        {
+            // Submission times 0.7 s apart never tie a score exactly; three tenants, three priorities, two models.
+            queue.Add(Ticket($"j{i:D2}", tenants[(i * 7) % 3], priorities[(i * 5) % 3], i % 4 == 0 ? "wan-1.3b" : "tiny", ageSeconds: 60 - (i * 0.7)));
+        }
+
+        var places = queue.Tickets.ToDictionary(t => t.JobId, t => queue.Place(t, _ => 1.5, 0, T0));
+        var order = Drain(queue, Cold, T0);
+
+        Assert.Equal(60, order.Count);
+        Assert.All(order.Select((id, index) => (id, index)), o => Assert.True(places[o.id].Ahead == o.index, $"{o.id} leased {o.index}th, placed after {places[o.id].Ahead}"));
+        Assert.All(places.Values, p => Assert.Equal(p.Ahead * 1.5, p.AheadSeconds, 9));
+    }
+
+    [Fact]
+    public void A_tenant_that_used_more_than_its_share_sees_other_tenants_jobs_placed_before_its_own()
+    {
+        var queue = new PoolQueue(new SchedulerOptions { TenantWeights = new() { ["light"] = 3 } });
+        queue.Add(Ticket("h0", "heavy", ageSeconds: 100));
+        queue.Add(Ticket("h1", "heavy", ageSeconds: 99));
+        for (var i = 0; i < 6; i++)
+        {
+            queue.Add(Ticket($"l{i}", "light", ageSeconds: 90 - i));
+        }
+
+        Assert.Equal("h0", queue.TakeNext(Cold, T0)!.JobId);
+        var heavy = queue.Place(queue.Find("h1")!, _ => 2, 0, T0);
+        var light = queue.Place(queue.Find("l5")!, _ => 2, 0, T0);
+
+        Assert.Equal(new QueuePlace(3, 6, 3, OverFairShare: true), heavy);
+        Assert.Equal(new QueuePlace(6, 12, 1, OverFairShare: false), light);
+        Assert.Equal(["l0", "l1", "l2", "h1", "l3", "l4", "l5"], Drain(queue, Cold, T0));
+    }
+
+    [Fact]
+    public void A_small_buckets_places_are_exact_and_a_large_ones_are_recounted_at_most_once_a_second()
+    {
+        var large = new PoolQueue(new SchedulerOptions());
+        var small = new PoolQueue(new SchedulerOptions());
+        for (var i = 0; i < 5000; i++)
+        {
+            large.Add(Ticket($"j{i:D4}", ageSeconds: 10_000 - i));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            small.Add(Ticket($"j{i}", ageSeconds: 100 - i));
+        }
+
+        var (last, fifth) = (large.Find("j4999")!, small.Find("j4")!);
+        var before = (large.Place(last, _ => 1, 0, T0).Ahead, small.Place(fifth, _ => 1, 0, T0).Ahead);
+        large.Remove("j0000");
+        small.Remove("j0");
+        var soon = (large.Place(last, _ => 1, 0, T0.AddMilliseconds(500)).Ahead, small.Place(fifth, _ => 1, 0, T0.AddMilliseconds(500)).Ahead);
+        var later = large.Place(last, _ => 1, 0, T0.AddSeconds(1)).Ahead;
+
+        Assert.Equal((4999, 4), before);
+        Assert.Equal((4999, 3), soon);
+        Assert.Equal(4998, later);
+    }
 }

@@ -165,6 +165,42 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(JobStatus.Canceled, (await http.WaitForAsync(job.Id, j => j.IsFinished)).Status);
     }
 
+    [Fact]
+    public async Task The_dashboard_charts_each_pools_last_hour_and_shows_posters_of_finished_jobs_and_estimates_of_the_others()
+    {
+        host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine
+        {
+            StepTime = TimeSpan.FromMilliseconds(100),
+            Behavior = (request, _) => request.Prompt == "blocker" ? SimulatedBehavior.Hang : SimulatedBehavior.Succeed,
+        }));
+        using var http = Host.Client("viewer");
+        var done = await http.SubmitOkAsync(new JobRequest { Prompt = "a poster for the table", Frames = 17 });
+        await http.WaitForAsync(done.Id, j => j.Status == JobStatus.Succeeded);
+        var blocker = await http.SubmitOkAsync(new JobRequest { Prompt = "blocker", Frames = 17 });
+        await http.WaitForAsync(blocker.Id, j => j.Status == JobStatus.Running);
+        var waiting = await http.SubmitOkAsync(new JobRequest { Prompt = "behind the blocker", Frames = 17 });
+
+        Browser.Navigate().GoToUrl(new Uri(Host.BaseAddress, $"/#key={GatewayHost.KeyOf("viewer")}"));
+        Until(() => Browser.FindElement(By.Id("connection")).Text == "live", "the overview stream to connect");
+        Until(() => Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{waiting.Id}'] td.estimate")).Text.StartsWith("#1 · starts ~", StringComparison.Ordinal), "the waiting job's place and start");
+        var estimate = Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{waiting.Id}'] td.estimate")).Text;
+        Until(() => Browser.FindElement(By.CssSelector($"#jobs tr[data-job='{blocker.Id}'] td.estimate")).Text.StartsWith("done ~", StringComparison.Ordinal), "the running job's finish");
+        Until(() => Convert.ToInt64(Browser.ExecuteScript($"const img = document.querySelector(\"img.poster[data-job='{done.Id}']\"); return img && img.complete ? img.naturalWidth : 0;"), System.Globalization.CultureInfo.InvariantCulture) == 256, "the finished job's poster");
+        // A minute may turn during the test, so the hour's peak is what is certain: one job finished, one queued at once.
+        Until(() => Chart("finished") is ("1", > 0) && Chart("depth") is ("1", > 0), "the pool's charts of the last hour");
+
+        Assert.Contains("0 jobs ahead in pool 'default', 1 of 1 worker that can render tiny at 144p busy", estimate, StringComparison.Ordinal);
+        Assert.Empty(Browser.FindElements(By.CssSelector($"#jobs tr[data-job='{waiting.Id}'] img.poster")));
+    }
+
+    /// <summary>A pool chart's peak over the hour and the points of its line.</summary>
+    private (string Peak, int Points) Chart(string series)
+    {
+        var svg = Browser.FindElement(By.CssSelector($"#pools svg.chart[data-series='{series}']"));
+        var points = svg.FindElement(By.TagName("polyline")).GetAttribute("points") ?? "";
+        return (svg.GetAttribute("data-peak") ?? "", points.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
     private async Task StartHostAsync(VideoEncoderPreference encoder) =>
         host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }, encoder));
 

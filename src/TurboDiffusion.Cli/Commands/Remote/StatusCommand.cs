@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Client.Models;
@@ -52,13 +53,13 @@ public static class StatusCommand
                 return 0;
             }
 
-            Describe(stdout, await client.GetAsync(jobId, cancellationToken).ConfigureAwait(false));
+            Describe(stdout, await client.GetAsync(jobId, cancellationToken).ConfigureAwait(false), DateTimeOffset.UtcNow);
             return 0;
         }));
         return command;
     }
 
-    public static void Describe(TextWriter output, JobView job)
+    public static void Describe(TextWriter output, JobView job, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(job);
@@ -68,6 +69,11 @@ public static class StatusCommand
         if (job.WaitingReason is { } reason)
         {
             output.WriteLine($"  waiting: {reason}");
+        }
+
+        if (job.Estimate is { } estimate)
+        {
+            output.WriteLine(Estimate(estimate, now));
         }
 
         var t = job.Timings;
@@ -86,6 +92,41 @@ public static class StatusCommand
         {
             output.WriteLine($"  video: {artifact.VideoUrl} ({artifact.Bytes} bytes); `turbo download {job.Id}` saves it");
         }
+    }
+
+    /// <summary>
+    /// The estimate as one line: a waiting job's place, the work ahead, the workers and when it should start and
+    /// finish; a running job's expected finish and its measured seconds a step.
+    /// </summary>
+    public static string Estimate(EstimateView estimate, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        if (estimate.Cause is null)
+        {
+            return $"  finishes {When(estimate.FinishAt, now)}{(estimate.StepSeconds is { } step ? string.Create(CultureInfo.InvariantCulture, $", {step:0.00} s a step") : "")}";
+        }
+
+        var parts = new List<string>();
+        if (estimate.Position is { } position)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"position {position}, {estimate.AheadGpuSeconds:0.#} GPU-s ahead"));
+        }
+
+        parts.Add($"{estimate.BusyWorkers} of {estimate.Workers} worker{(estimate.Workers == 1 ? "" : "s")} busy");
+        parts.Add(estimate.StartAt is null ? "no start expected yet" : $"starts {When(estimate.StartAt, now)}, finishes {When(estimate.FinishAt, now)}");
+        return string.Create(CultureInfo.InvariantCulture, $"  estimate: {string.Join("; ", parts)} ({estimate.JobSeconds:0.#} s a job, {estimate.CostSource})");
+    }
+
+    private static string When(DateTimeOffset? at, DateTimeOffset now)
+    {
+        if (at is not { } time)
+        {
+            return "-";
+        }
+
+        var left = Math.Max(0, (time - now).TotalSeconds);
+        var span = left < 90 ? $"{left:0} s" : left < 5400 ? $"{left / 60:0} min" : $"{left / 3600:0.#} h";
+        return string.Create(CultureInfo.InvariantCulture, $"~{time.UtcDateTime:HH:mm:ss} UTC (in {span})");
     }
 
     private static string Seconds(DateTimeOffset? from, DateTimeOffset? to) =>

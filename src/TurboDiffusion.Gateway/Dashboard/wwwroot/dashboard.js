@@ -139,10 +139,90 @@ function inQuotaUnit(jobs, amount, pool) {
   return pool.quotaUnit === "gpu-seconds" ? `${jobs} (${amount.toFixed(1)} GPU-s)` : jobs;
 }
 
+const svgNs = "http://www.w3.org/2000/svg";
+
+// One of a pool's last-hour series ("depth": the most jobs queued at once, "finished": jobs that succeeded) as a small
+// line chart: a point a minute on a fixed 60-minute axis ending now, scaled to the hour's peak, which is written above
+// it with the latest minute's value. data-last, data-peak and data-minutes say the same to tools and tests.
+function chart(series, history, at) {
+  const width = 160, height = 32, top = 11;
+  const svg = document.createElementNS(svgNs, "svg");
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.dataset.series = series;
+  const end = new Date(at).getTime() + 60000;
+  const values = history.map((minute) => minute[series]);
+  const peak = Math.max(0, ...values);
+  const points = history.map((minute) => {
+    const x = Math.max(0, width - ((end - new Date(minute.at).getTime()) / 3600000) * width);
+    const y = height - 1 - (minute[series] / Math.max(1, peak)) * (height - top);
+    return [x, y];
+  });
+  if (points.length === 1) points.unshift([Math.max(0, points[0][0] - 3), points[0][1]]);
+  const line = document.createElementNS(svgNs, "polyline");
+  line.setAttribute("points", points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" "));
+  svg.appendChild(line);
+  const last = values.length ? values[values.length - 1] : 0;
+  const label = document.createElementNS(svgNs, "text");
+  label.setAttribute("x", "0");
+  label.setAttribute("y", "8");
+  label.textContent = `now ${last}, peak ${peak}`;
+  svg.appendChild(label);
+  const title = document.createElementNS(svgNs, "title");
+  title.textContent = series === "depth" ? "jobs queued, the most in each minute of the last hour" : "jobs finished in each minute of the last hour";
+  svg.appendChild(title);
+  svg.dataset.last = String(last);
+  svg.dataset.peak = String(peak);
+  svg.dataset.minutes = String(history.length);
+  return svg;
+}
+
+function clock(at) { return new Date(at).toLocaleTimeString(); }
+
+function fromNow(at) { return seconds(Math.max(0, (new Date(at) - Date.now()) / 1000)); }
+
+// A waiting job's place, expected start and finish and why it waits; a running job's expected finish.
+function estimateText(job) {
+  const e = job.estimate;
+  if (!e) return "";
+  if (!e.cause) return e.finishAt ? `done ~${clock(e.finishAt)} (in ${fromNow(e.finishAt)})` : "";
+  const when = e.startAt ? `starts ~${clock(e.startAt)} (in ${fromNow(e.startAt)}), done ~${clock(e.finishAt)}` : "no start expected yet";
+  return `${e.position ? "#" + e.position + " · " : ""}${when} · ${job.waitingReason}`;
+}
+
+// Posters (the first frame of a succeeded job's video, made by the gateway) are fetched with the key once per job and
+// kept as object URLs for the latest 200 jobs; a job without one is not asked again.
+const posters = new Map();
+function posterImage(id) {
+  const img = document.createElement("img");
+  img.className = "poster";
+  img.alt = "";
+  img.dataset.job = id;
+  if (posters.get(id)) img.src = posters.get(id);
+  else if (!posters.has(id)) loadPoster(id);
+  return img;
+}
+
+async function loadPoster(id) {
+  posters.set(id, null);
+  if (posters.size > 200) {
+    const [oldest, url] = posters.entries().next().value;
+    if (url) URL.revokeObjectURL(url);
+    posters.delete(oldest);
+  }
+  const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}/poster`, { headers: headers() }).catch(() => null);
+  if (!response || !response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  posters.set(id, url);
+  for (const img of document.querySelectorAll(`img.poster[data-job="${CSS.escape(id)}"]`)) img.src = url;
+}
+
 function renderOverview(overview) {
   fill("pools", overview.pools, (row, pool) => {
     cell(row, pool.pool); cell(row, inQuotaUnit(pool.depth, pool.queuedInUnit, pool)); cell(row, inQuotaUnit(pool.held, pool.heldInUnit, pool));
     cell(row, seconds(pool.oldestQueuedAgeSeconds)); cell(row, pool.leased);
+    row.insertCell().appendChild(chart("depth", pool.history || [], overview.at));
+    row.insertCell().appendChild(chart("finished", pool.history || [], overview.at));
   }, "No pools.");
   fill("workers", overview.workers, (row, worker) => {
     cell(row, worker.id); cell(row, worker.gpu); cell(row, worker.encoder || "");
@@ -168,14 +248,18 @@ function renderOverview(overview) {
   }
   fill("jobs", overview.jobs, (row, job) => {
     row.dataset.job = job.id;
+    const poster = row.insertCell();
+    if (job.status === "succeeded" && job.artifact) poster.appendChild(posterImage(job.id));
     cell(row, job.id);
     cell(row, job.prompt, "prompt").title = job.prompt;
     cell(row, job.model);
     cell(row, job.status, "status " + job.status);
     const td = row.insertCell();
     td.appendChild(bar(fraction(job.status, job.progress)));
+    cell(row, estimateText(job), "estimate");
     cell(row, new Date(job.timings.submittedAt).toLocaleTimeString());
     row.addEventListener("click", () => showJob(job.id));
+    if (job.id === $("detail-id").textContent && !$("detail").hidden) $("detail-estimate").textContent = estimateText(job);
   }, "No jobs match.");
   nextJobsCursor = overview.jobsNextCursor;
   $("jobs-page").textContent = `page ${jobPages.length}`;
@@ -210,6 +294,7 @@ function showJob(id) {
   history.replaceState(null, "", location.pathname + location.search + "#job=" + encodeURIComponent(id));
   $("detail-error").textContent = "";
   $("detail-step").textContent = "";
+  $("detail-estimate").textContent = "";
   const video = $("detail-video");
   video.hidden = true;
   video.removeAttribute("src");
@@ -233,6 +318,7 @@ function renderJob(job) {
   const status = $("detail-status");
   status.textContent = job.status + (job.cancelRequested && !finished.has(job.status) ? " (cancel requested)" : "");
   status.className = "status " + job.status;
+  if (finished.has(job.status)) $("detail-estimate").textContent = "";
   $("detail-bar").style.width = Math.round(fraction(job.status, job.progress) * 100) + "%";
   const params = $("detail-params");
   params.replaceChildren();
