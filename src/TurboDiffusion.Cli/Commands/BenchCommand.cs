@@ -12,6 +12,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchPipelineCommand.Create());
         bench.Subcommands.Add(BenchAttentionCommand.Create());
         bench.Subcommands.Add(BenchGemmCommand.Create());
+        bench.Subcommands.Add(BenchEncodeCommand.Create());
         bench.Subcommands.Add(BenchBatchCommand.Create());
         return bench;
     }
