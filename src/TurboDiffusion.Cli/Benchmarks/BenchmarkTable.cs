@@ -68,10 +68,10 @@ public static class BenchmarkTable
 
     public static void WriteEncode(TextWriter output, IReadOnlyList<EncodeTiming> timings)
     {
-        string[] header = ["clip", "video", "preset", "crf", "encode s", "fps", "MB", "Mbit/s", "PSNR dB"];
+        string[] header = ["clip", "video", "encoder", "preset", "crf", "encode s", "fps", "MB", "Mbit/s", "PSNR dB"];
         var rows = timings.Select(t => new[]
         {
-            t.Clip, $"{t.Width}x{t.Height}x{t.Frames}", t.Preset, t.ConstantRateFactor.ToString(), t.Seconds.ToString("F2"), t.FramesPerSecond.ToString("F0"),
+            t.Clip, $"{t.Width}x{t.Height}x{t.Frames}", t.Encoder, t.Preset, t.ConstantRateFactor.ToString(), t.Seconds.ToString("F2"), t.FramesPerSecond.ToString("F0"),
             (t.Bytes / 1e6).ToString("F2"), t.MegabitsPerSecond.ToString("F1"), t.PsnrDb.ToString("F1"),
         }).ToList();
         Write(output, header, rows);

@@ -16,11 +16,12 @@ public enum EncodeClip
 
 /// <summary>One encoder setting on one clip: wall time to a finished MP4, size, and PSNR of the decoded file against the frames given.</summary>
 public sealed record EncodeTiming(
-    string Clip, int Width, int Height, int Frames, string Preset, int ConstantRateFactor, double Seconds, double FramesPerSecond, long Bytes,
+    string Clip, int Width, int Height, int Frames, string Encoder, string Preset, int ConstantRateFactor, double Seconds, double FramesPerSecond, long Bytes,
     double MegabitsPerSecond, double PsnrDb);
 
 /// <summary>
-/// Encodes synthetic clips with ffmpeg/libx264 at each preset and CRF as the engine writes a video (rgb24 frames piped
+/// Encodes synthetic clips with ffmpeg at each preset and CRF, on libx264 and, where the card has one, NVENC, as the
+/// engine writes a video (rgb24 frames piped
 /// to ffmpeg, BT.709, yuv420p, faststart), from frames already in memory, so the time is the encoder's alone; then
 /// decodes each file back to rgb24 and measures its luma PSNR against the frames written.
 /// </summary>
@@ -35,38 +36,39 @@ public static class EncodeBenchmark
         ArgumentNullException.ThrowIfNull(log);
         var video = Frames(clip, width, height, frames);
         var timings = new List<EncodeTiming>();
-        foreach (var preset in presets)
+        VideoEncoderChoice[] encoders = NvencProbe.Probe(ffmpeg).Works
+            ? [VideoEncoderChoice.ForFfmpeg(ffmpeg), VideoEncoderChoice.ForNvenc(ffmpeg)]
+            : [VideoEncoderChoice.ForFfmpeg(ffmpeg)];
+        foreach (var (encoder, preset, crf) in encoders.SelectMany(e => presets.SelectMany(p => constantRateFactors.Select(c => (e, p, c)))))
         {
-            foreach (var crf in constantRateFactors)
+            var path = Path.Combine(scratchDirectory, $"bench-encode-{clip}-{encoder.Kind}-{preset}-{crf}.mp4".ToLowerInvariant());
+            try
             {
-                var path = Path.Combine(scratchDirectory, $"bench-encode-{clip}-{preset}-{crf}.mp4".ToLowerInvariant());
-                try
+                var options = new Mp4Options { FfmpegPath = ffmpeg, Preset = preset, ConstantRateFactor = crf };
+                var clock = Stopwatch.StartNew();
+                using (var writer = VideoEncoders.Start(encoder, path, width, height, options))
                 {
-                    var options = new Mp4Options { Encoder = VideoEncoderPreference.Ffmpeg, FfmpegPath = ffmpeg, Preset = preset, ConstantRateFactor = crf };
-                    var clock = Stopwatch.StartNew();
-                    using (var writer = VideoEncoders.Start(path, width, height, options))
+                    foreach (var frame in video)
                     {
-                        foreach (var frame in video)
-                        {
-                            writer.WriteFrame(frame);
-                        }
-
-                        writer.CompleteAsync().GetAwaiter().GetResult();
+                        writer.WriteFrame(frame);
                     }
 
-                    var seconds = clock.Elapsed.TotalSeconds;
-                    var bytes = new FileInfo(path).Length;
-                    var psnr = Psnr(video, Decode(ffmpeg, path, width, height, frames));
-                    var timing = new EncodeTiming(
-                        clip.ToString().ToLowerInvariant(), width, height, frames, preset.ToString().ToLowerInvariant(), crf, seconds, frames / seconds, bytes,
-                        bytes * 8.0 * FramesPerSecond / frames / 1e6, psnr);
-                    log($"{timing.Clip} {timing.Preset} crf {crf}: {seconds:F2} s ({timing.FramesPerSecond:F0} fps), {bytes / 1e6:F2} MB, PSNR {psnr:F1} dB");
-                    timings.Add(timing);
+                    writer.CompleteAsync().GetAwaiter().GetResult();
                 }
-                finally
-                {
-                    File.Delete(path);
-                }
+
+                var seconds = clock.Elapsed.TotalSeconds;
+                var bytes = new FileInfo(path).Length;
+                var psnr = Psnr(video, Decode(ffmpeg, path, width, height, frames));
+                var codec = encoder.Kind == VideoEncoderKind.FfmpegNvenc ? "h264_nvenc" : "libx264";
+                var timing = new EncodeTiming(
+                    clip.ToString().ToLowerInvariant(), width, height, frames, codec, preset.ToString().ToLowerInvariant(), crf, seconds, frames / seconds, bytes,
+                    bytes * 8.0 * FramesPerSecond / frames / 1e6, psnr);
+                log($"{timing.Clip} {codec} {timing.Preset} crf {crf}: {seconds:F2} s ({timing.FramesPerSecond:F0} fps), {bytes / 1e6:F2} MB, PSNR {psnr:F1} dB");
+                timings.Add(timing);
+            }
+            finally
+            {
+                File.Delete(path);
             }
         }
 

@@ -55,7 +55,7 @@ public static class BenchEncodeCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var ffmpeg = VideoEncoders.Choose(new Mp4Options()) is { Kind: VideoEncoderKind.Ffmpeg, ExecutablePath: { } path } ? path : null;
+            var ffmpeg = VideoEncoders.Choose(new Mp4Options()) is { IsFfmpeg: true, ExecutablePath: { } path } ? path : null;
             if (ffmpeg is null)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"bench encode measures ffmpeg's encoder, and there is no ffmpeg here: {VideoEncoders.InstallHint}.");

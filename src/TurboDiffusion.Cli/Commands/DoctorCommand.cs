@@ -175,6 +175,8 @@ public static class DoctorCommand
         {
             report.Ok("ffmpeg", $"{ffmpeg.Version} ({ffmpeg.Path})");
             report.Ok("video encoder", encoder.Name);
+            var nvenc = NvencProbe.Probe(ffmpeg.Path);
+            report.Info("hardware encoder", nvenc.Works ? $"NVENC: {nvenc.Detail}" : $"none: {nvenc.Detail}; libx264 encodes on the CPU cores");
         }
         else
         {

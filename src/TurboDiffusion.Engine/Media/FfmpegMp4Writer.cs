@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace TurboDiffusion.Engine.Media;
 
 /// <summary>
-/// An <see cref="IMp4Writer"/> that streams the frames to ffmpeg's stdin for libx264 to compress. ffmpeg writes the
+/// An <see cref="IMp4Writer"/> that streams the frames to ffmpeg's stdin for libx264 (or the card's NVENC) to compress. ffmpeg writes the
 /// hidden temporary file; a failure, a cancellation or disposal before completion kills it and deletes that file.
 /// </summary>
 public sealed class FfmpegMp4Writer : Mp4FileWriter
@@ -14,10 +14,10 @@ public sealed class FfmpegMp4Writer : Mp4FileWriter
     private readonly Stream frames;
     private readonly ErrorTail errors;
 
-    private FfmpegMp4Writer(Process ffmpeg, string executable, ErrorTail errors, string temporaryPath, string outputPath, int width, int height)
+    private FfmpegMp4Writer(Process ffmpeg, VideoEncoderChoice encoder, ErrorTail errors, string temporaryPath, string outputPath, int width, int height)
         : base(temporaryPath, outputPath, width, height)
     {
-        Encoder = VideoEncoderChoice.ForFfmpeg(executable);
+        Encoder = encoder;
         this.ffmpeg = ffmpeg;
         this.errors = errors;
         frames = ffmpeg.StandardInput.BaseStream;
@@ -27,10 +27,10 @@ public sealed class FfmpegMp4Writer : Mp4FileWriter
 
     protected override string CancellationNote => "ffmpeg was stopped and its partial file deleted";
 
-    /// <summary>Starts ffmpeg for a video of <paramref name="width"/> x <paramref name="height"/>.</summary>
+    /// <summary>Starts ffmpeg for a video of <paramref name="width"/> x <paramref name="height"/>, on the card's NVENC when <paramref name="hardware"/>.</summary>
     /// <exception cref="ArgumentException">A size that is not positive and even, or invalid options.</exception>
     /// <exception cref="FfmpegNotFoundException">ffmpeg is not installed.</exception>
-    public static FfmpegMp4Writer Start(string outputPath, int width, int height, Mp4Options? options = null)
+    public static FfmpegMp4Writer Start(string outputPath, int width, int height, Mp4Options? options = null, bool hardware = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
         Rgb24FrameSize.Validate(width, height);
@@ -39,12 +39,13 @@ public sealed class FfmpegMp4Writer : Mp4FileWriter
         var executable = FfmpegLocator.Require(options.FfmpegPath);
         var temporary = AtomicFile.TemporaryPathFor(outputPath);
         var errors = new ErrorTail();
-        var process = FfmpegProcess.Start(executable, Mp4Arguments.For(width, height, options, temporary), errors);
+        var process = FfmpegProcess.Start(executable, Mp4Arguments.For(width, height, options, temporary, hardware), errors);
 
         // ffmpeg writes nothing to stdout when its output is a file; drained so that it can never block.
         process.OutputDataReceived += (_, e) => errors.Add(e.Data);
         process.BeginOutputReadLine();
-        return new FfmpegMp4Writer(process, executable, errors, temporary, Path.GetFullPath(outputPath), width, height);
+        var encoder = hardware ? VideoEncoderChoice.ForNvenc(executable) : VideoEncoderChoice.ForFfmpeg(executable);
+        return new FfmpegMp4Writer(process, encoder, errors, temporary, Path.GetFullPath(outputPath), width, height);
     }
 
     protected override void Write(ReadOnlySpan<byte> rgb) => frames.Write(rgb);

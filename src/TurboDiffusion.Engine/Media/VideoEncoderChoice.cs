@@ -7,9 +7,16 @@ public sealed record VideoEncoderChoice(VideoEncoderKind Kind, string Name, stri
 {
     public const string FfmpegName = "ffmpeg (libx264)";
 
+    public const string NvencName = "ffmpeg (h264_nvenc)";
+
     public const string BuiltInName = "built-in (H.264 I_PCM, uncompressed)";
 
     public static VideoEncoderChoice BuiltIn { get; } = new(VideoEncoderKind.BuiltIn, BuiltInName, null);
 
     public static VideoEncoderChoice ForFfmpeg(string executablePath) => new(VideoEncoderKind.Ffmpeg, FfmpegName, executablePath);
+
+    public static VideoEncoderChoice ForNvenc(string executablePath) => new(VideoEncoderKind.FfmpegNvenc, NvencName, executablePath);
+
+    /// <summary>Whether ffmpeg runs it (libx264 or NVENC).</summary>
+    public bool IsFfmpeg => Kind is VideoEncoderKind.Ffmpeg or VideoEncoderKind.FfmpegNvenc;
 }

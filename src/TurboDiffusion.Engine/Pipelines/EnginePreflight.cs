@@ -88,7 +88,7 @@ public static class EnginePreflight
         }
         catch (Exception e) when (e is FfmpegException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            var fix = encoder.Kind == VideoEncoderKind.Ffmpeg
+            var fix = encoder.IsFfmpeg
                 ? $"reinstall ffmpeg with the libx264 encoder ({encoder.ExecutablePath}), or take it off PATH so the built-in encoder writes the videos."
                 : "check that the scratch folder can be written and has space.";
             return [new PreflightProblem("encoder", $"{encoder.Name} failed its test encode: {e.Message.ReplaceLineEndings(" ")}", fix)];

@@ -20,11 +20,58 @@ public sealed class VideoEncodersTests : IDisposable
     [Fact]
     public void Auto_with_ffmpeg_on_path_chooses_it()
     {
-        var ffmpeg = Script("ffmpeg", "echo 'ffmpeg version 7.1'");
+        var ffmpeg = Script("ffmpeg", NoNvenc);
 
         var choice = VideoEncoders.Choose(new Mp4Options(), searchPath: directory.Path);
 
         Assert.Equal(new VideoEncoderChoice(VideoEncoderKind.Ffmpeg, "ffmpeg (libx264)", ffmpeg), choice);
+    }
+
+    [Fact]
+    public void Auto_and_ffmpeg_choose_nvenc_where_its_test_encode_works_and_software_keeps_libx264()
+    {
+        var ffmpeg = Script("ffmpeg", "echo 'ffmpeg version 7.1'");
+
+        var auto = VideoEncoders.Choose(new Mp4Options(), searchPath: directory.Path);
+        var required = VideoEncoders.Choose(new Mp4Options { Encoder = VideoEncoderPreference.Ffmpeg }, searchPath: directory.Path);
+        var software = VideoEncoders.Choose(new Mp4Options { Encoder = VideoEncoderPreference.Software }, searchPath: directory.Path);
+
+        Assert.Equal(new VideoEncoderChoice(VideoEncoderKind.FfmpegNvenc, "ffmpeg (h264_nvenc)", ffmpeg), auto);
+        Assert.Equal(auto, required);
+        Assert.Equal(new VideoEncoderChoice(VideoEncoderKind.Ffmpeg, "ffmpeg (libx264)", ffmpeg), software);
+        Assert.True(auto.IsFfmpeg && software.IsFfmpeg);
+    }
+
+    [Fact]
+    public void A_failed_nvenc_test_encode_is_reported_with_ffmpegs_words_and_the_cards_that_have_no_nvenc()
+    {
+        var ffmpeg = Script("ffmpeg", NoNvenc);
+
+        var status = NvencProbe.Probe(ffmpeg);
+
+        Assert.False(status.Works);
+        Assert.Contains("Cannot load libcuda.so.1", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("H100", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_nvenc_command_line_keeps_the_crf_as_its_quality_target_and_maps_presets_in_order()
+    {
+        var options = new Mp4Options { ConstantRateFactor = 21, Preset = X264Preset.Medium };
+
+        var hardware = Mp4Arguments.For(64, 48, options, "out.tmp", hardware: true).ToList();
+        var software = Mp4Arguments.For(64, 48, options, "out.tmp").ToList();
+        string Preset(X264Preset preset) => Value(Mp4Arguments.For(64, 48, options with { Preset = preset }, "out.tmp", hardware: true).ToList(), "-preset");
+
+        Assert.Equal("h264_nvenc", Value(hardware, "-c:v"));
+        Assert.Equal("21", Value(hardware, "-cq"));
+        Assert.Equal("0", Value(hardware, "-b:v"));
+        Assert.Equal("libx264", Value(software, "-c:v"));
+        Assert.Equal("21", Value(software, "-crf"));
+        Assert.Equal(["p1", "p4", "p7"], new[] { X264Preset.Ultrafast, X264Preset.Medium, X264Preset.Veryslow }.Select(Preset));
+        Assert.Equal(
+            Enum.GetValues<X264Preset>().Select(Preset).Order(StringComparer.Ordinal),
+            Enum.GetValues<X264Preset>().Select(Preset));
     }
 
     [Fact]
@@ -119,7 +166,12 @@ public sealed class VideoEncodersTests : IDisposable
         Assert.Contains("smaller", VideoEncoders.InstallHint);
     }
 
+    /// <summary>An ffmpeg built with h264_nvenc on a machine without an NVIDIA encoder: everything else works.</summary>
+    private const string NoNvenc = "case \"$*\" in *h264_nvenc*) echo 'Cannot load libcuda.so.1' >&2; exit 1;; esac\necho 'ffmpeg version 7.1'";
+
     public void Dispose() => directory.Dispose();
+
+    private static string Value(List<string> arguments, string name) => arguments[arguments.IndexOf(name) + 1];
 
     /// <summary>An executable shell script standing in for a program.</summary>
     private string Script(string name, string body)
