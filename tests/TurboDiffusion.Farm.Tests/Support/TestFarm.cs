@@ -33,7 +33,8 @@ internal sealed class TestFarm : IAsyncDisposable
         Registry = registry;
         this.root = root;
         Engines = engines;
-        Artifacts = new LocalArtifactStore(Microsoft.Extensions.Options.Options.Create(new LocalArtifactOptions { Directory = Path.Combine(root, "artifacts") }));
+        ArtifactsDirectory = Path.Combine(root, "artifacts");
+        Artifacts = new LocalArtifactStore(Microsoft.Extensions.Options.Options.Create(new LocalArtifactOptions { Directory = ArtifactsDirectory }));
     }
 
     public InProcessTestCluster Cluster { get; }
@@ -47,6 +48,9 @@ internal sealed class TestFarm : IAsyncDisposable
     public CollectorRegistry Registry { get; }
 
     public IArtifactStore Artifacts { get; }
+
+    /// <summary>The local artifact directory every silo shares.</summary>
+    public string ArtifactsDirectory { get; }
 
     /// <summary>The engine of each silo, by silo name (= worker id).</summary>
     public ConcurrentDictionary<string, SimulatedVideoEngine> Engines { get; }
