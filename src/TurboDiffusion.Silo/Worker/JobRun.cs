@@ -397,7 +397,8 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         LogFailed(lease.JobId, outcome, error);
         await DiscardUploadAsync();
         var detail = error is MachineFaultException fault ? fault.Describe() : $"{error.GetType().Name}: {error.Message}";
-        await EndedAsync(await ReportAsync(outcome, detail));
+        var job = await ReportAsync(outcome, detail);
+        await EndedAsync(job, restart: outcome == AttemptOutcome.EngineError);
         if (outcome.BlamesWorker())
         {
             WorkerFault = detail;
@@ -443,10 +444,14 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         }
     }
 
-    /// <summary>A job that ended for good (failed, canceled) has no further attempt to go on from its step checkpoint: remove it.</summary>
-    private async Task EndedAsync(JobState? job)
+    /// <summary>
+    /// Removes the step checkpoint of a job that ended for good (failed, canceled): no attempt goes on from it. With
+    /// <paramref name="restart"/> (the engine failed) it goes too: the state it saved may be what the engine failed on,
+    /// so the retry starts from the first step.
+    /// </summary>
+    private async Task EndedAsync(JobState? job, bool restart = false)
     {
-        if (job is not { Status: JobStatus.Failed or JobStatus.Canceled } || !context.Options.Value.CheckpointSteps)
+        if (!context.Options.Value.CheckpointSteps || !(restart || job is { Status: JobStatus.Failed or JobStatus.Canceled }))
         {
             return;
         }
