@@ -35,4 +35,14 @@ public interface IVideoEngine : IDisposable
 
     /// <summary>Renders one video to <see cref="VideoRequest.OutputPath"/>, loading its model first if needed.</summary>
     Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Renders as <see cref="GenerateAsync(VideoRequest, IProgress{GenerationProgress}?, CancellationToken)"/>, going on
+    /// from <see cref="RenderCheckpoints.ResumeFrom"/> when given and saving every finished denoising step through
+    /// <see cref="RenderCheckpoints.Save"/>. <see cref="VideoResult.Resumed"/> says whether it went on from the checkpoint.
+    /// An engine that cannot checkpoint (this default) renders from the first step and saves nothing.
+    /// </summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint does not fit the request; nothing was rendered.</exception>
+    Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        GenerateAsync(request, progress, cancellationToken);
 }

@@ -5,6 +5,7 @@ namespace TurboDiffusion.Engine;
 /// <param name="StageTimings">Wall time per stage that ran.</param>
 /// <param name="Encoder">What wrote the video, e.g. "ffmpeg (libx264)"; null where an engine does not say.</param>
 /// <param name="StagePeakAllocatedBytes">Per stage, the device memory live tensors held at its peak (weights included), where the engine can tell.</param>
+/// <param name="Resumed">Set when the render went on from a step checkpoint instead of the first step.</param>
 public sealed record VideoResult(
     string VideoPath,
     string SidecarPath,
@@ -14,7 +15,8 @@ public sealed record VideoResult(
     int Frames,
     IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings,
     string? Encoder = null,
-    IReadOnlyDictionary<GenerationStage, long>? StagePeakAllocatedBytes = null);
+    IReadOnlyDictionary<GenerationStage, long>? StagePeakAllocatedBytes = null,
+    ResumedRender? Resumed = null);
 
 /// <summary>A model held in memory.</summary>
 /// <param name="Attention">What its DiT's self-attention runs, as decided at load (e.g. "sla (top-k 0.1, blocks 128/64; ...)");

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using Prometheus;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Options;
@@ -40,7 +41,10 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         await using var jobState = await BenchJobState.OpenAsync(settings.Store, configuration);
         var store = jobState.Store;
         var clock = Stopwatch.StartNew();
-        var cluster = BuildCluster(root, timings, store);
+
+        // One registry for every silo, replacements included: the fleet's counters outlive the silos killed.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var cluster = BuildCluster(root, timings, store, registry);
         try
         {
             say($"starting {settings.Silos} silos ...");
@@ -76,7 +80,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
                 succeeded,
                 LatencySummary.Of(timings.LeaseCalls),
                 LatencySummary.Of(timings.PerJob),
-                KillReport.Of(killer.Done, finished),
+                KillReport.Of(killer.Done, finished, await ResumedAsync(registry)),
                 audit,
                 string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration); membership probe timeout {ProbeTimeout.TotalSeconds:0.#} s, dead after {MissedProbesLimit} missed probes"));
         }
@@ -88,7 +92,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         }
     }
 
-    private InProcessTestCluster BuildCluster(string root, CallTimings timings, IJobStore store)
+    private InProcessTestCluster BuildCluster(string root, CallTimings timings, IJobStore store, CollectorRegistry registry)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -108,7 +112,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
                 o.NumMissedProbesLimit = MissedProbesLimit;
                 o.NumVotesForDeathDeclaration = 1;
             });
-            silo.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
+            silo.Services.AddSingleton(registry);
             silo.Services.AddTurboFarm();
             silo.Services.Replace(ServiceDescriptor.Singleton(store));
             silo.AddOutgoingGrainCallFilter(timings);
@@ -116,6 +120,18 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         var stepTime = settings.RenderTime / BenchSubmitter.Steps;
         builder.ConfigureSiloHost((_, host) => host.Services.AddGpuWorker(_ => new SimulatedVideoEngine { StepTime = stepTime }));
         return builder.Build();
+    }
+
+    /// <summary>The fleet's turbo_resumes_total and turbo_resume_gpu_seconds_saved_total, summed over pools.</summary>
+    private static async Task<ResumeSavings> ResumedAsync(CollectorRegistry registry)
+    {
+        using var text = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(text);
+        var lines = System.Text.Encoding.UTF8.GetString(text.ToArray()).Split('\n');
+        double Sum(string name) => lines
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        return new ResumeSavings((int)Sum("turbo_resumes_total"), Sum("turbo_resume_gpu_seconds_saved_total"));
     }
 
     /// <summary>The workers holding a job now, from the leases in the job store.</summary>

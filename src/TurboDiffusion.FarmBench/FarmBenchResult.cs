@@ -79,6 +79,7 @@ public sealed record FarmBenchResult(
             rows.Add(("kills", Invariant($"{Kills.Kills} silos killed and replaced over {Kills.SpanSeconds:0.#} s (asked: one every {Settings.KillInterval.TotalSeconds:0.#} s); {Kills.Interrupted} attempts interrupted ({string.Join(", ", Kills.EndedAs.Select(e => $"{e.Value} {e.Key}"))})")));
             rows.Add(("requeue after a kill", Kills.Requeue.ToString()));
             rows.Add(("running again after a kill", Kills.Resume.ToString()));
+            rows.Add(("resumed from a step checkpoint", Invariant($"{Kills.Resumed.Attempts} attempts ({Kills.Interrupted} interrupted); {Kills.Resumed.GpuSeconds:0.0} GPU-seconds of denoising not run again")));
         }
 
         rows.Add(("lost jobs", Invariant($"{Audit.Lost} of {Audit.Accepted} accepted")));

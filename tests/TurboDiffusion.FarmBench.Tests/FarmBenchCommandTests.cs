@@ -40,6 +40,26 @@ public sealed class FarmBenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_farm_counts_the_killed_attempts_that_went_on_from_a_step_checkpoint_and_the_seconds_they_saved()
+    {
+        var json = Path.Combine(directory, "farm.json");
+
+        // 500 ms steps: a kill lands after the first saved step three times in four, so four kills all but surely resume one;
+        // each resume saves one to four steps.
+        var (exitCode, output) = await RunAsync(FastFailureDetection(), "--silos", "2", "--jobs", "10", "--kills", "4", "--kill-interval", "1.5", "--render-ms", "2000", "--json", json);
+
+        Assert.True(exitCode == 0, output);
+        using var result = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
+        var kills = result.RootElement.GetProperty("kills");
+        var resumed = kills.GetProperty("resumed");
+        var attempts = resumed.GetProperty("attempts").GetInt32();
+        Assert.InRange(attempts, 1, kills.GetProperty("interrupted").GetInt32());
+        Assert.InRange(resumed.GetProperty("gpuSeconds").GetDouble(), 0.45 * attempts, 2.2 * attempts);
+        Assert.Contains($"resumed from a step checkpoint  {attempts} attempts", output);
+        Assert.Equal(0, result.RootElement.GetProperty("audit").GetProperty("duplicated").GetInt32());
+    }
+
+    [Fact]
     public async Task Bench_farm_without_kills_reports_throughput_and_a_clean_audit()
     {
         var (exitCode, output) = await RunAsync(FastFailureDetection(), "--silos", "2", "--jobs", "40", "--kills", "0", "--render-ms", "0");

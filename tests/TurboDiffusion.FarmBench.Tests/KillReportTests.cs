@@ -22,7 +22,7 @@ public sealed class KillReportTests
             new JobAttempt(1, "Silo_2", KilledAt.AddSeconds(10), KilledAt.AddSeconds(21), AttemptOutcome.SiloLost),
             new JobAttempt(2, "Silo_1", KilledAt.AddSeconds(21.5), KilledAt.AddSeconds(22), AttemptOutcome.Succeeded));
 
-        var report = KillReport.Of([new SiloKill("Silo_2", KilledAt), new SiloKill("Silo_2", KilledAt.AddSeconds(20))], [interrupted, expired, untouched, reused]);
+        var report = KillReport.Of([new SiloKill("Silo_2", KilledAt), new SiloKill("Silo_2", KilledAt.AddSeconds(20))], [interrupted, expired, untouched, reused], new ResumeSavings(2, 1.5));
 
         Assert.Equal(2, report.Kills);
         Assert.Equal(20, report.SpanSeconds, 3);
@@ -32,6 +32,7 @@ public sealed class KillReportTests
         Assert.Equal(3000, report.Requeue.MaxMs, 3);
         Assert.Equal(1500, report.Requeue.P50Ms, 3);
         Assert.Equal(3500, report.Resume.MaxMs, 3);
+        Assert.Equal(new ResumeSavings(2, 1.5), report.Resumed);
     }
 
     private static JobState Job(string id, params JobAttempt[] attempts) =>

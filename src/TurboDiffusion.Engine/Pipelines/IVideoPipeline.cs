@@ -14,5 +14,8 @@ public interface IVideoPipeline : IDisposable
     bool Untrained { get; }
 
     /// <param name="decodeTiling">Spatially tiled VAE decode (to fit a large video into the device), or whole frames when null.</param>
-    VideoResult Generate(VideoRequest request, VaeTiling? decodeTiling, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken);
+    /// <param name="checkpoints">Resume from a step checkpoint and save one after every step; null for neither.</param>
+    /// <exception cref="CheckpointMismatchException">The checkpoint to resume from does not fit the request.</exception>
+    VideoResult Generate(
+        VideoRequest request, VaeTiling? decodeTiling, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken);
 }

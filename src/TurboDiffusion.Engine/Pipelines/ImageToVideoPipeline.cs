@@ -22,7 +22,8 @@ internal sealed class ImageToVideoPipeline(
 
     public bool Untrained { get; } = untrained;
 
-    public VideoResult Generate(VideoRequest request, VaeTiling? decodeTiling, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public VideoResult Generate(
+        VideoRequest request, VaeTiling? decodeTiling, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
     {
         var imagePath = request.ImagePath ?? throw new ArgumentException($"{Description.Model} is an image-to-video model: the request needs a first-frame image.", nameof(request));
         var image = ImageLoader.Load(imagePath);
@@ -32,9 +33,11 @@ internal sealed class ImageToVideoPipeline(
         var y = clock.Run(GenerationStage.EncodingImage, geometry.LatentFrames, report => Condition(image, geometry, report, cancellationToken));
         var embedded = clock.Run(GenerationStage.EncodingText, 1, _ => text.Encode(request.Prompt));
         var schedule = RcmSchedule.ImageToVideo(request.Steps);
-        using var network = experts.Run(embedded, y, new ExpertSchedule(2, schedule));
-        var latents = Denoise.Run(network, schedule, request.Seed, geometry.LatentShape(), experts.First.Device, clock, cancellationToken);
-        return VideoOutput.DecodeAndWrite(vae, latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken);
+        var turns = new ExpertSchedule(2, schedule);
+        using var network = experts.Run(embedded, y, turns);
+        var denoised = Denoise.Run(network, schedule, turns, request.Seed, geometry.LatentShape(), experts.First.Device, clock, checkpoints, cancellationToken);
+        return VideoOutput.DecodeAndWrite(vae, denoised.Latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken)
+            with { Resumed = denoised.Resumed };
     }
 
     public void Dispose()

@@ -19,7 +19,8 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
 
     public bool Untrained { get; } = untrained;
 
-    public VideoResult Generate(VideoRequest request, VaeTiling? decodeTiling, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public VideoResult Generate(
+        VideoRequest request, VaeTiling? decodeTiling, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
     {
         var geometry = VideoGeometry.For(request.Resolution, request.AspectRatio, request.Frames);
         var clock = new StageClock(progress);
@@ -28,8 +29,10 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
         using (prompt)
         {
             var network = new WanVelocityNetwork(dit, prompt);
-            var latents = Denoise.Run(network, RcmSchedule.TextToVideo(request.Steps), request.Seed, geometry.LatentShape(), dit.Device, clock, cancellationToken);
-            return VideoOutput.DecodeAndWrite(vae, latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken);
+            var denoised = Denoise.Run(
+                network, RcmSchedule.TextToVideo(request.Steps), null, request.Seed, geometry.LatentShape(), dit.Device, clock, checkpoints, cancellationToken);
+            return VideoOutput.DecodeAndWrite(vae, denoised.Latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken)
+                with { Resumed = denoised.Resumed };
         }
     }
 

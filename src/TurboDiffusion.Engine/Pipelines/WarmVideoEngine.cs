@@ -112,7 +112,21 @@ public sealed class WarmVideoEngine : IVideoEngine
     public Task<MemoryPlan?> PlanAsync(string model, bool imageToVideo, VideoGeometry geometry, CancellationToken cancellationToken = default) =>
         thread.RunAsync(() => Plan(model, imageToVideo, geometry), cancellationToken);
 
-    public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Generate(request, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Renders with a checkpoint after every denoising step (the state copied to host memory on the engine thread, a few
+    /// milliseconds for a 720P latent, then handed to <see cref="RenderCheckpoints.Save"/>), going on from
+    /// <see cref="RenderCheckpoints.ResumeFrom"/> when given: the text (and image) are encoded again, the steps it holds are not run.
+    /// </summary>
+    public Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        return Generate(request, checkpoints, progress, cancellationToken);
+    }
+
+    private Task<VideoResult> Generate(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
     {
         VideoRequestValidator.Validate(request);
         return thread.RunAsync(() =>
@@ -134,7 +148,7 @@ public sealed class WarmVideoEngine : IVideoEngine
 
             try
             {
-                return pipeline.Generate(request, tiling ?? (plan is { TiledDecode: true } ? VaeTiling.Default : null), progress, cancellationToken);
+                return pipeline.Generate(request, tiling ?? (plan is { TiledDecode: true } ? VaeTiling.Default : null), checkpoints, progress, cancellationToken);
             }
             catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
             {

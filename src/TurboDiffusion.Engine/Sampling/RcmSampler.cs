@@ -33,7 +33,46 @@ public sealed class RcmSampler
         INoiseSource noise,
         long[] latentShape,
         IProgress<StepProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Run(network, noise, latentShape, resumeFrom: null, afterStep: null, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs the steps from <paramref name="resumeFrom"/> (from noise when null), handing the state after each step to
+    /// <paramref name="afterStep"/>. Going on from the state saved after step k, with the noise source restored to its
+    /// state then, gives the very bits an uninterrupted run gives: the state is float64 and exact, and the noise draws
+    /// continue where they stopped.
+    /// </summary>
+    /// <param name="resumeFrom">A state handed out by an earlier run with the same schedule, network and seed; the caller keeps it.</param>
+    /// <param name="afterStep">Called on this thread after every finished step; its <see cref="SamplerStep.State"/> is valid only during the call.</param>
+    /// <exception cref="ArgumentException">The resume state does not fit this schedule or latent shape.</exception>
+    public Tensor Sample(
+        IVelocityNetwork network,
+        IRestorableNoiseSource noise,
+        long[] latentShape,
+        SamplerStep? resumeFrom,
+        Action<SamplerStep> afterStep,
+        IProgress<StepProgress>? progress = null,
         CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(afterStep);
+        if (resumeFrom is { } resume)
+        {
+            CheckResumable(resume, latentShape);
+            noise.RestoreState(resume.NoiseState);
+        }
+
+        return Run(network, noise, latentShape, resumeFrom, (done, x) => afterStep(new SamplerStep(done, x, noise.SaveState())), progress, cancellationToken);
+    }
+
+    private Tensor Run(
+        IVelocityNetwork network,
+        INoiseSource noise,
+        long[] latentShape,
+        SamplerStep? resumeFrom,
+        Action<int, Tensor>? afterStep,
+        IProgress<StepProgress>? progress,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(noise);
@@ -48,10 +87,12 @@ public sealed class RcmSampler
         Tensor x;
         using (NewDisposeScope())
         {
-            x = (DrawNoise(noise, latentShape).to(ScalarType.Float64) * Schedule.Times[0]).MoveToOuterDisposeScope();
+            x = resumeFrom is { } resume
+                ? resume.State.clone().MoveToOuterDisposeScope()
+                : (DrawNoise(noise, latentShape).to(ScalarType.Float64) * Schedule.Times[0]).MoveToOuterDisposeScope();
         }
 
-        for (var step = 0; step < Schedule.Steps; step++)
+        for (var step = resumeFrom?.StepsDone ?? 0; step < Schedule.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var previous = x;
@@ -61,10 +102,25 @@ public sealed class RcmSampler
             }
 
             previous.Dispose();
+            afterStep?.Invoke(step + 1, x);
             progress?.Report(new StepProgress(step, Schedule.Steps, Schedule.Times[step], clock.GetElapsedTime(started)));
         }
 
         return x.MoveToOuterDisposeScope();
+    }
+
+    private void CheckResumable(SamplerStep resume, long[] latentShape)
+    {
+        if (resume.StepsDone < 1 || resume.StepsDone > Schedule.Steps)
+        {
+            throw new ArgumentException($"A resume state has 1 to {Schedule.Steps} steps done for this schedule ({Schedule}), not {resume.StepsDone}.", nameof(resume));
+        }
+
+        if (resume.State.dtype != ScalarType.Float64 || !resume.State.shape.SequenceEqual(latentShape))
+        {
+            throw new ArgumentException(
+                $"A resume state is Float64 [{string.Join(", ", latentShape)}], got {resume.State.dtype} [{string.Join(", ", resume.State.shape)}].", nameof(resume));
+        }
     }
 
     private Tensor Step(IVelocityNetwork network, INoiseSource noise, Tensor x, int step)

@@ -7,7 +7,7 @@ namespace TurboDiffusion.Engine.Sampling;
 /// <c>device</c>: the same seed gives the same latents on every device. (TorchSharp's generators are CPU
 /// generators; the fixture's recorded noise also came from a CPU generator.)
 /// </summary>
-public sealed class SeededNoiseSource : INoiseSource, IDisposable
+public sealed class SeededNoiseSource : IRestorableNoiseSource, IDisposable
 {
     private readonly Generator generator;
     private readonly Device device;
@@ -30,6 +30,26 @@ public sealed class SeededNoiseSource : INoiseSource, IDisposable
         {
             return drawn.to(device);
         }
+    }
+
+    /// <summary>libtorch's CPU generator state: the Mersenne Twister's words and the cached normal draw.</summary>
+    public byte[] SaveState()
+    {
+        using var state = generator.get_state();
+        return state.bytes.ToArray();
+    }
+
+    public void RestoreState(ReadOnlySpan<byte> state)
+    {
+        var expected = SaveState().Length;
+        if (state.Length != expected)
+        {
+            throw new ArgumentException($"A CPU generator state is {expected} bytes, got {state.Length}.", nameof(state));
+        }
+
+        using var restored = empty(state.Length, ScalarType.Byte);
+        state.CopyTo(restored.bytes);
+        generator.set_state(restored);
     }
 
     public void Dispose() => generator.Dispose();

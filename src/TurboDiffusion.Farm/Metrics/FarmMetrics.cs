@@ -39,6 +39,8 @@ public sealed class FarmMetrics
         PoolWorkers = factory.CreateGauge("turbo_pool_workers", "GPU workers of a pool by state, as they last reported.", "pool", "state");
         DedupeHits = factory.CreateCounter("turbo_dedupe_hits_total", "Jobs answered from the artifacts of an identical finished render instead of rendering.", "pool");
         DedupeSaved = factory.CreateCounter("turbo_dedupe_gpu_seconds_saved_total", "GPU-seconds the reused renders took: what dedupe hits did not spend again.", "pool");
+        Resumes = factory.CreateCounter("turbo_resumes_total", "Attempts that went on from the step checkpoint of an earlier attempt instead of the first step.", "pool");
+        ResumeSaved = factory.CreateCounter("turbo_resume_gpu_seconds_saved_total", "GPU-seconds of denoising the resumed attempts did not run again.", "pool");
         LeasesActive = factory.CreateGauge("turbo_leases_active", "Jobs leased to workers in a pool.", "pool");
         QueueWait = factory.CreateHistogram("turbo_job_queue_wait_seconds", "Time from entering the queue to being leased.", new HistogramConfiguration { LabelNames = ["pool", "priority"], Buckets = QueueWaitBuckets });
         RunTime = factory.CreateHistogram("turbo_job_run_seconds", "Time from the engine starting a job to its artifact being committed.", new HistogramConfiguration { LabelNames = ["model"], Buckets = JobDurationBuckets });
@@ -75,6 +77,10 @@ public sealed class FarmMetrics
     public Counter DedupeHits { get; }
 
     public Counter DedupeSaved { get; }
+
+    public Counter Resumes { get; }
+
+    public Counter ResumeSaved { get; }
 
     public Histogram QueueWait { get; }
 

@@ -72,6 +72,9 @@ public sealed class EngineHost(Func<IVideoEngine> create) : IDisposable
     public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress> progress, CancellationToken cancellationToken) =>
         Engine().GenerateAsync(request, progress, cancellationToken);
 
+    public Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress> progress, CancellationToken cancellationToken) =>
+        Engine().GenerateAsync(request, checkpoints, progress, cancellationToken);
+
     public void Dispose() => engine?.Dispose();
 
     private IVideoEngine Engine()

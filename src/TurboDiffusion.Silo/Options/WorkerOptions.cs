@@ -78,6 +78,13 @@ public sealed partial class WorkerOptions
     /// <summary>Where the engine writes a job's files before upload; defaults to a folder in the temp directory.</summary>
     public string? WorkDirectory { get; set; }
 
+    /// <summary>
+    /// Save a step checkpoint to the artifact store after every denoising step, resume a job handed back (drain, lease
+    /// expiry, silo lost) from its last one, and on SIGTERM hand a job back at its next step instead of waiting out
+    /// <see cref="DrainGracePeriod"/>. Off: every attempt renders from the first step.
+    /// </summary>
+    public bool CheckpointSteps { get; set; } = true;
+
     /// <summary>Models to load at start so the first jobs find them warm.</summary>
     public List<string> Preload { get; set; } = [];
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using TurboDiffusion.Engine;
 
@@ -45,6 +47,7 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     public const long ModelBytes = 2L << 30;
 
     private readonly ConcurrentDictionary<string, ResidentModel> resident = new(StringComparer.Ordinal);
+    private readonly List<int> resumes = [];
     private int generations;
     private int preflights;
 
@@ -132,9 +135,55 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     public Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) =>
         Task.FromResult(Servable?.Invoke(model) ?? Enum.GetValues<VideoResolution>());
 
-    public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RenderAsync(request, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Saves a simulated checkpoint after every step: its latent and generator state are digests of the request and
+    /// the step, so a resume is checked as the real engine's would be bit-identical: a checkpoint whose latent is not
+    /// this request's at that step is refused with <see cref="CheckpointMismatchException"/>.
+    /// </summary>
+    public Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        return RenderAsync(request, checkpoints, progress, cancellationToken);
+    }
+
+    /// <summary>The steps done of each checkpoint a render went on from, in the order of the renders.</summary>
+    public IReadOnlyList<int> ResumedAt
+    {
+        get
+        {
+            lock (resumes)
+            {
+                return [.. resumes];
+            }
+        }
+    }
+
+    /// <summary>The simulated sampler state of <paramref name="request"/> after <paramref name="stepsDone"/> steps: a digest of what decides it.</summary>
+    public static byte[] Latent(VideoRequest request, int stepsDone)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return SHA256.HashData(Encoding.UTF8.GetBytes($"latent|{request.Model}|{request.Prompt}|{request.Seed}|{request.Steps}|{request.Frames}|{stepsDone}"));
+    }
+
+    private async Task<VideoResult> RenderAsync(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var resumeFrom = checkpoints?.ResumeFrom;
+        if (resumeFrom is not null && (resumeFrom.StepCount != request.Steps || !resumeFrom.Latent.Span.SequenceEqual(Latent(request, resumeFrom.StepsDone))))
+        {
+            throw new CheckpointMismatchException($"The step checkpoint does not fit this render: it is not this request's state after step {resumeFrom.StepsDone} (simulated).");
+        }
+
+        if (resumeFrom is not null)
+        {
+            lock (resumes)
+            {
+                resumes.Add(resumeFrom.StepsDone);
+            }
+        }
         var count = Interlocked.Increment(ref generations);
         var behavior = Behavior(request, count);
         var timings = new Dictionary<GenerationStage, TimeSpan>();
@@ -149,10 +198,12 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         timings[GenerationStage.EncodingText] = stage.Elapsed;
 
         stage.Restart();
-        for (var step = 1; step <= request.Steps; step++)
+        for (var step = (resumeFrom?.StepsDone ?? 0) + 1; step <= request.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             await Delay(StepTime, cancellationToken);
+            checkpoints?.Save(new DenoiseCheckpoint(
+                step, request.Steps, null, [1, Latent(request, step).Length], Latent(request, step), Latent(request, -step), (resumeFrom?.DenoiseSeconds ?? 0) + stage.Elapsed.TotalSeconds));
             progress?.Report(new GenerationProgress(GenerationStage.Denoising, step, request.Steps, clock.Elapsed));
             if (step == 1)
             {
@@ -197,7 +248,9 @@ public sealed class SimulatedVideoEngine : IVideoEngine
 
         progress?.Report(new GenerationProgress(GenerationStage.Writing, 1, 1, clock.Elapsed));
         timings[GenerationStage.Writing] = stage.Elapsed;
-        return new VideoResult(request.OutputPath, sidecar, framesDirectory, width, height, request.Frames, timings);
+        return new VideoResult(
+            request.OutputPath, sidecar, framesDirectory, width, height, request.Frames, timings,
+            Resumed: resumeFrom is null ? null : new ResumedRender(resumeFrom.StepsDone, resumeFrom.DenoiseSeconds));
     }
 
     public void Dispose() => resident.Clear();

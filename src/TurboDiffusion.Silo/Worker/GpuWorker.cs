@@ -14,8 +14,9 @@ namespace TurboDiffusion.Silo.Worker;
 /// while unready, it runs a <see cref="WorkerPreflight"/>; while that finds problems it is unready and leases nothing.
 /// A failure of its machine hands the job back without spending an attempt; <see cref="WorkerOptions.UnreadyAfterWorkerFaults"/>
 /// of them in a row make it unready until a preflight passes.
-/// On stop it drains: no new leases; the current job may finish within <see cref="WorkerOptions.DrainGracePeriod"/>,
-/// else it is stopped at the next step and handed back without consuming a retry. A stop with no grace left (an
+/// On stop it drains: no new leases; a job whose steps are checkpointed (<see cref="WorkerOptions.CheckpointSteps"/>)
+/// is stopped at its next step and handed back at once with that step saved; any other may finish within
+/// <see cref="WorkerOptions.DrainGracePeriod"/>, else it is stopped at the next step and handed back without consuming a retry. A stop with no grace left (an
 /// already-canceled token) abandons the job; its lease expires or the silo is declared dead and it is requeued.
 /// Register it after UseOrleans so it stops before the silo does.
 /// </summary>
@@ -97,6 +98,14 @@ internal sealed partial class GpuWorker(
             if (cancellationToken.IsCancellationRequested)
             {
                 run.Stop(StopReason.Shutdown);
+            }
+            else if (run.HandsBackAtOnce)
+            {
+                // Its steps are checkpointed: the next attempt goes on from the step it stops after, so waiting out the
+                // grace would only delay the job.
+                LogHandingBack(WorkerId, run.Lease.JobId);
+                run.Stop(StopReason.Drain);
+                await WhenIdleAsync(run);
             }
             else
             {
@@ -366,6 +375,9 @@ internal sealed partial class GpuWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} leased job {JobId} (attempt {Attempt})")]
     private partial void LogLeased(string workerId, string jobId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} draining: job {JobId} is handed back at its next step, which its step checkpoint keeps")]
+    private partial void LogHandingBack(string workerId, string jobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} draining: job {JobId} may finish within {Grace}")]
     private partial void LogDraining(string workerId, string jobId, TimeSpan grace);

@@ -29,6 +29,9 @@ internal enum StopReason
 /// is first looked up by its <see cref="RenderKey"/>, computed here because only the worker knows both the request and
 /// its engine's identity; a finished identical render is copied into this attempt's folder instead of rendered. Its files live in
 /// <paramref name="scratch"/>/job id/attempt and are removed when the attempt ends, whatever the outcome.
+/// With Turbo:Worker:CheckpointSteps the render saves a step checkpoint after every denoising step (tied to the same
+/// render key) and goes on from the one an earlier attempt saved; a job that ends (succeeds, fails for good, is
+/// canceled) leaves none behind, one handed back keeps its last.
 /// </summary>
 /// <param name="scratch">The worker's own folder under Turbo:Worker:WorkDirectory.</param>
 internal sealed partial class JobRun(JobLease lease, string pool, string scratch, WorkerContext context, FailureStreak streak) : IDisposable
@@ -37,6 +40,8 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     private readonly ILogger logger = context.Loggers.CreateLogger<JobRun>();
     private int stopReason;
     private bool uploadBegun;
+    private StepCheckpointWriter? checkpoints;
+    private volatile bool rendered;
 
     public JobLease Lease => lease;
 
@@ -44,6 +49,12 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     public string? WorkerFault { get; private set; }
 
     private StopReason Reason => (StopReason)Volatile.Read(ref stopReason);
+
+    /// <summary>
+    /// Whether a drain can hand the job back now without losing work: its steps are being checkpointed and its render is
+    /// not finished, so the next attempt goes on from the last saved step.
+    /// </summary>
+    public bool HandsBackAtOnce => Volatile.Read(ref checkpoints) is not null && !rendered;
 
     private IJobGrain Job => context.Grains.GetGrain<IJobGrain>(lease.JobId);
 
@@ -72,7 +83,8 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         {
             await Job.Start(lease.Token);
             var key = await RenderKeyAsync(output);
-            var artifact = (key is null ? null : await ReuseAsync(key)) ?? await RenderAndUploadAsync(output, key);
+            var dedupeKey = lease.Spec.Dedupe ? key : null;
+            var artifact = (dedupeKey is null ? null : await ReuseAsync(dedupeKey)) ?? await RenderAndUploadAsync(output, key, dedupeKey);
             if (await CommitAsync(artifact) && artifact.ReusedFrom is not null)
             {
                 context.Metrics.DedupeHits.WithLabels(pool).Inc();
@@ -110,6 +122,11 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         {
             await heartbeats.CancelAsync();
             await heartbeat;
+            if (checkpoints is { } writer)
+            {
+                await writer.DisposeAsync();
+            }
+
             DeleteQuietly(jobFolder);
         }
     }
@@ -117,12 +134,13 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     public void Dispose() => abort.Dispose();
 
     /// <summary>
-    /// The job's render key; null when it does not dedupe (it opted out or gave no seed), or when the key cannot be
-    /// known: the engine cannot identify its renders, or the model or image cannot be read (the render then reports that).
+    /// The job's render key, for dedupe and step checkpoints; null when it needs neither (it does not dedupe and
+    /// Turbo:Worker:CheckpointSteps is off), or when the key cannot be known: the engine cannot identify its renders, or
+    /// the model or image cannot be read (the render then reports that).
     /// </summary>
     private async Task<string?> RenderKeyAsync(string output)
     {
-        if (!lease.Spec.Dedupe)
+        if (!lease.Spec.Dedupe && !context.Options.Value.CheckpointSteps)
         {
             return null;
         }
@@ -188,24 +206,41 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         return copy with { ContentKey = key, ReusedFrom = found.JobId, RenderSeconds = source.RenderSeconds };
     }
 
-    private async Task<ArtifactRef> RenderAndUploadAsync(string output, string? key)
+    /// <param name="key">The render key, for step checkpoints; null renders without them.</param>
+    /// <param name="dedupeKey">The render key recorded with the artifact for later jobs to reuse; null when the job does not dedupe.</param>
+    private async Task<ArtifactRef> RenderAndUploadAsync(string output, string? key, string? dedupeKey)
     {
         var options = context.Options.Value;
         Directory.CreateDirectory(output);
         var before = context.Engine.LoadedModels;
+        var resumeFrom = options.CheckpointSteps && key is not null ? await ClaimCheckpointAsync(key) : null;
         await using var relay = new ProgressRelay(lease, Job, context.Progress, context.Metrics, options.ProgressReportInterval, OnLeaseStatus, logger);
         var request = VideoRequestMapper.Map(lease.Spec, Path.Combine(output, ArtifactNames.Video));
         VideoResult result;
         try
         {
-            result = await context.Engine.GenerateAsync(request, relay, abort.Token);
+            result = await GenerateAsync(request, resumeFrom, relay);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw new EngineFailedException(lease.JobId, e);
         }
 
+        // Nothing may be saved once the render is done: a late save must not outlive the job's end.
+        rendered = true;
+        if (checkpoints is { } writer)
+        {
+            await writer.DisposeAsync();
+            checkpoints = null;
+        }
+
         RecordEngineMetrics(result, before);
+        if (result.Resumed is { } resumed)
+        {
+            context.Metrics.Resumes.WithLabels(pool).Inc();
+            context.Metrics.ResumeSaved.WithLabels(pool).Inc(resumed.DenoiseSecondsSaved);
+            LogResumed(lease.JobId, lease.Attempt, resumed.StepsSkipped, resumed.DenoiseSecondsSaved);
+        }
 
         await Job.BeginUpload(lease.Token);
         relay.Report(new JobProgress(JobStage.Uploading, 0, 1, TimeSpan.Zero));
@@ -217,7 +252,74 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
 
         // Model loading is left out: a reuse saves the render, whatever was resident.
         var renderSeconds = result.StageTimings.Where(t => t.Key != GenerationStage.LoadingModel).Sum(t => t.Value.TotalSeconds);
-        return artifact with { ContentKey = key, RenderSeconds = renderSeconds };
+        return artifact with { ContentKey = dedupeKey, RenderSeconds = renderSeconds };
+    }
+
+    /// <summary>
+    /// Fences the job's step checkpoint to this attempt and returns the one to go on from: null when there is none, or
+    /// it is damaged, or it is of another render (spec, engine, model or device changed), each logged. Starts the
+    /// writer of this attempt's checkpoints, unless the store cannot be reached (the render then runs without).
+    /// </summary>
+    /// <exception cref="LeaseExpiredException">A later attempt holds the job's checkpoint: this one is stale.</exception>
+    private async Task<DenoiseCheckpoint?> ClaimCheckpointAsync(string key)
+    {
+        byte[]? saved;
+        try
+        {
+            saved = await context.Artifacts.ClaimStepCheckpointAsync(lease.Spec.Tenant, lease.JobId, lease.Attempt, abort.Token);
+        }
+        catch (StaleCheckpointException e)
+        {
+            LogCheckpointFencedOut(lease.JobId, e.Message);
+            throw new LeaseExpiredException(lease.JobId, lease.Token);
+        }
+        catch (ArtifactStoreException e)
+        {
+            LogCheckpointUnavailable(lease.JobId, e);
+            return null;
+        }
+
+        Volatile.Write(ref checkpoints, new StepCheckpointWriter(context.Artifacts, lease, key, () => Stop(StopReason.LeaseLost), logger));
+        if (saved is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var (savedKey, checkpoint) = StepCheckpointFile.Read(saved);
+            if (savedKey == key)
+            {
+                return checkpoint;
+            }
+
+            LogCheckpointOfAnotherRender(lease.JobId, checkpoint.StepsDone);
+        }
+        catch (InvalidDataException e)
+        {
+            LogCheckpointDamaged(lease.JobId, e.Message);
+        }
+
+        return null;
+    }
+
+    /// <summary>Renders, saving step checkpoints when a writer runs; a checkpoint the engine finds unfit is dropped and the render starts over.</summary>
+    private async Task<VideoResult> GenerateAsync(VideoRequest request, DenoiseCheckpoint? resumeFrom, ProgressRelay relay)
+    {
+        if (checkpoints is not { } writer)
+        {
+            return await context.Engine.GenerateAsync(request, relay, abort.Token);
+        }
+
+        try
+        {
+            return await context.Engine.GenerateAsync(request, new RenderCheckpoints(resumeFrom, writer.Offer), relay, abort.Token);
+        }
+        catch (CheckpointMismatchException e) when (resumeFrom is not null)
+        {
+            LogCheckpointUnfit(lease.JobId, e.Message);
+            return await context.Engine.GenerateAsync(request, new RenderCheckpoints(null, writer.Offer), relay, abort.Token);
+        }
     }
 
     /// <summary>Commits the artifact; false when another attempt owns the job now (this attempt's files are gone then).</summary>
@@ -271,9 +373,15 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         switch (reason)
         {
             case StopReason.CancelRequested:
-                await ReportAsync(AttemptOutcome.Canceled, "canceled while running");
+                await EndedAsync(await ReportAsync(AttemptOutcome.Canceled, "canceled while running"));
                 break;
             case StopReason.Drain:
+                // The step the engine stopped after goes to the store before the job is handed back, so the next attempt finds it.
+                if (checkpoints is { } writer)
+                {
+                    await FlushForHandBackAsync(writer);
+                }
+
                 await ReportAsync(AttemptOutcome.Drained, "the worker drained (shutdown or scale-in) before the job finished and handed it back");
                 break;
             case StopReason.LeaseLost:
@@ -289,7 +397,8 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         LogFailed(lease.JobId, outcome, error);
         await DiscardUploadAsync();
         var detail = error is MachineFaultException fault ? fault.Describe() : $"{error.GetType().Name}: {error.Message}";
-        await ReportAsync(outcome, detail);
+        var job = await ReportAsync(outcome, detail);
+        await EndedAsync(job, restart: outcome == AttemptOutcome.EngineError);
         if (outcome.BlamesWorker())
         {
             WorkerFault = detail;
@@ -301,11 +410,12 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         }
     }
 
-    private async Task ReportAsync(AttemptOutcome outcome, string detail)
+    /// <returns>The job as the report left it; null when the report did not reach it.</returns>
+    private async Task<JobState?> ReportAsync(AttemptOutcome outcome, string detail)
     {
         try
         {
-            await Job.Fail(lease.Token, outcome, detail);
+            return await Job.Fail(lease.Token, outcome, detail);
         }
         catch (LeaseExpiredException e)
         {
@@ -315,6 +425,50 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
         {
             // Unreported, the attempt still ends: its lease expires and the scheduler takes the job back.
             LogReportFailed(lease.JobId, outcome, e);
+        }
+
+        return null;
+    }
+
+    /// <summary>Waits for the last step's checkpoint, but no longer than the drain's grace: a stuck store must not hold the hand-back.</summary>
+    private async Task FlushForHandBackAsync(StepCheckpointWriter writer)
+    {
+        try
+        {
+            await writer.FlushAsync().WaitAsync(context.Options.Value.DrainGracePeriod, context.Time);
+            LogHandedBackAt(lease.JobId, writer.LastStepsDone);
+        }
+        catch (TimeoutException)
+        {
+            LogHandBackFlushTimedOut(lease.JobId, context.Options.Value.DrainGracePeriod, writer.LastStepsDone);
+        }
+    }
+
+    /// <summary>
+    /// Removes the step checkpoint of a job that ended for good (failed, canceled): no attempt goes on from it. With
+    /// <paramref name="restart"/> (the engine failed) it goes too: the state it saved may be what the engine failed on,
+    /// so the retry starts from the first step.
+    /// </summary>
+    private async Task EndedAsync(JobState? job, bool restart = false)
+    {
+        if (!context.Options.Value.CheckpointSteps || !(restart || job is { Status: JobStatus.Failed or JobStatus.Canceled }))
+        {
+            return;
+        }
+
+        if (checkpoints is { } writer)
+        {
+            await writer.DisposeAsync();
+            checkpoints = null;
+        }
+
+        try
+        {
+            await context.Artifacts.DeleteStepCheckpointAsync(lease.Spec.Tenant, lease.JobId);
+        }
+        catch (ArtifactStoreException e)
+        {
+            LogCheckpointNotDeleted(lease.JobId, e);
         }
     }
 
@@ -419,6 +573,33 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: no render key, so no reuse ({Reason}); rendering")]
     private partial void LogNoRenderKey(string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: attempt {Attempt} went on from the step checkpoint after step {StepsSkipped}, saving {Seconds:F1} s of denoising")]
+    private partial void LogResumed(string jobId, int attempt, int stepsSkipped, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} handed back with its step checkpoint after step {StepsDone}")]
+    private partial void LogHandedBackAt(string jobId, int stepsDone);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its last step checkpoint was not stored within {Grace}; handed back with the one after step {StepsDone}")]
+    private partial void LogHandBackFlushTimedOut(string jobId, TimeSpan grace, int stepsDone);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a later attempt holds the step checkpoint, so this one is stale: {Detail}")]
+    private partial void LogCheckpointFencedOut(string jobId, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the step checkpoint cannot be read; rendering from the first step without checkpoints")]
+    private partial void LogCheckpointUnavailable(string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the step checkpoint (after step {StepsDone}) is of another render: the spec, engine, model or device changed; rendering from the first step")]
+    private partial void LogCheckpointOfAnotherRender(string jobId, int stepsDone);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: ignoring a damaged step checkpoint and rendering from the first step: {Problem}")]
+    private partial void LogCheckpointDamaged(string jobId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the engine refused the step checkpoint; rendering from the first step: {Problem}")]
+    private partial void LogCheckpointUnfit(string jobId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: could not remove the step checkpoint of the ended job")]
+    private partial void LogCheckpointNotDeleted(string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} succeeded (attempt {Attempt})")]
     private partial void LogSucceeded(string jobId, int attempt);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using TurboDiffusion.Engine.Media;
 using TurboDiffusion.Engine.Pipelines;
+using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Media;
 using static TorchSharp.torch;
 
@@ -10,7 +11,14 @@ namespace TurboDiffusion.Engine.Tests.Pipelines;
 public sealed class WarmVideoEngineTests : IDisposable
 {
     private readonly TemporaryDirectory directory = new();
-    private readonly WarmVideoEngine engine = new(CPU);
+    private readonly WarmVideoEngine engine;
+
+    // Loaded before the first use of torch's statics, or the class fails when it runs first in a process.
+    public WarmVideoEngineTests()
+    {
+        TorchRuntime.EnsureLoaded();
+        engine = new WarmVideoEngine(CPU);
+    }
 
     [Fact]
     public async Task Text_to_video_with_the_tiny_model_writes_a_16_fps_h264_mp4_and_its_sidecar()

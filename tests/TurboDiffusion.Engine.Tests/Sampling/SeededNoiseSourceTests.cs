@@ -28,6 +28,32 @@ public sealed class SeededNoiseSourceTests
     }
 
     [Fact]
+    public void A_restored_state_repeats_the_draws_that_followed_it_in_another_source()
+    {
+        using var scope = NewDisposeScope();
+        using var original = new SeededNoiseSource(31);
+        original.Draw(Shape);
+        var state = original.SaveState();
+        var next = Enumerable.Range(0, 2).Select(_ => original.Draw(Shape)).ToList();
+        using var other = new SeededNoiseSource(99);
+
+        other.RestoreState(state);
+
+        Assert.All(next, expected => Assert.True(expected.equal(other.Draw(Shape)).all().item<bool>()));
+    }
+
+    [Fact]
+    public void A_state_of_the_wrong_size_is_refused_naming_both_sizes()
+    {
+        using var source = new SeededNoiseSource(31);
+        var size = source.SaveState().Length;
+
+        var error = Assert.Throws<ArgumentException>(() => source.RestoreState(new byte[size - 8]));
+
+        Assert.Contains($"{size} bytes, got {size - 8}", error.Message);
+    }
+
+    [Fact]
     public void Cpu_generator_with_the_fixture_seed_replays_the_recorded_noise_draw_for_draw()
     {
         using var recorded = RcmSamplerFixture.RecordedNoise();

@@ -155,9 +155,12 @@ public sealed class FailureTests
     }
 
     [Fact]
-    public async Task A_draining_silo_finishes_a_job_that_fits_its_grace_period()
+    public async Task A_draining_silo_without_step_checkpoints_finishes_a_job_that_fits_its_grace_period()
     {
-        await using var farm = await TestFarm.StartAsync(2, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(200) });
+        await using var farm = await TestFarm.StartAsync(2, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(200) }, new Dictionary<string, string?>
+        {
+            ["Turbo:Worker:CheckpointSteps"] = "false",
+        });
         var job = await farm.SubmitAsync(Specs.Job());
         var running = await farm.WaitForStatusAsync(job.JobId, JobStatus.Running);
 

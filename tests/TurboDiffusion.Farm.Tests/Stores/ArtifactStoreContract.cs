@@ -130,6 +130,94 @@ public abstract class ArtifactStoreContract : IDisposable
         Assert.Empty(await store.ListAttemptsAsync("studio-a", Specs.Unique("job"), TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task A_step_checkpoint_saved_by_one_attempt_is_what_the_next_attempts_claim_reads()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Null(await store.ClaimStepCheckpointAsync("studio-a", jobId, 1, ct));
+        await store.SaveStepCheckpointAsync("studio-a", jobId, 1, "step 1"u8.ToArray(), ct);
+        await store.SaveStepCheckpointAsync("studio-a", jobId, 1, "step 2"u8.ToArray(), ct);
+
+        Assert.Equal("step 2"u8.ToArray(), await store.ClaimStepCheckpointAsync("studio-a", jobId, 2, ct));
+        Assert.Empty(await store.ListAttemptsAsync("studio-a", jobId, ct));
+    }
+
+    [Fact]
+    public async Task A_stale_attempt_cannot_save_over_the_checkpoint_a_later_attempt_claimed()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var ct = TestContext.Current.CancellationToken;
+        await store.SaveStepCheckpointAsync("studio-a", jobId, 1, "attempt 1 step 2"u8.ToArray(), ct);
+        await store.ClaimStepCheckpointAsync("studio-a", jobId, 2, ct);
+
+        var refused = await Assert.ThrowsAsync<StaleCheckpointException>(() => store.SaveStepCheckpointAsync("studio-a", jobId, 1, "attempt 1 step 3"u8.ToArray(), ct));
+        var claim = await Assert.ThrowsAsync<StaleCheckpointException>(() => store.ClaimStepCheckpointAsync("studio-a", jobId, 1, ct));
+
+        Assert.Equal((1, 2), (refused.Attempt, refused.Fence));
+        Assert.Contains("attempt 2 holds it", claim.Message);
+        Assert.Equal("attempt 1 step 2"u8.ToArray(), await store.ClaimStepCheckpointAsync("studio-a", jobId, 3, ct));
+    }
+
+    [Fact]
+    public async Task Saves_of_two_attempts_racing_end_with_the_later_attempts_checkpoint()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var ct = TestContext.Current.CancellationToken;
+
+        async Task SaveManyAsync(int attempt)
+        {
+            for (var step = 0; step < 10; step++)
+            {
+                try
+                {
+                    await store.SaveStepCheckpointAsync("studio-a", jobId, attempt, new[] { (byte)attempt, (byte)step }, ct);
+                }
+                catch (StaleCheckpointException)
+                {
+                    return;
+                }
+            }
+        }
+
+        await Task.WhenAll(SaveManyAsync(1), SaveManyAsync(2));
+
+        Assert.Equal(new byte[] { 2, 9 }, await store.ClaimStepCheckpointAsync("studio-a", jobId, 2, ct));
+    }
+
+    [Fact]
+    public async Task Deleting_a_step_checkpoint_leaves_none_and_deleting_none_is_harmless()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var ct = TestContext.Current.CancellationToken;
+        await store.SaveStepCheckpointAsync("studio-a", jobId, 3, "step 1"u8.ToArray(), ct);
+
+        await store.DeleteStepCheckpointAsync("studio-a", jobId, ct);
+        await store.DeleteStepCheckpointAsync("tenant-without-uploads", Specs.Unique("job"), ct);
+
+        Assert.Null(await store.ClaimStepCheckpointAsync("studio-a", jobId, 1, ct));
+    }
+
+    [Fact]
+    public async Task Sealing_the_committed_attempt_removes_the_jobs_step_checkpoint()
+    {
+        var store = await CreateStoreAsync();
+        var jobId = Specs.Unique("job");
+        var ct = TestContext.Current.CancellationToken;
+        await store.SaveStepCheckpointAsync("studio-a", jobId, 1, "step 3"u8.ToArray(), ct);
+        var committed = await store.UploadAsync(Files(jobId, Guid.NewGuid(), "video"), ct);
+
+        await store.SealAsync(committed, ct);
+
+        Assert.Null(await store.ClaimStepCheckpointAsync("studio-a", jobId, 2, ct));
+        Assert.Equal([committed.LeaseToken], await store.ListAttemptsAsync("studio-a", jobId, ct));
+    }
+
     private static async Task<string> ReadAsync(IArtifactStore store, Farm.Contracts.ArtifactRef artifact, string name)
     {
         await using var stream = await store.OpenReadAsync(artifact, name, TestContext.Current.CancellationToken);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using Prometheus;
+using TurboDiffusion.Engine;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Farm.Hosting;
 using TurboDiffusion.Farm.Progress;
@@ -25,15 +26,18 @@ internal sealed class TestFarm : IAsyncDisposable
 {
     private readonly string root;
 
-    private TestFarm(InProcessTestCluster cluster, IJobStore store, InMemoryProgressLog progress, CollectorRegistry registry, string root, ConcurrentDictionary<string, SimulatedVideoEngine> engines)
+    private readonly ConcurrentDictionary<string, IVideoEngine> engines;
+
+    private TestFarm(InProcessTestCluster cluster, IJobStore store, InMemoryProgressLog progress, CollectorRegistry registry, string root, ConcurrentDictionary<string, IVideoEngine> engines)
     {
         Cluster = cluster;
         Store = store;
         Progress = progress;
         Registry = registry;
         this.root = root;
-        Engines = engines;
-        Artifacts = new LocalArtifactStore(Microsoft.Extensions.Options.Options.Create(new LocalArtifactOptions { Directory = Path.Combine(root, "artifacts") }));
+        this.engines = engines;
+        ArtifactsDirectory = Path.Combine(root, "artifacts");
+        Artifacts = new LocalArtifactStore(Microsoft.Extensions.Options.Options.Create(new LocalArtifactOptions { Directory = ArtifactsDirectory }));
     }
 
     public InProcessTestCluster Cluster { get; }
@@ -48,21 +52,32 @@ internal sealed class TestFarm : IAsyncDisposable
 
     public IArtifactStore Artifacts { get; }
 
-    /// <summary>The engine of each silo, by silo name (= worker id).</summary>
-    public ConcurrentDictionary<string, SimulatedVideoEngine> Engines { get; }
+    /// <summary>The local artifact directory every silo shares.</summary>
+    public string ArtifactsDirectory { get; }
+
+    /// <summary>The simulated engine of each silo, by silo name (= worker id).</summary>
+    public IReadOnlyDictionary<string, SimulatedVideoEngine> Engines =>
+        engines.Where(e => e.Value is SimulatedVideoEngine).ToDictionary(e => e.Key, e => (SimulatedVideoEngine)e.Value, StringComparer.Ordinal);
+
+    /// <summary>The engine of the silo named <paramref name="silo"/>, whatever its kind.</summary>
+    public IVideoEngine EngineOf(string silo) => engines[silo];
 
     /// <param name="silos">Silos to start.</param>
     /// <param name="engine">The engine of a silo, given its name; null starts silos without GPU workers.</param>
     /// <param name="settings">Overrides of the test timings, by configuration key.</param>
     /// <param name="store">The job store every silo shares; in memory by default.</param>
     /// <param name="configureSilo">More silo configuration, e.g. a grain call filter that injects a fault.</param>
-    public static async Task<TestFarm> StartAsync(short silos, Func<string, SimulatedVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null, IJobStore? store = null, Action<ISiloBuilder>? configureSilo = null)
+    public static Task<TestFarm> StartAsync(short silos, Func<string, SimulatedVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null, IJobStore? store = null, Action<ISiloBuilder>? configureSilo = null) =>
+        StartWithEnginesAsync(silos, engine, settings, store, configureSilo);
+
+    /// <summary>As <see cref="StartAsync"/>, with any engine, e.g. the real one with the built-in tiny model.</summary>
+    public static async Task<TestFarm> StartWithEnginesAsync(short silos, Func<string, IVideoEngine>? engine, IReadOnlyDictionary<string, string?>? settings = null, IJobStore? store = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var root = Directory.CreateTempSubdirectory("farm-").FullName;
         store ??= new InMemoryJobStore();
         var progress = new InMemoryProgressLog(TimeProvider.System);
         var registry = Prometheus.Metrics.NewCustomRegistry();
-        var engines = new ConcurrentDictionary<string, SimulatedVideoEngine>();
+        var engines = new ConcurrentDictionary<string, IVideoEngine>();
         var configuration = new Dictionary<string, string?>
         {
             ["Turbo:Lease:Duration"] = "00:00:03",
@@ -158,7 +173,7 @@ internal sealed class TestFarm : IAsyncDisposable
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
-        foreach (var engine in Engines.Values)
+        foreach (var engine in engines.Values)
         {
             engine.Dispose();
         }

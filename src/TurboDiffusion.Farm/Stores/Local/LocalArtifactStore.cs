@@ -6,11 +6,20 @@ namespace TurboDiffusion.Farm.Stores.Local;
 /// <summary>
 /// Artifacts in a local directory: {root}/{tenant}/{jobId}/{leaseToken}/video.mp4, video.json, frames/*.png.
 /// An attempt is copied into "{leaseToken}.partial" and renamed into place, so a folder is complete once it is visible.
+/// The job's step checkpoint is {root}/{tenant}/{jobId}/step-checkpoint/ (<see cref="LocalStepCheckpoints"/>).
 /// </summary>
-public sealed class LocalArtifactStore(IOptions<LocalArtifactOptions> options) : IArtifactStore
+public sealed class LocalArtifactStore : IArtifactStore
 {
     public const string StoreName = "local";
     private const string Partial = ".partial";
+    private readonly IOptions<LocalArtifactOptions> options;
+    private readonly LocalStepCheckpoints checkpoints;
+
+    public LocalArtifactStore(IOptions<LocalArtifactOptions> options)
+    {
+        this.options = options;
+        checkpoints = new LocalStepCheckpoints(JobFolder);
+    }
 
     private string Root => Path.GetFullPath(options.Value.Directory);
 
@@ -136,6 +145,15 @@ public sealed class LocalArtifactStore(IOptions<LocalArtifactOptions> options) :
 
         return Task.FromResult<Stream>(File.OpenRead(path));
     }
+
+    public Task<byte[]?> ClaimStepCheckpointAsync(string tenant, string jobId, int attempt, CancellationToken cancellationToken = default) =>
+        checkpoints.ClaimAsync(tenant, jobId, attempt, cancellationToken);
+
+    public Task SaveStepCheckpointAsync(string tenant, string jobId, int attempt, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        checkpoints.SaveAsync(tenant, jobId, attempt, content, cancellationToken);
+
+    public Task DeleteStepCheckpointAsync(string tenant, string jobId, CancellationToken cancellationToken = default) =>
+        checkpoints.DeleteAsync(tenant, jobId);
 
     private static void DeleteFolders(string location, IEnumerable<string> folders)
     {

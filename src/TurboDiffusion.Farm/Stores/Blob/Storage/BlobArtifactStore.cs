@@ -10,7 +10,8 @@ namespace TurboDiffusion.Farm.Stores.Blob;
 /// <summary>
 /// Artifacts in Azure Blob storage, laid out by <see cref="BlobLayout"/>: an attempt's files under
 /// [{tenant}/]{jobId}/{leaseToken}/ (video.mp4, video.json, frames/*.png). The video is uploaded last, so an attempt
-/// folder with a video has all its files.
+/// folder with a video has all its files. The job's step checkpoint is the blob [{tenant}/]{jobId}/step-checkpoint
+/// (<see cref="BlobStepCheckpoints"/>).
 /// </summary>
 public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
 {
@@ -19,6 +20,7 @@ public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
     private readonly BlobServiceClient service;
     private readonly BlobArtifactOptions options;
     private readonly ConcurrentDictionary<string, Task<BlobContainerClient>> containers = new(StringComparer.Ordinal);
+    private readonly BlobStepCheckpoints checkpoints;
 
     public BlobArtifactStore(IOptions<BlobArtifactOptions> options)
     {
@@ -28,6 +30,7 @@ public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
             ? new BlobClientOptions(Enum.Parse<BlobClientOptions.ServiceVersion>(version))
             : new BlobClientOptions();
         service = new BlobServiceClient(this.options.ConnectionString, clientOptions);
+        checkpoints = new BlobStepCheckpoints(Locate, Container, service.GetBlobContainerClient);
     }
 
     public async Task CheckAsync(CancellationToken cancellationToken = default)
@@ -190,6 +193,15 @@ public sealed class BlobArtifactStore : IArtifactStore, IArtifactLinks
             throw new ArtifactStoreException($"{artifact.Container}/{artifact.Prefix}{name}", $"Reading the artifact failed ({e.Status} {e.ErrorCode})", e);
         }
     }
+
+    public Task<byte[]?> ClaimStepCheckpointAsync(string tenant, string jobId, int attempt, CancellationToken cancellationToken = default) =>
+        checkpoints.ClaimAsync(tenant, jobId, attempt, cancellationToken);
+
+    public Task SaveStepCheckpointAsync(string tenant, string jobId, int attempt, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        checkpoints.SaveAsync(tenant, jobId, attempt, content, cancellationToken);
+
+    public Task DeleteStepCheckpointAsync(string tenant, string jobId, CancellationToken cancellationToken = default) =>
+        checkpoints.DeleteAsync(tenant, jobId, cancellationToken);
 
     /// <summary>A read-only SAS URL of one file; null when the connection string has no account key (e.g. a SAS or token credential).</summary>
     public Uri? TryCreateReadUrl(ArtifactRef artifact, string name, DateTimeOffset expiresAt)
