@@ -4,12 +4,13 @@ namespace TurboDiffusion.Farm.Scheduling;
 
 /// <summary>
 /// The priced rule's threshold (<see cref="SwitchRule.Priced"/>): how much longer, in seconds, a job of a model the
-/// worker has not loaded must have waited than the best job of its loaded model before the worker switches.
-/// <c>price = SwitchCostWeight x load + (warm work &lt; load ? warm work : 0)</c>, where <c>load</c> is what loading the cold
+/// worker has not loaded must have waited than the best job of its loaded model before the worker switches:
+/// <c>price = SwitchCostWeight x load + min(warm work, AgeingInterval)</c>, where <c>load</c> is what loading the cold
 /// model measured on this worker (<see cref="ModelLoads"/>) and <c>warm work</c> the expected seconds of every queued job
-/// of the loaded model. While the loaded model's queued work is shorter than one load, finishing it first delays the cold
-/// job by less than the switch back would cost, so the threshold grows by that work; it never exceeds
-/// <c>(SwitchCostWeight + 1) x load</c>, which bounds how long a worker's warmth can hold a job back.
+/// of the loaded model. A switch costs its load, and the more work of the loaded model is queued the more a switch away
+/// delays (someone must load it again while the queue is long), so a backlog keeps workers on their models while a short
+/// queue lets them switch as soon as the load is paid for. The ageing interval caps that part, which bounds how long a
+/// worker's warmth can hold a job back: <c>SwitchCostWeight x load + AgeingInterval</c>.
 /// </summary>
 internal sealed class SwitchPrice(SchedulerOptions options, ModelLoads loads, MeasuredCosts costs)
 {
@@ -22,6 +23,6 @@ internal sealed class SwitchPrice(SchedulerOptions options, ModelLoads loads, Me
     {
         var load = loads.SecondsOf(workerId, coldModel);
         var warmWork = warmConfiguredSeconds * costs.MeasuredOverConfigured(warmModel);
-        return (options.SwitchCostWeight * load) + (warmWork < load ? warmWork : 0);
+        return (options.SwitchCostWeight * load) + Math.Min(warmWork, options.AgeingInterval.TotalSeconds);
     }
 }

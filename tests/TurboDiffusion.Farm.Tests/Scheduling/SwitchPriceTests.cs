@@ -23,13 +23,13 @@ public sealed class SwitchPriceTests
     }
 
     [Theory]
-    [InlineData(19, "warm")]
-    [InlineData(21, "cold")]
-    public void A_warm_worker_keeps_its_model_until_a_cold_job_waited_longer_by_the_weighted_load(double coldWaitedLonger, string expected)
+    [InlineData(20, "warm")]
+    [InlineData(22, "cold")]
+    public void A_warm_worker_keeps_its_model_until_a_cold_job_waited_longer_by_the_weighted_load_and_the_queued_warm_work(double coldWaitedLonger, string expected)
     {
         var (queue, loads) = Queue(Priced);
         loads.Record("w1", "wan-14b", 10);
-        queue.Add(Ticket("warm", "tiny", ageSeconds: 5));
+        queue.Add(Ticket("warm", "tiny", ageSeconds: 5, seconds: 1));
         queue.Add(Ticket("cold", "wan-14b", ageSeconds: 5 + coldWaitedLonger));
 
         Assert.Equal(expected, queue.TakeNext(Worker("w1", "tiny"), T0)!.JobId);
@@ -41,8 +41,8 @@ public sealed class SwitchPriceTests
         var (queue, loads) = Queue(Priced);
         loads.Record("slow-disk", "wan-14b", 60);
         loads.Record("fast-disk", "wan-14b", 5);
-        queue.Add(Ticket("warm-1", "tiny", ageSeconds: 0));
-        queue.Add(Ticket("warm-2", "tiny", ageSeconds: 0));
+        queue.Add(Ticket("warm-1", "tiny", ageSeconds: 0, seconds: 1));
+        queue.Add(Ticket("warm-2", "tiny", ageSeconds: 0, seconds: 1));
         queue.Add(Ticket("cold", "wan-14b", ageSeconds: 30));
 
         Assert.Equal("warm-1", queue.TakeNext(Worker("slow-disk", "tiny"), T0)!.JobId);
@@ -53,7 +53,7 @@ public sealed class SwitchPriceTests
     public void Priority_counts_as_waiting_at_the_ageing_interval_per_level()
     {
         var (queue, loads) = Queue(new SchedulerOptions { SwitchRule = SwitchRule.Priced, AgeingInterval = TimeSpan.FromSeconds(60) });
-        loads.Record("w1", "wan-14b", 40);
+        loads.Record("w1", "wan-14b", 20);
         queue.Add(Ticket("warm-normal", "tiny", ageSeconds: 0));
         queue.Add(Ticket("cold-high", "wan-14b", ageSeconds: 0, priority: JobPriority.High));
         queue.Add(Ticket("cold-urgent", "wan-14b", ageSeconds: 0, priority: JobPriority.Urgent));
@@ -63,14 +63,16 @@ public sealed class SwitchPriceTests
     }
 
     [Theory]
-    [InlineData(5, "warm")]
-    [InlineData(50, "cold")]
-    public void While_the_loaded_models_queued_work_is_shorter_than_a_load_the_worker_finishes_it_first(double warmSeconds, string expected)
+    [InlineData(5, 30, "cold")]
+    [InlineData(50, 30, "warm")]
+    [InlineData(10_000, 310, "warm")]
+    [InlineData(10_000, 330, "cold")]
+    public void The_more_work_of_the_loaded_model_is_queued_the_longer_a_cold_job_waits_up_to_one_ageing_interval(double warmSeconds, double coldWaitedLonger, string expected)
     {
         var (queue, loads) = Queue(Priced);
         loads.Record("w1", "wan-14b", 10);
         queue.Add(Ticket("warm", "tiny", ageSeconds: 0, seconds: warmSeconds));
-        queue.Add(Ticket("cold", "wan-14b", ageSeconds: 22));
+        queue.Add(Ticket("cold", "wan-14b", ageSeconds: coldWaitedLonger));
 
         Assert.Equal(expected, queue.TakeNext(Worker("w1", "tiny"), T0)!.JobId);
     }
@@ -121,12 +123,12 @@ public sealed class SwitchPriceTests
         string? taken = null;
         for (var second = 0; second < 60 && taken != "cold"; second++)
         {
-            queue.Add(Ticket($"warm-{second}", "tiny", ageSeconds: -second, tenant: second % 2 == 0 ? "a" : "b"));
+            queue.Add(Ticket($"warm-{second}", "tiny", ageSeconds: -second, tenant: second % 2 == 0 ? "a" : "b", seconds: 1));
             now = T0.AddSeconds(second);
             taken = queue.TakeNext(Worker("w1", "tiny"), now)!.JobId;
         }
 
         Assert.Equal("cold", taken);
-        Assert.InRange((now - T0).TotalSeconds, 2 * 10, (2 * 10) + 2);
+        Assert.InRange((now - T0).TotalSeconds, (2 * 10) + 1, (2 * 10) + 3);
     }
 }
