@@ -49,7 +49,8 @@ internal sealed class BenchSubmitter(FarmBenchSettings settings, IClusterClient 
             await gate.WaitAsync(cancellationToken);
             try
             {
-                var spec = new JobSpec($"bench shot {i}", $"model-{i % settings.Models}", JobResolution.P480, JobAspect.Landscape16x9, 81, Steps, i,
+                // Models vary across each round of tenants, so every tenant has jobs of every model.
+                var spec = new JobSpec($"bench shot {i}", FarmBenchSettings.ModelName(i / settings.Tenants % settings.Models), JobResolution.P480, JobAspect.Landscape16x9, 81, Steps, i,
                     priorities[i % priorities.Length], $"tenant-{i % settings.Tenants}", $"bench-{run}-{i}");
                 accepted[i] = (await SubmitOnceAsync(spec, cancellationToken)).JobId;
             }

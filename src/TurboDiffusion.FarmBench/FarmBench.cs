@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -44,10 +45,11 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
 
         // One registry for every silo, replacements included: the fleet's counters outlive the silos killed.
         var registry = Prometheus.Metrics.NewCustomRegistry();
-        var cluster = BuildCluster(root, timings, store, registry);
+        var engines = new ConcurrentBag<SimulatedVideoEngine>();
+        var cluster = BuildCluster(root, timings, store, registry, engines);
         try
         {
-            say($"starting {settings.Silos} silos ...");
+            say($"starting {settings.Silos} silos (switch rule {settings.Rule.ToString().ToLowerInvariant()}) ...");
             await cluster.DeployAsync(cancellationToken);
             var startSeconds = clock.Elapsed.TotalSeconds;
 
@@ -56,7 +58,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
             say(settings.Kills == 0
                 ? $"submitting {settings.Jobs} jobs ..."
                 : $"submitting {settings.Jobs} jobs over {(settings.KillInterval * settings.Kills).TotalSeconds:0} s while {settings.Kills} silos are killed, one every {settings.KillInterval.TotalSeconds:0.#} s ...");
-            var submitting = submitter.RunAsync(settings.Kills == 0 ? TimeSpan.Zero : settings.KillInterval * settings.Kills, cancellationToken);
+            var submitting = submitter.RunAsync(settings.Kills == 0 ? settings.Arrival : settings.KillInterval * settings.Kills, cancellationToken);
             var killing = killer.RunAsync(() => BusyWorkersAsync(store, cancellationToken), cancellationToken);
             await Task.WhenAll(submitting, killing);
             say("waiting for every job to end ...");
@@ -82,7 +84,9 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
                 LatencySummary.Of(timings.PerJob),
                 KillReport.Of(killer.Done, finished, await ResumedAsync(registry)),
                 audit,
-                string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration); membership probe timeout {ProbeTimeout.TotalSeconds:0.#} s, dead after {MissedProbesLimit} missed probes"));
+                string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration); membership probe timeout {ProbeTimeout.TotalSeconds:0.#} s, dead after {MissedProbesLimit} missed probes"),
+                engines.Sum(e => Math.Max(0, e.Loads - 1)),
+                LatencySummary.Of([.. finished.Where(j => j.Status == JobStatus.Succeeded && j.Timings.LeasedAt is not null).Select(j => j.Timings.LeasedAt!.Value - j.Timings.SubmittedAt)]));
         }
         finally
         {
@@ -92,7 +96,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
         }
     }
 
-    private InProcessTestCluster BuildCluster(string root, CallTimings timings, IJobStore store, CollectorRegistry registry)
+    private InProcessTestCluster BuildCluster(string root, CallTimings timings, IJobStore store, CollectorRegistry registry, ConcurrentBag<SimulatedVideoEngine> engines)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -100,6 +104,7 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
             ["Turbo:Artifacts:Directory"] = Path.Combine(root, "artifacts"),
             ["Turbo:Admission:MaxQueuedPerPool"] = Math.Max(settings.Jobs, AdmissionOptions.DefaultMaxQueuedPerPool).ToString(CultureInfo.InvariantCulture),
             ["Turbo:Admission:MaxQueuedPerTenant"] = Math.Max(settings.Jobs, AdmissionOptions.DefaultMaxQueuedPerTenant).ToString(CultureInfo.InvariantCulture),
+            ["Turbo:Scheduler:SwitchRule"] = settings.Rule.ToString(),
         };
         var builder = new InProcessTestClusterBuilder((short)settings.Silos);
         builder.Options.ConfigureFileLogging = false;
@@ -118,7 +123,15 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
             silo.AddOutgoingGrainCallFilter(timings);
         });
         var stepTime = settings.RenderTime / BenchSubmitter.Steps;
-        builder.ConfigureSiloHost((_, host) => host.Services.AddGpuWorker(_ => new SimulatedVideoEngine { StepTime = stepTime }));
+        var loads = settings.ModelLoads();
+
+        // One resident model per worker, so every load is a switch away from another model (after the worker's first).
+        builder.ConfigureSiloHost((_, host) => host.Services.AddGpuWorker(_ =>
+        {
+            var engine = new SimulatedVideoEngine { StepTime = stepTime, MaxResidentModels = 1, LoadTimes = loads };
+            engines.Add(engine);
+            return engine;
+        }));
         return builder.Build();
     }
 

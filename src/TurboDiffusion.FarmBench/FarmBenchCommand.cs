@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using TurboDiffusion.Farm.Options;
 
 namespace TurboDiffusion.FarmBench;
 
 /// <summary>
 /// <c>turbo-farm-bench</c>: N in-process silos with simulated engines take M jobs; reports submission rate,
 /// scheduling overhead per job, completion throughput, and with kills the requeue and resume times of the jobs
-/// interrupted, with an audit of every accepted job (lost, duplicated, succeeded without artifact: all must be 0).
+/// interrupted, with an audit of every accepted job (lost, duplicated, succeeded without artifact: all must be 0), and
+/// the model switches per 100 jobs and the wait from submission to lease under each switch rule asked for.
 /// Farm settings (Turbo:Lease, Turbo:Scheduler, Turbo:Worker ...) come from the usual configuration.
 /// </summary>
 public static class FarmBenchCommand
@@ -28,6 +30,21 @@ public static class FarmBenchCommand
         var renderMs = new Option<int>("--render-ms") { Description = "Milliseconds the simulated engine takes per job.", DefaultValueFactory = _ => 200 };
         var concurrency = new Option<int>("--concurrency") { Description = "Submissions in flight at once.", DefaultValueFactory = _ => 64 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
+        var loadSeconds = new Option<double[]>("--load-seconds")
+        {
+            Description = "Simulated model load time in seconds: one value for every model, or the first and last model's, the others spread evenly between (e.g. 5 60).",
+            AllowMultipleArgumentsPerToken = true,
+            Arity = new ArgumentArity(1, 2),
+            DefaultValueFactory = _ => [0],
+        };
+        var switchRules = new Option<SwitchRule[]>("--switch-rule")
+        {
+            Description = "Scheduler switch rules to run, one fresh cluster each, side by side (affinity, priced).",
+            AllowMultipleArgumentsPerToken = true,
+            Arity = ArgumentArity.OneOrMore,
+            DefaultValueFactory = _ => [SchedulerOptions.DefaultSwitchRule],
+        };
+        var arrivalSeconds = new Option<double>("--arrival-seconds") { Description = "Without kills, spread the submissions evenly over this many seconds (0: all at once).", DefaultValueFactory = _ => 0 };
         var store = new Option<BenchStore>("--store") { Description = "Job state in memory, or in the Redis of Turbo:Redis:ConnectionString (under a key prefix deleted afterwards).", DefaultValueFactory = _ => BenchStore.Memory };
         foreach (var option in new[] { silos, jobs, tenants, models, concurrency })
         {
@@ -42,29 +59,45 @@ public static class FarmBenchCommand
 
         var command = new RootCommand("Benchmark the farm core: in-process silos with simulated engines (no GPU), thousands of jobs, silo kills.")
         {
-            silos, jobs, tenants, models, kills, killInterval, renderMs, concurrency, store, json,
+            silos, jobs, tenants, models, kills, killInterval, renderMs, loadSeconds, switchRules, arrivalSeconds, concurrency, store, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var loads = parse.GetValue(loadSeconds) is { Length: > 0 } given ? given : [0];
+            var arrival = parse.GetValue(arrivalSeconds);
+
             // Checked here rather than in validators, where options left at their defaults read as 0.
-            if (Misuse(parse.GetValue(kills), parse.GetValue(silos), parse.GetValue(killInterval), parse.GetValue(renderMs)) is { } misuse)
+            if ((Misuse(parse.GetValue(kills), parse.GetValue(silos), parse.GetValue(killInterval), parse.GetValue(renderMs)) ?? Misuse(loads, arrival, parse.GetValue(kills))) is { } misuse)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync(misuse);
                 return UsageError;
             }
 
-            var settings = new FarmBenchSettings(parse.GetValue(silos), parse.GetValue(jobs), parse.GetValue(tenants), parse.GetValue(models), parse.GetValue(kills), parse.GetValue(concurrency),
-                parse.GetValue(store), TimeSpan.FromSeconds(parse.GetValue(killInterval)), TimeSpan.FromMilliseconds(parse.GetValue(renderMs)));
             var output = parse.InvocationConfiguration.Output;
-            var result = await new FarmBench(settings, configuration(), line => output.WriteLine(line)).RunAsync(cancellationToken);
-            result.WriteTable(output);
+            var results = new List<FarmBenchResult>();
+            foreach (var rule in parse.GetValue(switchRules)!.Distinct())
+            {
+                var settings = new FarmBenchSettings(parse.GetValue(silos), parse.GetValue(jobs), parse.GetValue(tenants), parse.GetValue(models), parse.GetValue(kills), parse.GetValue(concurrency),
+                    parse.GetValue(store), TimeSpan.FromSeconds(parse.GetValue(killInterval)), TimeSpan.FromMilliseconds(parse.GetValue(renderMs)),
+                    rule, TimeSpan.FromSeconds(loads[0]), TimeSpan.FromSeconds(loads[^1]), TimeSpan.FromSeconds(arrival));
+                var result = await new FarmBench(settings, configuration(), line => output.WriteLine(line)).RunAsync(cancellationToken);
+                result.WriteTable(output);
+                results.Add(result);
+            }
+
+            if (results.Count > 1)
+            {
+                FarmBenchResult.WriteComparison(results, output);
+            }
+
             if (parse.GetValue(json) is { } file)
             {
-                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(result, FarmBenchResult.JsonOptions), cancellationToken);
+                object written = results.Count == 1 ? results[0] : results;
+                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(written, FarmBenchResult.JsonOptions), cancellationToken);
                 output.WriteLine($"JSON written to {file.FullName}");
             }
 
-            return result.Audit.Holds ? 0 : AuditFailed;
+            return results.All(r => r.Audit.Holds) ? 0 : AuditFailed;
         });
         return command;
     }
@@ -75,6 +108,15 @@ public static class FarmBenchCommand
         ( > 0, < 2, _, _) => $"--kills needs at least 2 silos (--silos {silos}): the first silo holds the cluster's membership and is never killed.",
         (_, _, <= 0 or > 3600, _) => "--kill-interval must be more than 0 and at most 3600 seconds.",
         (_, _, _, < 0) => "--render-ms must be 0 or more.",
+        _ => null,
+    };
+
+    private static string? Misuse(double[] loadSeconds, double arrivalSeconds, int kills) => (loadSeconds, arrivalSeconds, kills) switch
+    {
+        _ when loadSeconds.Any(s => !double.IsFinite(s) || s is < 0 or > 3600) => "--load-seconds must be between 0 and 3600 seconds.",
+        _ when loadSeconds[^1] < loadSeconds[0] => $"--load-seconds {loadSeconds[0]} {loadSeconds[^1]}: the last model's load must be at least the first's; give the shortest first.",
+        (_, < 0 or > 86_400, _) => "--arrival-seconds must be between 0 and 86400.",
+        (_, > 0, > 0) => "--arrival-seconds applies only without kills (--kills 0): kills spread the submissions over kills x --kill-interval themselves.",
         _ => null,
     };
 }

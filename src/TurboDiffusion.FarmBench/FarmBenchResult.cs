@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TurboDiffusion.Farm.Options;
 
 namespace TurboDiffusion.FarmBench;
 
@@ -13,7 +14,32 @@ public enum BenchStore
 
 /// <param name="KillInterval">Time between kills; with kills, submissions are spread over <c>Kills x KillInterval</c> so every kill lands in the workload.</param>
 /// <param name="RenderTime">The simulated engine's time per job.</param>
-public sealed record FarmBenchSettings(int Silos, int Jobs, int Tenants, int Models, int Kills, int Concurrency, BenchStore Store, TimeSpan KillInterval, TimeSpan RenderTime);
+/// <param name="Rule">The scheduler's switch rule (Turbo:Scheduler:SwitchRule) for this run.</param>
+/// <param name="FirstModelLoad">The simulated load time of model-0; the others' are spread evenly up to <paramref name="LastModelLoad"/>.</param>
+/// <param name="Arrival">Without kills, submissions are spread over this span (zero: all at once).</param>
+public sealed record FarmBenchSettings(
+    int Silos,
+    int Jobs,
+    int Tenants,
+    int Models,
+    int Kills,
+    int Concurrency,
+    BenchStore Store,
+    TimeSpan KillInterval,
+    TimeSpan RenderTime,
+    SwitchRule Rule = SwitchRule.Priced,
+    TimeSpan FirstModelLoad = default,
+    TimeSpan LastModelLoad = default,
+    TimeSpan Arrival = default)
+{
+    /// <summary>The bench's model ids: model-0, model-1, ...</summary>
+    public static string ModelName(int index) => $"model-{index}";
+
+    /// <summary>The simulated load time of each model, model-0 the shortest.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> ModelLoads() => Enumerable.Range(0, Models).ToDictionary(
+        ModelName,
+        i => Models == 1 ? FirstModelLoad : FirstModelLoad + ((LastModelLoad - FirstModelLoad) * i / (Models - 1)));
+}
 
 /// <summary>Quantiles of a set of durations, in milliseconds.</summary>
 public sealed record LatencySummary(int Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
@@ -50,8 +76,13 @@ public sealed record FarmBenchResult(
     LatencySummary FarmCallsPerJob,
     KillReport Kills,
     FleetAudit Audit,
-    string LeaseDuration)
+    string LeaseDuration,
+    int Switches,
+    LatencySummary Wait)
 {
+    /// <summary>Model switches (loads by a worker that had a model loaded) per 100 succeeded jobs.</summary>
+    public double SwitchesPer100Jobs => 100.0 * Switches / Math.Max(Succeeded, 1);
+
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -66,6 +97,7 @@ public sealed record FarmBenchResult(
         {
             ("machine", Machine),
             ("setup", Invariant($"{Settings.Silos} silos, {Settings.Jobs} jobs of {Settings.RenderTime.TotalMilliseconds:0} ms, {Settings.Tenants} tenants, {Settings.Models} models, {Settings.Concurrency} submissions in flight, job state in {Settings.Store.ToString().ToLowerInvariant()}")),
+            ("models", Invariant($"one resident per worker, loads {string.Join(", ", Settings.ModelLoads().Select(m => $"{m.Key} {m.Value.TotalSeconds:0.###} s"))}; switch rule {Settings.Rule.ToString().ToLowerInvariant()}")),
             ("cluster start", Invariant($"{ClusterStartSeconds:0.00} s")),
             ("submission", Invariant($"{SubmissionsPerSecond:0} jobs/s ({Settings.Jobs} in {SubmitSeconds:0.00} s)")),
             ("submit call", SubmitCall.ToString()),
@@ -73,6 +105,8 @@ public sealed record FarmBenchResult(
             ("completion", Invariant($"{CompletionsPerSecond:0} jobs/s ({Succeeded} succeeded, last {CompletionSeconds:0.00} s after the first submit)")),
             ("LeaseNext call (worker)", LeaseCall.ToString()),
             ("farm calls per job", FarmCallsPerJob.ToString()),
+            ("model switches", Invariant($"{Switches} ({SwitchesPer100Jobs:0.0} per 100 jobs)")),
+            ("wait (submit to lease)", Wait.ToString()),
         };
         if (Settings.Kills > 0)
         {
@@ -96,6 +130,19 @@ public sealed record FarmBenchResult(
         foreach (var (name, value) in rows)
         {
             output.WriteLine($"  {name.PadRight(width)}  {value}");
+        }
+    }
+
+    /// <summary>One row per run: the switch rules side by side.</summary>
+    public static void WriteComparison(IReadOnlyList<FarmBenchResult> results, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine("switch rules compared (same settings, a fresh cluster each)");
+        output.WriteLine("  rule      switches/100 jobs  throughput     wait p50 / p99 / max (s)");
+        foreach (var result in results)
+        {
+            output.WriteLine(Invariant($"  {result.Settings.Rule.ToString().ToLowerInvariant(),-8}  {result.SwitchesPer100Jobs,17:0.0}  {result.CompletionsPerSecond,7:0.00} jobs/s  {result.Wait.P50Ms / 1000:0.00} / {result.Wait.P99Ms / 1000:0.00} / {result.Wait.MaxMs / 1000:0.00}"));
         }
     }
 

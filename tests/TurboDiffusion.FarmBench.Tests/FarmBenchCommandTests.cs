@@ -70,7 +70,35 @@ public sealed class FarmBenchCommandTests : IDisposable
         Assert.DoesNotContain("requeue after a kill", output);
     }
 
+    [Fact]
+    public async Task Bench_farm_runs_each_switch_rule_on_its_own_cluster_and_compares_switches_throughput_and_wait()
+    {
+        var json = Path.Combine(directory, "rules.json");
+
+        var (exitCode, output) = await RunAsync(FastFailureDetection(), "--silos", "2", "--jobs", "40", "--kills", "0", "--models", "2", "--render-ms", "40",
+            "--load-seconds", "0.05", "0.2", "--switch-rule", "affinity", "priced", "--arrival-seconds", "2", "--json", json);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("loads model-0 0.05 s, model-1 0.2 s; switch rule affinity", output);
+        Assert.Contains("switch rules compared", output);
+        using var result = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
+        var runs = result.RootElement.EnumerateArray().ToList();
+        Assert.Equal(["affinity", "priced"], runs.Select(r => r.GetProperty("settings").GetProperty("rule").GetString()));
+        Assert.All(runs, run =>
+        {
+            Assert.Equal(40, run.GetProperty("succeeded").GetInt32());
+            Assert.Equal(40, run.GetProperty("wait").GetProperty("count").GetInt32());
+            Assert.Equal(100.0 * run.GetProperty("switches").GetInt32() / 40, run.GetProperty("switchesPer100Jobs").GetDouble(), 9);
+        });
+        // Spread over 2 s, the last submission is accepted no sooner.
+        Assert.All(runs, run => Assert.True(run.GetProperty("submitSeconds").GetDouble() >= 1.9, output));
+    }
+
     [Theory]
+    [InlineData("--load-seconds 60 5", "the last model's load must be at least the first's")]
+    [InlineData("--load-seconds -1", "--load-seconds must be between 0 and 3600")]
+    [InlineData("--arrival-seconds 10 --kills 2", "--arrival-seconds applies only without kills")]
+    [InlineData("--switch-rule fastest", "fastest")]
     [InlineData("--kills 1 --silos 1", "--kills needs at least 2 silos")]
     [InlineData("--kills -1", "--kills must be 0 or more")]
     [InlineData("--kill-interval 0", "--kill-interval must be more than 0")]

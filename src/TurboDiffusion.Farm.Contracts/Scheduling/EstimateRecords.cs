@@ -51,6 +51,7 @@ public sealed record CostFigures(
 /// frames, steps). Step and tail seconds are missing when the worker's progress did not show them.
 /// </summary>
 /// <param name="RunSeconds">From lease to finished, less a model load seen in its progress.</param>
+/// <param name="LoadSeconds">The model load its worker's progress showed, or null when the model was already loaded.</param>
 [GenerateSerializer, Immutable, Alias("turbo.CostSample.v1")]
 public sealed record CostSample(
     [property: Id(0)] string Model,
@@ -59,7 +60,18 @@ public sealed record CostSample(
     [property: Id(3)] int Steps,
     [property: Id(4)] double RunSeconds,
     [property: Id(5)] double? StepSeconds,
-    [property: Id(6)] double? TailSeconds);
+    [property: Id(6)] double? TailSeconds,
+    [property: Id(7)] double? LoadSeconds = null);
+
+/// <summary>What loading one model has cost one worker, as its scheduler learned it from the loads its jobs showed.</summary>
+/// <param name="Seconds">Moving average of the loads seen.</param>
+/// <param name="Loads">Loads seen.</param>
+[GenerateSerializer, Immutable, Alias("turbo.MeasuredLoad.v1")]
+public sealed record MeasuredLoad(
+    [property: Id(0)] string WorkerId,
+    [property: Id(1)] string Model,
+    [property: Id(2)] double Seconds,
+    [property: Id(3)] int Loads);
 
 /// <summary>How a lease ended, as the job grain tells its scheduler.</summary>
 /// <param name="Requeue">The job goes back to the queue with this ticket.</param>

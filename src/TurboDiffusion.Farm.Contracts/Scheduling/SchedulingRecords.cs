@@ -145,6 +145,7 @@ public sealed record HeartbeatReply(
 /// <param name="QueuedInUnit">What the queued jobs count against their tenants' quotas, in <paramref name="QuotaUnit"/>.</param>
 /// <param name="HeldInUnit">What the held jobs will count once queued, in <paramref name="QuotaUnit"/>.</param>
 /// <param name="History">The pool's last hour, a minute each, oldest first, since its scheduler last activated.</param>
+/// <param name="ModelLoads">The model loads the scheduler measured per worker, which price a model switch.</param>
 [GenerateSerializer, Immutable, Alias("turbo.QueueSnapshot.v1")]
 public sealed record QueueSnapshot(
     [property: Id(0)] string Pool,
@@ -158,4 +159,5 @@ public sealed record QueueSnapshot(
     [property: Id(8)] string QuotaUnit = "jobs",
     [property: Id(9)] double QueuedInUnit = 0,
     [property: Id(10)] double HeldInUnit = 0,
-    [property: Id(11)] ImmutableArray<PoolMinute> History = default);
+    [property: Id(11)] ImmutableArray<PoolMinute> History = default,
+    [property: Id(12)] ImmutableArray<MeasuredLoad> ModelLoads = default);

@@ -37,14 +37,17 @@ internal sealed partial class SchedulerGrain(
 {
     private const int MaxReleasesPerSweep = 1000;
 
-    private readonly PoolQueue queue = new(schedulerOptions.Value);
+    private readonly PoolQueue queue = new(schedulerOptions.Value,
+        new SwitchPrice(schedulerOptions.Value, new ModelLoads(schedulerOptions.Value.ModelLoadTime), new MeasuredCosts(estimate)));
+
     private readonly HeldJobs held = new();
     private readonly LeaseTable leases = new();
     private readonly WorkerSightings workers = new();
-    private readonly MeasuredCosts costs = new(estimate);
     private readonly PoolHistory history = new();
 
     private string Pool => this.GetPrimaryKeyString();
+
+    private MeasuredCosts Costs => queue.Price.Costs;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -214,6 +217,11 @@ internal sealed partial class SchedulerGrain(
     public Task Release(string jobId, Guid token, LeaseEnd outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Measured is { LoadSeconds: { } load } measured && leases.TryGet(jobId, token, out var lease))
+        {
+            queue.Price.Loads.Record(lease.WorkerId, measured.Model, load);
+        }
+
         leases.Remove(jobId, token);
         if (outcome.Requeue is not null)
         {
@@ -227,7 +235,7 @@ internal sealed partial class SchedulerGrain(
 
         if (outcome.Measured is not null)
         {
-            costs.Record(outcome.Measured);
+            Costs.Record(outcome.Measured);
         }
 
         return Task.CompletedTask;
@@ -269,14 +277,14 @@ internal sealed partial class SchedulerGrain(
     private WaitEstimator Estimator(DateTimeOffset now)
     {
         var byWorker = leases.ByWorker();
-        return new WaitEstimator(Pool, workers.Current([.. byWorker.Keys], now), byWorker, costs.Of, now);
+        return new WaitEstimator(Pool, workers.Current([.. byWorker.Keys], now), byWorker, Costs.Of, now);
     }
 
     private JobEstimate? EstimateOf(string jobId, WaitEstimator estimator)
     {
         if (queue.Find(jobId) is { } ticket)
         {
-            return estimator.Queued(ticket, queue.Place(ticket, t => costs.Of(t).Seconds, costs.Version, time.GetUtcNow()));
+            return estimator.Queued(ticket, queue.Place(ticket, t => Costs.Of(t).Seconds, Costs.Version, time.GetUtcNow()));
         }
 
         if (held.Find(jobId) is { } heldTicket)
@@ -299,6 +307,7 @@ internal sealed partial class SchedulerGrain(
         QueuedInUnit = admissionOptions.Value.CountsGpuSeconds ? queue.GpuSeconds : queue.Count,
         HeldInUnit = admissionOptions.Value.CountsGpuSeconds ? held.GpuSeconds : held.Held,
         History = history.LastHour(now),
+        ModelLoads = queue.Price.Loads.Measured(),
     };
 
     private async Task Sweep(CancellationToken cancellationToken)

@@ -6,12 +6,14 @@ namespace TurboDiffusion.Farm.Scheduling;
 /// What one attempt's coarse progress shows of its cost, read by its job grain as the worker reports it (every stage
 /// change, and every report interval in between). Model loads and the end of the sampler are timed on the grain's
 /// clock when their reports arrive; steps on the engine's own clock (<see cref="JobProgress.Elapsed"/>). The sample
-/// leaves a model load out of the run time: a load is the price of a switch, not of the job.
+/// leaves a model load out of the run time and reports it apart: a load is the price of a switch, not of the job, and
+/// its scheduler learns that price per worker from it (<see cref="ModelLoads"/>).
 /// </summary>
 internal sealed class AttemptClock
 {
     private DateTimeOffset? loadStartedAt;
     private TimeSpan load;
+    private bool loaded;
     private (int Done, TimeSpan Elapsed)? firstStep;
     private (int Done, int Total, TimeSpan Elapsed)? lastStep;
     private DateTimeOffset? samplerEndedAt;
@@ -30,6 +32,7 @@ internal sealed class AttemptClock
         {
             load += now - started;
             loadStartedAt = null;
+            loaded = true;
         }
 
         if (progress.Stage == JobStage.Denoising)
@@ -48,7 +51,7 @@ internal sealed class AttemptClock
     public CostSample Sample(JobSpec spec, DateTimeOffset leasedAt, DateTimeOffset finishedAt)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new CostSample(spec.Model, spec.Resolution, spec.Frames, spec.Steps, (finishedAt - leasedAt - load).TotalSeconds, StepSeconds(), (finishedAt - samplerEndedAt)?.TotalSeconds);
+        return new CostSample(spec.Model, spec.Resolution, spec.Frames, spec.Steps, (finishedAt - leasedAt - load).TotalSeconds, StepSeconds(), (finishedAt - samplerEndedAt)?.TotalSeconds, loaded ? load.TotalSeconds : null);
     }
 
     /// <summary>

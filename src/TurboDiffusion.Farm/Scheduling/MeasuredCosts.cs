@@ -49,6 +49,9 @@ internal sealed class MeasuredCosts(JobCostEstimate configured)
         Version++;
     }
 
+    /// <summary>How <paramref name="model"/>'s rendered jobs measured against Turbo:Cost's estimate of them; 1 before any did.</summary>
+    public double MeasuredOverConfigured(string model) => measuredOverEstimate.TryGetValue(model, out var ratio) ? ratio : 1;
+
     /// <summary>What <paramref name="ticket"/>'s job is expected to cost: measured, scaled from its model, or configured.</summary>
     public CostFigures Of(QueueTicket ticket)
     {

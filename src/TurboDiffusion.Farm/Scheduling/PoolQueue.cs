@@ -7,15 +7,17 @@ namespace TurboDiffusion.Farm.Scheduling;
 /// <summary>
 /// The queued jobs of one pool. Tickets sit in FIFO buckets per (tenant, priority, model), oldest first.
 /// Choosing the next job: the tenant with the least fair-share usage that has work this worker can take,
-/// then among that tenant's bucket heads the highest effective priority:
-/// priority level + waited time / ageing interval + warm-model bonus when the model is loaded on the worker.
+/// then among that tenant's bucket heads the highest effective priority (priority level + waited time / ageing interval),
+/// with the worker's loaded models weighed by <see cref="SchedulerOptions.SwitchRule"/>: a fixed warm-model bonus
+/// (<see cref="SwitchRule.Affinity"/>), or the measured price of a switch (<see cref="SwitchRule.Priced"/>, <see cref="SwitchPrice"/>).
 /// Order and ageing count from submission, not from the latest requeue: a job handed back by a lost or drained
 /// worker runs next in its priority instead of waiting behind the backlog that arrived after it.
-/// Only bucket heads are compared, so a choice costs O(tenants × priorities × models), not O(jobs).
+/// Only bucket heads are compared and each model's queued work is kept as a running sum, so a choice costs
+/// O(tenants × priorities × models), not O(jobs).
 /// A ticket's place (<see cref="Place"/>) follows the same rules by binary search in each bucket's sorted view, so it
 /// costs O(buckets × log jobs), plus rebuilding a changed bucket's view at most once a second.
 /// </summary>
-internal sealed class PoolQueue(SchedulerOptions options)
+internal sealed class PoolQueue(SchedulerOptions options, SwitchPrice price)
 {
     /// <summary>Submission order: the order of a tenant's bucket, and of its held jobs.</summary>
     internal static readonly Comparer<QueueTicket> Oldest = Comparer<QueueTicket>.Create((a, b) =>
@@ -27,6 +29,16 @@ internal sealed class PoolQueue(SchedulerOptions options)
     private readonly Dictionary<string, QueueTicket> tickets = [];
     private readonly Dictionary<string, TenantQueue> tenants = [];
     private readonly FairShare share = new();
+    private readonly ModelBacklog backlog = new();
+
+    /// <summary>A queue that has measured nothing yet: every load takes Turbo:Scheduler:ModelLoadTime, every job its Turbo:Cost estimate.</summary>
+    public PoolQueue(SchedulerOptions options)
+        : this(options, new SwitchPrice(options, new ModelLoads(options.ModelLoadTime), new MeasuredCosts(new JobCostEstimate(new JobCostOptions()))))
+    {
+    }
+
+    /// <summary>What the pool has measured of model loads and job costs, which price a switch.</summary>
+    public SwitchPrice Price => price;
 
     public int Count => tickets.Count;
 
@@ -65,6 +77,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
         }
 
         queue.Add(ticket, Oldest);
+        backlog.Add(ticket);
     }
 
     public bool Remove(string jobId)
@@ -75,6 +88,7 @@ internal sealed class PoolQueue(SchedulerOptions options)
         }
 
         tenants[ticket.Tenant].Remove(ticket);
+        backlog.Remove(ticket);
         return true;
     }
 
@@ -82,36 +96,108 @@ internal sealed class PoolQueue(SchedulerOptions options)
     public QueueTicket? TakeNext(LeaseRequest request, DateTimeOffset now)
     {
         var loaded = request.LoadedModels.IsDefault ? [] : request.LoadedModels;
-        foreach (var tenant in share.ByUsage(tenants.Where(t => t.Value.Count > 0).Select(t => t.Key)))
+        var busy = share.ByUsage(tenants.Where(t => t.Value.Count > 0).Select(t => t.Key));
+        var next = options.SwitchRule == SwitchRule.Priced ? Priced(request, loaded, busy, now) : ByAffinity(request, loaded, busy, now);
+        if (next is not null)
         {
-            QueueTicket? best = null;
-            var bestScore = double.NegativeInfinity;
-            foreach (var head in tenants[tenant].Heads())
-            {
-                var warm = loaded.Contains(head.Model);
-                if (!request.Serves(head) || (!warm && !Fits(head.Model, request.FreeMemoryBytes)))
-                {
-                    continue;
-                }
+            Remove(next.JobId);
+            share.Charge(next.Tenant, options.WeightOf(next.Tenant));
+        }
 
-                var score = Score(head, warm, now);
-                if (score > bestScore || (score == bestScore && best is not null && Oldest.Compare(head, best) < 0))
-                {
-                    best = head;
-                    bestScore = score;
-                }
-            }
+        return next;
+    }
 
-            if (best is not null)
+    /// <summary>The least-used tenant's best head, a warm one credited <see cref="SchedulerOptions.WarmModelBonus"/> levels.</summary>
+    private QueueTicket? ByAffinity(LeaseRequest request, ImmutableArray<string> loaded, IEnumerable<string> busy, DateTimeOffset now)
+    {
+        foreach (var tenant in busy)
+        {
+            var (warm, cold) = BestHeads(tenant, request, loaded, now, options.WarmModelBonus);
+            if (Better(warm, cold) is { } best)
             {
-                Remove(best.JobId);
-                share.Charge(tenant, options.WeightOf(tenant));
-                return best;
+                return best.Ticket;
             }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// The least-used tenant's best warm head, unless its best cold head has waited longer by the switch's price
+    /// (<see cref="SwitchPrice"/>), priority levels counted at the ageing interval each. When that tenant has no warm
+    /// job, the best warm head of the tenants within <see cref="SchedulerOptions.WarmShareSlack"/> of its usage stands in,
+    /// weighed the same way; a worker with no warm job within reach switches.
+    /// </summary>
+    private QueueTicket? Priced(LeaseRequest request, ImmutableArray<string> loaded, IEnumerable<string> busy, DateTimeOffset now)
+    {
+        (string Tenant, Head? Cold)? first = null;
+        Head? warm = null;
+        foreach (var tenant in busy)
+        {
+            if (first is { } least && share.UsageOf(tenant) > share.UsageOf(least.Tenant) + options.WarmShareSlack)
+            {
+                break;
+            }
+
+            var (tenantWarm, tenantCold) = BestHeads(tenant, request, loaded, now, warmBonus: 0);
+            if (first is null && tenantCold is null && tenantWarm is null)
+            {
+                continue;
+            }
+
+            first ??= (tenant, tenantCold);
+            warm = Better(warm, tenantWarm);
+            if (first.Value.Cold is null || warm is not null)
+            {
+                break;
+            }
+        }
+
+        if (first?.Cold is not { } cold)
+        {
+            return warm?.Ticket;
+        }
+
+        if (warm is null)
+        {
+            return cold.Ticket;
+        }
+
+        var waitedLonger = (cold.Score - warm.Value.Score) * options.AgeingInterval.TotalSeconds;
+        return waitedLonger >= price.Seconds(request.WorkerId, cold.Ticket.Model, warm.Value.Ticket.Model, backlog.ConfiguredSecondsOf(warm.Value.Ticket.Model)) ? cold.Ticket : warm.Value.Ticket;
+    }
+
+    /// <summary>The best warm and the best cold head of <paramref name="tenant"/> that the worker can take.</summary>
+    private (Head? Warm, Head? Cold) BestHeads(string tenant, LeaseRequest request, ImmutableArray<string> loaded, DateTimeOffset now, double warmBonus)
+    {
+        Head? warm = null;
+        Head? cold = null;
+        foreach (var head in tenants[tenant].Heads())
+        {
+            var isWarm = loaded.Contains(head.Model);
+            if (!request.Serves(head) || (!isWarm && !Fits(head.Model, request.FreeMemoryBytes)))
+            {
+                continue;
+            }
+
+            if (isWarm)
+            {
+                warm = Better(warm, new Head(head, Score(head, now) + warmBonus));
+            }
+            else
+            {
+                cold = Better(cold, new Head(head, Score(head, now)));
+            }
+        }
+
+        return (warm, cold);
+    }
+
+    /// <summary>The higher score; on a tie the older ticket.</summary>
+    private static Head? Better(Head? a, Head? b) =>
+        a is not { } x ? b
+        : b is not { } y ? a
+        : y.Score > x.Score || (y.Score == x.Score && Oldest.Compare(y.Ticket, x.Ticket) < 0) ? y : x;
 
     /// <summary>Removes and returns tickets queued before <paramref name="cutoff"/>.</summary>
     public IReadOnlyList<QueueTicket> TakeQueuedBefore(DateTimeOffset cutoff)
@@ -203,13 +289,43 @@ internal sealed class PoolQueue(SchedulerOptions options)
         return new QueueSnapshot(pool, tickets.Count, byPriority, now - oldest, leased, byTenant);
     }
 
-    private double Score(QueueTicket ticket, bool warm, DateTimeOffset now) =>
-        (int)ticket.Priority
-        + Math.Max(0, (now - ticket.SubmittedAt).TotalSeconds) / options.AgeingInterval.TotalSeconds
-        + (warm ? options.WarmModelBonus : 0);
+    /// <summary>Effective priority: the priority level plus a level per ageing interval waited since submission.</summary>
+    private double Score(QueueTicket ticket, DateTimeOffset now) =>
+        (int)ticket.Priority + (Math.Max(0, (now - ticket.SubmittedAt).TotalSeconds) / options.AgeingInterval.TotalSeconds);
 
     private bool Fits(string model, long freeMemoryBytes) =>
         !options.ModelMemoryBytes.TryGetValue(model, out var needed) || needed <= freeMemoryBytes;
+
+    /// <summary>A bucket head and its effective priority.</summary>
+    private readonly record struct Head(QueueTicket Ticket, double Score);
+
+    /// <summary>The configured GPU-seconds (Turbo:Cost) of each model's queued jobs, kept as they come and go.</summary>
+    private sealed class ModelBacklog
+    {
+        private readonly Dictionary<string, (int Count, double Seconds)> byModel = new(StringComparer.Ordinal);
+
+        public double ConfiguredSecondsOf(string model) => byModel.TryGetValue(model, out var work) ? work.Seconds : 0;
+
+        public void Add(QueueTicket ticket)
+        {
+            var (count, seconds) = byModel.GetValueOrDefault(ticket.Model);
+            byModel[ticket.Model] = (count + 1, seconds + ticket.GpuSeconds);
+        }
+
+        public void Remove(QueueTicket ticket)
+        {
+            var (count, seconds) = byModel[ticket.Model];
+            if (count == 1)
+            {
+                // Dropped when empty, so rounding left by the additions and removals never accumulates.
+                byModel.Remove(ticket.Model);
+            }
+            else
+            {
+                byModel[ticket.Model] = (count - 1, seconds - ticket.GpuSeconds);
+            }
+        }
+    }
 
     /// <summary>
     /// One tenant's tickets, one oldest-first bucket per (priority, model, resolution): a head that a worker's device

@@ -50,9 +50,13 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     private readonly List<int> resumes = [];
     private int generations;
     private int preflights;
+    private int loads;
 
-    /// <summary>Time to load a model that is not resident.</summary>
+    /// <summary>Time to load a model that is not resident, unless <see cref="LoadTimes"/> names the model.</summary>
     public TimeSpan LoadTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Model id → time to load it when not resident, for a fleet whose models differ in size.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> LoadTimes { get; init; } = new Dictionary<string, TimeSpan>();
 
     /// <summary>Time per sampler step.</summary>
     public TimeSpan StepTime { get; init; } = TimeSpan.Zero;
@@ -89,6 +93,9 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     /// <summary>Generations started so far.</summary>
     public int Generations => generations;
 
+    /// <summary>Models loaded so far (a model already resident is not loaded again).</summary>
+    public int Loads => loads;
+
     public EngineStatus Status
     {
         get
@@ -117,7 +124,8 @@ public sealed class SimulatedVideoEngine : IVideoEngine
 
         var clock = Stopwatch.StartNew();
         progress?.Report(new GenerationProgress(GenerationStage.LoadingModel, 0, 1, clock.Elapsed));
-        await Delay(LoadTime, cancellationToken);
+        await Delay(LoadTimes.TryGetValue(model, out var time) ? time : LoadTime, cancellationToken);
+        Interlocked.Increment(ref loads);
         while (resident.Count >= MaxResidentModels)
         {
             resident.TryRemove(resident.Keys.First(), out _);

@@ -14,9 +14,10 @@ public sealed class PinnedHostSlabsCudaTests
     {
         CudaDevice.Require();
         long[][] bf16Shapes = [.. Enumerable.Repeat<long[]>([256, 512], 8), [540, 512], [540, 512], [1200, 512], [3, 5]];
-        var sources = bf16Shapes.Select((shape, i) => randn(shape, ScalarType.Float32, CUDA, generator: new Generator((ulong)i + 1, CUDA)).to(ScalarType.BFloat16))
-            .Concat(Enumerable.Range(0, 3).Select(i => randn([100 + i], ScalarType.Float32, CUDA)))
-            .Append(randint(-128, 127, [1000, 300], ScalarType.Int8, CUDA))
+        var sources = bf16Shapes.Select(shape => randn(shape, ScalarType.Float32).to(ScalarType.BFloat16))
+            .Concat(Enumerable.Range(0, 3).Select(i => randn([100 + i], ScalarType.Float32)))
+            .Append(randint(-128, 127, [1000, 300], ScalarType.Int8))
+            .Select(host => host.to(CUDA))
             .ToList();
         var expected = sources.Select(s => s.cpu()).ToList();
 

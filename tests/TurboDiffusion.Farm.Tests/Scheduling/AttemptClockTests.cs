@@ -11,7 +11,7 @@ public sealed class AttemptClockTests
     private static JobProgress At(JobStage stage, int done, int total, double elapsed) => new(stage, done, total, TimeSpan.FromSeconds(elapsed));
 
     [Fact]
-    public void An_attempt_costs_its_run_less_its_model_load_with_its_steps_on_the_engines_clock_and_its_tail_after_the_sampler()
+    public void An_attempt_costs_its_run_less_its_model_load_which_it_reports_apart_with_its_steps_on_the_engines_clock_and_its_tail_after_the_sampler()
     {
         var clock = new AttemptClock();
 
@@ -22,7 +22,7 @@ public sealed class AttemptClockTests
         clock.Observe(At(JobStage.Writing, 0, 1, 11.5), T0.AddSeconds(19.5));
         var sample = clock.Sample(Spec, T0, T0.AddSeconds(22));
 
-        Assert.Equal((12.0, 2.5), (sample.RunSeconds, sample.TailSeconds));
+        Assert.Equal((12.0, 2.5, 10.0), (sample.RunSeconds, sample.TailSeconds, sample.LoadSeconds));
         Assert.Equal((11.5 - 5) / 3, sample.StepSeconds!.Value, 9);
     }
 

@@ -153,7 +153,7 @@ public sealed class PoolQueueTests
     [Fact]
     public void Warmth_does_not_beat_a_higher_priority_by_more_than_the_bonus()
     {
-        var queue = new PoolQueue(new SchedulerOptions { WarmModelBonus = 1 });
+        var queue = new PoolQueue(new SchedulerOptions { SwitchRule = SwitchRule.Affinity, WarmModelBonus = 1 });
         queue.Add(Ticket("urgent-cold", model: "wan-14b", priority: JobPriority.Urgent));
         queue.Add(Ticket("normal-warm", model: "tiny"));
 
