@@ -49,9 +49,11 @@ internal sealed class BenchSubmitter(FarmBenchSettings settings, IClusterClient 
             await gate.WaitAsync(cancellationToken);
             try
             {
-                // Models vary across each round of tenants, so every tenant has jobs of every model.
-                var spec = new JobSpec($"bench shot {i}", FarmBenchSettings.ModelName(i / settings.Tenants % settings.Models), JobResolution.P480, JobAspect.Landscape16x9, 81, Steps, i,
-                    priorities[i % priorities.Length], $"tenant-{i % settings.Tenants}", $"bench-{run}-{i}");
+                // Models vary across each round of tenants, so every tenant has jobs of every model. Every job gives its
+                // seed, so the gateway would let it be answered from an identical finished render, as here.
+                var shot = settings.SourceOf(i);
+                var spec = new JobSpec($"bench shot {shot}", FarmBenchSettings.ModelName(i / settings.Tenants % settings.Models), JobResolution.P480, JobAspect.Landscape16x9, 81, Steps, shot,
+                    priorities[i % priorities.Length], $"tenant-{i % settings.Tenants}", $"bench-{run}-{i}", Dedupe: true);
                 accepted[i] = (await SubmitOnceAsync(spec, cancellationToken)).JobId;
             }
             finally

@@ -86,7 +86,8 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
                 audit,
                 string.Create(CultureInfo.InvariantCulture, $"{lease.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration); membership probe timeout {ProbeTimeout.TotalSeconds:0.#} s, dead after {MissedProbesLimit} missed probes"),
                 engines.Sum(e => Math.Max(0, e.Loads - 1)),
-                LatencySummary.Of([.. finished.Where(j => j.Status == JobStatus.Succeeded && j.Timings.LeasedAt is not null).Select(j => j.Timings.LeasedAt!.Value - j.Timings.SubmittedAt)]));
+                LatencySummary.Of([.. finished.Where(j => j.Status == JobStatus.Succeeded && j.Timings.LeasedAt is not null).Select(j => j.Timings.LeasedAt!.Value - j.Timings.SubmittedAt)]),
+                await RenderedOnceAsync(registry));
         }
         finally
         {
@@ -138,13 +139,26 @@ internal sealed class FarmBench(FarmBenchSettings settings, IConfiguration confi
     /// <summary>The fleet's turbo_resumes_total and turbo_resume_gpu_seconds_saved_total, summed over pools.</summary>
     private static async Task<ResumeSavings> ResumedAsync(CollectorRegistry registry)
     {
+        var sum = await CountersAsync(registry);
+        return new ResumeSavings((int)sum("turbo_resumes_total"), sum("turbo_resume_gpu_seconds_saved_total"));
+    }
+
+    /// <summary>The fleet's turbo_dedupe_hits_total and turbo_dedupe_gpu_seconds_saved_total, summed over pools.</summary>
+    private static async Task<RenderOnceSavings> RenderedOnceAsync(CollectorRegistry registry)
+    {
+        var sum = await CountersAsync(registry);
+        return new RenderOnceSavings((int)sum("turbo_dedupe_hits_total"), sum("turbo_dedupe_gpu_seconds_saved_total"));
+    }
+
+    /// <summary>Reads the registry once; the function sums a counter's series over their labels.</summary>
+    private static async Task<Func<string, double>> CountersAsync(CollectorRegistry registry)
+    {
         using var text = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(text);
         var lines = System.Text.Encoding.UTF8.GetString(text.ToArray()).Split('\n');
-        double Sum(string name) => lines
+        return name => lines
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-        return new ResumeSavings((int)Sum("turbo_resumes_total"), Sum("turbo_resume_gpu_seconds_saved_total"));
     }
 
     /// <summary>The workers holding a job now, from the leases in the job store.</summary>

@@ -44,6 +44,11 @@ public static class FarmBenchCommand
             Arity = ArgumentArity.OneOrMore,
             DefaultValueFactory = _ => [SchedulerOptions.DefaultSwitchRule],
         };
+        var repeats = new Option<double>("--repeats")
+        {
+            Description = "Share of the jobs (0 to 1) that repeat the prompt and seed of an earlier job of the same tenant and model: what render once can answer.",
+            DefaultValueFactory = _ => 0,
+        };
         var arrivalSeconds = new Option<double>("--arrival-seconds") { Description = "Without kills, spread the submissions evenly over this many seconds (0: all at once).", DefaultValueFactory = _ => 0 };
         var store = new Option<BenchStore>("--store") { Description = "Job state in memory, or in the Redis of Turbo:Redis:ConnectionString (under a key prefix deleted afterwards).", DefaultValueFactory = _ => BenchStore.Memory };
         foreach (var option in new[] { silos, jobs, tenants, models, concurrency })
@@ -59,7 +64,7 @@ public static class FarmBenchCommand
 
         var command = new RootCommand("Benchmark the farm core: in-process silos with simulated engines (no GPU), thousands of jobs, silo kills.")
         {
-            silos, jobs, tenants, models, kills, killInterval, renderMs, loadSeconds, switchRules, arrivalSeconds, concurrency, store, json,
+            silos, jobs, tenants, models, kills, killInterval, renderMs, loadSeconds, switchRules, arrivalSeconds, repeats, concurrency, store, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,7 +72,9 @@ public static class FarmBenchCommand
             var arrival = parse.GetValue(arrivalSeconds);
 
             // Checked here rather than in validators, where options left at their defaults read as 0.
-            if ((Misuse(parse.GetValue(kills), parse.GetValue(silos), parse.GetValue(killInterval), parse.GetValue(renderMs)) ?? Misuse(loads, arrival, parse.GetValue(kills))) is { } misuse)
+            var repeated = parse.GetValue(repeats);
+            if ((Misuse(parse.GetValue(kills), parse.GetValue(silos), parse.GetValue(killInterval), parse.GetValue(renderMs)) ?? Misuse(loads, arrival, parse.GetValue(kills))
+                ?? (double.IsFinite(repeated) && repeated is >= 0 and <= 1 ? null : $"--repeats takes a share from 0 to 1, got {repeated}.")) is { } misuse)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync(misuse);
                 return UsageError;
@@ -79,7 +86,7 @@ public static class FarmBenchCommand
             {
                 var settings = new FarmBenchSettings(parse.GetValue(silos), parse.GetValue(jobs), parse.GetValue(tenants), parse.GetValue(models), parse.GetValue(kills), parse.GetValue(concurrency),
                     parse.GetValue(store), TimeSpan.FromSeconds(parse.GetValue(killInterval)), TimeSpan.FromMilliseconds(parse.GetValue(renderMs)),
-                    rule, TimeSpan.FromSeconds(loads[0]), TimeSpan.FromSeconds(loads[^1]), TimeSpan.FromSeconds(arrival));
+                    rule, TimeSpan.FromSeconds(loads[0]), TimeSpan.FromSeconds(loads[^1]), TimeSpan.FromSeconds(arrival), repeated);
                 var result = await new FarmBench(settings, configuration(), line => output.WriteLine(line)).RunAsync(cancellationToken);
                 result.WriteTable(output);
                 results.Add(result);

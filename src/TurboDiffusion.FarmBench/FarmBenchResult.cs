@@ -30,8 +30,30 @@ public sealed record FarmBenchSettings(
     SwitchRule Rule = SwitchRule.Priced,
     TimeSpan FirstModelLoad = default,
     TimeSpan LastModelLoad = default,
-    TimeSpan Arrival = default)
+    TimeSpan Arrival = default,
+    double Repeats = 0)
 {
+    /// <summary>
+    /// The job whose prompt and seed job <paramref name="index"/> repeats (itself when it repeats none): about a
+    /// <see cref="Repeats"/> share of the jobs repeat the job one round of tenants and models earlier, which has the same
+    /// tenant and model, so the farm can answer it from that render.
+    /// </summary>
+    public int SourceOf(int index)
+    {
+        var round = Tenants * Models;
+        while (index >= round && Repeats > 0 && Hash(index) < Repeats)
+        {
+            index -= round;
+        }
+
+        return index;
+    }
+
+    /// <summary>Jobs that repeat an earlier one.</summary>
+    public int RepeatedJobs => Enumerable.Range(0, Jobs).Count(i => SourceOf(i) != i);
+
+    private static double Hash(int index) => (uint)(index * 2654435761u) / (double)uint.MaxValue;
+
     /// <summary>The bench's model ids: model-0, model-1, ...</summary>
     public static string ModelName(int index) => $"model-{index}";
 
@@ -78,7 +100,8 @@ public sealed record FarmBenchResult(
     FleetAudit Audit,
     string LeaseDuration,
     int Switches,
-    LatencySummary Wait)
+    LatencySummary Wait,
+    RenderOnceSavings RenderOnce)
 {
     /// <summary>Model switches (loads by a worker that had a model loaded) per 100 succeeded jobs.</summary>
     public double SwitchesPer100Jobs => 100.0 * Switches / Math.Max(Succeeded, 1);
@@ -108,6 +131,11 @@ public sealed record FarmBenchResult(
             ("model switches", Invariant($"{Switches} ({SwitchesPer100Jobs:0.0} per 100 jobs)")),
             ("wait (submit to lease)", Wait.ToString()),
         };
+        if (Settings.Repeats > 0)
+        {
+            rows.Add(("render once", Invariant($"{RenderOnce.Hits} of {Settings.RepeatedJobs} repeated jobs answered from a finished render; {RenderOnce.GpuSeconds:0.0} GPU-seconds not spent again")));
+        }
+
         if (Settings.Kills > 0)
         {
             rows.Add(("kills", Invariant($"{Kills.Kills} silos killed and replaced over {Kills.SpanSeconds:0.#} s (asked: one every {Settings.KillInterval.TotalSeconds:0.#} s); {Kills.Interrupted} attempts interrupted ({string.Join(", ", Kills.EndedAs.Select(e => $"{e.Value} {e.Key}"))})")));

@@ -7,6 +7,9 @@ namespace TurboDiffusion.FarmBench;
 /// <param name="GpuSeconds">turbo_resume_gpu_seconds_saved_total over the whole fleet.</param>
 public sealed record ResumeSavings(int Attempts, double GpuSeconds);
 
+/// <summary>The fleet's dedupe hits (turbo_dedupe_hits_total) and the GPU-seconds they did not spend (turbo_dedupe_gpu_seconds_saved_total).</summary>
+public sealed record RenderOnceSavings(int Hits, double GpuSeconds);
+
 /// <summary>
 /// What the kills cost: how many attempts they interrupted, how they were ended (silo lost, lease expired), for each
 /// interrupted job how long after its silo's kill it was back in the queue (requeue) and running on another worker

@@ -94,6 +94,27 @@ public sealed class FarmBenchCommandTests : IDisposable
         Assert.All(runs, run => Assert.True(run.GetProperty("submitSeconds").GetDouble() >= 1.9, output));
     }
 
+    [Fact]
+    public async Task Bench_farm_repeats_earlier_jobs_and_counts_those_answered_from_a_finished_render()
+    {
+        var json = Path.Combine(directory, "repeats.json");
+
+        // One tenant and one model: a repeated job repeats the job just before it, 0.1 s earlier, long done by then.
+        var (exitCode, output) = await RunAsync(FastFailureDetection(), "--silos", "2", "--jobs", "30", "--kills", "0", "--tenants", "1", "--models", "1",
+            "--render-ms", "8", "--arrival-seconds", "3", "--repeats", "0.5", "--json", json);
+
+        Assert.True(exitCode == 0, output);
+        using var result = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
+        var run = result.RootElement;
+        var repeated = new FarmBenchSettings(2, 30, 1, 1, 0, 64, BenchStore.Memory, TimeSpan.FromSeconds(1), TimeSpan.Zero, Repeats: 0.5).RepeatedJobs;
+        var hits = run.GetProperty("renderOnce").GetProperty("hits").GetInt32();
+        Assert.InRange(repeated, 5, 25);
+        Assert.InRange(hits, 1, repeated);
+        Assert.True(run.GetProperty("renderOnce").GetProperty("gpuSeconds").GetDouble() > 0, output);
+        Assert.Equal(30, run.GetProperty("succeeded").GetInt32());
+        Assert.Contains($"{hits} of {repeated} repeated jobs answered from a finished render", output);
+    }
+
     [Theory]
     [InlineData("--load-seconds 60 5", "the last model's load must be at least the first's")]
     [InlineData("--load-seconds -1", "--load-seconds must be between 0 and 3600")]
@@ -103,6 +124,7 @@ public sealed class FarmBenchCommandTests : IDisposable
     [InlineData("--kills -1", "--kills must be 0 or more")]
     [InlineData("--kill-interval 0", "--kill-interval must be more than 0")]
     [InlineData("--render-ms -5", "--render-ms must be 0 or more")]
+    [InlineData("--repeats 1.5", "--repeats takes a share from 0 to 1")]
     public async Task Bench_farm_refuses_settings_it_cannot_run_naming_the_option(string arguments, string message)
     {
         var (exitCode, output) = await RunAsync(new ConfigurationBuilder().Build(), arguments.Split(' '));
