@@ -332,23 +332,31 @@ internal sealed partial class SchedulerGrain(
         metrics.Queue(Snapshot(now));
     }
 
-    /// <summary>Queues held jobs while their tenants' quotas have room, a bounded number per sweep.</summary>
+    /// <summary>
+    /// Queues held jobs while their tenants' quotas have room, a bounded number per sweep. The jobs are released
+    /// together, but queued only once all have answered, in one turn: a worker leasing meanwhile (the grain is
+    /// reentrant) must not take a later one of them before an earlier one is queued.
+    /// </summary>
     private async Task ReleaseHeld()
     {
         var due = held.TakeReleasable(tenant => cost.Quota - QueuedOf(tenant), cost.Of, MaxReleasesPerSweep);
-        await Task.WhenAll(due.Select(Release));
+        foreach (var released in await Task.WhenAll(due.Select(Release)))
+        {
+            if (released is not null)
+            {
+                queue.Add(released);
+            }
+        }
     }
 
-    private async Task Release(QueueTicket ticket)
+    /// <returns>The ticket to queue; null when the job is not queued (canceled, gone, or its release failed and it stays held).</returns>
+    private async Task<QueueTicket?> Release(QueueTicket ticket)
     {
         try
         {
             var job = await Job(ticket.JobId).Release();
             held.Settle(ticket.JobId);
-            if (job.Status == JobStatus.Queued)
-            {
-                queue.Add(TicketOf(job));
-            }
+            return job.Status == JobStatus.Queued ? TicketOf(job) : null;
         }
         catch (Exception e) when (e is InvalidJobTransitionException or JobNotFoundException)
         {
@@ -361,6 +369,8 @@ internal sealed partial class SchedulerGrain(
             held.Return(ticket);
             LogReleaseFailed(Pool, ticket.JobId, e);
         }
+
+        return null;
     }
 
     private async Task TakeBack(ActiveLease lease, AttemptOutcome reason)
