@@ -23,7 +23,8 @@ public sealed record CurrentJobView(string Id, string Prompt, ProgressView? Prog
 /// <summary>
 /// A pool's queue: depth, how long the oldest job has waited, how many jobs are leased, queued jobs per priority name
 /// ("normal", ...), and batch items held over their tenant's quota; then what tenant quotas count ("jobs" or
-/// "gpu-seconds") and what the queued and the held jobs count in that unit; and its last hour a minute at a time.
+/// "gpu-seconds") and what the queued and the held jobs count in that unit; its last hour a minute at a time; and the
+/// model loads its scheduler measured on each worker, which price a model switch.
 /// </summary>
 public sealed record PoolView(
     string Pool,
@@ -35,7 +36,11 @@ public sealed record PoolView(
     string QuotaUnit = "jobs",
     double QueuedInUnit = 0,
     double HeldInUnit = 0,
-    IReadOnlyList<PoolMinuteView>? History = null);
+    IReadOnlyList<PoolMinuteView>? History = null,
+    IReadOnlyList<ModelLoadView>? ModelLoads = null);
 
 /// <summary>One minute of a pool's last hour: the most jobs queued at once, and the jobs that succeeded.</summary>
 public sealed record PoolMinuteView(DateTimeOffset At, int Depth, int Finished);
+
+/// <summary>What loading a model has cost a worker: the moving average of its measured loads, and how many were measured.</summary>
+public sealed record ModelLoadView(string Worker, string Model, double Seconds, int Loads);

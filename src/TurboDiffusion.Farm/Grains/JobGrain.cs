@@ -220,6 +220,13 @@ internal sealed partial class JobGrain(
             state = await store.GetAsync(JobId);
             throw;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The write may have landed although its reply was lost: the state held here can no longer be trusted,
+            // and the next call reads it afresh from the store.
+            DeactivateOnIdle();
+            throw;
+        }
 
         var previous = state;
         state = next;

@@ -45,6 +45,9 @@ internal sealed partial class SchedulerGrain(
     private readonly WorkerSightings workers = new();
     private readonly PoolHistory history = new();
 
+    /// <summary>Jobs whose stored state could not be read when the scheduler needed it; each sweep reads them again.</summary>
+    private readonly HashSet<string> unreconciled = new(StringComparer.Ordinal);
+
     private string Pool => this.GetPrimaryKeyString();
 
     private MeasuredCosts Costs => queue.Price.Costs;
@@ -174,7 +177,8 @@ internal sealed partial class SchedulerGrain(
 
             var token = Guid.NewGuid();
             var expiresAt = now + leaseOptions.Value.Duration;
-            leases.Add(new ActiveLease(ticket.JobId, token, request.WorkerId, request.Silo, ticket, expiresAt, false, now));
+            var granted = new ActiveLease(ticket.JobId, token, request.WorkerId, request.Silo, ticket, expiresAt, false, now);
+            leases.Add(granted);
             JobState job;
             try
             {
@@ -182,15 +186,18 @@ internal sealed partial class SchedulerGrain(
             }
             catch (Exception e) when (e is InvalidJobTransitionException or JobNotFoundException)
             {
-                // Canceled or gone since it was queued: its ticket was stale, try the next one.
+                // Canceled, gone or leased since it was queued: its ticket was stale, try the next one.
                 leases.Remove(ticket.JobId, token);
                 LogStaleTicket(Pool, ticket.JobId, e.Message);
+                await ReconcileAsync(ticket.JobId);
                 continue;
             }
             catch (Exception e)
             {
-                leases.Remove(ticket.JobId, token);
-                queue.Add(ticket);
+                // The grant may be stored although the call failed (a store reply lost in an outage): queuing the ticket
+                // again would make the next offer find the job leased and drop it. The lease stays, due at the next
+                // sweep, which takes it back if it was stored and queues the job again if it was not.
+                leases.Add(granted with { ExpiresAt = now, Unconfirmed = true });
                 LogLeaseFailed(Pool, ticket.JobId, e);
                 throw;
             }
@@ -327,6 +334,7 @@ internal sealed partial class SchedulerGrain(
             await ExpireQueued(ticket);
         }
 
+        await RetryReconcileAsync();
         await ReleaseHeld();
         history.Observe(queue.Count, now);
         metrics.Queue(Snapshot(now));
@@ -375,8 +383,8 @@ internal sealed partial class SchedulerGrain(
 
     private async Task TakeBack(ActiveLease lease, AttemptOutcome reason)
     {
-        var detail = reason == AttemptOutcome.SiloLost
-            ? $"silo {lease.Silo} of worker {lease.WorkerId} was declared dead"
+        var detail = lease.Unconfirmed ? $"the lease to worker {lease.WorkerId} could not be confirmed (the call granting it failed)"
+            : reason == AttemptOutcome.SiloLost ? $"silo {lease.Silo} of worker {lease.WorkerId} was declared dead"
             : $"worker {lease.WorkerId} did not heartbeat within {leaseOptions.Value.Duration.TotalSeconds:0.#} s (Turbo:Lease:Duration)";
         try
         {
@@ -394,7 +402,7 @@ internal sealed partial class SchedulerGrain(
             // to the queue while its release to this scheduler was lost (a timeout, a silo on the way) must not be
             // stranded outside the queue.
             LogTakeBackSkipped(Pool, lease.JobId, e.Message);
-            await RequeueIfQueuedAsync(lease.JobId);
+            await ReconcileAsync(lease.JobId);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -404,18 +412,49 @@ internal sealed partial class SchedulerGrain(
         }
     }
 
-    private async Task RequeueIfQueuedAsync(string jobId)
+    /// <summary>
+    /// Brings a job this scheduler lost track of back under its care from its stored state: queued again when it is
+    /// queued but not in the queue, or its lease adopted when it is leased under a token the lease table does not hold
+    /// (a grant whose reply was lost). An adopted lease is kept by its worker's heartbeats if one holds it, and taken
+    /// back by the sweep otherwise. When the job cannot be read, the next sweep tries again.
+    /// </summary>
+    private async Task ReconcileAsync(string jobId)
     {
+        JobState? job;
         try
         {
-            if (await Job(jobId).GetState() is { Status: JobStatus.Queued } job && !queue.Contains(jobId))
-            {
-                queue.Add(TicketOf(job));
-            }
+            job = await Job(jobId).GetState();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogTakeBackFailed(Pool, jobId, e);
+            unreconciled.Add(jobId);
+            LogReconcileFailed(Pool, jobId, e);
+            return;
+        }
+
+        if (job is null || queue.Contains(jobId) || leases.Find(jobId) is not null)
+        {
+            return;
+        }
+
+        if (job.Status == JobStatus.Queued)
+        {
+            queue.Add(TicketOf(job));
+        }
+        else if (!job.Status.IsTerminal() && job.Lease is { } lease)
+        {
+            leases.Add(new ActiveLease(jobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), time.GetUtcNow() + leaseOptions.Value.Duration, job.CancelRequested, lease.GrantedAt));
+            LogLeaseAdopted(Pool, jobId, lease.WorkerId, job.Status);
+        }
+    }
+
+    private async Task RetryReconcileAsync()
+    {
+        var due = unreconciled.ToList();
+        unreconciled.Clear();
+        foreach (var jobId in due)
+        {
+            await ReconcileAsync(jobId);
         }
     }
 
@@ -453,8 +492,14 @@ internal sealed partial class SchedulerGrain(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Scheduler {Pool}: dropped stale ticket of job {JobId}: {Reason}")]
     private partial void LogStaleTicket(string pool, string jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: leasing job {JobId} failed; it stays queued")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: leasing job {JobId} failed; the next sweep takes the lease back if it was stored, or queues the job again")]
     private partial void LogLeaseFailed(string pool, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: could not read job {JobId} to queue it again or adopt its lease; will retry on the next sweep")]
+    private partial void LogReconcileFailed(string pool, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: job {JobId} is {Status} under a lease of worker {WorkerId} this scheduler did not track; adopted it")]
+    private partial void LogLeaseAdopted(string pool, string jobId, string workerId, JobStatus status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler {Pool}: took back the lease of job {JobId} ({Reason}); job is now {Status}")]
     private partial void LogTakenBack(string pool, string jobId, AttemptOutcome reason, JobStatus status);

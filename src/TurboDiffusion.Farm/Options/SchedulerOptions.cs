@@ -10,7 +10,7 @@ public sealed class SchedulerOptions
     public static readonly TimeSpan DefaultAgeingInterval = TimeSpan.FromMinutes(5);
     public const double DefaultWarmModelBonus = 1.0;
     public static readonly TimeSpan DefaultQueueTimeToLive = TimeSpan.FromHours(24);
-    public const SwitchRule DefaultSwitchRule = SwitchRule.Affinity;
+    public const SwitchRule DefaultSwitchRule = SwitchRule.Priced;
     public static readonly TimeSpan DefaultModelLoadTime = TimeSpan.FromSeconds(30);
     public const double DefaultSwitchCostWeight = 2.0;
     public const double DefaultWarmShareSlack = 1.0;

@@ -4,7 +4,8 @@ namespace TurboDiffusion.Farm.Scheduling;
 
 /// <summary>An outstanding lease as the scheduler tracks it: when it expires unless heartbeated, and the silo holding it.</summary>
 /// <param name="LeasedAt">When the job was leased: how long its worker has been at it.</param>
-internal sealed record ActiveLease(string JobId, Guid Token, string WorkerId, string Silo, QueueTicket Ticket, DateTimeOffset ExpiresAt, bool CancelRequested, DateTimeOffset LeasedAt);
+/// <param name="Unconfirmed">The call granting it failed, so the job may or may not be leased under it; no worker holds it.</param>
+internal sealed record ActiveLease(string JobId, Guid Token, string WorkerId, string Silo, QueueTicket Ticket, DateTimeOffset ExpiresAt, bool CancelRequested, DateTimeOffset LeasedAt, bool Unconfirmed = false);
 
 /// <summary>The leases a scheduler has granted; heartbeats extend them, sweeps collect the expired and those of dead silos.</summary>
 internal sealed class LeaseTable

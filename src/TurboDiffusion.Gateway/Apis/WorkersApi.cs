@@ -51,7 +51,8 @@ public static class WorkersApi
         var snapshots = await Task.WhenAll(Pools(scheduler).Select(p => farm.Grains.GetGrain<ISchedulerGrain>(p).GetSnapshot()));
         return [.. snapshots.Select(s => new PoolView(s.Pool, s.Depth, s.OldestQueuedAge.TotalSeconds, s.Leased,
             s.DepthByPriority.ToImmutableDictionary(d => WireNames.Of(VocabularyMapper.ToWire(d.Key)), d => d.Value), s.Held,
-            s.QuotaUnit, s.QueuedInUnit, s.HeldInUnit, s.History.IsDefault ? [] : [.. s.History.Select(m => new PoolMinuteView(m.At, m.Depth, m.Finished))]))];
+            s.QuotaUnit, s.QueuedInUnit, s.HeldInUnit, s.History.IsDefault ? [] : [.. s.History.Select(m => new PoolMinuteView(m.At, m.Depth, m.Finished))],
+            s.ModelLoads.IsDefault ? [] : [.. s.ModelLoads.Select(l => new ModelLoadView(l.WorkerId, l.Model, l.Seconds, l.Loads))]))];
     }
 
     /// <summary>Every pool a job can be queued in: the default pool and those named by model.</summary>

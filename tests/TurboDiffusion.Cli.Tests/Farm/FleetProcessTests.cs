@@ -86,6 +86,53 @@ public sealed class FleetProcessTests
         Assert.Contains(finished, j => j.Attempts.Any(a => a.WorkerId == "silo-c" && a.Outcome == "succeeded"));
     }
 
+    [Fact]
+    public async Task A_job_whose_silo_is_killed_mid_denoise_resumes_on_another_from_its_last_step_with_the_same_video_bytes()
+    {
+        await using var fleet = new Fleet();
+        var siloA = fleet.StartSilo("silo-a");
+        fleet.StartGateway();
+        await fleet.WaitForIdleWorkersAsync(["silo-a"], TimeSpan.FromMinutes(3));
+        var request = new JobRequest
+        {
+            Prompt = "a heron lands on a pier", Model = "tiny", Resolution = JobResolution.P480, Frames = 33, Steps = 4, Seed = 2026, Dedupe = false,
+        };
+        var interrupted = await fleet.Client.SubmitAsync(request, $"resume-{Guid.NewGuid():N}", TestContext.Current.CancellationToken);
+        await fleet.EventuallyAsync(async () => (await fleet.Client.GetAsync(interrupted.Id)).Progress is { Stage: "denoising", Done: >= 2 },
+            TimeSpan.FromMinutes(2), "2 denoising steps done on silo-a");
+
+        siloA.KillHard();
+        var siloB = fleet.StartSilo("silo-b");
+        var resumed = Assert.Single(await fleet.WaitForFinishedAsync([interrupted], TimeSpan.FromMinutes(4)));
+        var whole = Assert.Single(await fleet.WaitForFinishedAsync([await fleet.Client.SubmitAsync(request, $"whole-{Guid.NewGuid():N}", TestContext.Current.CancellationToken)], TimeSpan.FromMinutes(4)));
+
+        Assert.True(resumed.Status == JobStatus.Succeeded, $"{resumed.Id} is {resumed.Status}: {resumed.Failure?.Message}\n{fleet.Logs()}");
+        Assert.Equal(JobStatus.Succeeded, whole.Status);
+        Assert.Equal(["silo-a", "silo-b"], resumed.Attempts.Select(a => a.WorkerId));
+        Assert.Equal(await VideoBytesAsync(fleet, whole), await VideoBytesAsync(fleet, resumed));
+        var metrics = await MetricsAsync(siloB);
+        Assert.Equal(1, Counter(metrics, "turbo_resumes_total"));
+        Assert.True(Counter(metrics, "turbo_resume_gpu_seconds_saved_total") > 0, metrics);
+    }
+
+    private static async Task<byte[]> VideoBytesAsync(Fleet fleet, JobView job)
+    {
+        using var video = new MemoryStream();
+        await fleet.Client.DownloadAsync(job.Id, video, cancellationToken: TestContext.Current.CancellationToken);
+        return video.ToArray();
+    }
+
+    private static async Task<string> MetricsAsync(FarmProcessHandle silo)
+    {
+        using var http = new HttpClient { BaseAddress = silo.Http };
+        return await http.GetStringAsync(new Uri("metrics", UriKind.Relative), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The sum of a counter's samples over its labels in a Prometheus text exposition.</summary>
+    private static double Counter(string exposition, string name) => exposition.Split('\n')
+        .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
+        .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>The silo's readiness answers ("503 {...}") from SIGTERM until it stops serving HTTP.</summary>
     private static async Task<List<string>> ReadinessUntilExitAsync(FarmProcessHandle silo)
     {

@@ -81,6 +81,49 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_lease_stored_but_whose_reply_is_lost_is_taken_back_and_the_job_runs_again()
+    {
+        var done = await RenderThroughOneFailedLeaseAsync(replyLost: true);
+
+        Assert.Equal([AttemptOutcome.LeaseExpired, AttemptOutcome.Succeeded], done.Attempts.Select(a => a.Outcome));
+        Assert.Contains("could not be confirmed", done.Attempts[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_lease_call_that_fails_before_it_is_stored_leaves_the_job_to_run()
+    {
+        var done = await RenderThroughOneFailedLeaseAsync(replyLost: false);
+
+        Assert.Equal([AttemptOutcome.Succeeded], done.Attempts.Select(a => a.Outcome));
+    }
+
+    /// <summary>Renders one job while the scheduler's first call leasing it fails, after the job grain stored the lease or before.</summary>
+    private static async Task<JobState> RenderThroughOneFailedLeaseAsync(bool replyLost)
+    {
+        var failures = 1;
+        await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine(), configureSilo: silo => silo.AddIncomingGrainCallFilter(async call =>
+        {
+            if (call.InterfaceMethod?.Name == nameof(IJobGrain.Lease) && Interlocked.Exchange(ref failures, 0) == 1)
+            {
+                if (replyLost)
+                {
+                    await call.Invoke();
+                }
+
+                throw new TimeoutException("the lease call timed out");
+            }
+
+            await call.Invoke();
+        }));
+
+        var job = await farm.SubmitAsync(Specs.Job());
+        var done = await farm.WaitForStatusAsync(job.JobId, JobStatus.Succeeded);
+
+        Assert.Equal(0, failures);
+        return done;
+    }
+
+    [Fact]
     public async Task A_success_whose_lease_release_fails_keeps_its_video()
     {
         var failures = 1;

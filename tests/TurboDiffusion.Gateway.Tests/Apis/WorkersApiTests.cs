@@ -4,6 +4,7 @@ using TurboDiffusion.Client;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Farm.Contracts;
 using TurboDiffusion.Gateway.Tests.Support;
+using TurboDiffusion.Silo.Simulation;
 
 namespace TurboDiffusion.Gateway.Tests.Apis;
 
@@ -34,6 +35,23 @@ public sealed class WorkersApiTests : IAsyncLifetime
 
         Assert.Equal("The artifact directory cannot be written: Access to the path '.probe-1' is denied.", seenByTenant.Health);
         Assert.Equal(Health, seenByAdmin.Health);
+    }
+
+    [Fact]
+    public async Task A_pool_shows_the_model_loads_its_scheduler_measured_on_each_worker()
+    {
+        await using var loading = await GatewayHost.StartAsync(["studio-a"], new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(20), LoadTime = TimeSpan.FromMilliseconds(400) });
+        using var http = loading.Client("studio-a");
+        var job = await http.SubmitOkAsync(new JobRequest { Prompt = "a slow first load", Model = "tiny" });
+        await http.WaitForAsync(job.Id, j => j.Status == Client.Models.JobStatus.Succeeded);
+
+        var pool = Assert.Single((await http.GetFromJsonAsync<List<PoolView>>("/v1/pools", TurboJson.Options, Api.Token))!);
+        var worker = Assert.Single((await http.GetFromJsonAsync<List<WorkerView>>("/v1/workers", TurboJson.Options, Api.Token))!);
+
+        var load = Assert.Single(pool.ModelLoads!);
+        Assert.Equal((worker.Id, "tiny", 1), (load.Worker, load.Model, load.Loads));
+        // Timed from the worker's progress reports as they reach the job: a report's trip late at either end.
+        Assert.InRange(load.Seconds, 0.25, 0.55);
     }
 
     private static async Task<WorkerInfo> WaitForWorkerAsync(IWorkerRegistryGrain registry)

@@ -19,6 +19,10 @@ public static class WorkersCommand
             {
                 var quota = pool.QuotaUnit == "gpu-seconds" ? $"; quotas count GPU-seconds: {pool.QueuedInUnit:F1} queued, {pool.HeldInUnit:F1} held" : "";
                 stdout.WriteLine($"pool {pool.Pool}: {pool.Depth} queued (oldest {pool.OldestQueuedAgeSeconds:F0} s), {pool.Held} held, {pool.Leased} leased{quota}");
+                foreach (var load in pool.ModelLoads ?? [])
+                {
+                    stdout.WriteLine($"  {load.Model} loads in {load.Seconds:F1} s on worker {load.Worker} ({load.Loads} measured)");
+                }
             }
 
             foreach (var worker in await client.GetWorkersAsync(cancellationToken).ConfigureAwait(false))
