@@ -95,7 +95,7 @@ public sealed class FleetProcessTests
         await fleet.WaitForIdleWorkersAsync(["silo-a"], TimeSpan.FromMinutes(3));
         var request = new JobRequest
         {
-            Prompt = "a heron lands on a pier", Model = "tiny", Resolution = JobResolution.P480, Frames = 33, Steps = 4, Seed = 2026, Dedupe = false,
+            Prompt = "a heron lands on a pier", Model = "tiny", Resolution = JobResolution.P480, Frames = 5, Steps = 4, Seed = 2026, Dedupe = false,
         };
         var interrupted = await fleet.Client.SubmitAsync(request, $"resume-{Guid.NewGuid():N}", TestContext.Current.CancellationToken);
         await fleet.EventuallyAsync(async () => (await fleet.Client.GetAsync(interrupted.Id)).Progress is { Stage: "denoising", Done: >= 2 },
