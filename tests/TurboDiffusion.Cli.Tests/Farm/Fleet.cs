@@ -21,9 +21,10 @@ internal sealed class Fleet : IAsyncDisposable
     private readonly Dictionary<string, string> common;
     private int gatewayPort;
 
-    public Fleet()
+    /// <param name="settings">Settings every process gets besides the fleet's own, as environment variables (Turbo__Section__Key).</param>
+    public Fleet(IReadOnlyDictionary<string, string>? settings = null)
     {
-        common = new Dictionary<string, string>
+        common = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["Turbo__Redis__ConnectionString"] = TestServices.Redis,
             ["Turbo__Redis__KeyPrefix"] = $"fleet:{id}:",
@@ -61,6 +62,7 @@ internal sealed class Fleet : IAsyncDisposable
     {
         gatewayPort = LoopbackPorts.Take(1)[0];
         var gateway = Start("gateway", new Dictionary<string, string> { ["Turbo__Http__Urls"] = $"http://127.0.0.1:{gatewayPort}" }, "gateway");
+        Client?.Dispose();
         Client = new TurboFarmClient(new TurboClientOptions { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}/") });
         return gateway;
     }

@@ -115,6 +115,43 @@ public sealed class FleetProcessTests
         Assert.True(Counter(metrics, "turbo_resume_gpu_seconds_saved_total") > 0, metrics);
     }
 
+    [Fact]
+    public async Task A_held_batch_survives_kill_9_of_its_silo_and_gateway_and_runs_in_upload_order_exactly_once()
+    {
+        await using var fleet = new Fleet(new Dictionary<string, string> { ["Turbo__Admission__MaxQueuedPerTenant"] = "2" });
+        var siloA = fleet.StartSilo("silo-a");
+        var gateway = fleet.StartGateway();
+        await fleet.WaitForIdleWorkersAsync(["silo-a"], TimeSpan.FromMinutes(3));
+        var shots = Enumerable.Range(0, 6).Select(i => new JobRequest { Prompt = $"held {i}: a kite over dunes", Model = "tiny", Frames = 5, Steps = 2, Dedupe = false });
+        var batch = await fleet.Client.SubmitBatchAsync(shots.ToAsyncEnumerable(), $"held-{Guid.NewGuid():N}", TestContext.Current.CancellationToken);
+        Assert.InRange(batch.CountOf(JobStatus.Held), 2, 4);
+        await fleet.EventuallyAsync(async () => (await fleet.Client.GetBatchAsync(batch.Id)).Finished >= 1 && await RunningAsync(fleet, batch.Id),
+            TimeSpan.FromMinutes(2), "the batch's first job done and the next one rendering");
+
+        siloA.KillHard();
+        gateway.KillHard();
+        fleet.StartSilo("silo-b");
+        fleet.StartGateway();
+        await fleet.EventuallyAsync(async () => (await fleet.Client.GetBatchAsync(batch.Id)).IsFinished, TimeSpan.FromMinutes(4), "the batch finished");
+        var jobs = new List<JobView>();
+        await foreach (var job in fleet.Client.StreamBatchJobsAsync(batch.Id, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            jobs.Add(job);
+        }
+
+        Assert.Equal(6, jobs.Count);
+        Assert.All(jobs, j => Assert.True(j.Status == JobStatus.Succeeded, $"{j.Id} is {j.Status}: {j.Failure?.Message}\n{fleet.Logs()}"));
+        Assert.All(jobs, j => Assert.Single(j.Attempts, a => a.Outcome == "succeeded"));
+        Assert.Contains(jobs, j => j.Attempts.Any(a => a.WorkerId == "silo-a" && a.Outcome is "silo_lost" or "lease_expired"));
+        Assert.Equal(jobs.Select(j => j.Id), jobs.OrderBy(j => j.Attempts[0].LeasedAt).Select(j => j.Id));
+    }
+
+    private static async Task<bool> RunningAsync(Fleet fleet, string batchId)
+    {
+        var page = await fleet.Client.ListBatchJobsAsync(batchId, cursor: null, limit: 10);
+        return page.Items.Any(j => j.Status == JobStatus.Running);
+    }
+
     private static async Task<byte[]> VideoBytesAsync(Fleet fleet, JobView job)
     {
         using var video = new MemoryStream();
