@@ -85,6 +85,13 @@ public sealed partial class WorkerOptions
     /// </summary>
     public bool CheckpointSteps { get; set; } = true;
 
+    /// <summary>
+    /// Lease and render the next job while the last one's files upload and its success is recorded, so the engine does
+    /// not wait on the artifact store; at most one job finishes so while another renders. Off: one job at a time, start
+    /// to finish.
+    /// </summary>
+    public bool OverlapUploads { get; set; } = true;
+
     /// <summary>Models to load at start so the first jobs find them warm.</summary>
     public List<string> Preload { get; set; } = [];
 

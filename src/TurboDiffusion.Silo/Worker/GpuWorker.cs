@@ -9,7 +9,10 @@ using TurboDiffusion.Silo.Options;
 namespace TurboDiffusion.Silo.Worker;
 
 /// <summary>
-/// The silo's GPU worker: pulls leases from its pool's scheduler and runs one job at a time on the engine thread.
+/// The silo's GPU worker: pulls leases from its pool's scheduler and renders one job at a time on the engine thread.
+/// With <see cref="WorkerOptions.OverlapUploads"/> it leases the next job as soon as the engine is done with the last,
+/// while the last one's files upload: at most one job finishes so beside the one rendering, each with its own lease,
+/// heartbeats, cancel and outcome.
 /// Before its first lease, after a failure of its machine, and every <see cref="WorkerOptions.PreflightRetryInterval"/>
 /// while unready, it runs a <see cref="WorkerPreflight"/>; while that finds problems it is unready and leases nothing.
 /// A failure of its machine hands the job back without spending an attempt; <see cref="WorkerOptions.UnreadyAfterWorkerFaults"/>
@@ -31,7 +34,8 @@ internal sealed partial class GpuWorker(
     private readonly FailureStreak streak = new(context.Options.Value.UnhealthyAfterFailures, context.Options.Value.UnhealthyAfterTenants);
     private readonly WorkerPreflight preflight = new(context);
     private readonly HashSet<string> metModels = new(StringComparer.Ordinal);
-    private JobRun? current;
+    private ActiveRun? current;
+    private ActiveRun? finishing;
     private bool ready;
     private int workerFaults;
     private DateTimeOffset nextPreflight = DateTimeOffset.MinValue;
@@ -57,7 +61,7 @@ internal sealed partial class GpuWorker(
     /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        await using (cancellationToken.Register(() => Volatile.Read(ref current)?.Stop(StopReason.Shutdown)))
+        await using (cancellationToken.Register(() => StopAll(StopReason.Shutdown)))
         {
             await DrainAsync(cancellationToken);
         }
@@ -67,7 +71,7 @@ internal sealed partial class GpuWorker(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await using (cancellationToken.Register(() => Volatile.Read(ref current)?.Stop(StopReason.Shutdown)))
+        await using (cancellationToken.Register(() => StopAll(StopReason.Shutdown)))
         {
             await DrainAsync(cancellationToken);
         }
@@ -93,33 +97,46 @@ internal sealed partial class GpuWorker(
     {
         context.Status.Draining();
         await drain.CancelAsync();
-        if (Volatile.Read(ref current) is { } run)
+        await Task.WhenAll(Active().Select(active => DrainAsync(active, cancellationToken)));
+        Drained = true;
+    }
+
+    private async Task DrainAsync(ActiveRun active, CancellationToken cancellationToken)
+    {
+        var run = active.Run;
+        if (cancellationToken.IsCancellationRequested)
         {
-            if (cancellationToken.IsCancellationRequested)
+            run.Stop(StopReason.Shutdown);
+        }
+        else if (run.HandsBackAtOnce)
+        {
+            // Its steps are checkpointed: the next attempt goes on from the step it stops after, so waiting out the
+            // grace would only delay the job.
+            LogHandingBack(WorkerId, run.Lease.JobId);
+            run.Stop(StopReason.Drain);
+            await WhenEndedAsync(active);
+        }
+        else
+        {
+            LogDraining(WorkerId, run.Lease.JobId, Options.DrainGracePeriod);
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            grace.CancelAfter(Options.DrainGracePeriod);
+            await using (grace.Token.Register(() => run.Stop(cancellationToken.IsCancellationRequested ? StopReason.Shutdown : StopReason.Drain)))
             {
-                run.Stop(StopReason.Shutdown);
-            }
-            else if (run.HandsBackAtOnce)
-            {
-                // Its steps are checkpointed: the next attempt goes on from the step it stops after, so waiting out the
-                // grace would only delay the job.
-                LogHandingBack(WorkerId, run.Lease.JobId);
-                run.Stop(StopReason.Drain);
-                await WhenIdleAsync(run);
-            }
-            else
-            {
-                LogDraining(WorkerId, run.Lease.JobId, Options.DrainGracePeriod);
-                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                grace.CancelAfter(Options.DrainGracePeriod);
-                await using (grace.Token.Register(() => run.Stop(cancellationToken.IsCancellationRequested ? StopReason.Shutdown : StopReason.Drain)))
-                {
-                    await WhenIdleAsync(run);
-                }
+                await WhenEndedAsync(active);
             }
         }
+    }
 
-        Drained = true;
+    /// <summary>The runs this worker holds now: the one on the engine and the one finishing its upload.</summary>
+    private IEnumerable<ActiveRun> Active() => new[] { Volatile.Read(ref current), Volatile.Read(ref finishing) }.OfType<ActiveRun>().Distinct();
+
+    private void StopAll(StopReason reason)
+    {
+        foreach (var active in Active())
+        {
+            active.Run.Stop(reason);
+        }
     }
 
     public override void Dispose()
@@ -149,6 +166,11 @@ internal sealed partial class GpuWorker(
         while (!stop.IsCancellationRequested)
         {
             context.Status.Tick();
+            if (Volatile.Read(ref finishing) is { Running.IsCompleted: true })
+            {
+                await FinishAsync();
+            }
+
             if (context.Status.IsOut || !await EnsureReadyAsync(stop.Token))
             {
                 await Delay(Options.MaxIdlePollInterval, stop.Token);
@@ -182,26 +204,44 @@ internal sealed partial class GpuWorker(
             await RunAsync(lease);
         }
 
+        await FinishAsync();
         await reporting;
     }
 
+    /// <summary>
+    /// Runs a leased job until the engine is done with it (with <see cref="WorkerOptions.OverlapUploads"/>) or to its
+    /// end, then lets it finish beside the next job once the one finishing before it has ended.
+    /// </summary>
     private async Task RunAsync(JobLease lease)
     {
-        using var run = new JobRun(lease, Options.Pool, Scratch, context, streak);
-        Volatile.Write(ref current, run);
+        var run = new JobRun(lease, Options.Pool, Scratch, context, streak);
         context.Status.Busy(lease.JobId);
         LogLeased(WorkerId, lease.JobId, lease.Attempt);
-        try
+        var active = new ActiveRun(run, run.RunAsync());
+        Volatile.Write(ref current, active);
+        await (Options.OverlapUploads ? Task.WhenAny(active.Running, run.EngineDone) : active.Running);
+        await FinishAsync();
+        Volatile.Write(ref finishing, active);
+        Volatile.Write(ref current, null);
+        context.Status.Idle();
+        if (active.Running.IsCompleted)
         {
-            await run.RunAsync();
+            await FinishAsync();
         }
-        finally
+    }
+
+    /// <summary>Waits for the run finishing its upload, if any, and counts its outcome against this machine.</summary>
+    private async Task FinishAsync()
+    {
+        if (Volatile.Read(ref finishing) is not { } active)
         {
-            Volatile.Write(ref current, null);
-            context.Status.Idle();
+            return;
         }
 
-        if (run.WorkerFault is { } fault)
+        await active.Running;
+        Volatile.Write(ref finishing, null);
+        active.Run.Dispose();
+        if (active.Run.WorkerFault is { } fault)
         {
             MachineFailed(fault);
         }
@@ -314,11 +354,15 @@ internal sealed partial class GpuWorker(
         }
     }
 
-    private async Task WhenIdleAsync(JobRun run)
+    private static async Task WhenEndedAsync(ActiveRun active)
     {
-        while (ReferenceEquals(Volatile.Read(ref current), run))
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+            await active.Running;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The worker's loop sees how it ended; the drain only waits for the end.
         }
     }
 
@@ -402,4 +446,7 @@ internal sealed partial class GpuWorker(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {WorkerId}: idle wait interrupted by stop")]
     private partial void LogPollInterrupted(string workerId);
+
+    /// <summary>A job this worker holds, and the task that ends when its run does.</summary>
+    private sealed record ActiveRun(JobRun Run, Task Running);
 }

@@ -42,8 +42,15 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     private bool uploadBegun;
     private StepCheckpointWriter? checkpoints;
     private volatile bool rendered;
+    private readonly TaskCompletionSource engineDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public JobLease Lease => lease;
+
+    /// <summary>
+    /// Completes once the render returned and only the upload and the job's completion are left. A run that ends
+    /// otherwise (reused, stopped, failed) never completes it: its end says as much, with its outcome known.
+    /// </summary>
+    public Task EngineDone => engineDone.Task;
 
     /// <summary>After <see cref="RunAsync"/>: why the worker's machine failed this attempt, when it did (the job was handed back).</summary>
     public string? WorkerFault { get; private set; }
@@ -228,6 +235,7 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
 
         // Nothing may be saved once the render is done: a late save must not outlive the job's end.
         rendered = true;
+        engineDone.TrySetResult();
         if (checkpoints is { } writer)
         {
             await writer.DisposeAsync();

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TurboDiffusion.Farm.Contracts;
+using TurboDiffusion.Farm.Stores;
+using TurboDiffusion.Farm.Stores.Local;
+using TurboDiffusion.Farm.Tests.Support;
+using TurboDiffusion.Silo.Simulation;
+
+namespace TurboDiffusion.Farm.Tests.Cluster;
+
+/// <summary>A worker renders the next job while the last one's files upload (Turbo:Worker:OverlapUploads).</summary>
+[Collection(MultiSiloGroup.Name)]
+public sealed class OverlapUploadsTests
+{
+    private static readonly TimeSpan SlowUpload = TimeSpan.FromSeconds(1);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_next_job_renders_while_the_last_ones_files_upload_only_when_overlap_is_on(bool overlap)
+    {
+        await using var farm = await StartAsync(overlap, _ => Task.Delay(SlowUpload));
+        var jobs = new List<JobState>();
+        for (var i = 0; i < 3; i++)
+        {
+            jobs.Add(await farm.SubmitAsync(Specs.Job(key: $"overlap-{overlap}-{i}")));
+        }
+
+        var done = new List<JobState>();
+        foreach (var job in jobs)
+        {
+            done.Add(await farm.WaitForStatusAsync(job.JobId, JobStatus.Succeeded));
+        }
+
+        var ordered = done.OrderBy(j => j.Timings.LeasedAt).ToList();
+        for (var i = 1; i < ordered.Count; i++)
+        {
+            var (last, next) = (ordered[i - 1], ordered[i]);
+            Assert.Single(next.Attempts);
+            Assert.Equal(overlap, next.Timings.StartedAt < last.Timings.FinishedAt);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_upload_beside_the_next_render_hands_its_job_back_and_leaves_the_next_job_alone()
+    {
+        var uploads = 0;
+        await using var farm = await StartAsync(overlap: true, async upload =>
+        {
+            await Task.Delay(SlowUpload);
+            if (Interlocked.Increment(ref uploads) == 1)
+            {
+                throw new ArtifactStoreException("blob://artifacts", "the blob service did not answer");
+            }
+        });
+        var first = await farm.SubmitAsync(Specs.Job(key: "failing-upload"));
+        await farm.WaitForStatusAsync(first.JobId, JobStatus.Uploading);
+        var second = await farm.SubmitAsync(Specs.Job(key: "beside-it"));
+
+        var firstDone = await farm.WaitForStatusAsync(first.JobId, JobStatus.Succeeded);
+        var secondDone = await farm.WaitForStatusAsync(second.JobId, JobStatus.Succeeded);
+
+        Assert.Equal([AttemptOutcome.StorageError, AttemptOutcome.Succeeded], firstDone.Attempts.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Succeeded], secondDone.Attempts.Select(a => a.Outcome));
+        Assert.True(secondDone.Timings.StartedAt < firstDone.Attempts[0].EndedAt, "the second job did not render beside the first one's upload");
+    }
+
+    private static Task<TestFarm> StartAsync(bool overlap, Func<ArtifactUpload, Task> beforeUpload) =>
+        TestFarm.StartAsync(1, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) },
+            new Dictionary<string, string?> { ["Turbo:Worker:OverlapUploads"] = overlap ? "true" : "false" },
+            configureSilo: silo => silo.Services.Replace(ServiceDescriptor.Singleton<IArtifactStore>(services =>
+                UploadHook.Wrap(ActivatorUtilities.CreateInstance<LocalArtifactStore>(services), beforeUpload))));
+}
