@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TurboDiffusion.Client.Models;
 
 namespace TurboDiffusion.Cli.Benchmarks;
 
@@ -75,6 +76,19 @@ public static class BenchmarkTable
             (t.Bytes / 1e6).ToString("F2"), t.MegabitsPerSecond.ToString("F1"), t.PsnrDb.ToString("F1"),
         }).ToList();
         Write(output, header, rows);
+    }
+
+    public static void WriteWorker(TextWriter output, WorkerBenchmarkSettings settings, IReadOnlyList<WorkerBenchmarkRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        output.WriteLine($"{settings.Model}, {WireNames.Of(settings.Resolution)}, {settings.Frames} frames, {settings.Steps} steps; engine busy = lease to upload start, summed, over the wall time");
+        string[] header = ["overlap uploads", "jobs", "wall s", "videos/min", "engine busy s", "upload + finish s", "engine busy %", "x off"];
+        var off = rows.FirstOrDefault(r => !r.Overlap)?.VideosPerMinute;
+        Write(output, header, [.. rows.Select(r => new[]
+        {
+            r.Overlap ? "on" : "off", r.Jobs.ToString(), r.WallSeconds.ToString("F1"), r.VideosPerMinute.ToString("F2"), r.RenderSeconds.ToString("F1"),
+            r.FinishSeconds.ToString("F1"), (100 * r.EngineBusyShare).ToString("F0"), off is { } o ? (r.VideosPerMinute / o).ToString("F2") : "-",
+        })]);
     }
 
     public static void WriteAttention(TextWriter output, IReadOnlyList<AttentionTiming> timings)

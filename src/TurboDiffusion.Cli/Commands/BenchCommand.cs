@@ -14,6 +14,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchGemmCommand.Create());
         bench.Subcommands.Add(BenchEncodeCommand.Create());
         bench.Subcommands.Add(BenchBatchCommand.Create());
+        bench.Subcommands.Add(BenchWorkerCommand.Create());
         return bench;
     }
 }

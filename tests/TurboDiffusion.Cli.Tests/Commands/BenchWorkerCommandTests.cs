@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace TurboDiffusion.Cli.Tests.Commands;
+
+public sealed class BenchWorkerCommandTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("bench-worker-").FullName;
+
+    [Fact]
+    public void Both_settings_render_their_jobs_on_the_tiny_model_and_report_a_row_each()
+    {
+        var json = Path.Combine(directory, "worker.json");
+
+        var (exitCode, output) = CliHarness.Run("bench", "worker", "--jobs", "2", "--frames", "5", "--steps", "1", "--json", json);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("overlap uploads | jobs", output);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var rows = document.RootElement.GetProperty("Rows").EnumerateArray().ToList();
+        Assert.Equal([false, true], rows.Select(r => r.GetProperty("Overlap").GetBoolean()));
+        Assert.All(rows, row =>
+        {
+            Assert.Equal(2, row.GetProperty("Jobs").GetInt32());
+            Assert.InRange(row.GetProperty("EngineBusyShare").GetDouble(), 0.01, 1.0);
+            Assert.Equal(row.GetProperty("Jobs").GetInt32() / (row.GetProperty("WallSeconds").GetDouble() / 60), row.GetProperty("VideosPerMinute").GetDouble(), 6);
+        });
+    }
+
+    [Fact]
+    public void A_job_count_out_of_range_and_an_unknown_setting_are_usage_errors()
+    {
+        var (jobsExit, jobsOutput) = CliHarness.Run("bench", "worker", "--jobs", "0");
+        var (overlapExit, overlapOutput) = CliHarness.Run("bench", "worker", "--overlap", "sometimes");
+
+        Assert.NotEqual(0, jobsExit);
+        Assert.Contains("--jobs must be between 1 and 10,000.", jobsOutput);
+        Assert.NotEqual(0, overlapExit);
+        Assert.Contains("sometimes", overlapOutput);
+    }
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+}
