@@ -280,9 +280,21 @@ function watchOverview() {
   if ($("filter-tenant").value.trim()) query.set("tenant", $("filter-tenant").value.trim());
   if ($("filter-batch").value.trim()) query.set("batchId", $("filter-batch").value.trim());
   if (jobPages[jobPages.length - 1]) query.set("cursor", jobPages[jobPages.length - 1]);
-  overviewStream = openStream("/v1/overview/events?" + query, (type, data) => {
-    if (type === "overview") { setConnection("live", "live"); renderOverview(data); }
+  // A message the replaced stream still delivers belongs to the old listing: its cursor must not page the new one.
+  const stream = overviewStream = openStream("/v1/overview/events?" + query, (type, data) => {
+    if (type === "overview" && stream === overviewStream) { setConnection("live", "live"); renderOverview(data); }
   }, (status, problem) => setConnection("error", status === 401 ? "needs an API key" : (problem.detail || problem.title || "disconnected")));
+}
+
+// Shows another page or listing. Until its first answer the pager is off: a click meanwhile would page from the
+// cursor of what is still on screen (the old filter's listing, or the page before).
+function showJobsPage(pages) {
+  jobPages = pages;
+  nextJobsCursor = null;
+  $("jobs-older").disabled = true;
+  $("jobs-newer").disabled = true;
+  $("jobs-page").textContent = `page ${jobPages.length}`;
+  watchOverview();
 }
 
 let jobStream = null;
@@ -391,9 +403,9 @@ async function showVideo(url) {
 }
 
 $("detail-close").addEventListener("click", () => { if (jobStream) jobStream.close(); $("detail").hidden = true; });
-$("filters").addEventListener("submit", (e) => { e.preventDefault(); jobPages = [null]; watchOverview(); });
-$("jobs-older").addEventListener("click", () => { if (nextJobsCursor) { jobPages.push(nextJobsCursor); watchOverview(); } });
-$("jobs-newer").addEventListener("click", () => { if (jobPages.length > 1) { jobPages.pop(); watchOverview(); } });
+$("filters").addEventListener("submit", (e) => { e.preventDefault(); showJobsPage([null]); });
+$("jobs-older").addEventListener("click", () => { if (nextJobsCursor) showJobsPage([...jobPages, nextJobsCursor]); });
+$("jobs-newer").addEventListener("click", () => { if (jobPages.length > 1) showJobsPage(jobPages.slice(0, -1)); });
 $("key-form").addEventListener("submit", (e) => {
   e.preventDefault();
   sessionStorage.setItem(keyStore, $("key").value.trim());
