@@ -204,7 +204,10 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     private async Task StartHostAsync(VideoEncoderPreference encoder) =>
         host = await GatewayHost.StartAsync(["viewer"], new Mp4Engine(new SimulatedVideoEngine { StepTime = TimeSpan.FromSeconds(1) }, encoder));
 
-    private List<string> Rows() => [.. Browser.FindElements(By.CssSelector("#jobs tbody tr[data-job]")).Select(r => r.GetAttribute("data-job")!)];
+    // In one script, so the rows are read as one snapshot: read one by one, each a round trip to the browser, they are
+    // replaced by the live stream's next render part-way on a busy machine, again and again.
+    private List<string> Rows() =>
+        [.. ((IReadOnlyCollection<object>)((IJavaScriptExecutor)Browser).ExecuteScript("return [...document.querySelectorAll('#jobs tbody tr[data-job]')].map(r => r.dataset.job);")!).Cast<string>()];
 
     // The live stream re-renders the table at any moment, so a read outside Until can meet rows already replaced.
     private List<string> RowsOnce()
