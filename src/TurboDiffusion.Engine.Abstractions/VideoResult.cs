@@ -6,6 +6,8 @@ namespace TurboDiffusion.Engine;
 /// <param name="Encoder">What wrote the video, e.g. "ffmpeg (libx264)"; null where an engine does not say.</param>
 /// <param name="StagePeakAllocatedBytes">Per stage, the device memory live tensors held at its peak (weights included), where the engine can tell.</param>
 /// <param name="Resumed">Set when the render went on from a step checkpoint instead of the first step.</param>
+/// <param name="EncodedWhileDecoding">The encoder took each decoded chunk's frames as they came: Decoding and Writing
+/// overlapped, Decoding's time includes feeding the encoder and Writing is only its finish.</param>
 public sealed record VideoResult(
     string VideoPath,
     string SidecarPath,
@@ -16,7 +18,8 @@ public sealed record VideoResult(
     IReadOnlyDictionary<GenerationStage, TimeSpan> StageTimings,
     string? Encoder = null,
     IReadOnlyDictionary<GenerationStage, long>? StagePeakAllocatedBytes = null,
-    ResumedRender? Resumed = null);
+    ResumedRender? Resumed = null,
+    bool EncodedWhileDecoding = false);
 
 /// <summary>A model held in memory.</summary>
 /// <param name="Attention">What its DiT's self-attention runs, as decided at load (e.g. "sla (top-k 0.1, blocks 128/64; ...)");

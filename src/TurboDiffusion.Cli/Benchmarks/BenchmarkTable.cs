@@ -24,12 +24,13 @@ public static class BenchmarkTable
     public static void WritePipeline(TextWriter output, IReadOnlyList<PipelineRun> runs)
     {
         string[] stages = ["EncodingText", "Denoising", "Decoding", "Writing"];
-        string[] header = ["run", "device", "model", "video", "steps", "text s", "denoise s", "decode s", "mp4 s", "total s",
+        string[] header = ["run", "device", "model", "video", "steps", "text s", "denoise s", "decode s", "mp4 s", "decode ∥ mp4", "total s",
             "text peak GiB", "denoise peak GiB", "decode peak GiB", "mp4 peak GiB", "device used GiB"];
         var rows = runs.Select(r => new[]
         {
             r.Run.ToString(), r.Device, r.Model, $"{r.Width}x{r.Height}x{r.Frames}", r.Steps.ToString(),
         }.Concat(stages.Select(s => r.StageSeconds.TryGetValue(s, out var v) ? v.ToString("F2") : "-"))
+         .Append(r.EncodedWhileDecoding ? "overlapped" : "after")
          .Append(r.StageSeconds.Values.Sum().ToString("F2"))
          .Concat(stages.Select(s => GiB(r.StagePeakAllocatedBytes.TryGetValue(s, out var b) ? b : null)))
          .Append(GiB(r.DeviceBytesInUse)).ToArray()).ToList();
@@ -120,4 +121,4 @@ public static class BenchmarkTable
 /// <param name="StagePeakAllocatedBytes">Per stage, the allocator's peak of live device memory (weights included); empty without the allocator's counters.</param>
 public sealed record PipelineRun(
     int Run, string Device, string Model, int Width, int Height, int Frames, int Steps, Dictionary<string, double> StageSeconds, long DeviceBytesInUse,
-    Dictionary<string, long> StagePeakAllocatedBytes);
+    Dictionary<string, long> StagePeakAllocatedBytes, bool EncodedWhileDecoding = false);

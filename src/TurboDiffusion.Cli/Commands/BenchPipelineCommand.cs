@@ -73,7 +73,7 @@ public static class BenchPipelineCommand
                 var status = engine.Status;
                 results.Add(new PipelineRun(run, status.Device, request.Model, result.Width, result.Height, result.Frames, request.Steps,
                     result.StageTimings.ToDictionary(t => t.Key.ToString(), t => t.Value.TotalSeconds), status.DeviceBytesInUse,
-                    (result.StagePeakAllocatedBytes ?? new Dictionary<GenerationStage, long>()).ToDictionary(p => p.Key.ToString(), p => p.Value)));
+                    (result.StagePeakAllocatedBytes ?? new Dictionary<GenerationStage, long>()).ToDictionary(p => p.Key.ToString(), p => p.Value), result.EncodedWhileDecoding));
                 output.WriteLine($"run {run}: {string.Join(", ", result.StageTimings.Select(t => $"{GenerationProgressPrinter.Describe(t.Key)} {t.Value.TotalSeconds:F2} s"))}");
             }
 

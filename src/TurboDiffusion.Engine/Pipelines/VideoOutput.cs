@@ -48,7 +48,7 @@ internal sealed class VideoOutput : IDisposable
                 whole.Write(video, report, cancellationToken);
                 return whole.Finish(cancellationToken);
             });
-            return whole.Result(clock, model, untrained);
+            return whole.Result(clock, model, untrained, encodedWhileDecoding: false);
         }
 
         using var streamed = new VideoOutput(request, geometry);
@@ -60,7 +60,7 @@ internal sealed class VideoOutput : IDisposable
             return streamed.mp4.FramesWritten;
         });
         clock.Run(GenerationStage.Writing, geometry.Frames, _ => streamed.Finish(cancellationToken));
-        return streamed.Result(clock, model, untrained);
+        return streamed.Result(clock, model, untrained, encodedWhileDecoding: true);
     }
 
     public void Dispose() => mp4.Dispose();
@@ -84,11 +84,12 @@ internal sealed class VideoOutput : IDisposable
         return mp4.FramesWritten;
     }
 
-    private VideoResult Result(StageClock clock, ResidentModel model, bool untrained)
+    private VideoResult Result(StageClock clock, ResidentModel model, bool untrained, bool encodedWhileDecoding)
     {
         var sidecar = VideoSidecar.Describe(
             request, geometry.Width, geometry.Height, FramesPerSecond, clock.Timings, untrained, DateTimeOffset.UtcNow, model.Attention, encoder.Name, model.Linears);
         var sidecarPath = VideoSidecarFile.Write(mp4.OutputPath, sidecar);
-        return new VideoResult(mp4.OutputPath, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings, encoder.Name, clock.PeakAllocatedBytes);
+        return new VideoResult(mp4.OutputPath, sidecarPath, framesDirectory, geometry.Width, geometry.Height, geometry.Frames, clock.Timings, encoder.Name, clock.PeakAllocatedBytes,
+            EncodedWhileDecoding: encodedWhileDecoding);
     }
 }

@@ -21,6 +21,8 @@ public sealed class BenchPipelineCommandTests : IDisposable
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var run = Assert.Single(document.RootElement.GetProperty("Results").EnumerateArray());
         Assert.True(run.GetProperty("StageSeconds").GetProperty("Denoising").GetDouble() > 0);
+        Assert.True(run.GetProperty("EncodedWhileDecoding").GetBoolean());
+        Assert.Contains("overlapped", output);
         Assert.False(File.Exists(Path.Combine(directory, "bench-first-frame.png")), "a text-to-video model got a first frame");
     }
 

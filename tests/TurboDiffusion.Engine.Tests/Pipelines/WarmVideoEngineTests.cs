@@ -1,5 +1,6 @@
 using System.Globalization;
 using TurboDiffusion.Engine.Media;
+using TurboDiffusion.Engine.Models.WanVae;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
 using TurboDiffusion.Engine.Tests.Media;
@@ -66,8 +67,20 @@ public sealed class WarmVideoEngineTests : IDisposable
         // Latent frame 1 decodes to video frame 0, each later one to 4 more: all on disk when the decoder reports it.
         Assert.Contains((1, 1), writtenAtDecodeReports);
         Assert.Contains((2, 5), writtenAtDecodeReports);
+        Assert.True(result.EncodedWhileDecoding);
         Assert.Equal(9, Directory.GetFiles(result.FramesDirectory!, "*.png").Length);
         Assert.Equal(9, int.Parse(Ffmpeg.ProbeVideoStream(result.VideoPath).GetProperty("nb_read_frames").GetString()!, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_tiled_decode_writes_the_video_once_decoded_and_says_the_stages_did_not_overlap()
+    {
+        using var tiled = new WarmVideoEngine(CPU, VaeTiling.Default);
+
+        var result = await tiled.GenerateAsync(Request("a lighthouse at dusk", frames: 5, steps: 1), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.False(result.EncodedWhileDecoding);
+        Assert.Equal(5, int.Parse(Ffmpeg.ProbeVideoStream(result.VideoPath).GetProperty("nb_read_frames").GetString()!, CultureInfo.InvariantCulture));
     }
 
     [Fact]
