@@ -220,10 +220,11 @@ internal sealed partial class GpuWorker(
         var active = new ActiveRun(run, run.RunAsync());
         Volatile.Write(ref current, active);
         await (Options.OverlapUploads ? Task.WhenAny(active.Running, run.EngineDone) : active.Running);
+        // Idle first: the outcome of the job finishing before this one may make the worker unready, which must stand.
+        context.Status.Idle();
         await FinishAsync();
         Volatile.Write(ref finishing, active);
         Volatile.Write(ref current, null);
-        context.Status.Idle();
         if (active.Running.IsCompleted)
         {
             await FinishAsync();

@@ -65,9 +65,41 @@ public sealed class OverlapUploadsTests
         Assert.True(secondDone.Timings.StartedAt < firstDone.Attempts[0].EndedAt, "the second job did not render beside the first one's upload");
     }
 
-    private static Task<TestFarm> StartAsync(bool overlap, Func<ArtifactUpload, Task> beforeUpload) =>
+    [Fact]
+    public async Task Uploads_failing_in_a_row_beside_the_next_renders_still_take_the_worker_out_until_its_preflight_passes()
+    {
+        await using var farm = await StartAsync(overlap: true, async _ =>
+        {
+            await Task.Delay(SlowUpload);
+            throw new ArtifactStoreException("blob://artifacts", "the blob service did not answer");
+        }, new Dictionary<string, string?>
+        {
+            ["Turbo:Worker:UnreadyAfterWorkerFaults"] = "2",
+            ["Turbo:Worker:PreflightRetryInterval"] = "00:10:00",
+        });
+        for (var i = 0; i < 4; i++)
+        {
+            await farm.SubmitAsync(Specs.Job(key: $"no-store-{i}"));
+        }
+
+        WorkerInfo? report = null;
+        await TestFarm.WaitUntilAsync(async () =>
+        {
+            report = Assert.Single(await farm.Client.GetGrain<IWorkerRegistryGrain>("default").List());
+            return report.State == WorkerState.Unready;
+        }, "the worker to report unready");
+        // The registry must keep saying so while nothing changes, not flip back to idle.
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        report = Assert.Single(await farm.Client.GetGrain<IWorkerRegistryGrain>("default").List());
+
+        Assert.Equal(WorkerState.Unready, report.State);
+        // The job leased while the second upload was failing fails its own upload too: one more than the limit at most.
+        Assert.Matches("^[23] jobs in a row failed on this worker's machine", report.Health);
+    }
+
+    private static Task<TestFarm> StartAsync(bool overlap, Func<ArtifactUpload, Task> beforeUpload, Dictionary<string, string?>? settings = null) =>
         TestFarm.StartAsync(1, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(100) },
-            new Dictionary<string, string?> { ["Turbo:Worker:OverlapUploads"] = overlap ? "true" : "false" },
+            new Dictionary<string, string?>(settings ?? []) { ["Turbo:Worker:OverlapUploads"] = overlap ? "true" : "false" },
             configureSilo: silo => silo.Services.Replace(ServiceDescriptor.Singleton<IArtifactStore>(services =>
                 UploadHook.Wrap(ActivatorUtilities.CreateInstance<LocalArtifactStore>(services), beforeUpload))));
 }
