@@ -47,6 +47,7 @@ public sealed partial class RemoteCommandsTests : IAsyncLifetime
         Assert.Equal(0, workersCode);
         Assert.Contains("pool default:", workers, StringComparison.Ordinal);
         Assert.Contains("on simulated (no GPU)", workers, StringComparison.Ordinal);
+        Assert.Matches(@"\n  \S+ loads in \d+\.\d s on worker \S+ \(1 measured\)", workers);
     }
 
     [Fact]
