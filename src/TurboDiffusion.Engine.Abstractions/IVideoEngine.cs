@@ -45,4 +45,15 @@ public interface IVideoEngine : IDisposable
     /// <exception cref="CheckpointMismatchException">The checkpoint does not fit the request; nothing was rendered.</exception>
     Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
         GenerateAsync(request, progress, cancellationToken);
+
+    /// <summary>
+    /// Starts a render as <see cref="GenerateAsync(VideoRequest, RenderCheckpoints, IProgress{GenerationProgress}?, CancellationToken)"/>
+    /// does (without checkpoints when <paramref name="checkpoints"/> is null) and says when the engine can begin the next
+    /// one. An engine that runs one render at a time (this default) is free once the render has ended.
+    /// </summary>
+    RenderInFlight Start(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var video = checkpoints is null ? GenerateAsync(request, progress, cancellationToken) : GenerateAsync(request, checkpoints, progress, cancellationToken);
+        return new RenderInFlight(video, video);
+    }
 }

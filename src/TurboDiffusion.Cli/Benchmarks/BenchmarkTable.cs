@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TurboDiffusion.Client.Models;
+using TurboDiffusion.Engine;
 
 namespace TurboDiffusion.Cli.Benchmarks;
 
@@ -82,15 +83,19 @@ public static class BenchmarkTable
     public static void WriteWorker(TextWriter output, WorkerBenchmarkSettings settings, IReadOnlyList<WorkerBenchmarkRow> rows)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        output.WriteLine($"{settings.Model}, {WireNames.Of(settings.Resolution)}, {settings.Frames} frames, {settings.Steps} steps; engine busy = lease to upload start, summed, over the wall time");
-        string[] header = ["overlap uploads", "jobs", "wall s", "videos/min", "engine busy s", "upload + finish s", "engine busy %", "x off"];
+        output.WriteLine($"{settings.Model}, {WireNames.Of(settings.Resolution)}, {settings.Frames} frames, {settings.Steps} steps; stage seconds summed over the jobs; " +
+            "DiT busy = text encoding + denoising over the wall time; reserved = device memory the allocator held at the end (high-water)");
+        string[] header = ["overlap", "jobs", "wall s", "videos/min", "text s", "denoise s", "decode s", "write s", "upload + finish s", "DiT busy %", "reserved GiB", "x off"];
         var off = rows.FirstOrDefault(r => !r.Overlap)?.VideosPerMinute;
         Write(output, header, [.. rows.Select(r => new[]
         {
-            r.Overlap ? "on" : "off", r.Jobs.ToString(), r.WallSeconds.ToString("F1"), r.VideosPerMinute.ToString("F2"), r.RenderSeconds.ToString("F1"),
-            r.FinishSeconds.ToString("F1"), (100 * r.EngineBusyShare).ToString("F0"), off is { } o ? (r.VideosPerMinute / o).ToString("F2") : "-",
+            r.Overlap ? "on" : "off", r.Jobs.ToString(), r.WallSeconds.ToString("F1"), r.VideosPerMinute.ToString("F2"),
+            Seconds(r, GenerationStage.EncodingText), Seconds(r, GenerationStage.Denoising), Seconds(r, GenerationStage.Decoding), Seconds(r, GenerationStage.Writing),
+            r.FinishSeconds.ToString("F1"), (100 * r.DenoiseBusyShare).ToString("F0"), GiB(r.ReservedBytes), off is { } o ? (r.VideosPerMinute / o).ToString("F2") : "-",
         })]);
     }
+
+    private static string Seconds(WorkerBenchmarkRow row, GenerationStage stage) => row.StageSeconds.GetValueOrDefault(stage).ToString("F1");
 
     public static void WriteAttention(TextWriter output, IReadOnlyList<AttentionTiming> timings)
     {

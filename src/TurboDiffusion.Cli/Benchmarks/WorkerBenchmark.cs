@@ -4,29 +4,42 @@ using TurboDiffusion.Cli.Farm;
 using TurboDiffusion.Client;
 using TurboDiffusion.Client.Models;
 using TurboDiffusion.Engine;
+using TurboDiffusion.Engine.Runtime;
 
 namespace TurboDiffusion.Cli.Benchmarks;
 
-/// <summary>What <c>turbo bench worker</c> renders, and with which settings of Turbo:Worker:OverlapUploads.</summary>
+/// <summary>
+/// What <c>turbo bench worker</c> renders, and which worker settings it compares: off is the sequential worker (one
+/// job's stages strictly in turn), on overlaps the next job's text encoding and denoising with the last one's decode,
+/// encode and upload (Turbo:Worker:OverlapUploads with Turbo:Engine:OverlapDecode).
+/// </summary>
 public sealed record WorkerBenchmarkSettings(string Model, JobResolution Resolution, int Frames, int Steps, int Jobs, IReadOnlyList<bool> Overlap);
 
 /// <summary>
 /// One worker's steady state with one setting: <paramref name="Jobs"/> jobs queued at once on a warm worker, from their
-/// submission to the last success; the engine's share of that time (lease to upload start, summed over the jobs, the
-/// engine being one) and the upload and completion time after it.
+/// submission to the last success. <paramref name="StageSeconds"/> is each engine stage's time summed over the jobs
+/// (stages of consecutive jobs may have run at once); <paramref name="FinishSeconds"/> the uploads and completions;
+/// <paramref name="DenoiseBusyShare"/> the share of the wall time the DiT was at work (text encoding and denoising);
+/// <paramref name="ReservedBytes"/> the device memory the allocator held at the end (it keeps what it took, so this is
+/// the run's high-water), null without the allocator's counters.
 /// </summary>
-public sealed record WorkerBenchmarkRow(bool Overlap, int Jobs, double WallSeconds, double VideosPerMinute, double RenderSeconds, double FinishSeconds, double EngineBusyShare);
+public sealed record WorkerBenchmarkRow(
+    bool Overlap, int Jobs, double WallSeconds, double VideosPerMinute, IReadOnlyDictionary<GenerationStage, double> StageSeconds, double FinishSeconds,
+    double DenoiseBusyShare, long? ReservedBytes);
 
 /// <summary>
-/// The all-in-one farm with one GPU worker on the real engine, a fresh farm per setting: one job to load the model,
-/// then <see cref="WorkerBenchmarkSettings.Jobs"/> jobs at once through the SDK, each with its own seed (nothing is
-/// answered from an earlier render), artifacts in a local folder.
+/// The all-in-one farm with one GPU worker on the real engine, a fresh farm and engine per setting: one job to load
+/// the model, then <see cref="WorkerBenchmarkSettings.Jobs"/> jobs at once through the SDK, each with its own seed
+/// (nothing is answered from an earlier render), artifacts in a local folder.
 /// </summary>
 public static class WorkerBenchmark
 {
-    public static async Task<IReadOnlyList<WorkerBenchmarkRow>> RunAsync(WorkerBenchmarkSettings settings, Func<IVideoEngine> engine, TextWriter log, CancellationToken cancellationToken)
+    /// <param name="engine">Builds the engine for a setting: overlapping decodes (true) or not.</param>
+    public static async Task<IReadOnlyList<WorkerBenchmarkRow>> RunAsync(
+        WorkerBenchmarkSettings settings, Func<bool, IVideoEngine> engine, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(engine);
         var rows = new List<WorkerBenchmarkRow>();
         foreach (var overlap in settings.Overlap)
         {
@@ -40,20 +53,26 @@ public static class WorkerBenchmark
                     // A folder of its own: a worker clears its folder when it starts, and another farm on this host may share the default.
                     ["Turbo:Worker:WorkDirectory"] = Path.Combine(scratch, "work"),
                 }).Build();
+                StageTallyEngine? tally = null;
                 await using var farm = await FarmHost.StartAsync(configuration,
-                    new FarmHostSettings(FarmRole.All, engine, Port: 0, FreeClusterPorts: true, ArtifactsDirectory: Path.Combine(scratch, "artifacts"), Private: true, AdmitModels: [settings.Model]),
+                    new FarmHostSettings(FarmRole.All, () => tally = new StageTallyEngine(engine(overlap)), Port: 0, FreeClusterPorts: true,
+                        ArtifactsDirectory: Path.Combine(scratch, "artifacts"), Private: true, AdmitModels: [settings.Model]),
                     cancellationToken).ConfigureAwait(false);
                 using var client = new TurboFarmClient(new TurboClientOptions { BaseAddress = farm.Address });
-                log.WriteLine($"overlap {(overlap ? "on" : "off")}: warming the worker with one job ...");
+                var name = overlap ? "on" : "off";
+                log.WriteLine($"overlap {name}: warming the worker with one job ...");
                 await RenderAsync(client, settings, 1, seedBase: 0, cancellationToken).ConfigureAwait(false);
-                log.WriteLine($"overlap {(overlap ? "on" : "off")}: {settings.Jobs} jobs ...");
+                tally!.Reset();
+                log.WriteLine($"overlap {name}: {settings.Jobs} jobs ...");
                 var clock = Stopwatch.StartNew();
                 var jobs = await RenderAsync(client, settings, settings.Jobs, seedBase: 1, cancellationToken).ConfigureAwait(false);
-                var wall = jobs.Max(j => j.Timings.FinishedAt!.Value) - jobs.Min(j => j.Timings.SubmittedAt);
-                var render = jobs.Sum(j => (j.Timings.UploadStartedAt!.Value - j.Timings.LeasedAt!.Value).TotalSeconds);
+                var wall = (jobs.Max(j => j.Timings.FinishedAt!.Value) - jobs.Min(j => j.Timings.SubmittedAt)).TotalSeconds;
                 var finish = jobs.Sum(j => (j.Timings.FinishedAt!.Value - j.Timings.UploadStartedAt!.Value).TotalSeconds);
-                rows.Add(new WorkerBenchmarkRow(overlap, jobs.Count, wall.TotalSeconds, jobs.Count / wall.TotalMinutes, render, finish, render / wall.TotalSeconds));
-                log.WriteLine($"overlap {(overlap ? "on" : "off")}: {jobs.Count} videos in {clock.Elapsed.TotalSeconds:F1} s");
+                var stages = new Dictionary<GenerationStage, double>(tally.Seconds);
+                var denoise = stages.GetValueOrDefault(GenerationStage.EncodingText) + stages.GetValueOrDefault(GenerationStage.EncodingImage)
+                    + stages.GetValueOrDefault(GenerationStage.Denoising);
+                rows.Add(new WorkerBenchmarkRow(overlap, jobs.Count, wall, jobs.Count / (wall / 60), stages, finish, denoise / wall, AllocatorCounters.Read()?.ReservedBytes));
+                log.WriteLine($"overlap {name}: {jobs.Count} videos in {clock.Elapsed.TotalSeconds:F1} s");
             }
             finally
             {

@@ -8,7 +8,8 @@ namespace TurboDiffusion.Cli.Commands;
 
 /// <summary>
 /// <c>turbo bench worker</c>: one GPU worker's steady-state videos per minute on the real engine, with the next job's
-/// render overlapping the last one's upload and without, each on a fresh all-in-one farm in this process.
+/// text encoding and denoising overlapping the last one's decode, encode and upload and without, each on a fresh
+/// all-in-one farm in this process.
 /// </summary>
 public static class BenchWorkerCommand
 {
@@ -27,10 +28,10 @@ public static class BenchWorkerCommand
                 r.AddError("--jobs must be between 1 and 10,000.");
             }
         });
-        var overlap = new Option<string[]>("--overlap") { Description = "Turbo:Worker:OverlapUploads settings to run, one fresh farm each: on, off.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["off", "on"] };
+        var overlap = new Option<string[]>("--overlap") { Description = "Worker settings to run, one fresh farm each: off (one job's stages in turn), on (the next job's text encoding and denoising beside the last one's decode, encode and upload).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["off", "on"] };
         overlap.AcceptOnlyFromAmong("on", "off");
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
-        var command = new Command("worker", "Time one worker's steady state (videos per minute, engine busy share) with and without the next render overlapping the last upload.")
+        var command = new Command("worker", "Time one worker's steady state (videos per minute, per-stage time, DiT busy share, device memory) with and without the next job's denoising overlapping the last one's decode, encode and upload.")
         {
             model, resolution, frames, steps, jobs, overlap, json,
         };
@@ -45,7 +46,7 @@ public static class BenchWorkerCommand
 
             var settings = new WorkerBenchmarkSettings(parse.GetValue(model)!, chosen, parse.GetValue(frames), parse.GetValue(steps),
                 parse.GetValue(jobs), [.. parse.GetValue(overlap)!.Select(o => o == "on")]);
-            var rows = await WorkerBenchmark.RunAsync(settings, () => new WarmVideoEngine(), output, cancellationToken).ConfigureAwait(false);
+            var rows = await WorkerBenchmark.RunAsync(settings, on => new WarmVideoEngine(overlap: on ? DecodeOverlap.On : DecodeOverlap.Off), output, cancellationToken).ConfigureAwait(false);
             BenchmarkTable.WriteWorker(output, settings, rows);
             if (parse.GetValue(json) is { } file)
             {

@@ -28,11 +28,13 @@ internal static class FarmProcess
             DitAttentionOptions attention;
             DitLinears linears;
             TextEncoderDevice textEncoder;
+            DecodeOverlap overlap;
             try
             {
                 attention = AttentionSettings.Resolve(settings);
                 linears = LinearsSettings.Resolve(settings);
                 textEncoder = TextEncoderSettings.Resolve(settings);
+                overlap = DecodeOverlapSettings.Resolve(settings);
             }
             catch (FormatException e)
             {
@@ -40,7 +42,7 @@ internal static class FarmProcess
                 return BadSettings;
             }
 
-            engine = () => new WarmVideoEngine(attention: attention, textEncoder: textEncoder, linears: linears);
+            engine = () => new WarmVideoEngine(attention: attention, textEncoder: textEncoder, linears: linears, overlap: overlap);
         }
 
         FarmHost farm;

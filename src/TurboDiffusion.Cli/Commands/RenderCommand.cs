@@ -64,6 +64,7 @@ public static class RenderCommand
             DitAttentionOptions attentionOptions;
             DitLinears linearsChoice;
             TextEncoderDevice textEncoder;
+            DecodeOverlap overlap;
             string outDirectory;
             RenderLog log;
             try
@@ -71,6 +72,7 @@ public static class RenderCommand
                 attentionOptions = AttentionSettings.Resolve(settings, parse.GetValue(attention), parse.GetValue(topK));
                 linearsChoice = LinearsSettings.Resolve(settings, parse.GetValue(linears));
                 textEncoder = TextEncoderSettings.Resolve(settings);
+                overlap = DecodeOverlapSettings.Resolve(settings);
                 var defaultFrames = parse.GetValue(frames) ?? (modelId == VideoPipelineLoader.Tiny ? TinyDefaultFrames : null);
                 requests = [.. PromptFile.Read(parse.GetValue(file)!.FullName).Select(r => r with
                 {
@@ -111,7 +113,7 @@ public static class RenderCommand
                 WarmVideoEngine engine;
                 try
                 {
-                    engine = new WarmVideoEngine(attention: attentionOptions, textEncoder: textEncoder, linears: linearsChoice);
+                    engine = new WarmVideoEngine(attention: attentionOptions, textEncoder: textEncoder, linears: linearsChoice, overlap: overlap);
                 }
                 catch (LibTorchNotFoundException e)
                 {

@@ -22,13 +22,11 @@ internal sealed class ImageToVideoPipeline(
 
     public bool Untrained { get; } = untrained;
 
-    public VideoResult Generate(
-        VideoRequest request, VaeTiling? decodeTiling, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public DenoisedVideo DenoiseVideo(VideoRequest request, RenderCheckpoints? checkpoints, StageClock clock, CancellationToken cancellationToken)
     {
         var imagePath = request.ImagePath ?? throw new ArgumentException($"{Description.Model} is an image-to-video model: the request needs a first-frame image.", nameof(request));
         var image = ImageLoader.Load(imagePath);
         var geometry = VideoGeometry.Adaptive(request.Resolution, image.Width, image.Height, request.Frames);
-        var clock = new StageClock(progress);
         using var scope = NewDisposeScope();
         var y = clock.Run(GenerationStage.EncodingImage, geometry.LatentFrames, report => Condition(image, geometry, report, cancellationToken));
         var embedded = clock.Run(GenerationStage.EncodingText, 1, _ => text.Encode(request.Prompt));
@@ -36,9 +34,11 @@ internal sealed class ImageToVideoPipeline(
         var turns = new ExpertSchedule(2, schedule);
         using var network = experts.Run(embedded, y, turns);
         var denoised = Denoise.Run(network, schedule, turns, request.Seed, geometry.LatentShape(), experts.First.Device, clock, checkpoints, cancellationToken);
-        return VideoOutput.DecodeAndWrite(vae, denoised.Latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken)
-            with { Resumed = denoised.Resumed };
+        return new DenoisedVideo(denoised.Latents.DetachFromDisposeScope(), request, geometry, clock, denoised.Resumed);
     }
+
+    public VideoResult DecodeVideo(DenoisedVideo video, VaeTiling? decodeTiling, CancellationToken cancellationToken) =>
+        VideoOutput.DecodeAndWrite(vae, video, decodeTiling, Description, Untrained, cancellationToken);
 
     public void Dispose()
     {

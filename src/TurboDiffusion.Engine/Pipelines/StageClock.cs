@@ -8,7 +8,10 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// allocator's counters are readable (<see cref="AllocatorCounters"/>) records each stage's peak of allocated device
 /// memory (weights and everything else live included).
 /// </summary>
-internal sealed class StageClock(IProgress<GenerationProgress>? progress)
+/// <param name="resetPeaks">Reset the device's peak at each stage's start, so each stage's peak is its own. False where
+/// another render's stages run at the same time (an overlapped decode), whose reset would hide this one's peak: each
+/// stage then records the device's high-water so far.</param>
+internal sealed class StageClock(IProgress<GenerationProgress>? progress, bool resetPeaks = true)
 {
     private readonly Dictionary<GenerationStage, TimeSpan> timings = [];
     private readonly Dictionary<GenerationStage, long> peaks = [];
@@ -23,7 +26,11 @@ internal sealed class StageClock(IProgress<GenerationProgress>? progress)
     public T Run<T>(GenerationStage stage, int units, Func<Action<int, int>, T> work)
     {
         var clock = Stopwatch.StartNew();
-        AllocatorCounters.ResetPeaks();
+        if (resetPeaks)
+        {
+            AllocatorCounters.ResetPeaks();
+        }
+
         Report(stage, 0, units);
         var result = work((done, total) => Report(stage, done, total));
         timings[stage] = timings.GetValueOrDefault(stage) + clock.Elapsed;

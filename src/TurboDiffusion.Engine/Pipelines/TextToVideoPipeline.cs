@@ -10,7 +10,7 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// Prompt → umT5 context → rCM sampling of the Wan DiT (4 steps by default, SDE) → VAE decode → MP4.
 /// All noise comes from one generator seeded with the request's seed.
 /// </summary>
-public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae vae, ResidentModel description, bool untrained)
+internal sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae vae, ResidentModel description, bool untrained)
     : IVideoPipeline
 {
     public ResidentModel Description { get; } = description;
@@ -19,22 +19,19 @@ public sealed class TextToVideoPipeline(TextEncoder text, WanModel dit, WanVae v
 
     public bool Untrained { get; } = untrained;
 
-    public VideoResult Generate(
-        VideoRequest request, VaeTiling? decodeTiling, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public DenoisedVideo DenoiseVideo(VideoRequest request, RenderCheckpoints? checkpoints, StageClock clock, CancellationToken cancellationToken)
     {
         var geometry = VideoGeometry.For(request.Resolution, request.AspectRatio, request.Frames);
-        var clock = new StageClock(progress);
         using var scope = NewDisposeScope();
-        var prompt = clock.Run(GenerationStage.EncodingText, 1, _ => dit.PrepareContext(text.Encode(request.Prompt)));
-        using (prompt)
-        {
-            var network = new WanVelocityNetwork(dit, prompt);
-            var denoised = Denoise.Run(
-                network, RcmSchedule.TextToVideo(request.Steps), null, request.Seed, geometry.LatentShape(), dit.Device, clock, checkpoints, cancellationToken);
-            return VideoOutput.DecodeAndWrite(vae, denoised.Latents, decodeTiling, request, geometry, clock, Description, Untrained, cancellationToken)
-                with { Resumed = denoised.Resumed };
-        }
+        using var prompt = clock.Run(GenerationStage.EncodingText, 1, _ => dit.PrepareContext(text.Encode(request.Prompt)));
+        var network = new WanVelocityNetwork(dit, prompt);
+        var denoised = Denoise.Run(
+            network, RcmSchedule.TextToVideo(request.Steps), null, request.Seed, geometry.LatentShape(), dit.Device, clock, checkpoints, cancellationToken);
+        return new DenoisedVideo(denoised.Latents.DetachFromDisposeScope(), request, geometry, clock, denoised.Resumed);
     }
+
+    public VideoResult DecodeVideo(DenoisedVideo video, VaeTiling? decodeTiling, CancellationToken cancellationToken) =>
+        VideoOutput.DecodeAndWrite(vae, video, decodeTiling, Description, Untrained, cancellationToken);
 
     public void Dispose()
     {

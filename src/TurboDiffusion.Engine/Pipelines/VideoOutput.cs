@@ -33,8 +33,12 @@ internal sealed class VideoOutput : IDisposable
         mp4 = VideoEncoders.Start(encoder, path, geometry.Width, geometry.Height, options);
     }
 
-    /// <summary>Decodes <paramref name="latents"/> and writes the video's files: the Decoding stage, then Writing.</summary>
-    public static VideoResult DecodeAndWrite(
+    /// <summary>Decodes <paramref name="denoised"/>'s latents and writes the video's files: the Decoding stage, then Writing.</summary>
+    public static VideoResult DecodeAndWrite(WanVae vae, DenoisedVideo denoised, VaeTiling? tiling, ResidentModel model, bool untrained, CancellationToken cancellationToken) =>
+        DecodeAndWrite(vae, denoised.Latents, tiling, denoised.Request, denoised.Geometry, denoised.Clock, model, untrained, cancellationToken)
+            with { Resumed = denoised.Resumed };
+
+    private static VideoResult DecodeAndWrite(
         WanVae vae, Tensor latents, VaeTiling? tiling, VideoRequest request, VideoGeometry geometry, StageClock clock, ResidentModel model, bool untrained,
         CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ public static class VideoPipelineLoader
     /// <param name="linears">The DiT's block linears; auto (int8 for a <c>-quant</c> checkpoint, else bf16) by default.</param>
     /// <exception cref="CheckpointException">A file is unreadable, or SLA was asked for and a DiT lacks proj_l.</exception>
     /// <exception cref="NotSupportedException">SageSLA was asked for and cannot run here; the message says why.</exception>
-    public static IVideoPipeline Load(
+    internal static IVideoPipeline Load(
         string model, bool imageToVideo, Device device, Residency? residency = null, DitAttentionOptions? attention = null, DitLinears linears = DitLinears.Auto)
     {
         var precision = EnginePrecision.For(device);

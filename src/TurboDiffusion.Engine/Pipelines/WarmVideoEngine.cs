@@ -14,6 +14,10 @@ namespace TurboDiffusion.Engine.Pipelines;
 /// given, the GPU when there is one and the CPU otherwise. On a GPU each request is planned before anything loads
 /// (<see cref="MemoryPlanner"/>): where the text encoder and the experts live, whether the decode is tiled; a request that fits no
 /// plan is refused at once with what it would need.
+/// With <see cref="DecodeOverlap"/> on (CUDA's default), a render's VAE decode and MP4 encode run on a second thread,
+/// on a CUDA stream of their own, while the engine thread encodes the next prompt and denoises it: one decode at a
+/// time, and beside a denoise only where the two renders' plans fit the device together (otherwise the next render
+/// waits for the decode). A failure or cancel in one render's decode is that render's alone.
 /// </summary>
 public sealed class WarmVideoEngine : IVideoEngine
 {
@@ -21,6 +25,10 @@ public sealed class WarmVideoEngine : IVideoEngine
     private const int LargestFrames = 81;
 
     private readonly EngineThread thread = new("turbo-engine");
+    private readonly EngineThread? decodeThread;
+    private SideStream? decodeStream;
+    private Task decoding = Task.CompletedTask;
+    private MemoryPlan? decodingPlan;
     private readonly VaeTiling? tiling;
     private readonly TextEncoderDevice textEncoder;
     private readonly Dictionary<string, ModelFootprint> footprints = new(StringComparer.Ordinal);
@@ -38,11 +46,18 @@ public sealed class WarmVideoEngine : IVideoEngine
     /// <param name="attention">The DiT's self-attention for every model it loads; auto when null. <see cref="ResidentModel.Attention"/> says what runs.</param>
     /// <param name="textEncoder">Where the text encoder may live (Turbo:Engine:TextEncoderDevice); the plan decides within it.</param>
     /// <param name="linears">The DiT's block linears for every model it loads (Turbo:Engine:Linears); <see cref="ResidentModel.Linears"/> says what runs.</param>
+    /// <param name="overlap">Whether a render's decode runs beside the next render's denoising (Turbo:Engine:OverlapDecode).</param>
     public WarmVideoEngine(
-        Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null, TextEncoderDevice textEncoder = TextEncoderDevice.Auto, DitLinears linears = DitLinears.Auto)
+        Device? device = null, VaeTiling? tiling = null, DitAttentionOptions? attention = null, TextEncoderDevice textEncoder = TextEncoderDevice.Auto,
+        DitLinears linears = DitLinears.Auto, DecodeOverlap overlap = DecodeOverlap.Auto)
     {
         TorchRuntime.EnsureLoaded();
         Device = device ?? (cuda.is_available() ? CUDA : CPU);
+        if (overlap == DecodeOverlap.On || (overlap == DecodeOverlap.Auto && Device.type == DeviceType.CUDA))
+        {
+            decodeThread = new EngineThread("turbo-decode");
+        }
+
         this.tiling = tiling;
         this.attention = attention ?? DitAttentionOptions.Default;
         this.textEncoder = textEncoder;
@@ -50,6 +65,9 @@ public sealed class WarmVideoEngine : IVideoEngine
     }
 
     public Device Device { get; }
+
+    /// <summary>Whether a render's decode and encode run beside the next render's denoising.</summary>
+    public bool OverlapsDecode => decodeThread is not null;
 
     /// <summary>What writes this engine's videos, as its last preflight found it (ffmpeg where installed, else the built-in encoder).</summary>
     public VideoEncoderChoice Encoder => encoder;
@@ -113,7 +131,7 @@ public sealed class WarmVideoEngine : IVideoEngine
         thread.RunAsync(() => Plan(model, imageToVideo, geometry), cancellationToken);
 
     public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Generate(request, null, progress, cancellationToken);
+        Start(request, null, progress, cancellationToken).Video;
 
     /// <summary>
     /// Renders with a checkpoint after every denoising step (the state copied to host memory on the engine thread, a few
@@ -123,42 +141,110 @@ public sealed class WarmVideoEngine : IVideoEngine
     public Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoints);
-        return Generate(request, checkpoints, progress, cancellationToken);
+        return Start(request, checkpoints, progress, cancellationToken).Video;
     }
 
-    private Task<VideoResult> Generate(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a render. With the decode overlapped, <see cref="RenderInFlight.EngineFree"/> completes once its denoising
+    /// is done and its decode handed to the decode thread; otherwise once it has ended.
+    /// </summary>
+    public RenderInFlight Start(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         VideoRequestValidator.Validate(request);
-        return thread.RunAsync(() =>
+        var denoised = thread.RunAsync(() => Render(request, checkpoints, progress, cancellationToken), cancellationToken);
+        return new RenderInFlight(denoised, denoised.Unwrap());
+    }
+
+    /// <summary>
+    /// On the engine thread: plans, loads, encodes and denoises; then decodes in turn, or hands the decode to the decode
+    /// thread and returns at once. The task returned completes with the video.
+    /// </summary>
+    private Task<VideoResult> Render(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var imageToVideo = request.ImagePath is not null;
+        var plan = Plan(request.Model, imageToVideo, VideoGeometry.For(request.Resolution, request.AspectRatio, request.Frames));
+        if (plan is { Fits: false })
         {
-            var imageToVideo = request.ImagePath is not null;
-            var plan = Plan(request.Model, imageToVideo, VideoGeometry.For(request.Resolution, request.AspectRatio, request.Frames));
-            if (plan is { Fits: false })
-            {
-                throw new PlanRefusedException(plan);
-            }
+            throw new PlanRefusedException(plan);
+        }
 
-            var pipeline = Resident(request.Model, imageToVideo, plan?.Residency ?? Residency.OnDevice, progress);
-            if (pipeline.TakesImage != request.ImagePath is not null)
-            {
-                throw new ArgumentException(pipeline.TakesImage
-                    ? $"{pipeline.Description.Description} is image-to-video: give a first-frame image."
-                    : $"{pipeline.Description.Description} is text-to-video: an image needs an image-to-video model (Wan2.2 I2V-A14B).", nameof(request));
-            }
+        if (plan is not null && decodingPlan is not null && !plan.FitsBeside(decodingPlan))
+        {
+            AwaitDecode();
+        }
 
-            try
+        var pipeline = Resident(request.Model, imageToVideo, plan?.Residency ?? Residency.OnDevice, progress);
+        if (pipeline.TakesImage != request.ImagePath is not null)
+        {
+            throw new ArgumentException(pipeline.TakesImage
+                ? $"{pipeline.Description.Description} is image-to-video: give a first-frame image."
+                : $"{pipeline.Description.Description} is text-to-video: an image needs an image-to-video model (Wan2.2 I2V-A14B).", nameof(request));
+        }
+
+        var decodeTiling = tiling ?? (plan is { TiledDecode: true } ? VaeTiling.Default : null);
+        var clock = new StageClock(progress, resetPeaks: decodeThread is null);
+        var denoised = AsMachineFault(request, () => pipeline.DenoiseVideo(request, checkpoints, clock, cancellationToken));
+        if (decodeThread is null)
+        {
+            using (denoised)
             {
-                return pipeline.Generate(request, tiling ?? (plan is { TiledDecode: true } ? VaeTiling.Default : null), checkpoints, progress, cancellationToken);
+                return Task.FromResult(AsMachineFault(request, () => pipeline.DecodeVideo(denoised, decodeTiling, cancellationToken)));
             }
-            catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
+        }
+
+        // One decode at a time: a second render's latents wait here rather than in a queue of them. The decode is
+        // always run, even for a render canceled meanwhile: it frees the latents and sees the cancel at its first chunk.
+        AwaitDecode();
+        var decode = decodeThread.RunAsync(() =>
+        {
+            using (denoised)
             {
-                throw new MachineFaultException($"the video encoder failed: {e.Message}", FfmpegNotFoundException.InstallHint, e);
+                return AsMachineFault(request, () => DecodeOnSideStream(pipeline, denoised, decodeTiling, cancellationToken));
             }
-            catch (IOException e) when (ScratchSpace.IsDiskFull(e))
-            {
-                throw new MachineFaultException($"the disk is full: {e.Message}", $"free space in the folder of {request.OutputPath}.", e);
-            }
-        }, cancellationToken);
+        }, CancellationToken.None);
+        (decoding, decodingPlan) = (decode, plan);
+        return decode;
+    }
+
+    /// <summary>
+    /// On the decode thread: the decode's kernels go to a stream of their own, after the denoise that made its latents
+    /// (the side stream waits for what the default stream had queued), and run beside the next denoise.
+    /// </summary>
+    private VideoResult DecodeOnSideStream(IVideoPipeline pipeline, DenoisedVideo denoised, VaeTiling? decodeTiling, CancellationToken cancellationToken)
+    {
+        if (Device.type == DeviceType.CUDA)
+        {
+            decodeStream ??= AllocatorCounters.OpenSideStream(Math.Max(0, (int)Device.index));
+        }
+
+        if (decodeStream is not { } stream)
+        {
+            return pipeline.DecodeVideo(denoised, decodeTiling, cancellationToken);
+        }
+
+        VideoResult? result = null;
+        stream.Enqueue(() => result = pipeline.DecodeVideo(denoised, decodeTiling, cancellationToken));
+        return result!;
+    }
+
+    /// <summary>On the engine thread: waits for the decode last handed off to end, however it ends (that is its own render's outcome).</summary>
+    private void AwaitDecode() => Task.WhenAny(decoding).Wait();
+
+    /// <summary>Runs a half of a render, reporting the machine's faults (encoder, full disk) as such rather than as the job's.</summary>
+    private static T AsMachineFault<T>(VideoRequest request, Func<T> half)
+    {
+        try
+        {
+            return half();
+        }
+        catch (Exception e) when (e is FfmpegNotFoundException or FfmpegException)
+        {
+            throw new MachineFaultException($"the video encoder failed: {e.Message}", FfmpegNotFoundException.InstallHint, e);
+        }
+        catch (IOException e) when (ScratchSpace.IsDiskFull(e))
+        {
+            throw new MachineFaultException($"the disk is full: {e.Message}", $"free space in the folder of {request.OutputPath}.", e);
+        }
     }
 
     /// <summary>Frees the resident models on the engine thread, then stops it.</summary>
@@ -172,11 +258,21 @@ public sealed class WarmVideoEngine : IVideoEngine
         disposed = true;
         thread.RunAsync(() =>
         {
+            AwaitDecode();
             resident?.Dispose();
             resident = null;
             return true;
         }).GetAwaiter().GetResult();
         thread.Dispose();
+        if (decodeThread is not null)
+        {
+            decodeThread.RunAsync(() =>
+            {
+                decodeStream?.Dispose();
+                return true;
+            }).GetAwaiter().GetResult();
+            decodeThread.Dispose();
+        }
     }
 
     /// <summary>
@@ -215,6 +311,8 @@ public sealed class WarmVideoEngine : IVideoEngine
             return resident;
         }
 
+        // The decode under way uses the resident VAE: it ends before the model set goes.
+        AwaitDecode();
         resident?.Dispose();
         (resident, residentKey) = (null, null);
         var clock = new StageClock(progress);

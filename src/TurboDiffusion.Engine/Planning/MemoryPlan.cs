@@ -9,7 +9,8 @@ public sealed record StagePeak(string Stage, long Bytes, string Holds);
 /// <summary>
 /// How a model set renders one video on one device, decided before anything loads: where the text encoder and the
 /// experts live, whether the VAE decode is tiled, how many tokens the feed-forward runs at once, and what each stage holds at its
-/// peak. <see cref="Fits"/> says whether the largest peak is within the device's budget; <see cref="Refusal"/> says
+/// peak, and <see cref="DecodeActivationBytes"/> what its decode adds to the weights. <see cref="Fits"/> says whether
+/// the largest peak is within the device's budget; <see cref="Refusal"/> says
 /// what it would need otherwise.
 /// </summary>
 public sealed record MemoryPlan(
@@ -21,13 +22,24 @@ public sealed record MemoryPlan(
     bool TiledDecode,
     long FeedForwardChunkTokens,
     IReadOnlyList<StagePeak> Stages,
-    long PinnedHostBytes)
+    long PinnedHostBytes,
+    long DecodeActivationBytes)
 {
     public TextEncoderPlacement TextEncoder => Residency.TextEncoder;
 
     public long PeakBytes => Stages.Max(s => s.Bytes);
 
     public bool Fits => PeakBytes <= BudgetBytes;
+
+    /// <summary>
+    /// Whether this render's text encoding and denoising fit the device beside <paramref name="decoding"/>'s VAE decode
+    /// (of the same model set, so the weights are counted once): the engine's test for overlapping them.
+    /// </summary>
+    public bool FitsBeside(MemoryPlan decoding)
+    {
+        ArgumentNullException.ThrowIfNull(decoding);
+        return Stages.Where(s => s.Stage != MemoryPlanner.DecodingStage).Max(s => s.Bytes) + decoding.DecodeActivationBytes <= BudgetBytes;
+    }
 
     /// <summary>Why it cannot run, naming the need and the device; null when it fits.</summary>
     public string? Refusal => Fits

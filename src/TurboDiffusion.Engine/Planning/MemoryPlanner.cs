@@ -26,6 +26,9 @@ public static class MemoryPlanner
     /// </summary>
     public const double DecodeBytesPerPixel = 20_000;
 
+    /// <summary>The name of the decode's stage in a plan's <see cref="MemoryPlan.Stages"/>.</summary>
+    public const string DecodingStage = "decoding";
+
     /// <summary>What the CUDA context, cuBLAS/cuDNN workspaces and the caching allocator's slack take beside the tensors.</summary>
     public const long ReservedBytes = 3L << 30;
 
@@ -87,11 +90,11 @@ public static class MemoryPlanner
                 $"DiT {MemoryPlan.GiB(ditWeights)}, VAE {MemoryPlan.GiB(vaeWeights)}{(text == TextEncoderPlacement.Cpu ? "" : $", text encoder {MemoryPlan.GiB(textWeights)} and its activations")}"),
             new("denoising", ditWeights + vaeWeights + residentText + ditActivations,
                 $"DiT {MemoryPlan.GiB(ditWeights)}, forward activations {MemoryPlan.GiB(ditActivations)}{Resident(residentText)}"),
-            new("decoding", ditWeights + vaeWeights + residentText + decodeActivations,
+            new(DecodingStage, ditWeights + vaeWeights + residentText + decodeActivations,
                 $"DiT {MemoryPlan.GiB(ditWeights)}, VAE decode {MemoryPlan.GiB(decodeActivations)}{(tiled ? " tiled" : "")}{Resident(residentText)}"),
         };
         var hostBytes = swapped ? expertWeights * footprint.Experts : 0;
-        return new MemoryPlan(footprint, geometry, deviceBytes, budget, residency with { Experts = swapped ? ExpertPlacement.Swapped : ExpertPlacement.Resident }, tiled, chunk, stages, hostBytes);
+        return new MemoryPlan(footprint, geometry, deviceBytes, budget, residency with { Experts = swapped ? ExpertPlacement.Swapped : ExpertPlacement.Resident }, tiled, chunk, stages, hostBytes, decodeActivations);
     }
 
     private static string Resident(long textWeights) => textWeights > 0 ? $", text encoder {MemoryPlan.GiB(textWeights)}" : "";

@@ -69,11 +69,9 @@ public sealed class EngineHost(Func<IVideoEngine> create) : IDisposable
 
     public Task<RenderIdentity?> IdentifyAsync(string model, CancellationToken cancellationToken) => Engine().IdentifyAsync(model, cancellationToken);
 
-    public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress> progress, CancellationToken cancellationToken) =>
-        Engine().GenerateAsync(request, progress, cancellationToken);
-
-    public Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress> progress, CancellationToken cancellationToken) =>
-        Engine().GenerateAsync(request, checkpoints, progress, cancellationToken);
+    /// <summary>Starts a render; see <see cref="IVideoEngine.Start"/> for when the engine can take the next.</summary>
+    public RenderInFlight Start(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress> progress, CancellationToken cancellationToken) =>
+        Engine().Start(request, checkpoints, progress, cancellationToken);
 
     public void Dispose() => engine?.Dispose();
 

@@ -47,8 +47,9 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     public JobLease Lease => lease;
 
     /// <summary>
-    /// Completes once the render returned and only the upload and the job's completion are left. A run that ends
-    /// otherwise (reused, stopped, failed) never completes it: its end says as much, with its outcome known.
+    /// Completes once the engine can begin the next render: the render returned (or, on an engine that decodes beside
+    /// the next denoise, its denoising is done) and only its decode, upload and the job's completion are left. A run
+    /// that ends before (reused, stopped, failed) never completes it: its end says as much, with its outcome known.
     /// </summary>
     public Task EngineDone => engineDone.Task;
 
@@ -58,10 +59,11 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     private StopReason Reason => (StopReason)Volatile.Read(ref stopReason);
 
     /// <summary>
-    /// Whether a drain can hand the job back now without losing work: its steps are being checkpointed and its render is
-    /// not finished, so the next attempt goes on from the last saved step.
+    /// Whether a drain can hand the job back now without losing work: its steps are being checkpointed and it is still
+    /// denoising, so the next attempt goes on from the last saved step. A render past its denoising (decoding beside the
+    /// next job, or done) finishes within the grace instead.
     /// </summary>
-    public bool HandsBackAtOnce => Volatile.Read(ref checkpoints) is not null && !rendered;
+    public bool HandsBackAtOnce => Volatile.Read(ref checkpoints) is not null && !rendered && !engineDone.Task.IsCompleted;
 
     private IJobGrain Job => context.Grains.GetGrain<IJobGrain>(lease.JobId);
 
@@ -235,7 +237,6 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
 
         // Nothing may be saved once the render is done: a late save must not outlive the job's end.
         rendered = true;
-        engineDone.TrySetResult();
         if (checkpoints is { } writer)
         {
             await writer.DisposeAsync();
@@ -316,18 +317,37 @@ internal sealed partial class JobRun(JobLease lease, string pool, string scratch
     {
         if (checkpoints is not { } writer)
         {
-            return await context.Engine.GenerateAsync(request, relay, abort.Token);
+            return await StartAsync(request, null, relay);
         }
 
         try
         {
-            return await context.Engine.GenerateAsync(request, new RenderCheckpoints(resumeFrom, writer.Offer), relay, abort.Token);
+            return await StartAsync(request, new RenderCheckpoints(resumeFrom, writer.Offer), relay);
         }
         catch (CheckpointMismatchException e) when (resumeFrom is not null)
         {
             LogCheckpointUnfit(lease.JobId, e.Message);
-            return await context.Engine.GenerateAsync(request, new RenderCheckpoints(null, writer.Offer), relay, abort.Token);
+            return await StartAsync(request, new RenderCheckpoints(null, writer.Offer), relay);
         }
+    }
+
+    /// <summary>
+    /// Starts the render and lets the worker go on to the next job as soon as the engine can take it: for an engine that
+    /// decodes beside the next denoise, once this render's denoising is done.
+    /// </summary>
+    private Task<VideoResult> StartAsync(VideoRequest request, RenderCheckpoints? steps, ProgressRelay relay)
+    {
+        var render = context.Engine.Start(request, steps, relay, abort.Token);
+        render.EngineFree.ContinueWith(
+            free =>
+            {
+                if (free.IsCompletedSuccessfully)
+                {
+                    engineDone.TrySetResult();
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return render.Video;
     }
 
     /// <summary>Commits the artifact; false when another attempt owns the job now (this attempt's files are gone then).</summary>

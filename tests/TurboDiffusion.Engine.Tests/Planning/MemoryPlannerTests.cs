@@ -173,5 +173,25 @@ public sealed class MemoryPlannerTests
         Assert.Contains(bf16Plan.Describe(), line => line.Contains("block linears bf16", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("random-1.3B", "480p")]
+    [InlineData("random-14B", "720p")]
+    public void A_denoise_fits_beside_a_decode_only_where_both_fit_the_device_together(string model, string resolution)
+    {
+        var geometry = resolution == "480p" ? P480 : P720;
+        var roomy = MemoryPlanner.Plan(Footprint(model), geometry, 200 * GiB);
+        var denoise = roomy.Stages.Where(s => s.Stage != MemoryPlanner.DecodingStage).Max(s => s.Bytes);
+        var together = denoise + roomy.DecodeActivationBytes + MemoryPlanner.ReservedBytes;
+        // Just enough for the two side by side, and just too little.
+        var enough = MemoryPlanner.Plan(Footprint(model), geometry, together, [roomy.Residency]);
+        var tight = MemoryPlanner.Plan(Footprint(model), geometry, together - 1, [roomy.Residency]);
+
+        Assert.True(roomy.DecodeActivationBytes > 0);
+        Assert.True(enough.FitsBeside(enough), string.Join("\n", enough.Describe()));
+        Assert.True(tight.Fits, "a render that fits alone must still run, in turn");
+        Assert.False(tight.FitsBeside(tight));
+        Assert.Equal(tight.TiledDecode, enough.TiledDecode);
+    }
+
     private static ModelFootprint Footprint(string model, bool imageToVideo = false) => ModelFootprint.For(model, imageToVideo);
 }

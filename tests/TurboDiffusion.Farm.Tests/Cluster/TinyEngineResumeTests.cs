@@ -71,28 +71,21 @@ public sealed class TinyEngineResumeTests : IAsyncDisposable
     }
 
     /// <summary>The real engine, recording the checkpoints it saves and the resumes it reports.</summary>
-    private sealed class CheckpointSpy(IVideoEngine inner) : IVideoEngine
+    private sealed class CheckpointSpy(IVideoEngine inner) : ForwardingEngine(inner)
     {
         public ConcurrentQueue<DenoiseCheckpoint> Saved { get; } = new();
 
         public ConcurrentQueue<ResumedRender> Resumed { get; } = new();
 
-        public EngineStatus Status => inner.Status;
-
-        public Task<IReadOnlyList<PreflightProblem>> PreflightAsync(PreflightRequest request, CancellationToken cancellationToken = default) => inner.PreflightAsync(request, cancellationToken);
-
-        public Task LoadAsync(string model, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) => inner.LoadAsync(model, progress, cancellationToken);
-
-        public Task<IReadOnlyList<VideoResolution>> ServableResolutionsAsync(string model, CancellationToken cancellationToken = default) => inner.ServableResolutionsAsync(model, cancellationToken);
-
-        public Task<RenderIdentity?> IdentifyAsync(string model, CancellationToken cancellationToken = default) => inner.IdentifyAsync(model, cancellationToken);
-
-        public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-            inner.GenerateAsync(request, progress, cancellationToken);
-
-        public async Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+        public override RenderInFlight Start(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
         {
-            var result = await inner.GenerateAsync(request, checkpoints with { Save = c => { Saved.Enqueue(c); checkpoints.Save(c); } }, progress, cancellationToken);
+            var render = Inner.Start(request, checkpoints is null ? null : checkpoints with { Save = c => { Saved.Enqueue(c); checkpoints.Save(c); } }, progress, cancellationToken);
+            return render with { Video = RecordResumeAsync(render.Video) };
+        }
+
+        private async Task<VideoResult> RecordResumeAsync(Task<VideoResult> video)
+        {
+            var result = await video;
             if (result.Resumed is { } resumed)
             {
                 Resumed.Enqueue(resumed);
@@ -100,7 +93,5 @@ public sealed class TinyEngineResumeTests : IAsyncDisposable
 
             return result;
         }
-
-        public void Dispose() => inner.Dispose();
     }
 }
