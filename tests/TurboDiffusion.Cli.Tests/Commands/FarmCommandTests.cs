@@ -48,6 +48,18 @@ public sealed class FarmCommandTests : IDisposable
         Assert.DoesNotContain("farm: http", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Turbo:Engine:OverlapDecode", "sometimes", "auto, on, off")]
+    [InlineData("Turbo:Engine:TextEncoderDevice", "tpu", "auto, cuda, cpu")]
+    public void Farm_up_with_an_unknown_engine_choice_exits_2_naming_the_key_and_the_allowed_values(string key, string value, string allowed)
+    {
+        var (exitCode, output) = CliHarness.RunWith(new Dictionary<string, string?> { [key] = value }, "farm", "up", "--port", "0");
+
+        Assert.Equal(FarmCommand.BadSettings, exitCode);
+        Assert.Contains($"{key} must be one of {allowed}; got '{value}'.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("farm: http", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Farm_up_on_a_network_address_without_keys_refuses_to_start_unless_anonymous_is_set()
     {
