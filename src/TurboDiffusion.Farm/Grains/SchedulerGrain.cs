@@ -69,7 +69,7 @@ internal sealed partial class SchedulerGrain(
             else if (job.Lease is { } lease)
             {
                 // Workers that still hold these leases keep them by heartbeating; the others expire after one lease duration.
-                leases.Add(new ActiveLease(job.JobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), now + leaseOptions.Value.Duration, job.CancelRequested, lease.GrantedAt));
+                leases.Add(Adopted(job, lease, now));
             }
         }
 
@@ -443,7 +443,7 @@ internal sealed partial class SchedulerGrain(
         }
         else if (!job.Status.IsTerminal() && job.Lease is { } lease)
         {
-            leases.Add(new ActiveLease(jobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), time.GetUtcNow() + leaseOptions.Value.Duration, job.CancelRequested, lease.GrantedAt));
+            leases.Add(Adopted(job, lease, time.GetUtcNow()));
             LogLeaseAdopted(Pool, jobId, lease.WorkerId, job.Status);
         }
     }
@@ -475,6 +475,13 @@ internal sealed partial class SchedulerGrain(
             LogTakeBackFailed(Pool, ticket.JobId, e);
         }
     }
+
+    /// <summary>
+    /// A lease the job holds that this scheduler did not grant in this activation (found at activation or by a
+    /// reconcile): its worker keeps it by heartbeating, else it expires one lease duration from <paramref name="now"/>.
+    /// </summary>
+    private ActiveLease Adopted(JobState job, LeaseInfo lease, DateTimeOffset now) =>
+        new(job.JobId, lease.Token, lease.WorkerId, lease.Silo, TicketOf(job), now + leaseOptions.Value.Duration, job.CancelRequested, lease.GrantedAt);
 
     private QueueTicket TicketOf(JobState job) => cost.TicketOf(job.JobId, job.Spec, job.Timings.QueuedAt, job.Timings.SubmittedAt);
 
