@@ -170,7 +170,7 @@ public sealed class WarmVideoEngine : IVideoEngine
 
         if (plan is not null && decodingPlan is not null && !plan.FitsBeside(decodingPlan))
         {
-            AwaitDecode();
+            AwaitDecode(cancellationToken);
         }
 
         var pipeline = Resident(request.Model, imageToVideo, plan?.Residency ?? Residency.OnDevice, progress);
@@ -192,9 +192,19 @@ public sealed class WarmVideoEngine : IVideoEngine
             }
         }
 
-        // One decode at a time: a second render's latents wait here rather than in a queue of them. The decode is
-        // always run, even for a render canceled meanwhile: it frees the latents and sees the cancel at its first chunk.
-        AwaitDecode();
+        // One decode at a time: a second render's latents wait here rather than in a queue of them; a cancel (a drain
+        // handing the job back) ends the wait. Once handed over, the decode always runs, even for a render canceled
+        // meanwhile: it frees the latents and sees the cancel at its first chunk.
+        try
+        {
+            AwaitDecode(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            denoised.Dispose();
+            throw;
+        }
+
         var decode = decodeThread.RunAsync(() =>
         {
             using (denoised)
@@ -227,8 +237,11 @@ public sealed class WarmVideoEngine : IVideoEngine
         return result!;
     }
 
-    /// <summary>On the engine thread: waits for the decode last handed off to end, however it ends (that is its own render's outcome).</summary>
-    private void AwaitDecode() => Task.WhenAny(decoding).Wait();
+    /// <summary>
+    /// On the engine thread: waits for the decode last handed off to end, however it ends (that is its own render's
+    /// outcome), or for <paramref name="cancellationToken"/>, which throws.
+    /// </summary>
+    private void AwaitDecode(CancellationToken cancellationToken = default) => Task.WhenAny(decoding).Wait(cancellationToken);
 
     /// <summary>Runs a half of a render, reporting the machine's faults (encoder, full disk) as such rather than as the job's.</summary>
     private static T AsMachineFault<T>(VideoRequest request, Func<T> half)

@@ -122,12 +122,47 @@ public sealed class WarmVideoEngineOverlapTests : IDisposable
     }
 
     [Fact]
+    public async Task A_render_denoised_while_the_last_decode_still_runs_can_be_canceled_in_its_wait()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondDenoised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancelSecond = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var first = engine.Start(Request("a held decode", seed: 1, name: "held.mp4"), null, new CallbackProgress<GenerationProgress>(p =>
+        {
+            if (p.Stage == GenerationStage.Decoding && p.Done == 0)
+            {
+                release.Task.Wait(OverlapWait, ct);
+            }
+        }), ct);
+        await first.EngineFree;
+        var second = engine.Start(Request("a render that waits", seed: 2, name: "waits.mp4"), null, new CallbackProgress<GenerationProgress>(p =>
+        {
+            if (p.Stage == GenerationStage.Denoising && p.Done == p.Total)
+            {
+                secondDenoised.TrySetResult();
+            }
+        }), cancelSecond.Token);
+        await secondDenoised.Task.WaitAsync(OverlapWait, ct);
+
+        await cancelSecond.CancelAsync();
+        // Ends in its wait for the decode slot, while the first render's decode is still held.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.Video.WaitAsync(OverlapWait, ct));
+        Assert.False(first.Video.IsCompleted);
+        release.SetResult();
+
+        Assert.Equal(9, FramesOf((await first.Video).VideoPath));
+        var third = await engine.GenerateAsync(Request("a render after both", seed: 3, name: "after.mp4"), cancellationToken: ct);
+        Assert.Equal(9, FramesOf(third.VideoPath));
+    }
+
+    [Fact]
     public async Task A_render_of_another_model_waits_for_the_decode_under_way_before_the_models_are_replaced()
     {
         var ct = TestContext.Current.CancellationToken;
         var image = directory.File("first.png");
         PngEncoder.Write(image, 96, 160, TestFrames.MovingGradient(96, 160, 0));
-        var firstEnded = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstWritten = -1L;
         var secondLoading = -1L;
         var first = engine.Start(Request("a slow decode", seed: 1, name: "t2v.mp4"), null, new CallbackProgress<GenerationProgress>(p =>
         {
@@ -136,8 +171,11 @@ public sealed class WarmVideoEngineOverlapTests : IDisposable
                 // Long enough that a load not waiting for this decode would start within it.
                 Thread.Sleep(TimeSpan.FromSeconds(1));
             }
+            else if (p.Stage == GenerationStage.Writing && p.Done == p.Total)
+            {
+                Interlocked.Exchange(ref firstWritten, Stopwatch.GetTimestamp());
+            }
         }), ct);
-        _ = first.Video.ContinueWith(_ => firstEnded.TrySetResult(Stopwatch.GetTimestamp()), ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         await first.EngineFree;
         var second = engine.Start(Request("the image moves", seed: 2, name: "i2v.mp4") with { ImagePath = image }, null, new CallbackProgress<GenerationProgress>(p =>
         {
@@ -149,7 +187,9 @@ public sealed class WarmVideoEngineOverlapTests : IDisposable
 
         var results = await Task.WhenAll(first.Video, second.Video);
 
-        Assert.True(Interlocked.Read(ref secondLoading) > await firstEnded.Task, "the image-to-video model loaded while the text-to-video render was still decoding");
+        // The last report of the first render's decode and encode came before the second render began to load.
+        Assert.True(Interlocked.Read(ref firstWritten) > 0);
+        Assert.True(Interlocked.Read(ref secondLoading) > Interlocked.Read(ref firstWritten), "the image-to-video model loaded while the text-to-video render was still decoding");
         Assert.All(results, r => Assert.Equal(9, FramesOf(r.VideoPath)));
     }
 
