@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using TurboDiffusion.Engine;
 using TurboDiffusion.Engine.Pipelines;
 using TurboDiffusion.Engine.Runtime;
@@ -20,7 +22,7 @@ public sealed class TinyEngineOverlapTests
     [Fact]
     public async Task The_worker_leases_the_next_job_while_the_last_one_decodes_and_both_succeed_once()
     {
-        using var engine = new FirstDecodeHeld(new WarmVideoEngine(CPU, overlap: DecodeOverlap.On));
+        using var engine = new DecodeHeld(new WarmVideoEngine(CPU, overlap: DecodeOverlap.On), "a paper boat on a puddle");
         _ = engine.NextDenoised.ContinueWith(_ => engine.Release(), TaskScheduler.Default);
         await using var farm = await TestFarm.StartWithEnginesAsync(1, _ => engine);
         var first = await farm.SubmitAsync(Job("a paper boat on a puddle", key: "decode-beside-1"));
@@ -39,7 +41,7 @@ public sealed class TinyEngineOverlapTests
     [Fact]
     public async Task A_job_canceled_while_it_decodes_beside_the_next_one_ends_canceled_and_the_next_one_succeeds()
     {
-        using var engine = new FirstDecodeHeld(new WarmVideoEngine(CPU, overlap: DecodeOverlap.On));
+        using var engine = new DecodeHeld(new WarmVideoEngine(CPU, overlap: DecodeOverlap.On), "a paper boat sinks");
         await using var farm = await TestFarm.StartWithEnginesAsync(1, _ => engine);
         var first = await farm.SubmitAsync(Job("a paper boat sinks", key: "decode-canceled-1"));
         await farm.WaitForStatusAsync(first.JobId, JobStatus.Running, seconds: 60);
@@ -56,18 +58,48 @@ public sealed class TinyEngineOverlapTests
         Assert.Equal([AttemptOutcome.Succeeded], secondDone.Attempts.Select(a => a.Outcome));
     }
 
+    [Fact]
+    public async Task A_drain_hands_back_the_job_still_denoising_at_once_and_gives_the_decoding_one_its_grace()
+    {
+        const string Held = "a paper boat in the rain";
+        var engines = new ConcurrentDictionary<string, DecodeHeld>();
+        await using var farm = await TestFarm.StartWithEnginesAsync(1, name => engines.GetOrAdd(name, _ => new DecodeHeld(new WarmVideoEngine(CPU, overlap: DecodeOverlap.On), Held)),
+            new Dictionary<string, string?> { ["Turbo:Worker:DrainGracePeriod"] = "00:00:30" });
+        var decoding = await farm.SubmitAsync(Job(Held, key: "drain-decoding"));
+        var draining = (await farm.WaitForStatusAsync(decoding.JobId, JobStatus.Running, seconds: 60)).Lease!.WorkerId;
+        var denoising = await farm.SubmitAsync(Job("a paper boat in the sun", key: "drain-denoising"));
+        await farm.WaitForStatusAsync(denoising.JobId, JobStatus.Running, seconds: 60);
+        await farm.Cluster.StartAdditionalSiloAsync();
+        var clock = Stopwatch.StartNew();
+
+        var stop = farm.Cluster.StopSiloAsync(farm.SiloNamed(draining), TestContext.Current.CancellationToken);
+        // Handed back at once, while the other job's decode is still held.
+        var handedBack = await farm.WaitForAsync(denoising.JobId, j => j.Attempts.Length > 0 && j.Attempts[0].Outcome == AttemptOutcome.Drained, seconds: 20);
+        engines[draining].Release();
+        await stop;
+        var decodingDone = await farm.WaitForStatusAsync(decoding.JobId, JobStatus.Succeeded, seconds: 60);
+        var denoisingDone = await farm.WaitForStatusAsync(denoising.JobId, JobStatus.Succeeded, seconds: 120);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"the drain took {clock.Elapsed}, as if it waited out the 30 s grace");
+        Assert.True(engines[draining].Released, "the decoding job was stopped by the drain instead of given its grace");
+        Assert.Equal([AttemptOutcome.Succeeded], decodingDone.Attempts.Select(a => a.Outcome));
+        Assert.Equal(draining, decodingDone.Attempts[0].WorkerId);
+        Assert.Equal(draining, handedBack.Attempts[0].WorkerId);
+        Assert.Equal([AttemptOutcome.Drained, AttemptOutcome.Succeeded], denoisingDone.Attempts.Select(a => a.Outcome));
+        Assert.NotEqual(draining, denoisingDone.Attempts[1].WorkerId);
+    }
+
     private static JobSpec Job(string prompt, string key) =>
         Specs.Job(key: key) with { Prompt = prompt, Model = "tiny", Resolution = JobResolution.P144, Frames = 9, Steps = 2 };
 
     /// <summary>
-    /// Holds the first render's decode until <see cref="Release"/> (a minute at most, or until that render is canceled),
-    /// and says when a later render's denoising is done.
+    /// Holds the decode of the render of <paramref name="heldPrompt"/> until <see cref="Release"/> (a minute at most, or
+    /// until that render is canceled), and says when another render's denoising is done.
     /// </summary>
-    private sealed class FirstDecodeHeld(IVideoEngine inner) : ForwardingEngine(inner)
+    private sealed class DecodeHeld(IVideoEngine inner, string heldPrompt) : ForwardingEngine(inner)
     {
         private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource nextDenoised = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int renders;
 
         public Task NextDenoised => nextDenoised.Task;
 
@@ -78,14 +110,14 @@ public sealed class TinyEngineOverlapTests
 
         public override RenderInFlight Start(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
         {
-            var first = Interlocked.Increment(ref renders) == 1;
+            var held = request.Prompt == heldPrompt;
             return Inner.Start(request, checkpoints, new Watch(p =>
             {
-                if (first && p.Stage == GenerationStage.Decoding && p.Done == 0)
+                if (held && p.Stage == GenerationStage.Decoding && p.Done == 0)
                 {
                     Released = release.Task.Wait(TimeSpan.FromMinutes(1), cancellationToken);
                 }
-                else if (!first && p.Stage == GenerationStage.Denoising && p.Done == p.Total)
+                else if (!held && p.Stage == GenerationStage.Denoising && p.Done == p.Total)
                 {
                     nextDenoised.TrySetResult();
                 }
