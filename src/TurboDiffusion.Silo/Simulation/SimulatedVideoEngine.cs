@@ -61,6 +61,15 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     /// <summary>Time per sampler step.</summary>
     public TimeSpan StepTime { get; init; } = TimeSpan.Zero;
 
+    /// <summary>Time to decode a video after the steps (a Decoding stage where positive).</summary>
+    public TimeSpan DecodeTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Be free for the next render once a render's steps are done, as the real engine is with Turbo:Engine:OverlapDecode
+    /// (<see cref="Start"/>'s <see cref="RenderInFlight.EngineFree"/>): the decode and write go on beside it.
+    /// </summary>
+    public bool OverlapDecode { get; init; }
+
     /// <summary>Device memory reported as total.</summary>
     public long DeviceBytesTotal { get; init; } = 80L << 30;
 
@@ -144,7 +153,7 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         Task.FromResult(Servable?.Invoke(model) ?? Enum.GetValues<VideoResolution>());
 
     public Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        RenderAsync(request, null, progress, cancellationToken);
+        RenderAsync(request, null, progress, null, cancellationToken);
 
     /// <summary>
     /// Saves a simulated checkpoint after every step: its latent and generator state are digests of the request and
@@ -154,7 +163,34 @@ public sealed class SimulatedVideoEngine : IVideoEngine
     public Task<VideoResult> GenerateAsync(VideoRequest request, RenderCheckpoints checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoints);
-        return RenderAsync(request, checkpoints, progress, cancellationToken);
+        return RenderAsync(request, checkpoints, progress, null, cancellationToken);
+    }
+
+    public RenderInFlight Start(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (!OverlapDecode)
+        {
+            var whole = RenderAsync(request, checkpoints, progress, null, cancellationToken);
+            return new RenderInFlight(whole, whole);
+        }
+
+        var denoised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var video = RenderAsync(request, checkpoints, progress, denoised, cancellationToken);
+        // A render that ends before its steps are done ends EngineFree the same way.
+        video.ContinueWith(
+            ended =>
+            {
+                if (ended.Exception is { } error)
+                {
+                    denoised.TrySetException(error.InnerExceptions);
+                }
+                else if (ended.IsCanceled)
+                {
+                    denoised.TrySetCanceled(cancellationToken);
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new RenderInFlight(denoised.Task, video);
     }
 
     /// <summary>The steps done of each checkpoint a render went on from, in the order of the renders.</summary>
@@ -176,7 +212,9 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         return SHA256.HashData(Encoding.UTF8.GetBytes($"latent|{request.Model}|{request.Prompt}|{request.Seed}|{request.Steps}|{request.Frames}|{stepsDone}"));
     }
 
-    private async Task<VideoResult> RenderAsync(VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="denoised">Completed once the steps are done, where the engine is then free for the next render.</param>
+    private async Task<VideoResult> RenderAsync(
+        VideoRequest request, RenderCheckpoints? checkpoints, IProgress<GenerationProgress>? progress, TaskCompletionSource? denoised, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var resumeFrom = checkpoints?.ResumeFrom;
@@ -220,6 +258,16 @@ public sealed class SimulatedVideoEngine : IVideoEngine
         }
 
         timings[GenerationStage.Denoising] = stage.Elapsed;
+        denoised?.TrySetResult();
+
+        if (DecodeTime > TimeSpan.Zero)
+        {
+            stage.Restart();
+            progress?.Report(new GenerationProgress(GenerationStage.Decoding, 0, 1, clock.Elapsed));
+            await Task.Delay(DecodeTime, cancellationToken);
+            progress?.Report(new GenerationProgress(GenerationStage.Decoding, 1, 1, clock.Elapsed));
+            timings[GenerationStage.Decoding] = stage.Elapsed;
+        }
 
         stage.Restart();
         progress?.Report(new GenerationProgress(GenerationStage.Writing, 0, 1, clock.Elapsed));

@@ -60,7 +60,10 @@ public sealed partial class ChaosTests
             ["Turbo:Worker:PreflightTimeout"] = "00:00:02",
         };
         var outbox = new RedisWebhookOutbox(multiplexer, Microsoft.Extensions.Options.Options.Create(new RedisOptions()));
-        await using var farm = await TestFarm.StartAsync(3, _ => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(20) }, settings, store, silo =>
+        // Engines free for the next job once its steps are done, as a GPU worker's is by default: each worker holds
+        // two jobs at a time, one decoding and uploading beside the one denoising.
+        var engine = () => new SimulatedVideoEngine { StepTime = TimeSpan.FromMilliseconds(20), DecodeTime = TimeSpan.FromMilliseconds(30), OverlapDecode = true };
+        await using var farm = await TestFarm.StartAsync(3, _ => engine(), settings, store, silo =>
         {
             silo.Services.AddBlobArtifacts();
             silo.Services.Replace(ServiceDescriptor.Singleton<IWebhookOutbox>(outbox));

@@ -42,6 +42,25 @@ public sealed class OverlapUploadsTests
     }
 
     [Fact]
+    public async Task With_an_engine_free_once_its_steps_are_done_the_next_job_denoises_while_the_last_one_decodes()
+    {
+        await using var farm = await TestFarm.StartAsync(1, _ => new SimulatedVideoEngine
+        {
+            StepTime = TimeSpan.FromMilliseconds(50), DecodeTime = TimeSpan.FromSeconds(2), OverlapDecode = true,
+        });
+        var first = await farm.SubmitAsync(Specs.Job(key: "decoding", steps: 2));
+        var second = await farm.SubmitAsync(Specs.Job(key: "denoising-beside-it", steps: 2));
+
+        var firstDone = await farm.WaitForStatusAsync(first.JobId, JobStatus.Succeeded);
+        var secondDone = await farm.WaitForStatusAsync(second.JobId, JobStatus.Succeeded);
+
+        // The first job's upload begins after its 2 s decode; the second was leased and started well before.
+        Assert.True(secondDone.Timings.StartedAt < firstDone.Timings.UploadStartedAt, "the second job waited for the first one's decode");
+        Assert.Equal([AttemptOutcome.Succeeded], firstDone.Attempts.Select(a => a.Outcome));
+        Assert.Equal([AttemptOutcome.Succeeded], secondDone.Attempts.Select(a => a.Outcome));
+    }
+
+    [Fact]
     public async Task A_failed_upload_beside_the_next_render_hands_its_job_back_and_leaves_the_next_job_alone()
     {
         var uploads = 0;
