@@ -34,9 +34,13 @@ internal sealed class VideoOutput : IDisposable
     }
 
     /// <summary>Decodes <paramref name="denoised"/>'s latents and writes the video's files: the Decoding stage, then Writing.</summary>
-    public static VideoResult DecodeAndWrite(WanVae vae, DenoisedVideo denoised, VaeTiling? tiling, ResidentModel model, bool untrained, CancellationToken cancellationToken) =>
-        DecodeAndWrite(vae, denoised.Latents, tiling, denoised.Request, denoised.Geometry, denoised.Clock, model, untrained, cancellationToken)
+    /// <remarks>Its own dispose scope frees what the decode leaves: it may run on a thread of its own, outside the render's.</remarks>
+    public static VideoResult DecodeAndWrite(WanVae vae, DenoisedVideo denoised, VaeTiling? tiling, ResidentModel model, bool untrained, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        return DecodeAndWrite(vae, denoised.Latents, tiling, denoised.Request, denoised.Geometry, denoised.Clock, model, untrained, cancellationToken)
             with { Resumed = denoised.Resumed };
+    }
 
     private static VideoResult DecodeAndWrite(
         WanVae vae, Tensor latents, VaeTiling? tiling, VideoRequest request, VideoGeometry geometry, StageClock clock, ResidentModel model, bool untrained,

@@ -58,6 +58,33 @@ public sealed class FleetProcessTests
     }
 
     [Fact]
+    public async Task A_silo_killed_while_it_decodes_one_job_beside_the_next_loses_neither()
+    {
+        await using var fleet = new Fleet(new Dictionary<string, string> { ["Turbo__Engine__OverlapDecode"] = "on" });
+        var siloA = fleet.StartSilo("silo-a");
+        fleet.StartGateway();
+        await fleet.WaitForIdleWorkersAsync(["silo-a"], TimeSpan.FromMinutes(3));
+
+        var submitted = await fleet.SubmitAsync(4, "beside");
+        await fleet.EventuallyAsync(async () =>
+        {
+            var open = (await Task.WhenAll(submitted.Select(j => fleet.Client.GetAsync(j.Id))))
+                .Where(j => j.Attempts.Count > 0 && j.Attempts[^1] is { WorkerId: "silo-a", EndedAt: null }).ToList();
+            return open.Count == 2 && open.Any(j => j.Progress?.Stage == "decoding");
+        }, TimeSpan.FromMinutes(3), "silo-a holding two jobs, one decoding beside the other");
+        siloA.KillHard();
+        fleet.StartSilo("silo-b");
+
+        var finished = await fleet.WaitForFinishedAsync(submitted, TimeSpan.FromMinutes(5));
+
+        Assert.All(finished, j => Assert.True(j.Status == JobStatus.Succeeded, $"{j.Id} is {j.Status}: {j.Failure?.Message}\n{fleet.Logs()}"));
+        Assert.All(finished, j => Assert.Single(j.Attempts, a => a.Outcome == "succeeded"));
+        var lost = finished.SelectMany(j => j.Attempts.Where(a => a.WorkerId == "silo-a" && a.Outcome != "succeeded")).ToList();
+        Assert.Equal(2, lost.Count);
+        Assert.All(lost, a => Assert.True(a.Outcome is "silo_lost" or "lease_expired", $"the killed silo's attempt ended {a.Outcome}"));
+    }
+
+    [Fact]
     public async Task A_silo_stopped_with_sigterm_mid_render_hands_its_job_on_and_exits_within_its_grace()
     {
         await using var fleet = new Fleet();
